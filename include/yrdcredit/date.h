@@ -27,7 +27,9 @@ typedef int32_t yc_date;
 
 /**
  * @brief Build a date from year, month (1..12) and day (1..31).
- * @param[in]  y, m, d   Calendar fields; the day must exist in that month.
+ * @param[in]  y         Year, 1900..2099.
+ * @param[in]  m         Month, 1..12.
+ * @param[in]  d         Day of the month; must exist in that month.
  * @param[out] ret_date  The date.
  * @retval YC_OK           valid date
  * @retval YC_ERR_INVALID  out of range 1900..2099 or no such day (e.g. 2023-02-29)
@@ -37,7 +39,9 @@ YC_MUST_USE yc_err yc_date_from_ymd(int y, int m, int d, yc_date *ret_date);
 /**
  * @brief Split a date into year, month (1..12), day (1..31).
  * @param[in]  date  A valid yc_date (not YC_DATE_NONE).
- * @param[out] ret_y, ret_m, ret_d  Calendar fields.
+ * @param[out] ret_y  Year.
+ * @param[out] ret_m  Month, 1..12.
+ * @param[out] ret_d  Day, 1..31.
  */
 void yc_date_to_ymd(yc_date date, int *ret_y, int *ret_m, int *ret_d);
 

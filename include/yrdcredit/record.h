@@ -138,32 +138,36 @@ const char *yc_code_str(yc_code code);
 
 /**
  * @brief Parse "B01" … "N14" (exactly three ASCII characters, upper case).
- * @param[in]  s         NUL-terminated text.
- * @param[out] ret_code  The code.
- * @retval YC_OK, YC_ERR_INVALID
+ * @param[in]  s         NUL-terminated text; at most 4 bytes of it are read.
+ * @param[out] ret_code  The code; written only on YC_OK.
+ * @retval YC_OK           one of the 22 codes
+ * @retval YC_ERR_INVALID  any other text (lower case, "N15", surrounding spaces, ...)
+ * @par Source: domain.md §(a).
  */
 YC_MUST_USE yc_err yc_code_parse(const char *s, yc_code *ret_code);
 
 /**
  * @brief Is @p code negative (N01–N14)?
- * @param[in] code  A valid code.
- * @return true for N codes.
+ * @param[in] code  Any value.
+ * @return true for N codes; false for B and P codes and for values out of range.
  */
 bool yc_code_is_negative(yc_code code);
 
 /**
  * @brief API name of a subject type: "legal_person", "individual_business", "natural_person".
- * @param[in] t  Any value; out of range gives "unknown".
- * @return Static string; never NULL.
+ * @param[in] t  Any value; YC_SUBJECT_NONE and out-of-range values give "unknown".
+ * @return Static NUL-terminated string; never NULL; do not free.
  */
 const char *yc_subject_type_str(yc_subject_type t);
 
 /**
  * @brief Parse a subject type from its API name or its 双公示 Chinese label
  *        (法人及非法人组织 / 法人 / 个体工商户 / 自然人).
+ * Matching is exact (byte for byte, UTF-8): no trimming, no case folding.
  * @param[in]  s       NUL-terminated text.
- * @param[out] ret_t   The type.
- * @retval YC_OK, YC_ERR_INVALID
+ * @param[out] ret_t   The type; written only on YC_OK.
+ * @retval YC_OK           one of the seven spellings
+ * @retval YC_ERR_INVALID  anything else
  * @par Source: domain.md §5 CF_XDR_LB.
  */
 YC_MUST_USE yc_err yc_subject_type_parse(const char *s, yc_subject_type *ret_t);
@@ -171,32 +175,35 @@ YC_MUST_USE yc_err yc_subject_type_parse(const char *s, yc_subject_type *ret_t);
 /**
  * @brief API name of a status: "active", "disputed", "repaired", "expired", "revoked".
  * @param[in] s  Any value; out of range gives "unknown".
- * @return Static string; never NULL.
+ * @return Static NUL-terminated string; never NULL; do not free.
  */
 const char *yc_status_str(yc_status s);
 
 /**
- * @brief Parse a status from its API name.
+ * @brief Parse a status from its API name (exact, lower case).
  * @param[in]  s       NUL-terminated text.
- * @param[out] ret_s   The status.
- * @retval YC_OK, YC_ERR_INVALID
+ * @param[out] ret_s   The status; written only on YC_OK.
+ * @retval YC_OK           one of the five names
+ * @retval YC_ERR_INVALID  anything else
  */
 YC_MUST_USE yc_err yc_status_parse(const char *s, yc_status *ret_s);
 
 /**
  * @brief API name of a document type: "resident_id", "passport",
  *        "foreign_permanent_resident_id", "business_friend_card".
- * @param[in] t  Any value; out of range gives "unknown".
- * @return Static string; never NULL.
+ * @param[in] t  Any value; YC_DOC_NONE and out-of-range values give "unknown".
+ * @return Static NUL-terminated string; never NULL; do not free.
  */
 const char *yc_doc_type_str(yc_doc_type t);
 
 /**
  * @brief Parse a document type from its API name or Chinese label
  *        (居民身份证 / 身份证, 护照, 外国人永久居留身份证, 外籍商友卡).
+ * Matching is exact (byte for byte, UTF-8): no trimming, no case folding.
  * @param[in]  s       NUL-terminated text.
- * @param[out] ret_t   The type.
- * @retval YC_OK, YC_ERR_INVALID
+ * @param[out] ret_t   The type; written only on YC_OK.
+ * @retval YC_OK           one of the nine spellings
+ * @retval YC_ERR_INVALID  anything else
  */
 YC_MUST_USE yc_err yc_doc_type_parse(const char *s, yc_doc_type *ret_t);
 
@@ -204,7 +211,8 @@ YC_MUST_USE yc_err yc_doc_type_parse(const char *s, yc_doc_type *ret_t);
  * @brief Copy the score-relevant fields of @p rec into @p ret_fact; the authority
  *        pointer borrows @p rec->authority_name.
  * @param[in]  rec       Record; must outlive @p ret_fact.
- * @param[out] ret_fact  Fact view.
+ * @param[out] ret_fact  Fact view; @c authority_len is the length of @c authority_name up to
+ *                       its NUL (at most YC_NAME_MAX bytes when the record is well formed).
  */
 void yc_record_to_fact(const yc_record *rec, yc_fact *ret_fact);
 

@@ -70,15 +70,37 @@ static size_t read_digits(const char *s, size_t len, size_t max_digits, int *ret
     return i;
 }
 
+/* Checks a time of day after the date: `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff` (1..9
+ * fraction digits), as exported by databases ("2023-04-05 00:00:00", "... 00:00:00.0"). */
+static bool time_of_day_is_valid(const char *s, size_t len)
+{
+    int hh, mm, ss;
+    YC_ENSURE(len >= 5 && read_digits(s, 2, 2, &hh) == 2 && s[2] == ':', false);
+    YC_ENSURE(read_digits(s + 3, 2, 2, &mm) == 2 && hh <= 23 && mm <= 59, false);
+    if (len == 5)
+        return true;
+    YC_ENSURE(len >= 8 && s[5] == ':' && read_digits(s + 6, 2, 2, &ss) == 2 && ss <= 59, false);
+    if (len == 8)
+        return true;
+    YC_ENSURE(s[8] == '.' && len >= 10 && len <= 18, false);
+    for (size_t i = 9; i < len; i++)
+        YC_ENSURE(s[i] >= '0' && s[i] <= '9', false);
+    return true;
+}
+
 yc_err yc_date_parse(const char *s, size_t len, yc_date *ret_date)
 {
-    /* A time-of-day suffix after one space is ignored ("2023-04-05 00:00:00"). */
+    /* A time-of-day suffix after one space is ignored ("2023-04-05 00:00:00"), but it
+     * must be a time of day: "2023-04-05 junk" is not a date. */
     const char *sp = memchr(s, ' ', len);
-    if (sp != NULL)
-        len = (size_t)(sp - s);
+    if (sp != NULL) {
+        const size_t date_len = (size_t)(sp - s);
+        YC_ENSURE(time_of_day_is_valid(sp + 1, len - date_len - 1), YC_ERR_INVALID);
+        len = date_len;
+    }
     int y, m, d;
-    if (len == 8) {
-        YC_ENSURE(read_digits(s, 8, 8, &y) == 8, YC_ERR_INVALID);
+    /* YYYYMMDD; an 8-character string with separators is YYYY/M/D, parsed below. */
+    if (len == 8 && read_digits(s, 8, 8, &y) == 8) {
         d = y % 100;
         m = (y / 100) % 100;
         y /= 10000;
@@ -147,8 +169,10 @@ int64_t yc_clock_now_ms(void)
 
 yc_date yc_date_from_unix_ms(int64_t unix_ms)
 {
-    int64_t s = unix_ms / 1000 + SHANGHAI_UTC_OFFSET_S;
-    int64_t days = s / 86400 - (s % 86400 < 0);
+    /* Floor division throughout: before 1970 C's truncation toward zero would put the
+     * last millisecond of a day into the next one. */
+    const int64_t s = unix_ms / 1000 - (unix_ms % 1000 < 0) + SHANGHAI_UTC_OFFSET_S;
+    const int64_t days = s / 86400 - (s % 86400 < 0);
     return (yc_date)days;
 }
 
@@ -169,6 +193,7 @@ int yc_date_weekday(yc_date date)
 typedef struct cal_entry {
     yc_date date;
     bool working;
+    int line; /* 1-based line of the file, to name a duplicate */
 } cal_entry;
 
 struct yc_calendar {
@@ -196,7 +221,8 @@ static yc_err cal_parse_line(char *line, cal_entry *ret_entry, bool *ret_blank)
         return YC_OK;
     }
     *ret_blank = false;
-    YC_ENSURE(len == YC_DATE_STR_LEN, YC_ERR_INVALID);
+    /* Strictly YYYY-MM-DD, as documented; the other published forms are for imports. */
+    YC_ENSURE(len == YC_DATE_STR_LEN && p[4] == '-' && p[7] == '-', YC_ERR_INVALID);
     YC_TRY(yc_date_parse(p, len, &ret_entry->date));
     p += len;
     while (*p == ' ' || *p == '\t')
@@ -242,6 +268,7 @@ yc_err yc_calendar_load(const char *path, yc_calendar **ret_cal, int *ret_line)
             goto out;
         if (blank)
             continue;
+        e.line = lineno;
         if (cal->n == cap) {
             cap = cap ? cap * 2 : 64;
             cal_entry *grown = realloc(cal->entries, cap * sizeof *grown);
@@ -257,11 +284,16 @@ yc_err yc_calendar_load(const char *path, yc_calendar **ret_cal, int *ret_line)
         rv = YC_ERR_IO;
         goto out;
     }
-    qsort(cal->entries, cal->n, sizeof *cal->entries, cal_entry_cmp);
+    /* An empty file leaves entries NULL, and qsort(NULL, 0, ...) is undefined (C11 7.22.5). */
+    if (cal->n > 1)
+        qsort(cal->entries, cal->n, sizeof *cal->entries, cal_entry_cmp);
     for (size_t i = 1; i < cal->n; i++) {
         if (cal->entries[i].date == cal->entries[i - 1].date) {
-            rv = YC_ERR_INVALID; /* the same date twice is ambiguous */
-            lineno = 0;
+            /* The same date twice is ambiguous: name the later of the two lines (qsort
+             * is not stable, so either may come first). */
+            rv = YC_ERR_INVALID;
+            const int a = cal->entries[i].line, b = cal->entries[i - 1].line;
+            lineno = a > b ? a : b;
             goto out;
         }
     }

@@ -1,0 +1,665 @@
+/* Tests for svc/core: include/yrdcredit/err.h and include/yrdcredit/date.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "yrdcredit/date.h"
+#include "yrdcredit/err.h"
+
+/* ---- helpers ---- */
+
+static yc_date ymd(int y, int m, int d)
+{
+    yc_date date = YC_DATE_NONE;
+    assert_int_equal(yc_date_from_ymd(y, m, d, &date), YC_OK);
+    return date;
+}
+
+static yc_err parse(const char *s, yc_date *ret)
+{
+    return yc_date_parse(s, strlen(s), ret);
+}
+
+/* Macros, not functions, so that a failure names the caller's line. */
+#define assert_parses_to(s, y, m, d)                \
+    do {                                            \
+        yc_date got_ = YC_DATE_NONE;                \
+        assert_int_equal(parse((s), &got_), YC_OK); \
+        assert_int_equal(got_, ymd((y), (m), (d))); \
+    } while (0)
+
+#define assert_parse_fails(s)                                \
+    do {                                                     \
+        yc_date got_ = 12345;                                \
+        assert_int_equal(parse((s), &got_), YC_ERR_INVALID); \
+        assert_int_equal(got_, 12345); /* untouched */       \
+    } while (0)
+
+static void format_date(yc_date d, char buf[YC_DATE_STR_LEN + 1])
+{
+    yc_date_format(d, buf);
+}
+
+static void data_path(const char *name, char *buf, size_t cap)
+{
+    const char *dir = getenv("YC_TEST_DATA");
+    assert_non_null(dir);
+    const int n = snprintf(buf, cap, "%s/core/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < cap);
+}
+
+static yc_calendar *load_ok(const char *path)
+{
+    yc_calendar *cal = NULL;
+    int line = -1;
+    assert_int_equal(yc_calendar_load(path, &cal, &line), YC_OK);
+    assert_non_null(cal);
+    return cal;
+}
+
+static int load_bad_line(const char *name)
+{
+    char path[4096];
+    data_path(name, path, sizeof path);
+    yc_calendar *cal = (yc_calendar *)(uintptr_t)1; /* must stay untouched */
+    int line = -1;
+    assert_int_equal(yc_calendar_load(path, &cal, &line), YC_ERR_INVALID);
+    assert_ptr_equal(cal, (yc_calendar *)(uintptr_t)1);
+    return line;
+}
+
+static yc_err amount(const char *s, yc_amount *ret)
+{
+    return yc_amount_parse(s, strlen(s), ret);
+}
+
+/* ---- safety ---- */
+
+static void safety__date_parse_empty__fails_invalid(void **state)
+{
+    (void)state;
+    yc_date d = 7;
+    assert_int_equal(yc_date_parse("", 0, &d), YC_ERR_INVALID);
+    assert_int_equal(yc_date_parse("2023-04-05", 0, &d), YC_ERR_INVALID);
+    assert_int_equal(yc_date_parse_iso("", &d), YC_ERR_INVALID);
+    assert_int_equal(d, 7);
+}
+
+static void safety__date_parse_reads_only_len_bytes__prefix_parsed(void **state)
+{
+    (void)state;
+    yc_date d = 0;
+    /* "2023-04-05X" with len 10: the X is outside the input */
+    assert_int_equal(yc_date_parse("2023-04-05X", 10, &d), YC_OK);
+    assert_int_equal(d, ymd(2023, 4, 5));
+    assert_int_equal(yc_date_parse("2023-04-05", 9, &d), YC_ERR_INVALID);
+}
+
+static void safety__date_range_limits__1900_and_2099_only(void **state)
+{
+    (void)state;
+    yc_date d = 0;
+    assert_int_equal(yc_date_from_ymd(1900, 1, 1, &d), YC_OK);
+    assert_int_equal(d, -25567); /* 70 years, 17 of them leap: 70*365+17 days before 1970 */
+    assert_int_equal(yc_date_from_ymd(2099, 12, 31, &d), YC_OK);
+    assert_int_equal(d, YC_DATE_LONG_TERM);
+    assert_int_equal(yc_date_from_ymd(1899, 12, 31, &d), YC_ERR_INVALID);
+    assert_int_equal(yc_date_from_ymd(2100, 1, 1, &d), YC_ERR_INVALID);
+    assert_parse_fails("1899-12-31");
+    assert_parse_fails("2100-01-01");
+    assert_parses_to("1900-01-01", 1900, 1, 1);
+}
+
+static void safety__amount_empty_and_spaces__fail_invalid(void **state)
+{
+    (void)state;
+    yc_amount a = 99;
+    assert_int_equal(yc_amount_parse("", 0, &a), YC_ERR_INVALID);
+    assert_int_equal(amount("   ", &a), YC_ERR_INVALID);
+    assert_int_equal(yc_amount_parse("12", 0, &a), YC_ERR_INVALID);
+    assert_int_equal(a, 99);
+}
+
+static void safety__amount_max_and_max_plus_one__exact(void **state)
+{
+    (void)state;
+    yc_amount a = 0;
+    assert_int_equal(amount("1000000000", &a), YC_OK);
+    assert_int_equal(a, YC_AMOUNT_MAX);
+    assert_int_equal(amount("1000000000.000000", &a), YC_OK);
+    assert_int_equal(a, YC_AMOUNT_MAX);
+    a = 5;
+    assert_int_equal(amount("1000000000.000001", &a), YC_ERR_INVALID);
+    assert_int_equal(amount("1000000001", &a), YC_ERR_INVALID);
+    assert_int_equal(amount("99999999999999999999999", &a), YC_ERR_INVALID); /* no overflow */
+    assert_int_equal(a, 5);
+    char buf[YC_AMOUNT_STR_MAX + 1];
+    yc_amount_format(YC_AMOUNT_MAX, buf);
+    assert_string_equal(buf, "1000000000");
+    yc_amount_format(YC_AMOUNT_MAX - 1, buf);
+    assert_string_equal(buf, "999999999.999999");
+}
+
+static void safety__calendar_missing_file__fails_io(void **state)
+{
+    (void)state;
+    char path[4096];
+    data_path("no_such_calendar.txt", path, sizeof path);
+    yc_calendar *cal = NULL;
+    int line = -1;
+    assert_int_equal(yc_calendar_load(path, &cal, &line), YC_ERR_IO);
+    assert_null(cal);
+    yc_calendar_free(NULL); /* accepted, no-op */
+}
+
+/* ---- err.h ---- */
+
+static void err_str__every_code__table_text(void **state)
+{
+    (void)state;
+    assert_string_equal(yc_err_str(YC_OK), "ok");
+    assert_string_equal(yc_err_str(YC_ERR_INVALID), "invalid argument or request");
+    assert_string_equal(yc_err_str(YC_ERR_NOT_FOUND), "not found");
+    assert_string_equal(yc_err_str(YC_ERR_CONFLICT), "already exists");
+    assert_string_equal(yc_err_str(YC_ERR_TOO_LARGE), "exceeds configured limit");
+    assert_string_equal(yc_err_str(YC_ERR_AUTH), "authentication failed");
+    assert_string_equal(yc_err_str(YC_ERR_AGAIN), "temporarily unavailable");
+    assert_string_equal(yc_err_str(YC_ERR_PROTO), "protocol violation");
+    assert_string_equal(yc_err_str(YC_ERR_IO), "I/O error");
+    assert_string_equal(yc_err_str(YC_ERR_STORE), "storage error");
+    assert_string_equal(yc_err_str(YC_ERR_NOMEM), "out of memory");
+    assert_string_equal(yc_err_str(YC_ERR_INTERNAL), "internal error");
+    assert_string_equal(yc_err_str(YC_ERR_FULL), "storage full (map or disk)");
+    assert_string_equal(yc_err_str((yc_err)-99), "unknown error");
+    assert_string_equal(yc_err_str((yc_err)1), "unknown error");
+}
+
+static void err_http_status__every_code__table_status(void **state)
+{
+    (void)state;
+    static const struct {
+        yc_err e;
+        int http;
+        int exit_code;
+    } want[] = {
+        {YC_OK, 200, 0},           {YC_ERR_INVALID, 400, 2},   {YC_ERR_NOT_FOUND, 404, 3},
+        {YC_ERR_CONFLICT, 409, 5}, {YC_ERR_TOO_LARGE, 413, 2}, {YC_ERR_AUTH, 401, 5},
+        {YC_ERR_AGAIN, 503, 5},    {YC_ERR_PROTO, 400, 2},     {YC_ERR_IO, 500, 4},
+        {YC_ERR_STORE, 500, 4},    {YC_ERR_NOMEM, 503, 5},     {YC_ERR_INTERNAL, 500, 5},
+        {YC_ERR_FULL, 507, 4},     {(yc_err)-99, 500, 5},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(yc_err_http_status(want[i].e), want[i].http);
+        assert_int_equal(yc_err_exit_code(want[i].e), want[i].exit_code);
+    }
+}
+
+static yc_err ensure_positive(int x)
+{
+    YC_ENSURE(x > 0, YC_ERR_TOO_LARGE);
+    return YC_OK;
+}
+
+static yc_err try_twice(int a, int b, int *ret_steps)
+{
+    *ret_steps = 0;
+    YC_TRY(ensure_positive(a));
+    (*ret_steps)++;
+    YC_TRY(ensure_positive(b));
+    (*ret_steps)++;
+    return YC_OK;
+}
+
+static void err_macros__try_and_ensure__propagate_first_failure(void **state)
+{
+    (void)state;
+    int steps = -1;
+    assert_int_equal(try_twice(1, 1, &steps), YC_OK);
+    assert_int_equal(steps, 2);
+    assert_int_equal(try_twice(1, 0, &steps), YC_ERR_TOO_LARGE);
+    assert_int_equal(steps, 1);
+    assert_int_equal(try_twice(0, 1, &steps), YC_ERR_TOO_LARGE);
+    assert_int_equal(steps, 0);
+}
+
+/* ---- dates: parsing ---- */
+
+static void date_parse__every_published_form__same_date(void **state)
+{
+    (void)state;
+    assert_parses_to("2023-04-05", 2023, 4, 5);
+    assert_parses_to("2023/04/05", 2023, 4, 5);
+    assert_parses_to("2023/4/5", 2023, 4, 5);
+    assert_parses_to("2023/4/05", 2023, 4, 5);
+    assert_parses_to("2023/04/5", 2023, 4, 5);
+    assert_parses_to("2023/12/31", 2023, 12, 31);
+    assert_parses_to("2023/1/10", 2023, 1, 10);
+    assert_parses_to("20230405", 2023, 4, 5);
+    assert_parses_to("2023-04-05 00:00:00", 2023, 4, 5);
+    assert_parses_to("2023/4/5 00:00:00", 2023, 4, 5);
+    assert_parses_to("20230405 23:59:59", 2023, 4, 5);
+    assert_parses_to("2023-04-05 00:00", 2023, 4, 5);
+    assert_parses_to("2023-04-05 00:00:00.0", 2023, 4, 5);
+    assert_parses_to("2023-04-05 12:30:45.123456789", 2023, 4, 5);
+    assert_parses_to("2099/12/31", 2099, 12, 31);
+}
+
+static void date_parse__8_char_slash_form__parsed_as_y_m_d(void **state)
+{
+    (void)state;
+    /* regression: an 8-character string was always taken as YYYYMMDD */
+    assert_parses_to("2023/1/1", 2023, 1, 1);
+    assert_parses_to("2024/2/9", 2024, 2, 9);
+}
+
+static void date_parse__impossible_dates__fail_invalid(void **state)
+{
+    (void)state;
+    assert_parse_fails("2023-02-29");
+    assert_parse_fails("2023-13-01");
+    assert_parse_fails("2023-04-31");
+    assert_parse_fails("2023-00-10");
+    assert_parse_fails("2023-01-00");
+    assert_parse_fails("20230229");
+    assert_parse_fails("2023/2/29");
+    assert_parse_fails("20231301");
+    assert_parses_to("2024-02-29", 2024, 2, 29);
+    assert_parses_to("2000-02-29", 2000, 2, 29);
+    assert_parse_fails("1900-02-29");
+}
+
+static void date_parse__malformed_shapes__fail_invalid(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "2023-4-5",
+        "2023-04-5",
+        "2023.04.05",
+        "2023-04/05",
+        "23-04-05",
+        "2023-04-05T00:00:00",
+        "2023-04-05 ",
+        "2023-04-05 junk",
+        "2023-04-05 24:00",
+        "2023-04-05 12:60",
+        "2023-04-05 1:00",
+        "2023-04-05 00:00:00.",
+        "2023-04-05 00:00:60",
+        " 2023-04-05",
+        "2023/04/005",
+        "+2023-04-05",
+        "2023-04-05  00:00:00",
+        "2023040",
+        "202304051",
+        "2023-004-05",
+        "２０２３-04-05",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_parse_fails(bad[i]);
+}
+
+static void date_parse_iso__only_dashes__strict(void **state)
+{
+    (void)state;
+    yc_date d = 0;
+    assert_int_equal(yc_date_parse_iso("2025-06-15", &d), YC_OK);
+    assert_int_equal(d, ymd(2025, 6, 15));
+    assert_int_equal(yc_date_parse_iso("2025/06/15", &d), YC_ERR_INVALID);
+    assert_int_equal(yc_date_parse_iso("20250615", &d), YC_ERR_INVALID);
+    assert_int_equal(yc_date_parse_iso("2025-6-15", &d), YC_ERR_INVALID);
+    assert_int_equal(yc_date_parse_iso("2025-06-15 00:00:00", &d), YC_ERR_INVALID);
+}
+
+static void date_long_term__constant__is_2099_12_31(void **state)
+{
+    (void)state;
+    assert_int_equal(YC_DATE_LONG_TERM, ymd(2099, 12, 31));
+    yc_date d = 0;
+    assert_int_equal(parse("2099/12/31", &d), YC_OK);
+    assert_int_equal(d, YC_DATE_LONG_TERM);
+    char buf[YC_DATE_STR_LEN + 1];
+    format_date(YC_DATE_LONG_TERM, buf);
+    assert_string_equal(buf, "2099-12-31");
+}
+
+static void date_format_and_to_ymd__round_trip__every_day_1900_to_2099(void **state)
+{
+    (void)state;
+    /* walks every day: the day count rises by one and the fields step like a calendar */
+    int y = 1900, m = 1, d = 1, days = 0;
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (yc_date date = ymd(1900, 1, 1); date <= YC_DATE_LONG_TERM; date++, days++) {
+        int gy, gm, gd;
+        yc_date_to_ymd(date, &gy, &gm, &gd);
+        assert_int_equal(gy, y);
+        assert_int_equal(gm, m);
+        assert_int_equal(gd, d);
+        const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (++d > dim[m - 1] + (m == 2 && leap)) {
+            d = 1;
+            if (++m > 12) {
+                m = 1;
+                y++;
+            }
+        }
+    }
+    /* 200 years with 49 leap years: 1904, 1908, ..., 2096 (1900 is not leap, 2000 is) */
+    assert_int_equal(days, 200 * 365 + 49);
+    assert_int_equal(days, YC_DATE_LONG_TERM - ymd(1900, 1, 1) + 1);
+    char buf[YC_DATE_STR_LEN + 1];
+    format_date(ymd(1900, 1, 1), buf);
+    assert_string_equal(buf, "1900-01-01");
+    format_date(ymd(2024, 2, 29), buf);
+    assert_string_equal(buf, "2024-02-29");
+    format_date(0, buf);
+    assert_string_equal(buf, "1970-01-01");
+}
+
+/* ---- dates: arithmetic ---- */
+
+static void date_add_months__clamps_to_month_end__exact(void **state)
+{
+    (void)state;
+    static const struct {
+        int y, m, d, months, wy, wm, wd;
+    } cases[] = {
+        {2024, 1, 31, 1, 2024, 2, 29},  /* leap February */
+        {2023, 1, 31, 1, 2023, 2, 28},  /* common February */
+        {2024, 3, 31, -1, 2024, 2, 29}, /* backwards, clamped */
+        {2024, 3, 15, -1, 2024, 2, 15},
+        {2024, 1, 15, -1, 2023, 12, 15}, /* across a year backwards */
+        {2024, 2, 29, 12, 2025, 2, 28},  /* +12: next year has no Feb 29 */
+        {2023, 5, 31, 12, 2024, 5, 31},
+        {2024, 8, 31, 1, 2024, 9, 30},
+        {2024, 12, 31, 2, 2025, 2, 28},
+        {2024, 5, 31, -13, 2023, 4, 30},
+        {2025, 3, 2, 36, 2028, 3, 2}, /* a 3-year maximum publication window */
+        {2025, 3, 2, 0, 2025, 3, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const yc_date got =
+            yc_date_add_months(ymd(cases[i].y, cases[i].m, cases[i].d), cases[i].months);
+        assert_int_equal(got, ymd(cases[i].wy, cases[i].wm, cases[i].wd));
+    }
+}
+
+static void date_weekday__known_dates__iso_numbers(void **state)
+{
+    (void)state;
+    assert_int_equal(yc_date_weekday(0), 4);                 /* 1970-01-01 Thursday */
+    assert_int_equal(yc_date_weekday(-1), 3);                /* 1969-12-31 Wednesday */
+    assert_int_equal(yc_date_weekday(ymd(1900, 1, 1)), 1);   /* Monday */
+    assert_int_equal(yc_date_weekday(ymd(2000, 1, 1)), 6);   /* Saturday */
+    assert_int_equal(yc_date_weekday(ymd(2024, 2, 29)), 4);  /* Thursday */
+    assert_int_equal(yc_date_weekday(ymd(2025, 1, 1)), 3);   /* 元旦 2025 周三 */
+    assert_int_equal(yc_date_weekday(ymd(2025, 1, 26)), 7);  /* 调休 Sunday */
+    assert_int_equal(yc_date_weekday(ymd(2026, 2, 15)), 7);  /* 春节 2026 starts 周日 */
+    assert_int_equal(yc_date_weekday(ymd(2099, 12, 31)), 4); /* Thursday */
+}
+
+static void date_from_unix_ms__shanghai_midnight__exact(void **state)
+{
+    (void)state;
+    /* 16:00:00Z is 00:00 in Shanghai (UTC+8) */
+    assert_int_equal(yc_date_from_unix_ms(0), 0);
+    assert_int_equal(yc_date_from_unix_ms(57599999), 0);
+    assert_int_equal(yc_date_from_unix_ms(57600000), 1);
+    /* 2025-06-14T16:00:00Z = 1749916800 s is 2025-06-15 00:00 CST */
+    assert_int_equal(yc_date_from_unix_ms(INT64_C(1749916800000)), ymd(2025, 6, 15));
+    assert_int_equal(yc_date_from_unix_ms(INT64_C(1749916799999)), ymd(2025, 6, 14));
+    /* regression: before the epoch, the last millisecond of a day stays in it */
+    assert_int_equal(yc_date_from_unix_ms(-28800000), 0);
+    assert_int_equal(yc_date_from_unix_ms(-28800001), -1);
+    assert_int_equal(yc_date_from_unix_ms(-28801000), -1);
+}
+
+static void date_today_shanghai__clock__between_two_readings(void **state)
+{
+    (void)state;
+    const int64_t before = yc_clock_now_ms();
+    const yc_date today = yc_date_today_shanghai();
+    const int64_t after = yc_clock_now_ms();
+    assert_true(before > INT64_C(1704067200000)); /* after 2024-01-01: the clock is sane */
+    assert_true(after >= before);
+    assert_true(today >= yc_date_from_unix_ms(before));
+    assert_true(today <= yc_date_from_unix_ms(after));
+}
+
+/* ---- calendar ---- */
+
+static void calendar_load__good_file__entries_applied(void **state)
+{
+    (void)state;
+    char path[4096];
+    data_path("calendar_good.txt", path, sizeof path);
+    yc_calendar *cal = load_ok(path);
+    assert_true(yc_calendar_is_working_day(cal, ymd(2025, 9, 28)));  /* 调休 Sunday */
+    assert_false(yc_calendar_is_working_day(cal, ymd(2025, 10, 1))); /* Wednesday holiday */
+    assert_false(yc_calendar_is_working_day(cal, ymd(2025, 10, 2))); /* tab-separated line */
+    assert_false(yc_calendar_is_working_day(cal, ymd(2025, 10, 4))); /* indented line */
+    assert_false(yc_calendar_is_working_day(cal, ymd(2025, 10, 8)));
+    assert_true(yc_calendar_is_working_day(cal, ymd(2025, 10, 9)));   /* no entry, Thursday */
+    assert_true(yc_calendar_is_working_day(cal, ymd(2025, 10, 11)));  /* 调休 Saturday */
+    assert_false(yc_calendar_is_working_day(cal, ymd(2025, 10, 12))); /* no entry, Sunday */
+    assert_false(yc_calendar_is_working_day(cal, ymd(2025, 5, 1)));   /* CRLF line */
+    yc_calendar_free(cal);
+}
+
+static void calendar_is_working_day__null_calendar__mon_to_fri(void **state)
+{
+    (void)state;
+    /* 2025-10-06 is a Monday; a week of plain weekdays */
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(yc_calendar_is_working_day(NULL, ymd(2025, 10, 6 + i)), i < 5);
+}
+
+static void calendar_load__empty_file__plain_weekdays(void **state)
+{
+    (void)state;
+    char path[4096];
+    data_path("calendar_empty.txt", path, sizeof path);
+    yc_calendar *cal = load_ok(path);
+    assert_true(yc_calendar_is_working_day(cal, ymd(2025, 10, 1)));  /* Wednesday */
+    assert_false(yc_calendar_is_working_day(cal, ymd(2025, 10, 4))); /* Saturday */
+    yc_calendar_free(cal);
+}
+
+static void calendar_load__bad_keyword__names_line_4(void **state)
+{
+    (void)state;
+    assert_int_equal(load_bad_line("calendar_bad_line.txt"), 4);
+}
+
+static void calendar_load__impossible_date__names_line_3(void **state)
+{
+    (void)state;
+    assert_int_equal(load_bad_line("calendar_bad_date.txt"), 3);
+}
+
+static void calendar_load__duplicate_date__names_later_line_5(void **state)
+{
+    (void)state;
+    assert_int_equal(load_bad_line("calendar_dup.txt"), 5);
+}
+
+static void calendar_load__slash_date_or_trailing_word__rejected(void **state)
+{
+    (void)state;
+    assert_int_equal(load_bad_line("calendar_slash.txt"), 2);
+    assert_int_equal(load_bad_line("calendar_trailing.txt"), 2);
+}
+
+static void calendar_load__line_over_255_bytes__names_line_2(void **state)
+{
+    (void)state;
+    assert_int_equal(load_bad_line("calendar_long_line.txt"), 2);
+}
+
+static void calendar_add_working_days__across_holiday_and_tiaoxiu__exact(void **state)
+{
+    (void)state;
+    char path[4096];
+    data_path("calendar_good.txt", path, sizeof path);
+    yc_calendar *cal = load_ok(path);
+    /* Fri 2025-09-26 + 1: Sat 27 off, Sun 28 is a 调休 workday */
+    assert_int_equal(yc_calendar_add_working_days(cal, ymd(2025, 9, 26), 1), ymd(2025, 9, 28));
+    assert_int_equal(yc_calendar_add_working_days(cal, ymd(2025, 9, 26), 2), ymd(2025, 9, 29));
+    /* Tue 2025-09-30 + 1: Oct 1-8 are holidays, Thu Oct 9 is the next working day */
+    assert_int_equal(yc_calendar_add_working_days(cal, ymd(2025, 9, 30), 1), ymd(2025, 10, 9));
+    /* 浙江 Art.31 style: 5 working days from Tue 2025-09-30 = 9, 10, 11 (Sat 调休), 13, 14 */
+    assert_int_equal(yc_calendar_add_working_days(cal, ymd(2025, 9, 30), 5), ymd(2025, 10, 14));
+    /* without the calendar: plain Mon-Fri */
+    assert_int_equal(yc_calendar_add_working_days(NULL, ymd(2025, 9, 30), 5), ymd(2025, 10, 7));
+    assert_int_equal(yc_calendar_add_working_days(cal, ymd(2025, 10, 1), 0), ymd(2025, 10, 1));
+    yc_calendar_free(cal);
+}
+
+static void calendar_etc_file__official_2025_2026_schedule__loaded(void **state)
+{
+    (void)state;
+    const char *root = getenv("YC_SOURCE_ROOT");
+    assert_non_null(root);
+    char path[4096];
+    const int n = snprintf(path, sizeof path, "%s/etc/calendar.txt", root);
+    assert_true(n > 0 && (size_t)n < sizeof path);
+    yc_calendar *cal = load_ok(path);
+    /* the 调休 workdays of both notices, all on weekends */
+    static const int workdays[][3] = {{2025, 1, 26},  {2025, 2, 8},  {2025, 4, 27}, {2025, 9, 28},
+                                      {2025, 10, 11}, {2026, 1, 4},  {2026, 2, 14}, {2026, 2, 28},
+                                      {2026, 5, 9},   {2026, 9, 20}, {2026, 10, 10}};
+    for (size_t i = 0; i < sizeof workdays / sizeof workdays[0]; i++) {
+        const yc_date d = ymd(workdays[i][0], workdays[i][1], workdays[i][2]);
+        assert_true(yc_date_weekday(d) >= 6);
+        assert_true(yc_calendar_is_working_day(cal, d));
+    }
+    /* each holiday span (first day, days), from the notices */
+    static const int spans[][4] = {
+        {2025, 1, 1, 1},  {2025, 1, 28, 8}, {2025, 4, 4, 3},  {2025, 5, 1, 5}, {2025, 5, 31, 3},
+        {2025, 10, 1, 8}, {2026, 1, 1, 3},  {2026, 2, 15, 9}, {2026, 4, 4, 3}, {2026, 5, 1, 5},
+        {2026, 6, 19, 3}, {2026, 9, 25, 3}, {2026, 10, 1, 7},
+    };
+    int holiday_days = 0;
+    for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+        const yc_date first = ymd(spans[i][0], spans[i][1], spans[i][2]);
+        for (int k = 0; k < spans[i][3]; k++, holiday_days++)
+            assert_false(yc_calendar_is_working_day(cal, first + k));
+    }
+    assert_int_equal(holiday_days, 28 + 33);
+    /* over both years, count the days where the calendar differs from plain Mon-Fri:
+     * 11 worked weekend days plus the holiday days that fall on Mon-Fri */
+    int differ = 0;
+    for (yc_date d = ymd(2025, 1, 1); d <= ymd(2026, 12, 31); d++)
+        differ += yc_calendar_is_working_day(cal, d) != yc_calendar_is_working_day(NULL, d);
+    /* weekday holidays: 2025: 1+6+1+3+1+6 = 18; 2026: 2+6+1+3+1+1+5 = 19 */
+    assert_int_equal(differ, 11 + 18 + 19);
+    yc_calendar_free(cal);
+}
+
+/* ---- amounts ---- */
+
+static void amount_parse__valid_forms__exact_units(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        yc_amount want;
+    } cases[] = {
+        {"12.5", 12500000},
+        {"0", 0},
+        {"0.000001", 1},
+        {"1.123456", 1123456},
+        {" 3 ", 3000000},
+        {"3", 3000000},
+        {"007", 7000000},
+        {"0.5", 500000},
+        {"10.010", 10010000},
+        {"  0.1", 100000},
+        {"999999999.999999", YC_AMOUNT_MAX - 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        yc_amount a = -1;
+        assert_int_equal(amount(cases[i].s, &a), YC_OK);
+        assert_int_equal(a, cases[i].want);
+    }
+}
+
+static void amount_parse__invalid_forms__fail_invalid(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"1.1234567", "-1",  "-0",  "1e3",   "1E3", "",      " ",
+                                      ".",         ".5",  "5.",  "1,000", "+1",  "1.2.3", "0x10",
+                                      "1 2",       "\t3", "3\t", "１",    "NaN", "inf"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        yc_amount a = 77;
+        assert_int_equal(amount(bad[i], &a), YC_ERR_INVALID);
+        assert_int_equal(a, 77);
+    }
+}
+
+static void amount_format__shortest_exact_decimal__round_trip(void **state)
+{
+    (void)state;
+    static const struct {
+        yc_amount a;
+        const char *want;
+    } cases[] = {
+        {12500000, "12.5"},    {0, "0"},
+        {1, "0.000001"},       {3000000, "3"},
+        {1123456, "1.123456"}, {10010000, "10.01"},
+        {100000, "0.1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[YC_AMOUNT_STR_MAX + 1];
+        yc_amount_format(cases[i].a, buf);
+        assert_string_equal(buf, cases[i].want);
+        yc_amount back = -1;
+        assert_int_equal(amount(buf, &back), YC_OK);
+        assert_int_equal(back, cases[i].a);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(safety__date_parse_empty__fails_invalid),
+        cmocka_unit_test(safety__date_parse_reads_only_len_bytes__prefix_parsed),
+        cmocka_unit_test(safety__date_range_limits__1900_and_2099_only),
+        cmocka_unit_test(safety__amount_empty_and_spaces__fail_invalid),
+        cmocka_unit_test(safety__amount_max_and_max_plus_one__exact),
+        cmocka_unit_test(safety__calendar_missing_file__fails_io),
+        cmocka_unit_test(err_str__every_code__table_text),
+        cmocka_unit_test(err_http_status__every_code__table_status),
+        cmocka_unit_test(err_macros__try_and_ensure__propagate_first_failure),
+        cmocka_unit_test(date_parse__every_published_form__same_date),
+        cmocka_unit_test(date_parse__8_char_slash_form__parsed_as_y_m_d),
+        cmocka_unit_test(date_parse__impossible_dates__fail_invalid),
+        cmocka_unit_test(date_parse__malformed_shapes__fail_invalid),
+        cmocka_unit_test(date_parse_iso__only_dashes__strict),
+        cmocka_unit_test(date_long_term__constant__is_2099_12_31),
+        cmocka_unit_test(date_format_and_to_ymd__round_trip__every_day_1900_to_2099),
+        cmocka_unit_test(date_add_months__clamps_to_month_end__exact),
+        cmocka_unit_test(date_weekday__known_dates__iso_numbers),
+        cmocka_unit_test(date_from_unix_ms__shanghai_midnight__exact),
+        cmocka_unit_test(date_today_shanghai__clock__between_two_readings),
+        cmocka_unit_test(calendar_load__good_file__entries_applied),
+        cmocka_unit_test(calendar_is_working_day__null_calendar__mon_to_fri),
+        cmocka_unit_test(calendar_load__empty_file__plain_weekdays),
+        cmocka_unit_test(calendar_load__bad_keyword__names_line_4),
+        cmocka_unit_test(calendar_load__impossible_date__names_line_3),
+        cmocka_unit_test(calendar_load__duplicate_date__names_later_line_5),
+        cmocka_unit_test(calendar_load__slash_date_or_trailing_word__rejected),
+        cmocka_unit_test(calendar_load__line_over_255_bytes__names_line_2),
+        cmocka_unit_test(calendar_add_working_days__across_holiday_and_tiaoxiu__exact),
+        cmocka_unit_test(calendar_etc_file__official_2025_2026_schedule__loaded),
+        cmocka_unit_test(amount_parse__valid_forms__exact_units),
+        cmocka_unit_test(amount_parse__invalid_forms__fail_invalid),
+        cmocka_unit_test(amount_format__shortest_exact_decimal__round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
