@@ -1,0 +1,98 @@
+/* The score JSON object of issue 2 item 5 (served unchanged by the HTTP API).  Key order is
+ * fixed by construction (Jansson keeps insertion order); output is JSON_COMPACT. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "yrdcredit/score.h"
+
+/* "YYYY-MM-DD", or NULL for YC_DATE_NONE (packed as JSON null with "s?"). */
+static const char *date_or_null(yc_date d, char buf[static YC_DATE_STR_LEN + 1])
+{
+    if (d == YC_DATE_NONE)
+        return NULL;
+    yc_date_format(d, buf);
+    return buf;
+}
+
+static yc_err pack_error(const json_error_t *jerr)
+{
+    return json_error_code(jerr) == json_error_out_of_memory ? YC_ERR_NOMEM : YC_ERR_INVALID;
+}
+
+static yc_err reason_json(const yc_score_reason *r, json_t **ret)
+{
+    YC_ENSURE(r->authority_len <= YC_NAME_MAX, YC_ERR_INVALID);
+    char id[24], decided[YC_DATE_STR_LEN + 1], end[YC_DATE_STR_LEN + 1],
+        repair[YC_DATE_STR_LEN + 1];
+    snprintf(id, sizeof id, "%" PRIu64, r->record_id);
+    yc_date_format(r->decision_date, decided);
+    json_error_t jerr;
+    json_t *o = json_pack_ex(
+        &jerr, 0, "{s:s, s:I, s:s, s:s%, s:s, s:s?, s:s?, s:b}", "code", yc_code_str(r->code),
+        "points_milli", (json_int_t)r->points_milli, "record_id", id, "authority",
+        r->authority ? r->authority : "", r->authority_len, "decision_date", decided, "window_end",
+        date_or_null(r->window_end, end), "repairable_from",
+        date_or_null(r->repairable_from, repair), "disputed", (int)r->disputed);
+    if (o == NULL)
+        return pack_error(&jerr);
+    *ret = o;
+    return YC_OK;
+}
+
+static yc_err result_json(const yc_model *model, const char *subject_id, const yc_score_result *res,
+                          json_t **ret)
+{
+    char as_of[YC_DATE_STR_LEN + 1], changes[YC_DATE_STR_LEN + 1];
+    yc_date_format(res->as_of, as_of);
+    json_error_t jerr;
+    json_t *reasons = json_array();
+    if (reasons == NULL)
+        return YC_ERR_NOMEM;
+    for (size_t i = 0; i < res->n_reasons; i++) {
+        json_t *r;
+        const yc_err rc = reason_json(&res->reasons[i], &r);
+        if (rc != YC_OK || json_array_append_new(reasons, r) != 0) {
+            json_decref(reasons);
+            return rc != YC_OK ? rc : YC_ERR_NOMEM;
+        }
+    }
+    /* "o" steals the reference to reasons, also on failure */
+    json_t *o = json_pack_ex(
+        &jerr, 0, "{s:s, s:s, s:s, s:i, s:s, s:{s:s, s:s}, s:o, s:s?}", "subject_id", subject_id,
+        "subject_type", yc_subject_type_str(res->subject_type), "as_of", as_of, "score",
+        (int)res->score, res->is_grade ? "grade" : "band", res->rating, "model", "version",
+        yc_model_version(model), "digest", yc_model_digest_hex(model), "reasons", reasons,
+        "changes_on", date_or_null(res->changes_on, changes));
+    if (o == NULL)
+        return pack_error(&jerr);
+    *ret = o;
+    return YC_OK;
+}
+
+yc_err yc_score_result_to_json(const yc_model *model, const char *subject_id,
+                               const yc_score_result *result, char *buf, size_t buf_len,
+                               size_t *ret_len)
+{
+    const size_t id_len = strlen(subject_id);
+    YC_ENSURE(id_len > 0 && id_len <= YC_SUBJECT_ID_MAX, YC_ERR_INVALID);
+    json_t *root;
+    YC_TRY(result_json(model, subject_id, result, &root));
+    yc_err rc = YC_OK;
+    const size_t len = json_dumpb(root, buf, buf_len, JSON_COMPACT);
+    if (len == 0) {
+        rc = YC_ERR_NOMEM;
+        goto out;
+    }
+    if (len >= buf_len) {
+        rc = YC_ERR_TOO_LARGE; /* no room for the NUL */
+        goto out;
+    }
+    buf[len] = '\0';
+    if (ret_len != NULL)
+        *ret_len = len;
+out:
+    json_decref(root);
+    return rc;
+}
