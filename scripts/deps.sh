@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# Installs the Debian 12 packages the build, the tests and the CLI need.
+# Sourced by scripts/test, scripts/run and scripts/bench.
+
+YC_DEBIAN_PACKAGES=(
+  build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
+  libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libcsv-dev zlib1g-dev
+  python3 file bc
+)
+
+yc_install_deps() {
+  local missing=()
+  for p in "${YC_DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "installing: ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

@@ -1,0 +1,27 @@
+/* Internal to svc/bin: the operator CLI's commands and shared helpers. */
+#ifndef YRDCREDIT_CLI_H
+#define YRDCREDIT_CLI_H
+
+#include <stdint.h>
+
+#include "yrdcredit/config.h"
+#include "yrdcredit/err.h"
+
+/* Each command: argv[0] is the command name; returns the process exit status. */
+int cli_init(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_score(int argc, char **argv);
+int cli_records(int argc, char **argv);
+int cli_lookup(int argc, char **argv);
+int cli_gen(int argc, char **argv);
+
+/* Decimal integer 0..max, no sign, no spaces. */
+YC_MUST_USE yc_err cli_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+
+/* The data directory: --data, else $YRDCREDIT_DATA, else ./var/yrdcredit. */
+const char *cli_data_dir(const char *opt);
+
+/* Where `init` finds the default etc/ files: $YRDCREDIT_ETC, else the source tree's etc/. */
+const char *cli_etc_dir(void);
+
+#endif
