@@ -1,2 +1,965 @@
-/* placeholder: replaced by the module implementation */
-typedef int yc_placeholder_t;
+/* The record store over one LMDB environment (include/yrdcredit/store.h). */
+#include "yrdcredit/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <lmdb.h>
+
+#include "codec.h"
+#include "yrdcredit/crypto.h"
+#include "yrdcredit/date.h"
+
+enum { DIR_MAX = 4000, PATH_MAX_ = DIR_MAX + 64 };
+
+static const char META_SCHEMA[] = "schema_version";
+static const char META_INSTANCE[] = "instance_id";
+static const char META_SEQ[] = "last_record_id";
+
+struct yc_store {
+    MDB_env *env;
+    MDB_dbi meta, subjects, records, source, history;
+    yc_crypto_key *pseudonym_key;
+    yc_crypto_key *seal_key;
+    char instance_id[YC_STORE_INSTANCE_ID_LEN + 1];
+    char data_mdb[PATH_MAX_];
+};
+
+/* STYLE.md §4.3: LMDB codes stop here. */
+static yc_err from_mdb(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return YC_OK;
+    case MDB_NOTFOUND:
+        return YC_ERR_NOT_FOUND;
+    case MDB_MAP_FULL:
+    case ENOSPC:
+    case EDQUOT:
+        return YC_ERR_FULL;
+    case MDB_TXN_FULL:
+        return YC_ERR_TOO_LARGE;
+    case ENOMEM:
+        return YC_ERR_NOMEM;
+    case EIO:
+        return YC_ERR_IO;
+    default:
+        return YC_ERR_STORE;
+    }
+}
+
+/* Like from_mdb, but "not found" means the store is damaged (an index points nowhere). */
+static yc_err from_mdb_must(int rc)
+{
+    return rc == MDB_NOTFOUND ? YC_ERR_STORE : from_mdb(rc);
+}
+
+static yc_err join_path(char *out, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(out, cap, "%s/%s", dir, name);
+    YC_ENSURE(n > 0 && (size_t)n < cap, YC_ERR_INVALID);
+    return YC_OK;
+}
+
+static yc_err check_dir_arg(const char *dir)
+{
+    size_t len = strnlen(dir, DIR_MAX + 1);
+    YC_ENSURE(len > 0 && len <= DIR_MAX, YC_ERR_INVALID);
+    return YC_OK;
+}
+
+static void wipe(void *p, size_t len)
+{
+    /* Identity buffers hold personal information; volatile stops the compiler dropping this. */
+    volatile unsigned char *v = p;
+    while (len-- > 0)
+        *v++ = 0;
+}
+
+/* ---- environment ---- */
+
+static yc_err env_open(const char *lmdb_dir, uint64_t map_size, MDB_env **ret_env)
+{
+    MDB_env *env = NULL;
+    YC_TRY(from_mdb(mdb_env_create(&env)));
+    int rc = mdb_env_set_maxdbs(env, 8);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(env, (size_t)map_size);
+    /* Durable: neither MDB_NOSYNC nor MDB_NOMETASYNC.  MDB_NOTLS: read transactions belong
+     * to the call, not the thread, so a shared yc_store works from any thread. */
+    if (rc == 0)
+        rc = mdb_env_open(env, lmdb_dir, MDB_NOTLS, 0600);
+    if (rc != 0) {
+        mdb_env_close(env);
+        return rc == ENOENT ? YC_ERR_NOT_FOUND : from_mdb(rc);
+    }
+    *ret_env = env;
+    return YC_OK;
+}
+
+static yc_err txn_begin(MDB_env *env, unsigned flags, MDB_txn **ret_txn)
+{
+    int rc = mdb_txn_begin(env, NULL, flags, ret_txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* Another process grew the map: adopt its size and retry once. */
+        rc = mdb_env_set_mapsize(env, 0);
+        if (rc == 0)
+            rc = mdb_txn_begin(env, NULL, flags, ret_txn);
+    }
+    return from_mdb(rc);
+}
+
+static yc_err open_dbis(yc_store *st, MDB_txn *txn, unsigned flags)
+{
+    struct {
+        const char *name;
+        MDB_dbi *dbi;
+    } t[] = {{"meta", &st->meta},
+             {"subjects", &st->subjects},
+             {"records", &st->records},
+             {"source", &st->source},
+             {"history", &st->history}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        YC_TRY(from_mdb_must(mdb_dbi_open(txn, t[i].name, flags, t[i].dbi)));
+    return YC_OK;
+}
+
+static yc_err meta_put(yc_store *st, MDB_txn *txn, const char *key, const void *val, size_t len)
+{
+    MDB_val k = {strlen(key), (void *)(uintptr_t)key};
+    MDB_val v = {len, (void *)(uintptr_t)val};
+    return from_mdb(mdb_put(txn, st->meta, &k, &v, 0));
+}
+
+static yc_err meta_get(yc_store *st, MDB_txn *txn, const char *key, MDB_val *ret)
+{
+    MDB_val k = {strlen(key), (void *)(uintptr_t)key};
+    return from_mdb_must(mdb_get(txn, st->meta, &k, ret));
+}
+
+static uint64_t load_u64le(const void *p)
+{
+    const uint8_t *b = p;
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+static void store_u64le(uint8_t out[8], uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- init ---- */
+
+static yc_err mkdir_one(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode) == 0)
+        return YC_OK;
+    if (errno != EEXIST)
+        return YC_ERR_IO;
+    struct stat st;
+    YC_ENSURE(stat(path, &st) == 0, YC_ERR_IO);
+    YC_ENSURE(S_ISDIR(st.st_mode), YC_ERR_CONFLICT);
+    return YC_OK;
+}
+
+static yc_err mkdir_parents(const char *dir)
+{
+    char buf[DIR_MAX + 1];
+    size_t len = strlen(dir);
+    memcpy(buf, dir, len + 1);
+    for (size_t i = 1; i < len; i++) {
+        if (buf[i] != '/')
+            continue;
+        buf[i] = '\0';
+        yc_err rv = mkdir_one(buf, 0755);
+        buf[i] = '/';
+        YC_TRY(rv);
+    }
+    return YC_OK;
+}
+
+static yc_err dir_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    YC_ENSURE(d != NULL, YC_ERR_IO);
+    yc_err rv = YC_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            rv = YC_ERR_CONFLICT;
+            break;
+        }
+    }
+    closedir(d);
+    return rv;
+}
+
+static yc_err init_env(const char *lmdb_dir)
+{
+    yc_store st = {0};
+    YC_TRY(env_open(lmdb_dir, YC_STORE_MAP_SIZE_DEFAULT, &st.env));
+    MDB_txn *txn = NULL;
+    yc_err rv = txn_begin(st.env, 0, &txn);
+    if (rv != YC_OK)
+        goto out;
+    uint8_t raw[16];
+    char hex[YC_STORE_INSTANCE_ID_LEN + 1];
+    uint8_t schema[4] = {YC_STORE_SCHEMA_VERSION, 0, 0, 0};
+    uint8_t seq[8] = {0};
+    if ((rv = open_dbis(&st, txn, MDB_CREATE)) != YC_OK ||
+        (rv = yc_crypto_random(raw, sizeof raw)) != YC_OK)
+        goto out;
+    yc_hex_encode(raw, sizeof raw, hex);
+    if ((rv = meta_put(&st, txn, META_SCHEMA, schema, sizeof schema)) != YC_OK ||
+        (rv = meta_put(&st, txn, META_INSTANCE, hex, YC_STORE_INSTANCE_ID_LEN)) != YC_OK ||
+        (rv = meta_put(&st, txn, META_SEQ, seq, sizeof seq)) != YC_OK)
+        goto out;
+    rv = from_mdb(mdb_txn_commit(txn));
+    txn = NULL;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    mdb_env_close(st.env);
+    return rv;
+}
+
+yc_err yc_store_init_dir(const char *dir)
+{
+    YC_TRY(check_dir_arg(dir));
+    YC_TRY(yc_crypto_init());
+    YC_TRY(mkdir_parents(dir));
+    if (mkdir(dir, 0700) != 0) {
+        YC_ENSURE(errno == EEXIST, YC_ERR_IO);
+        struct stat sb;
+        YC_ENSURE(stat(dir, &sb) == 0, YC_ERR_IO);
+        YC_ENSURE(S_ISDIR(sb.st_mode), YC_ERR_CONFLICT);
+        YC_TRY(dir_is_empty(dir));
+    }
+    char keys[PATH_MAX_], lmdb[PATH_MAX_], path[PATH_MAX_];
+    YC_TRY(join_path(keys, sizeof keys, dir, "keys"));
+    YC_TRY(join_path(lmdb, sizeof lmdb, dir, "lmdb"));
+    YC_ENSURE(mkdir(keys, 0700) == 0, YC_ERR_IO);
+    YC_TRY(join_path(path, sizeof path, keys, "pseudonym.key"));
+    YC_TRY(yc_crypto_key_generate_file(path));
+    YC_TRY(join_path(path, sizeof path, keys, "seal.key"));
+    YC_TRY(yc_crypto_key_generate_file(path));
+    YC_ENSURE(mkdir(lmdb, 0700) == 0, YC_ERR_IO);
+    return init_env(lmdb);
+}
+
+/* ---- open / close ---- */
+
+static yc_err check_meta(yc_store *st, MDB_txn *txn)
+{
+    MDB_val v;
+    YC_TRY(meta_get(st, txn, META_SCHEMA, &v));
+    YC_ENSURE(v.mv_size == 4, YC_ERR_STORE);
+    const uint8_t *b = v.mv_data;
+    uint32_t schema =
+        (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    /* A newer build wrote this store: refuse rather than misread it.  (Forward migrations
+     * from older schemas go here when schema 2 exists.) */
+    YC_ENSURE(schema == YC_STORE_SCHEMA_VERSION, YC_ERR_STORE);
+    YC_TRY(meta_get(st, txn, META_INSTANCE, &v));
+    YC_ENSURE(v.mv_size == YC_STORE_INSTANCE_ID_LEN, YC_ERR_STORE);
+    memcpy(st->instance_id, v.mv_data, YC_STORE_INSTANCE_ID_LEN);
+    st->instance_id[YC_STORE_INSTANCE_ID_LEN] = '\0';
+    YC_TRY(meta_get(st, txn, META_SEQ, &v));
+    YC_ENSURE(v.mv_size == 8, YC_ERR_STORE);
+    return YC_OK;
+}
+
+static yc_err open_keys(yc_store *st, const char *dir)
+{
+    char path[PATH_MAX_];
+    YC_TRY(join_path(path, sizeof path, dir, "keys/pseudonym.key"));
+    YC_TRY(yc_crypto_key_load(path, &st->pseudonym_key));
+    YC_TRY(join_path(path, sizeof path, dir, "keys/seal.key"));
+    return yc_crypto_key_load(path, &st->seal_key);
+}
+
+yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_store)
+{
+    YC_TRY(check_dir_arg(dir));
+    uint64_t map_size = YC_STORE_MAP_SIZE_DEFAULT;
+    if (opts != NULL && opts->map_size_bytes != 0)
+        map_size = opts->map_size_bytes;
+    YC_ENSURE(map_size >= YC_STORE_MAP_SIZE_MIN && map_size <= SIZE_MAX, YC_ERR_INVALID);
+
+    yc_store *st = calloc(1, sizeof *st);
+    YC_ENSURE(st != NULL, YC_ERR_NOMEM);
+    MDB_txn *txn = NULL;
+    char lmdb[PATH_MAX_];
+    struct stat sb;
+    yc_err rv = join_path(lmdb, sizeof lmdb, dir, "lmdb");
+    if (rv == YC_OK)
+        rv = join_path(st->data_mdb, sizeof st->data_mdb, lmdb, "data.mdb");
+    if (rv != YC_OK)
+        goto out;
+    /* mdb_env_open would create an empty environment; opening never creates. */
+    if (stat(st->data_mdb, &sb) != 0) {
+        rv = errno == ENOENT || errno == ENOTDIR ? YC_ERR_NOT_FOUND : YC_ERR_IO;
+        goto out;
+    }
+    if ((rv = open_keys(st, dir)) != YC_OK || (rv = env_open(lmdb, map_size, &st->env)) != YC_OK ||
+        (rv = txn_begin(st->env, MDB_RDONLY, &txn)) != YC_OK)
+        goto out;
+    if ((rv = open_dbis(st, txn, 0)) != YC_OK || (rv = check_meta(st, txn)) != YC_OK)
+        goto out;
+    /* Committing (not aborting) a read transaction keeps the database handles open. */
+    rv = from_mdb(mdb_txn_commit(txn));
+    txn = NULL;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (rv != YC_OK) {
+        yc_store_close(st);
+        return rv;
+    }
+    *ret_store = st;
+    return YC_OK;
+}
+
+void yc_store_close(yc_store *st)
+{
+    if (st == NULL)
+        return;
+    if (st->env != NULL)
+        mdb_env_close(st->env);
+    yc_crypto_key_free(st->pseudonym_key);
+    yc_crypto_key_free(st->seal_key);
+    free(st);
+}
+
+void yc_store_instance_id(const yc_store *st, char ret_id[static YC_STORE_INSTANCE_ID_LEN + 1])
+{
+    memcpy(ret_id, st->instance_id, YC_STORE_INSTANCE_ID_LEN + 1);
+}
+
+yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char *country,
+                          const char *normalized_number, char ret_id[static YC_SUBJECT_ID_MAX + 1])
+{
+    YC_ENSURE((uint32_t)type >= YC_DOC_RESIDENT_ID && (uint32_t)type < YC_DOC_COUNT,
+              YC_ERR_INVALID);
+    YC_ENSURE(strnlen(normalized_number, YC_DOC_NUMBER_MAX + 1) <= YC_DOC_NUMBER_MAX,
+              YC_ERR_INVALID);
+    _Static_assert(YC_PSEUDONYM_LEN == YC_SUBJECT_ID_MAX, "pseudonyms fill subject_id");
+    return yc_crypto_pseudonym(st->pseudonym_key, yc_doc_type_str(type), country, normalized_number,
+                               ret_id);
+}
+
+/* ---- ingest ---- */
+
+typedef struct ingest_ctx {
+    yc_store *st;
+    MDB_txn *txn;
+    int64_t now_ms;
+    uint64_t seq;
+    yc_ingest_stats stats;
+} ingest_ctx;
+
+static bool is_cstr(const char *s, size_t cap)
+{
+    return strnlen(s, cap) < cap;
+}
+
+static bool printable_id(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* Checks the codec cannot make (it does not see keys or doc fields); sets the pseudonym. */
+static yc_err prepare(yc_store *st, yc_record *rec)
+{
+    YC_ENSURE(is_cstr(rec->decision_no, sizeof rec->decision_no) && rec->decision_no[0] != '\0',
+              YC_ERR_INVALID);
+    YC_ENSURE(is_cstr(rec->authority_uscc, sizeof rec->authority_uscc), YC_ERR_INVALID);
+    YC_ENSURE(is_cstr(rec->subject_name, sizeof rec->subject_name), YC_ERR_INVALID);
+    if (rec->subject_type == YC_SUBJECT_NATURAL_PERSON) {
+        YC_ENSURE(is_cstr(rec->doc_number, sizeof rec->doc_number) &&
+                      is_cstr(rec->doc_country, sizeof rec->doc_country),
+                  YC_ERR_INVALID);
+        YC_TRY(yc_store_pseudonym(st, rec->doc_type, rec->doc_country, rec->doc_number,
+                                  rec->subject_id));
+    } else {
+        YC_ENSURE(is_cstr(rec->subject_id, sizeof rec->subject_id), YC_ERR_INVALID);
+        size_t n = strlen(rec->subject_id);
+        YC_ENSURE(n > 0 && printable_id(rec->subject_id, n), YC_ERR_INVALID);
+    }
+    return YC_OK;
+}
+
+static bool person_equal(const yc_store_person *a, const yc_store_person *b)
+{
+    return a->doc_type == b->doc_type && strcmp(a->doc_country, b->doc_country) == 0 &&
+           strcmp(a->doc_number, b->doc_number) == 0 && strcmp(a->name, b->name) == 0;
+}
+
+/* Build the subjects value of a natural person, sealing the identity; NULL-free. */
+static yc_err person_value(yc_store *st, const yc_record *rec, uint8_t *out, size_t cap,
+                           size_t *ret_len, const MDB_val *old)
+{
+    yc_store_person p = {.doc_type = rec->doc_type};
+    memcpy(p.name, rec->subject_name, sizeof p.name);
+    memcpy(p.doc_country, rec->doc_country, sizeof p.doc_country);
+    memcpy(p.doc_number, rec->doc_number, sizeof p.doc_number);
+    uint8_t plain[YC_CODEC_IDENTITY_MAX];
+    uint8_t box[YC_CODEC_IDENTITY_MAX + YC_SEAL_OVERHEAD];
+    size_t plain_len = 0;
+    size_t sid_len = strlen(rec->subject_id);
+    yc_err rv = yc_codec_identity_encode(&p, plain, &plain_len);
+    if (rv != YC_OK)
+        goto out;
+    if (old != NULL) {
+        /* Unchanged identity: keep the stored box (a new nonce would rewrite it for nothing). */
+        yc_subject_type type;
+        const uint8_t *payload;
+        size_t payload_len;
+        rv = yc_codec_subject_decode(old->mv_data, old->mv_size, &type, &payload, &payload_len);
+        if (rv != YC_OK)
+            goto out;
+        if (type == YC_SUBJECT_NATURAL_PERSON && payload_len <= sizeof box) {
+            yc_store_person q;
+            rv = yc_crypto_open(st->seal_key, payload, payload_len,
+                                (const uint8_t *)rec->subject_id, sid_len, box);
+            if (rv == YC_OK)
+                rv = yc_codec_identity_decode(box, payload_len - YC_SEAL_OVERHEAD, &q);
+            bool same = rv == YC_OK && person_equal(&p, &q);
+            wipe(&q, sizeof q);
+            if (rv != YC_OK)
+                goto out;
+            if (same) {
+                *ret_len = 0;
+                goto out;
+            }
+        }
+    }
+    rv = yc_crypto_seal(st->seal_key, plain, plain_len, (const uint8_t *)rec->subject_id, sid_len,
+                        box);
+    if (rv == YC_OK)
+        rv = yc_codec_subject_encode(YC_SUBJECT_NATURAL_PERSON, box, plain_len + YC_SEAL_OVERHEAD,
+                                     out, cap, ret_len);
+out:
+    wipe(&p, sizeof p);
+    wipe(plain, sizeof plain);
+    wipe(box, sizeof box);
+    return rv;
+}
+
+/* Insert or update the subject; writes only when something changed. */
+static yc_err upsert_subject(ingest_ctx *c, const yc_record *rec)
+{
+    MDB_val k = {strlen(rec->subject_id), (void *)(uintptr_t)rec->subject_id};
+    MDB_val old;
+    int rc = mdb_get(c->txn, c->st->subjects, &k, &old);
+    YC_ENSURE(rc == 0 || rc == MDB_NOTFOUND, from_mdb(rc));
+    uint8_t val[YC_CODEC_SUBJECT_VAL_MAX];
+    size_t len = 0;
+    if (rec->subject_type == YC_SUBJECT_NATURAL_PERSON) {
+        YC_TRY(person_value(c->st, rec, val, sizeof val, &len, rc == 0 ? &old : NULL));
+        if (len == 0)
+            return YC_OK;
+    } else {
+        YC_TRY(yc_codec_subject_encode(rec->subject_type, (const uint8_t *)rec->subject_name,
+                                       strlen(rec->subject_name), val, sizeof val, &len));
+        if (rc == 0 && old.mv_size == len && memcmp(old.mv_data, val, len) == 0)
+            return YC_OK;
+    }
+    MDB_val v = {len, val};
+    return from_mdb(mdb_put(c->txn, c->st->subjects, &k, &v, 0));
+}
+
+static yc_err put_record(ingest_ctx *c, const char *sid, uint64_t rid, const uint8_t *val,
+                         size_t len)
+{
+    uint8_t key[YC_CODEC_RECORD_KEY_MAX];
+    MDB_val k = {yc_codec_record_key(sid, strlen(sid), rid, key), key};
+    MDB_val v = {len, (void *)(uintptr_t)val};
+    return from_mdb(mdb_put(c->txn, c->st->records, &k, &v, 0));
+}
+
+static yc_err put_source(ingest_ctx *c, const MDB_val *sk, uint64_t rid, const char *sid)
+{
+    uint8_t sv[YC_CODEC_SOURCE_VAL_MAX];
+    MDB_val v = {yc_codec_source_val(rid, sid, strlen(sid), sv), sv};
+    return from_mdb(mdb_put(c->txn, c->st->source, (MDB_val *)(uintptr_t)sk, &v, 0));
+}
+
+static yc_err ingest_new(ingest_ctx *c, yc_record *rec, const MDB_val *sk)
+{
+    YC_ENSURE(c->seq < UINT64_MAX, YC_ERR_FULL);
+    rec->record_id = ++c->seq;
+    rec->version = 1;
+    rec->ingest_ms = c->now_ms;
+    uint8_t val[YC_CODEC_RECORD_MAX];
+    size_t len = 0;
+    YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
+    YC_TRY(put_record(c, rec->subject_id, rec->record_id, val, len));
+    YC_TRY(put_source(c, sk, rec->record_id, rec->subject_id));
+    c->stats.imported++;
+    return YC_OK;
+}
+
+/* The pair is known: duplicate, or a correction that supersedes the stored version. */
+static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sk, const MDB_val *sv)
+{
+    uint64_t rid = 0;
+    char old_sid[YC_SUBJECT_ID_MAX + 1];
+    YC_TRY(yc_codec_source_val_decode(sv->mv_data, sv->mv_size, &rid, old_sid));
+    uint8_t key[YC_CODEC_RECORD_KEY_MAX];
+    MDB_val k = {yc_codec_record_key(old_sid, strlen(old_sid), rid, key), key};
+    MDB_val ov;
+    YC_TRY(from_mdb_must(mdb_get(c->txn, c->st->records, &k, &ov)));
+    /* LMDB data is valid only until the next write: copy the old value first. */
+    uint8_t old[YC_CODEC_RECORD_MAX];
+    YC_ENSURE(ov.mv_size <= sizeof old, YC_ERR_STORE);
+    size_t old_len = ov.mv_size;
+    memcpy(old, ov.mv_data, old_len);
+    yc_record prev;
+    YC_TRY(yc_codec_record_decode(old, old_len, &prev));
+    uint32_t prev_version = prev.version;
+    int64_t first_ms = prev.ingest_ms;
+    YC_ENSURE(prev.record_id == rid && prev_version >= 1, YC_ERR_STORE);
+
+    rec->record_id = rid;
+    rec->version = prev_version;
+    rec->ingest_ms = first_ms;
+    uint8_t val[YC_CODEC_RECORD_MAX];
+    size_t len = 0;
+    YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
+    bool same_subject = strcmp(old_sid, rec->subject_id) == 0;
+    if (same_subject && len == old_len && memcmp(val, old, len) == 0) {
+        c->stats.duplicates++;
+        return YC_OK;
+    }
+    YC_ENSURE(prev_version < UINT32_MAX, YC_ERR_STORE);
+    rec->version = prev_version + 1;
+    YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
+
+    uint8_t hkey[YC_CODEC_HISTORY_KEY_LEN], hval[YC_CODEC_HISTORY_VAL_MAX];
+    yc_codec_history_key(rid, prev_version, hkey);
+    MDB_val hk = {sizeof hkey, hkey},
+            hv = {yc_codec_history_val(old_sid, strlen(old_sid), old, old_len, hval), hval};
+    YC_TRY(from_mdb(mdb_put(c->txn, c->st->history, &hk, &hv, 0)));
+    if (!same_subject) {
+        YC_TRY(from_mdb_must(mdb_del(c->txn, c->st->records, &k, NULL)));
+        YC_TRY(put_source(c, sk, rid, rec->subject_id));
+    }
+    YC_TRY(put_record(c, rec->subject_id, rid, val, len));
+    c->stats.superseded++;
+    return YC_OK;
+}
+
+static yc_err ingest_one(ingest_ctx *c, yc_record *rec)
+{
+    YC_TRY(upsert_subject(c, rec));
+    uint8_t skey[YC_CODEC_SOURCE_KEY_MAX];
+    MDB_val sk = {yc_codec_source_key(rec->authority_uscc, strlen(rec->authority_uscc),
+                                      rec->decision_no, strlen(rec->decision_no), skey),
+                  skey};
+    MDB_val sv;
+    int rc = mdb_get(c->txn, c->st->source, &sk, &sv);
+    if (rc == MDB_NOTFOUND)
+        return ingest_new(c, rec, &sk);
+    YC_TRY(from_mdb(rc));
+    return ingest_existing(c, rec, &sk, &sv);
+}
+
+yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats *ret)
+{
+    ingest_ctx c = {.st = st, .now_ms = yc_clock_now_ms()};
+    if (n == 0) {
+        if (ret != NULL)
+            *ret = c.stats;
+        return YC_OK;
+    }
+    /* Validate everything before taking the (process-shared) write lock. */
+    for (size_t i = 0; i < n; i++) {
+        YC_TRY(prepare(st, &recs[i]));
+        YC_ENSURE(yc_codec_record_len(&recs[i]) <= YC_CODEC_RECORD_MAX, YC_ERR_INVALID);
+    }
+    YC_TRY(txn_begin(st->env, 0, &c.txn));
+    MDB_val v;
+    yc_err rv = meta_get(st, c.txn, META_SEQ, &v);
+    if (rv == YC_OK && v.mv_size != 8)
+        rv = YC_ERR_STORE;
+    if (rv != YC_OK)
+        goto out;
+    c.seq = load_u64le(v.mv_data);
+    uint64_t first_seq = c.seq;
+    for (size_t i = 0; i < n && rv == YC_OK; i++)
+        rv = ingest_one(&c, &recs[i]);
+    if (rv == YC_OK && c.seq != first_seq) {
+        uint8_t seq[8];
+        store_u64le(seq, c.seq);
+        rv = meta_put(st, c.txn, META_SEQ, seq, sizeof seq);
+    }
+    if (rv != YC_OK)
+        goto out;
+    /* The durable commit: fsync of data and meta page (no MDB_NOSYNC). */
+    rv = from_mdb(mdb_txn_commit(c.txn));
+    c.txn = NULL;
+out:
+    if (c.txn != NULL)
+        mdb_txn_abort(c.txn);
+    if (rv == YC_OK && ret != NULL)
+        *ret = c.stats;
+    return rv;
+}
+
+/* ---- reads ---- */
+
+static yc_err subject_lookup(yc_store *st, MDB_txn *txn, const char *subject_id, MDB_val *ret)
+{
+    size_t len = strnlen(subject_id, YC_SUBJECT_ID_MAX + 1);
+    YC_ENSURE(len > 0 && len <= YC_SUBJECT_ID_MAX, YC_ERR_NOT_FOUND);
+    MDB_val k = {len, (void *)(uintptr_t)subject_id};
+    return from_mdb(mdb_get(txn, st->subjects, &k, ret));
+}
+
+yc_err yc_store_subject_get(yc_store *st, const char *subject_id, yc_store_subject *ret)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    MDB_val v;
+    yc_store_subject out = {.type = YC_SUBJECT_NONE};
+    yc_err rv = subject_lookup(st, txn, subject_id, &v);
+    const uint8_t *payload = NULL;
+    size_t n = 0;
+    if (rv == YC_OK)
+        rv = yc_codec_subject_decode(v.mv_data, v.mv_size, &out.type, &payload, &n);
+    if (rv == YC_OK && out.type != YC_SUBJECT_NATURAL_PERSON) {
+        memcpy(out.name, payload, n); /* n <= YC_NAME_MAX, checked by the decoder */
+        out.name[n] = '\0';
+    }
+    mdb_txn_abort(txn);
+    if (rv == YC_OK && ret != NULL)
+        *ret = out;
+    return rv;
+}
+
+yc_err yc_store_person_get(yc_store *st, const char *subject_id, yc_store_person *ret)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    MDB_val v;
+    yc_subject_type type = YC_SUBJECT_NONE;
+    const uint8_t *payload = NULL;
+    size_t n = 0;
+    uint8_t plain[YC_CODEC_IDENTITY_MAX];
+    yc_err rv = subject_lookup(st, txn, subject_id, &v);
+    if (rv == YC_OK)
+        rv = yc_codec_subject_decode(v.mv_data, v.mv_size, &type, &payload, &n);
+    if (rv == YC_OK && type != YC_SUBJECT_NATURAL_PERSON)
+        rv = YC_ERR_NOT_FOUND;
+    if (rv == YC_OK && n - YC_SEAL_OVERHEAD > sizeof plain)
+        rv = YC_ERR_STORE;
+    if (rv == YC_OK)
+        rv = yc_crypto_open(st->seal_key, payload, n, (const uint8_t *)subject_id,
+                            strlen(subject_id), plain);
+    if (rv == YC_OK)
+        rv = yc_codec_identity_decode(plain, n - YC_SEAL_OVERHEAD, ret);
+    wipe(plain, sizeof plain);
+    mdb_txn_abort(txn);
+    return rv;
+}
+
+/* Append to a growing heap array of records. */
+static yc_err recs_push(yc_record **arr, size_t *n, size_t *cap)
+{
+    if (*n < *cap)
+        return YC_OK;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    YC_ENSURE(ncap <= SIZE_MAX / sizeof **arr, YC_ERR_NOMEM);
+    yc_record *g = realloc(*arr, ncap * sizeof **arr);
+    YC_ENSURE(g != NULL, YC_ERR_NOMEM);
+    *arr = g;
+    *cap = ncap;
+    return YC_OK;
+}
+
+static yc_err collect_records(yc_store *st, MDB_txn *txn, const char *sid, yc_record **ret_recs,
+                              size_t *ret_n)
+{
+    MDB_cursor *cur = NULL;
+    YC_TRY(from_mdb(mdb_cursor_open(txn, st->records, &cur)));
+    size_t sid_len = strlen(sid);
+    uint8_t key[YC_CODEC_RECORD_KEY_MAX];
+    MDB_val k = {yc_codec_record_key(sid, sid_len, 0, key), key}, v;
+    yc_record *arr = NULL;
+    size_t n = 0, cap = 0;
+    yc_err rv = YC_OK;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc != MDB_NOTFOUND;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (rc != 0) {
+            rv = from_mdb(rc);
+            break;
+        }
+        size_t klen = 0;
+        uint64_t rid = 0;
+        if (k.mv_size != sid_len + 9 || memcmp(k.mv_data, sid, sid_len) != 0)
+            break; /* past this subject */
+        if ((rv = yc_codec_record_key_parse(k.mv_data, k.mv_size, &klen, &rid)) != YC_OK ||
+            (rv = recs_push(&arr, &n, &cap)) != YC_OK ||
+            (rv = yc_codec_record_decode(v.mv_data, v.mv_size, &arr[n])) != YC_OK)
+            break;
+        if (arr[n].record_id != rid) {
+            rv = YC_ERR_STORE;
+            break;
+        }
+        memcpy(arr[n].subject_id, sid, sid_len + 1);
+        n++;
+    }
+    mdb_cursor_close(cur);
+    if (rv != YC_OK) {
+        free(arr);
+        return rv;
+    }
+    *ret_recs = arr;
+    *ret_n = n;
+    return YC_OK;
+}
+
+yc_err yc_store_subject_records(yc_store *st, const char *subject_id, yc_record **ret_recs,
+                                size_t *ret_n)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    MDB_val v;
+    yc_err rv = subject_lookup(st, txn, subject_id, &v);
+    if (rv == YC_OK)
+        rv = collect_records(st, txn, subject_id, ret_recs, ret_n);
+    mdb_txn_abort(txn);
+    return rv;
+}
+
+void yc_store_records_free(yc_record *recs)
+{
+    free(recs);
+}
+
+yc_err yc_store_record_history(yc_store *st, uint64_t record_id, yc_record **ret_recs,
+                               size_t *ret_n)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    MDB_cursor *cur = NULL;
+    yc_err rv = from_mdb(mdb_cursor_open(txn, st->history, &cur));
+    yc_record *arr = NULL;
+    size_t n = 0, cap = 0;
+    uint8_t key[YC_CODEC_HISTORY_KEY_LEN];
+    yc_codec_history_key(record_id, 0, key);
+    MDB_val k = {sizeof key, key}, v;
+    for (int rc = rv == YC_OK ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : MDB_NOTFOUND;
+         rc != MDB_NOTFOUND; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (rc != 0) {
+            rv = from_mdb(rc);
+            break;
+        }
+        if (k.mv_size != sizeof key || memcmp(k.mv_data, key, 8) != 0)
+            break; /* past this record */
+        if ((rv = recs_push(&arr, &n, &cap)) != YC_OK ||
+            (rv = yc_codec_history_val_decode(v.mv_data, v.mv_size, &arr[n])) != YC_OK)
+            break;
+        if (arr[n].record_id != record_id) {
+            rv = YC_ERR_STORE;
+            break;
+        }
+        n++;
+    }
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (rv != YC_OK) {
+        free(arr);
+        return rv;
+    }
+    *ret_recs = arr;
+    *ret_n = n;
+    return YC_OK;
+}
+
+typedef struct walk_group {
+    char sid[YC_SUBJECT_ID_MAX + 1];
+    size_t sid_len;
+    yc_subject_type type;
+    yc_fact *facts;
+    size_t n, cap;
+} walk_group;
+
+static yc_err walk_push(walk_group *g)
+{
+    if (g->n < g->cap)
+        return YC_OK;
+    size_t ncap = g->cap ? g->cap * 2 : 64;
+    YC_ENSURE(ncap <= SIZE_MAX / sizeof *g->facts, YC_ERR_NOMEM);
+    yc_fact *f = realloc(g->facts, ncap * sizeof *g->facts);
+    YC_ENSURE(f != NULL, YC_ERR_NOMEM);
+    g->facts = f;
+    g->cap = ncap;
+    return YC_OK;
+}
+
+static yc_err walk_cursor(MDB_cursor *cur, walk_group *g, yc_store_walk_fn fn, void *ctx)
+{
+    MDB_val k, v;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        size_t sid_len = 0;
+        uint64_t rid = 0;
+        YC_TRY(yc_codec_record_key_parse(k.mv_data, k.mv_size, &sid_len, &rid));
+        if (g->n > 0 && (sid_len != g->sid_len || memcmp(k.mv_data, g->sid, sid_len) != 0)) {
+            YC_TRY(fn(ctx, g->sid, g->type, g->facts, g->n));
+            g->n = 0;
+        }
+        if (g->n == 0) {
+            memcpy(g->sid, k.mv_data, sid_len);
+            g->sid[sid_len] = '\0';
+            g->sid_len = sid_len;
+        }
+        YC_TRY(walk_push(g));
+        /* Authority pointers stay valid: pages of a read-only snapshot do not move. */
+        YC_TRY(yc_codec_fact_decode(v.mv_data, v.mv_size, &g->facts[g->n], &g->type));
+        YC_ENSURE(g->facts[g->n].record_id == rid, YC_ERR_STORE);
+        g->n++;
+    }
+    YC_ENSURE(rc == MDB_NOTFOUND, from_mdb(rc));
+    if (g->n > 0)
+        YC_TRY(fn(ctx, g->sid, g->type, g->facts, g->n));
+    return YC_OK;
+}
+
+yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    MDB_cursor *cur = NULL;
+    walk_group g = {.n = 0};
+    yc_err rv = from_mdb(mdb_cursor_open(txn, st->records, &cur));
+    if (rv == YC_OK)
+        rv = walk_cursor(cur, &g, fn, ctx);
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    free(g.facts);
+    return rv;
+}
+
+yc_err yc_store_stats(yc_store *st, yc_store_stat *ret)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    MDB_stat s_subj, s_rec, s_hist, s_env;
+    MDB_envinfo info;
+    int rc = mdb_stat(txn, st->subjects, &s_subj);
+    if (rc == 0)
+        rc = mdb_stat(txn, st->records, &s_rec);
+    if (rc == 0)
+        rc = mdb_stat(txn, st->history, &s_hist);
+    if (rc == 0)
+        rc = mdb_env_stat(st->env, &s_env);
+    if (rc == 0)
+        rc = mdb_env_info(st->env, &info);
+    mdb_txn_abort(txn);
+    YC_TRY(from_mdb(rc));
+    struct stat sb;
+    YC_ENSURE(stat(st->data_mdb, &sb) == 0, YC_ERR_IO);
+    *ret = (yc_store_stat){
+        .subjects = s_subj.ms_entries,
+        .records = s_rec.ms_entries,
+        .history = s_hist.ms_entries,
+        .file_bytes = (uint64_t)sb.st_size,
+        .used_bytes = ((uint64_t)info.me_last_pgno + 1) * s_env.ms_psize,
+    };
+    return YC_OK;
+}
+
+/* ---- benchmark anchor ---- */
+
+/* splitmix64 (Steele, Lea, Flood 2014): a bijection on 64-bit values, so keys are unique. */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static yc_err bench_puts(MDB_env *env, size_t n_keys, size_t key_len, size_t val_len, size_t batch)
+{
+    uint8_t key[511];
+    uint8_t *val = malloc(val_len > 0 ? val_len : 1);
+    YC_ENSURE(val != NULL, YC_ERR_NOMEM);
+    for (size_t j = 0; j < val_len; j++)
+        val[j] = (uint8_t)('a' + j % 26);
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi = 0;
+    yc_err rv = YC_OK;
+    for (size_t i = 0; i < n_keys && rv == YC_OK; i++) {
+        if (txn == NULL) {
+            if ((rv = txn_begin(env, 0, &txn)) != YC_OK ||
+                (rv = from_mdb(mdb_dbi_open(txn, NULL, 0, &dbi))) != YC_OK)
+                break;
+        }
+        uint64_t h = mix64(i);
+        for (size_t j = 0; j < key_len; j++) {
+            uint64_t b = j < 8 ? h >> (56 - 8 * j) : 0x41 + (h >> (j % 64)) % 26;
+            key[j] = (uint8_t)(b & 0xff);
+        }
+        MDB_val k = {key_len, key}, v = {val_len, val};
+        rv = from_mdb(mdb_put(txn, dbi, &k, &v, 0));
+        if (rv == YC_OK && ((i + 1) % batch == 0 || i + 1 == n_keys)) {
+            rv = from_mdb(mdb_txn_commit(txn));
+            txn = NULL;
+        }
+    }
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    free(val);
+    return rv;
+}
+
+yc_err yc_store_bench_raw_put(const char *dir, size_t n_keys, size_t key_len, size_t val_len,
+                              size_t batch, double *ret_seconds)
+{
+    YC_TRY(check_dir_arg(dir));
+    YC_ENSURE(n_keys >= 1 && n_keys <= 1000000000u, YC_ERR_INVALID);
+    YC_ENSURE(key_len >= 8 && key_len <= 511, YC_ERR_INVALID);
+    YC_ENSURE(val_len <= 65536, YC_ERR_INVALID);
+    YC_ENSURE(batch >= 1 && batch <= n_keys, YC_ERR_INVALID);
+    YC_TRY(mkdir_parents(dir));
+    YC_TRY(mkdir_one(dir, 0700));
+    char path[PATH_MAX_];
+    YC_TRY(join_path(path, sizeof path, dir, "data.mdb"));
+    struct stat sb;
+    YC_ENSURE(stat(path, &sb) != 0 && errno == ENOENT, YC_ERR_CONFLICT);
+    MDB_env *env = NULL;
+    YC_TRY(env_open(dir, YC_STORE_MAP_SIZE_DEFAULT, &env));
+    double t0 = now_seconds();
+    yc_err rv = bench_puts(env, n_keys, key_len, val_len, batch);
+    double t1 = now_seconds();
+    mdb_env_close(env);
+    YC_TRY(rv);
+    *ret_seconds = t1 - t0;
+    return YC_OK;
+}

@@ -1,0 +1,326 @@
+/**
+ * @file store.h
+ * @brief The record store: one durable LMDB environment per data directory (svc/store/).
+ *
+ * Data directory layout (created by yc_store_init_dir()):
+ * - `DIR/keys/pseudonym.key`, `DIR/keys/seal.key`: 32-byte keys, mode 0600, directory 0700;
+ * - `DIR/lmdb/data.mdb` (+ `lock.mdb`): the environment, directory 0700, with the named
+ *   databases `meta` (schema version, instance id, record-id counter), `subjects`, `records`
+ *   (key: subject_id, 0x00, record_id big-endian), `source` (key: authority USCC, 0x00,
+ *   文书号) and `history` (superseded versions, key: record_id and version big-endian).
+ *
+ * Natural persons are stored under their pseudonym (yc_store_pseudonym()); their name and
+ * document are sealed (XChaCha20-Poly1305, associated data = subject_id) in `subjects` and
+ * appear in clear nowhere in the directory.  Every write transaction is committed durably
+ * (no MDB_NOSYNC / MDB_NOMETASYNC); throughput comes from batching (yc_store_ingest()).
+ *
+ * Thread-safety: a yc_store may be shared by threads (each call uses its own transaction;
+ * writers are serialized by LMDB).  Several processes may open the same directory at once
+ * (the CLI while the server runs), but one process must open it only once at a time
+ * (LMDB's rule: its POSIX locks are per process).
+ */
+#ifndef YRDCREDIT_STORE_H
+#define YRDCREDIT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yrdcredit/err.h"
+#include "yrdcredit/record.h"
+
+/** On-disk schema version this build writes and reads. */
+#define YC_STORE_SCHEMA_VERSION 1
+/** Default LMDB map size: 32 GiB (address space, not disk; the file grows as written). */
+#define YC_STORE_MAP_SIZE_DEFAULT ((uint64_t)32 << 30)
+/** Smallest accepted map size: 1 MiB. */
+#define YC_STORE_MAP_SIZE_MIN ((uint64_t)1 << 20)
+/** Length of the instance id in characters without the NUL (16 random bytes, lower-case hex). */
+#define YC_STORE_INSTANCE_ID_LEN 32
+
+/** An open store.  Opaque. */
+typedef struct yc_store yc_store;
+
+/** Options of yc_store_open().  Fields are public; zero means "default". */
+typedef struct yc_store_opts {
+    uint64_t map_size_bytes; /**< LMDB map size in bytes; 0 = YC_STORE_MAP_SIZE_DEFAULT.  If the
+                                  file is already larger, LMDB keeps the larger size. */
+} yc_store_opts;
+
+/** Counts of one yc_store_ingest() call. */
+typedef struct yc_ingest_stats {
+    size_t imported;   /**< new (authority USCC, 文书号) pairs: new record ids */
+    size_t duplicates; /**< identical to the stored version: nothing written */
+    size_t superseded; /**< changed content: new version of an existing record */
+} yc_ingest_stats;
+
+/** What the store knows about a subject without unsealing anything. */
+typedef struct yc_store_subject {
+    yc_subject_type type;       /**< the type given by the subject's latest record */
+    char name[YC_NAME_MAX + 1]; /**< merchants: latest 行政相对人名称; natural persons: "" */
+} yc_store_subject;
+
+/** A natural person's identity, unsealed (handle as personal information: wipe after use). */
+typedef struct yc_store_person {
+    char name[YC_NAME_MAX + 1];             /**< latest name given on ingest */
+    yc_doc_type doc_type;                   /**< document type */
+    char doc_country[YC_COUNTRY_LEN + 1];   /**< issuing country of a passport, else "" */
+    char doc_number[YC_DOC_NUMBER_MAX + 1]; /**< normalized document number */
+} yc_store_person;
+
+/** Sizes reported by yc_store_stats(). */
+typedef struct yc_store_stat {
+    uint64_t subjects;   /**< entries in `subjects` */
+    uint64_t records;    /**< entries in `records` (current versions) */
+    uint64_t history;    /**< superseded versions kept in `history` */
+    uint64_t file_bytes; /**< size of `lmdb/data.mdb` on disk (st_size) */
+    uint64_t used_bytes; /**< pages in use: (last page number + 1) × page size */
+} yc_store_stat;
+
+/**
+ * @brief Create a data directory: `DIR`, `DIR/keys` with both keys, and `DIR/lmdb` with the
+ *        environment, its named databases, and `meta` (schema version, a new random instance
+ *        id, record-id counter 0).
+ *
+ * @p dir is created with mkdir -p semantics (missing parents 0755, @p dir itself 0700), or
+ * may already exist as an empty directory.  On failure, what this call created inside
+ * @p dir is not removed (the caller reports the error; `init` is run again on a fresh path).
+ *
+ * @param[in] dir  NUL-terminated path, at most 4000 bytes.
+ * @retval YC_OK
+ * @retval YC_ERR_CONFLICT  @p dir exists and is not empty, or exists and is not a directory
+ * @retval YC_ERR_INVALID   @p dir is empty or longer than 4000 bytes
+ * @retval YC_ERR_IO        a directory or key file cannot be created
+ * @retval YC_ERR_STORE     LMDB failed to create the environment
+ * @retval YC_ERR_NOMEM, YC_ERR_INTERNAL
+ * @par Source: issue 2 §4 and §6 (`yrdcredit init`); ARCHITECTURE.md "Storage".
+ */
+YC_MUST_USE yc_err yc_store_init_dir(const char *dir);
+
+/**
+ * @brief Open the store of a data directory made by yc_store_init_dir().
+ *
+ * Loads both keys (see yc_crypto_key_load(): mode 0600, 32 bytes) and checks the schema.
+ * Never creates anything: a directory without `lmdb/data.mdb` is YC_ERR_NOT_FOUND.
+ *
+ * @param[in]  dir       NUL-terminated data directory, at most 4000 bytes.
+ * @param[in]  opts      Options; may be NULL for the defaults.
+ * @param[out] ret_store New handle; close with yc_store_close().
+ * @retval YC_OK
+ * @retval YC_ERR_NOT_FOUND  no store in @p dir (or a key file missing)
+ * @retval YC_ERR_INVALID    @p dir empty or too long; map size below YC_STORE_MAP_SIZE_MIN;
+ *                           a key file with the wrong size or mode
+ * @retval YC_ERR_STORE      LMDB cannot open the environment, a named database or `meta` is
+ *                           missing, or the schema version is unknown (written by a newer build)
+ * @retval YC_ERR_IO         a key file cannot be read
+ * @retval YC_ERR_NOMEM, YC_ERR_INTERNAL
+ */
+YC_MUST_USE yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_store);
+
+/**
+ * @brief Close the environment, wipe and free the keys.
+ * @param[in] st  May be NULL (no-op).  No other call on @p st may be running.
+ */
+void yc_store_close(yc_store *st);
+
+/**
+ * @brief The instance id written at init (16 random bytes as lower-case hex).
+ * @param[in]  st      Open store.
+ * @param[out] ret_id  YC_STORE_INSTANCE_ID_LEN + 1 bytes; NUL-terminated.
+ */
+void yc_store_instance_id(const yc_store *st, char ret_id[static YC_STORE_INSTANCE_ID_LEN + 1]);
+
+/**
+ * @brief Pseudonymous subject_id of a natural person (no database access).
+ *
+ * `P` + base32 of the keyed BLAKE2b of `doc_type|country|number` (yc_crypto_pseudonym()),
+ * with doc_type = yc_doc_type_str(@p type).  The inputs must already be normalized
+ * (yc_doc_normalize()); this function does not normalize them.
+ *
+ * @param[in]  st                 Open store (its pseudonym key is used).
+ * @param[in]  type               One of the four document types.
+ * @param[in]  country            NUL-terminated; alpha-3 for passports, "" otherwise (0..3 bytes).
+ * @param[in]  normalized_number  NUL-terminated, 1..YC_DOC_NUMBER_MAX bytes.
+ * @param[out] ret_id             YC_SUBJECT_ID_MAX + 1 bytes; 33 characters + NUL; written
+ *                                only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  @p type not a document type; a string empty, too long or holding '|'
+ * @retval YC_ERR_INTERNAL
+ * @par Source: ARCHITECTURE.md "Identifiers".
+ */
+YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char *country,
+                                      const char *normalized_number,
+                                      char ret_id[static YC_SUBJECT_ID_MAX + 1]);
+
+/**
+ * @brief Store a batch of validated records in ONE durable write transaction (group commit):
+ *        either every record is applied or none is.
+ *
+ * Per record, in array order (a later record sees the earlier ones of the same batch):
+ * - natural persons: @c doc_type, @c doc_country, @c doc_number must be filled and already
+ *   normalized; @c subject_id is computed (yc_store_pseudonym()) and written back; name and
+ *   document are sealed into `subjects`; the record value keeps no name and no document;
+ * - merchants (legal_person, individual_business): @c subject_id must be set (the USCC,
+ *   1..YC_SUBJECT_ID_MAX printable ASCII bytes); doc fields are ignored; the name is kept;
+ * - idempotency on (@c authority_uscc, @c decision_no): a new pair gets the next record_id
+ *   (version 1, @c ingest_ms = now); a pair already stored with identical content counts as a
+ *   duplicate and writes nothing; with changed content it supersedes: same record_id,
+ *   version + 1, @c ingest_ms of the first version, previous value moved to `history`; if the
+ *   subject changed, the old key is deleted;
+ * - @c record_id, @c version and @c ingest_ms of the array element are set to the stored
+ *   values (input values of these three are ignored).
+ *
+ * @param[in]     st    Open store.
+ * @param[in,out] recs  @p n records; on YC_OK updated as above.  On failure nothing is stored
+ *                      and the written-back fields of the elements are unspecified.
+ * @param[in]     n     Number of records; 0 is a no-op that still returns zero counts.
+ * @param[out]    ret   Counts; may be NULL.  Written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    a record is malformed: subject type, code or status out of range;
+ *                           a string not NUL-terminated within its array or holding a byte the
+ *                           store cannot keep; empty subject_id (merchant) or doc_number
+ *                           (natural person); empty decision_no
+ * @retval YC_ERR_FULL       the map (MDB_MAP_FULL) or the disk is full; nothing stored
+ * @retval YC_ERR_TOO_LARGE  the batch does not fit one transaction (MDB_TXN_FULL): use smaller
+ *                           batches; nothing stored
+ * @retval YC_ERR_STORE      a stored value is corrupt, or another LMDB failure
+ * @retval YC_ERR_IO         the durable commit failed (EIO)
+ * @retval YC_ERR_NOMEM, YC_ERR_INTERNAL
+ * @par Source: issue 2 §4; ARCHITECTURE.md "Data flow" 1 and "Storage".
+ */
+YC_MUST_USE yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats *ret);
+
+/**
+ * @brief Does a subject exist, and what is it?
+ * @param[in]  st          Open store.
+ * @param[in]  subject_id  NUL-terminated USCC or pseudonym.
+ * @param[out] ret         Type and (merchants) name; may be NULL to test existence only.
+ *                         Written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_NOT_FOUND  no such subject (including an id too long to exist)
+ * @retval YC_ERR_STORE      corrupt value or LMDB failure
+ */
+YC_MUST_USE yc_err yc_store_subject_get(yc_store *st, const char *subject_id,
+                                        yc_store_subject *ret);
+
+/**
+ * @brief Unseal a natural person's name and document (for the person's own view and for
+ *        operators; never log the result).
+ * @param[in]  st          Open store.
+ * @param[in]  subject_id  NUL-terminated pseudonym.
+ * @param[out] ret         Identity; written only on YC_OK.  Wipe it after use.
+ * @retval YC_OK
+ * @retval YC_ERR_NOT_FOUND  no such subject, or the subject is not a natural person
+ * @retval YC_ERR_STORE      corrupt value, or the box does not open (wrong seal key)
+ */
+YC_MUST_USE yc_err yc_store_person_get(yc_store *st, const char *subject_id, yc_store_person *ret);
+
+/**
+ * @brief Heap copies of every current record of a subject, in record_id order.
+ *
+ * For natural persons @c subject_name, @c doc_country and @c doc_number are "" and
+ * @c doc_type is YC_DOC_NONE (they are not in the records; see yc_store_person_get()).
+ *
+ * @param[in]  st          Open store.
+ * @param[in]  subject_id  NUL-terminated USCC or pseudonym.
+ * @param[out] ret_recs    Array of *@p ret_n records (NULL when 0); caller frees with
+ *                         yc_store_records_free().  Written only on YC_OK.
+ * @param[out] ret_n       Number of records.  Written only on YC_OK.
+ * @retval YC_OK             (also for a known subject with no current record: *ret_n = 0)
+ * @retval YC_ERR_NOT_FOUND  no such subject
+ * @retval YC_ERR_STORE      corrupt value or LMDB failure
+ * @retval YC_ERR_NOMEM
+ */
+YC_MUST_USE yc_err yc_store_subject_records(yc_store *st, const char *subject_id,
+                                            yc_record **ret_recs, size_t *ret_n);
+
+/**
+ * @brief Heap copies of the superseded versions of a record (oldest first), each with the
+ *        subject_id it was stored under; the current version is not included (see
+ *        yc_store_subject_records()).  Natural persons' identity fields are empty as there.
+ * @param[in]  st         Open store.
+ * @param[in]  record_id  Record id.
+ * @param[out] ret_recs   Array of *@p ret_n records (NULL when 0); caller frees with
+ *                        yc_store_records_free().  Written only on YC_OK.
+ * @param[out] ret_n      Number of superseded versions; 0 for a record never corrected or
+ *                        an unknown id.  Written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_STORE  corrupt value or LMDB failure
+ * @retval YC_ERR_NOMEM
+ */
+YC_MUST_USE yc_err yc_store_record_history(yc_store *st, uint64_t record_id, yc_record **ret_recs,
+                                           size_t *ret_n);
+
+/**
+ * @brief Free an array from yc_store_subject_records() or yc_store_record_history().
+ * @param[in] recs  May be NULL (no-op).
+ */
+void yc_store_records_free(yc_record *recs);
+
+/**
+ * @brief Callback of yc_store_walk(), called once per subject.
+ * @param[in] ctx           The caller's context.
+ * @param[in] subject_id    NUL-terminated; valid only during the call.
+ * @param[in] subject_type  Type stored in the subject's last record (in key order).
+ * @param[in] facts         @p n facts in record_id order; every @c authority points into
+ *                          the LMDB map and is valid only during the call.
+ * @param[in] n             Number of facts, ≥ 1.
+ * @return YC_OK to continue; any other value stops the walk and is returned by it.
+ */
+typedef yc_err (*yc_store_walk_fn)(void *ctx, const char *subject_id, yc_subject_type subject_type,
+                                   const yc_fact *facts, size_t n);
+
+/**
+ * @brief Walk every current record in key order (subject_id, record_id) in one read
+ *        transaction with one cursor, calling @p fn once per subject.
+ *
+ * Facts are decoded from a fixed-offset header of each value without copying strings;
+ * this is the bulk-scoring path (bench/score).  The read transaction sees one snapshot;
+ * writers are not blocked.
+ *
+ * @param[in] st   Open store.
+ * @param[in] fn   Callback.
+ * @param[in] ctx  Passed to @p fn; may be NULL.
+ * @retval YC_OK             every subject visited (also when the store is empty)
+ * @retval YC_ERR_STORE      corrupt key or value, or LMDB failure
+ * @retval YC_ERR_NOMEM
+ * @retval other             the first non-YC_OK value returned by @p fn
+ */
+YC_MUST_USE yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx);
+
+/**
+ * @brief Entry counts and file size.
+ * @param[in]  st   Open store.
+ * @param[out] ret  Counts; written only on YC_OK.
+ * @retval YC_OK, YC_ERR_STORE, YC_ERR_IO (cannot stat data.mdb)
+ */
+YC_MUST_USE yc_err yc_store_stats(yc_store *st, yc_store_stat *ret);
+
+/**
+ * @brief Benchmark anchor: the raw LMDB put rate on this machine, for comparison with
+ *        the import rate (bench/import, BENCHMARKS.md).  Not used by the service.
+ *
+ * Creates a fresh environment in @p dir (created if missing; must not already hold
+ * `data.mdb`), with the same flags as the store (durable: no MDB_NOSYNC), a map size of
+ * YC_STORE_MAP_SIZE_DEFAULT, and one unnamed database; then puts @p n_keys keys of
+ * @p key_len bytes (a 64-bit mix of the key index, so inserts land in random places of the
+ * B-tree as subject ids do) with @p val_len-byte values, committing one write transaction
+ * every @p batch keys.  The elapsed CLOCK_MONOTONIC time of the puts and commits (not of
+ * creating the environment) is returned.  The caller removes @p dir afterwards.
+ *
+ * @param[in]  dir          NUL-terminated directory, at most 4000 bytes.
+ * @param[in]  n_keys       Number of keys, 1..10^9.
+ * @param[in]  key_len      Key length in bytes, 8..511.
+ * @param[in]  val_len      Value length in bytes, 0..65536.
+ * @param[in]  batch        Keys per transaction, 1..n_keys.
+ * @param[out] ret_seconds  Elapsed time in seconds; written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    an argument out of range
+ * @retval YC_ERR_CONFLICT   @p dir already holds data.mdb
+ * @retval YC_ERR_IO         @p dir cannot be created
+ * @retval YC_ERR_FULL       map or disk full
+ * @retval YC_ERR_STORE, YC_ERR_NOMEM
+ */
+YC_MUST_USE yc_err yc_store_bench_raw_put(const char *dir, size_t n_keys, size_t key_len,
+                                          size_t val_len, size_t batch, double *ret_seconds);
+
+#endif

@@ -1,0 +1,193 @@
+/* Internal to svc/store/ (and its tests and fuzz target): the versioned value codec.
+ *
+ * No LMDB here: these functions turn records into bytes and back.  Every decoder treats its
+ * input as untrusted (it comes from disk): bounds are checked before every read, and a
+ * malformed value is YC_ERR_STORE, never a crash or an assert.  Decoders are canonical: a
+ * value they accept re-encodes to the same bytes (reserved bytes zero, no trailing bytes,
+ * no NUL inside strings), which the fuzz target checks.
+ *
+ * All integers are fixed-width little-endian, except record ids and versions inside keys,
+ * which are big-endian so that LMDB's byte order is numeric order.
+ *
+ * Record value, codec version 1 (fixed 56-byte header, then length-prefixed strings):
+ *
+ *   off len field
+ *     0   1 codec version (1)
+ *     1   1 subject_type (yc_subject_type, 1..3)
+ *     2   1 code (yc_code)
+ *     3   1 status (yc_status)
+ *     4   1 flags: bit 0 = has_amount; other bits 0
+ *     5   3 reserved, 0
+ *     8   8 record_id (u64)
+ *    16   4 version (u32)
+ *    20   4 decision_date (i32 days)
+ *    24   4 pub_start
+ *    28   4 pub_min_end
+ *    32   4 pub_max_end
+ *    36   4 reserved, 0
+ *    40   8 amount (i64, 10^-6 万元; 0 when has_amount is 0)
+ *    48   8 ingest_ms (i64)
+ *    56     strings, each u16 length + bytes (no NUL): authority_name (first, so a fact
+ *           decodes from fixed offsets), authority_uscc, decision_no, source_name,
+ *           source_uscc, legal_basis, region, subject_name (always empty for natural persons)
+ *
+ * The subject_id is the key's prefix, not part of the value; doc fields are never in it.
+ */
+#ifndef YRDCREDIT_STORE_CODEC_H
+#define YRDCREDIT_STORE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yrdcredit/err.h"
+#include "yrdcredit/record.h"
+#include "yrdcredit/store.h"
+
+#define YC_CODEC_VERSION 1
+
+enum {
+    YC_CODEC_REC_OFF_CODEC = 0,
+    YC_CODEC_REC_OFF_SUBJECT_TYPE = 1,
+    YC_CODEC_REC_OFF_CODE = 2,
+    YC_CODEC_REC_OFF_STATUS = 3,
+    YC_CODEC_REC_OFF_FLAGS = 4,
+    YC_CODEC_REC_OFF_RESERVED1 = 5,
+    YC_CODEC_REC_OFF_RECORD_ID = 8,
+    YC_CODEC_REC_OFF_VERSION = 16,
+    YC_CODEC_REC_OFF_DECISION_DATE = 20,
+    YC_CODEC_REC_OFF_PUB_START = 24,
+    YC_CODEC_REC_OFF_PUB_MIN_END = 28,
+    YC_CODEC_REC_OFF_PUB_MAX_END = 32,
+    YC_CODEC_REC_OFF_RESERVED2 = 36,
+    YC_CODEC_REC_OFF_AMOUNT = 40,
+    YC_CODEC_REC_OFF_INGEST_MS = 48,
+    YC_CODEC_REC_HEADER_LEN = 56,
+    YC_CODEC_REC_STRINGS = 8,
+    /* header + 8 length prefixes + the longest strings record.h allows */
+    YC_CODEC_RECORD_MAX = YC_CODEC_REC_HEADER_LEN + 2 * YC_CODEC_REC_STRINGS + YC_NAME_MAX +
+                          YC_USCC_LEN + YC_DECISION_NO_MAX + YC_NAME_MAX + YC_USCC_LEN +
+                          YC_LEGAL_BASIS_MAX + YC_REGION_LEN + YC_NAME_MAX,
+    /* records key: subject_id, 0x00, record_id (u64 big-endian) */
+    YC_CODEC_RECORD_KEY_MAX = YC_SUBJECT_ID_MAX + 1 + 8,
+    /* source key: authority_uscc, 0x00, decision_no */
+    YC_CODEC_SOURCE_KEY_MAX = YC_USCC_LEN + 1 + YC_DECISION_NO_MAX,
+    /* source value: codec, record_id (u64 LE), u8 length, subject_id */
+    YC_CODEC_SOURCE_VAL_MAX = 1 + 8 + 1 + YC_SUBJECT_ID_MAX,
+    /* history key: record_id (u64 BE), version (u32 BE) */
+    YC_CODEC_HISTORY_KEY_LEN = 12,
+    /* history value: u8 length, subject_id of that version, then its record value */
+    YC_CODEC_HISTORY_VAL_MAX = 1 + YC_SUBJECT_ID_MAX + YC_CODEC_RECORD_MAX,
+    /* identity plaintext: codec, doc_type, u8 + country, u8 + number, u16 + name */
+    YC_CODEC_IDENTITY_MAX = 1 + 1 + 1 + YC_COUNTRY_LEN + 1 + YC_DOC_NUMBER_MAX + 2 + YC_NAME_MAX,
+    /* subject value: codec, subject_type, u16 payload length, payload (name or sealed identity) */
+    YC_CODEC_SUBJECT_VAL_MAX = 1 + 1 + 2 + YC_CODEC_IDENTITY_MAX + 40,
+};
+
+_Static_assert(YC_CODEC_RECORD_MAX < 4096, "record values fit a stack buffer");
+_Static_assert(YC_CODEC_RECORD_KEY_MAX <= 511 && YC_CODEC_SOURCE_KEY_MAX <= 511,
+               "LMDB default maximum key size");
+_Static_assert(YC_SUBJECT_ID_MAX <= UINT8_MAX, "subject_id length fits u8");
+_Static_assert(YC_LEGAL_BASIS_MAX <= UINT16_MAX, "string lengths fit u16");
+
+/**
+ * Encoded length of @p rec's value (assumes yc_codec_record_encode() accepts @p rec).
+ */
+size_t yc_codec_record_len(const yc_record *rec);
+
+/**
+ * Encode @p rec (its subject_id is not encoded; for a natural person subject_name is
+ * written empty and doc fields are never written).
+ * @retval YC_OK, YC_ERR_INVALID (enum out of range, string not NUL-terminated within its
+ *         array, amount out of range), YC_ERR_TOO_LARGE (@p cap too small)
+ */
+YC_MUST_USE yc_err yc_codec_record_encode(const yc_record *rec, uint8_t *buf, size_t cap,
+                                          size_t *ret_len);
+
+/**
+ * Decode a whole record value.  Sets every field except subject_id ("") and the doc fields
+ * (YC_DOC_NONE, "").  @retval YC_OK, YC_ERR_STORE (malformed).
+ */
+YC_MUST_USE yc_err yc_codec_record_decode(const uint8_t *val, size_t len, yc_record *ret);
+
+/**
+ * Decode the score-relevant fields from the fixed header and the first string, without
+ * reading the other strings.  ret->authority points into @p val.
+ * @retval YC_OK, YC_ERR_STORE (malformed header or authority string)
+ */
+YC_MUST_USE yc_err yc_codec_fact_decode(const uint8_t *val, size_t len, yc_fact *ret,
+                                        yc_subject_type *ret_type);
+
+/** Build a records key; returns its length.  @p sid_len must be 1..YC_SUBJECT_ID_MAX. */
+size_t yc_codec_record_key(const char *sid, size_t sid_len, uint64_t record_id,
+                           uint8_t out[static YC_CODEC_RECORD_KEY_MAX]);
+
+/**
+ * Split a records key.  @retval YC_OK, YC_ERR_STORE (shape wrong: length, separator, a
+ * subject_id byte outside 0x21..0x7e).
+ */
+YC_MUST_USE yc_err yc_codec_record_key_parse(const uint8_t *key, size_t len, size_t *ret_sid_len,
+                                             uint64_t *ret_record_id);
+
+/** Build a source key; returns its length.  Lengths must be within record.h limits. */
+size_t yc_codec_source_key(const char *authority_uscc, size_t uscc_len, const char *decision_no,
+                           size_t dno_len, uint8_t out[static YC_CODEC_SOURCE_KEY_MAX]);
+
+/** Build a source value; returns its length. */
+size_t yc_codec_source_val(uint64_t record_id, const char *sid, size_t sid_len,
+                           uint8_t out[static YC_CODEC_SOURCE_VAL_MAX]);
+
+/**
+ * Decode a source value; @p ret_sid gets a NUL-terminated copy.
+ * @retval YC_OK, YC_ERR_STORE
+ */
+YC_MUST_USE yc_err yc_codec_source_val_decode(const uint8_t *val, size_t len,
+                                              uint64_t *ret_record_id,
+                                              char ret_sid[static YC_SUBJECT_ID_MAX + 1]);
+
+/** Build a history key. */
+void yc_codec_history_key(uint64_t record_id, uint32_t version,
+                          uint8_t out[static YC_CODEC_HISTORY_KEY_LEN]);
+
+/**
+ * Build a history value: the subject_id the superseded version was stored under (the records
+ * key held it), then that version's record value.  Returns its length.
+ * @p sid_len 1..YC_SUBJECT_ID_MAX; @p val_len at most YC_CODEC_RECORD_MAX.
+ */
+size_t yc_codec_history_val(const char *sid, size_t sid_len, const uint8_t *val, size_t val_len,
+                            uint8_t out[static YC_CODEC_HISTORY_VAL_MAX]);
+
+/**
+ * Decode a history value into a full record, subject_id included.
+ * @retval YC_OK, YC_ERR_STORE
+ */
+YC_MUST_USE yc_err yc_codec_history_val_decode(const uint8_t *val, size_t len, yc_record *ret);
+
+/**
+ * Encode a subject value around @p payload (a merchant's name, or a sealed identity).
+ * @retval YC_OK, YC_ERR_INVALID (type out of range, payload too long), YC_ERR_TOO_LARGE (cap)
+ */
+YC_MUST_USE yc_err yc_codec_subject_encode(yc_subject_type type, const uint8_t *payload,
+                                           size_t payload_len, uint8_t *buf, size_t cap,
+                                           size_t *ret_len);
+
+/**
+ * Decode a subject value: type and a view of the payload inside @p val.  For merchants the
+ * payload is the name (checked: no NUL, at most YC_NAME_MAX bytes).
+ * @retval YC_OK, YC_ERR_STORE
+ */
+YC_MUST_USE yc_err yc_codec_subject_decode(const uint8_t *val, size_t len,
+                                           yc_subject_type *ret_type, const uint8_t **ret_payload,
+                                           size_t *ret_payload_len);
+
+/**
+ * Encode a natural person's identity (the plaintext that is sealed).
+ * @retval YC_OK, YC_ERR_INVALID (doc_type out of range, empty number, string too long)
+ */
+YC_MUST_USE yc_err yc_codec_identity_encode(const yc_store_person *p,
+                                            uint8_t out[static YC_CODEC_IDENTITY_MAX],
+                                            size_t *ret_len);
+
+/** Decode an identity plaintext.  @retval YC_OK, YC_ERR_STORE */
+YC_MUST_USE yc_err yc_codec_identity_decode(const uint8_t *buf, size_t len, yc_store_person *ret);
+
+#endif
