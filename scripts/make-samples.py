@@ -763,10 +763,10 @@ def main():
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(header)
     w.writerows(rows)
-    with open(os.path.join(samples, "yiwu-xzcf-2018-v1.csv"), "wb") as f:
+    with open(os.path.join(samples, "yiwu-xzcf-v1-2018.csv"), "wb") as f:
         f.write(buf.getvalue().encode("utf-8"))
-    write_expected("yiwu-xzcf-2018-v1.csv", recs)
-    summary.append(("yiwu-xzcf-2018-v1.csv", recs))
+    write_expected("yiwu-xzcf-v1-2018.csv", recs)
+    summary.append(("yiwu-xzcf-v1-2018.csv", recs))
 
     rows, recs = licence_rows(rng, merchants, people, 216)
     write_csv(os.path.join(samples, "yiwu-xzxk-2024-bom.csv"), XK_HEADER, rows, bom=True)

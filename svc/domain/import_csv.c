@@ -1,0 +1,694 @@
+/* 双公示 CSV (行政处罚 CF_*, 行政许可 XK_*, legacy v1 codes) parsed with libcsv.
+ * Field lists: docs/formats.md §2 (from domain.md §5). */
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "import_int.h"
+#include "yrdcredit/ids.h"
+
+/* Field identities shared by both kinds. */
+typedef enum fid {
+    F_IGNORE = -1,
+    F_XDR_MC = 0,
+    F_XDR_LB,
+    F_XDR_SHXYM,
+    F_XDR_ZJLX,
+    F_XDR_ZJHM,
+    F_XDR_GJ,
+    F_XDR_SFZ,
+    F_WSH,
+    F_WFXW,
+    F_SY,
+    F_YJ,
+    F_CFLB,
+    F_CFLB1,
+    F_CFLB2,
+    F_NR,
+    F_NR_FK,
+    F_NR_WFFF,
+    F_JDRQ,
+    F_YXQ,
+    F_GSJZQ,
+    F_JG,
+    F_JGDM,
+    F_SJLY,
+    F_SJLYDM,
+    F_ZT,
+    F_REGION,
+    F_XKLB,
+    F_XKLB_V1,
+    F_YXQZ,
+    F_YXQZI,
+    F_COUNT
+} fid;
+
+enum { K_NONE = 0, K_PENALTY = 1, K_LICENCE = 2 };
+
+#define E_KIND 1u /* the Chinese names identify the kind (codes always do, by prefix) */
+#define E_V1   2u /* only in the legacy v1 layout */
+
+typedef struct entry {
+    fid f;
+    const char *code;
+    const char *names[4]; /* normalised Chinese names, NULL-terminated */
+    unsigned flags;
+} entry;
+
+static const entry penalty_entries[] = {
+    {F_XDR_MC, "CF_XDR_MC", {"行政相对人名称"}, 0},
+    {F_XDR_LB, "CF_XDR_LB", {"行政相对人类别"}, 0},
+    {F_XDR_SHXYM,
+     "CF_XDR_SHXYM",
+     {"行政相对人代码_1(统一社会信用代码)", "统一社会信用代码", "行政相对人代码_1"},
+     0},
+    {F_XDR_ZJLX, "CF_XDR_ZJLX", {"证件类型"}, 0},
+    {F_XDR_ZJHM, "CF_XDR_ZJHM", {"证件号码"}, 0},
+    {F_XDR_GJ, "CF_XDR_GJ", {"证件签发国"}, 0},
+    {F_XDR_SFZ, "CF_XDR_SFZ", {"居民身份证号"}, E_V1},
+    {F_WSH, "CF_WSH", {"行政处罚决定书文号"}, E_KIND},
+    {F_WFXW, "CF_WFXW", {"违法行为类型"}, E_KIND},
+    {F_SY, "CF_SY", {"违法事实", "处罚事由"}, E_KIND},
+    {F_YJ, "CF_YJ", {"处罚依据"}, E_KIND},
+    {F_CFLB, "CF_CFLB", {"处罚类别"}, E_KIND},
+    {F_CFLB1, "CF_CFLB1", {"处罚类别1"}, E_KIND | E_V1},
+    {F_CFLB2, "CF_CFLB2", {"处罚类别2"}, E_KIND | E_V1},
+    {F_NR, "CF_NR", {"处罚内容"}, E_KIND},
+    {F_NR, "CF_JG", {"处罚结果"}, E_KIND | E_V1},
+    {F_NR_FK, "CF_NR_FK", {"罚款金额(万元)", "罚款金额"}, E_KIND},
+    {F_NR_WFFF,
+     "CF_NR_WFFF",
+     {"没收违法所得、没收非法财物的金额(万元)", "没收违法所得、没收非法财物的金额"},
+     E_KIND},
+    {F_JDRQ, "CF_JDRQ", {"处罚决定日期"}, E_KIND},
+    {F_YXQ, "CF_YXQ", {"处罚有效期"}, E_KIND},
+    {F_GSJZQ, "CF_GSJZQ", {"公示截止期"}, E_KIND},
+    {F_JG, "CF_CFJG", {"处罚机关"}, E_KIND},
+    {F_JG, "CF_XZJG", {NULL}, E_KIND | E_V1},
+    {F_JGDM, "CF_CFJGDM", {"处罚机关统一社会信用代码"}, E_KIND},
+    {F_SJLY, "CF_SJLY", {"数据来源单位"}, 0},
+    {F_SJLYDM, "CF_SJLYDM", {"数据来源单位统一社会信用代码"}, 0},
+    {F_ZT, "CF_ZT", {"当前状态"}, E_V1},
+    {F_IGNORE, "CF_CFMC", {"处罚名称"}, E_KIND | E_V1},
+    /* columns shared by both kinds (no prefix) */
+    {F_REGION, "DFBM", {"地方编码"}, 0},
+    {F_REGION, "XZQH", {"行政区划", "行政区划代码"}, 0},
+    {F_IGNORE, "SJC", {"数据更新时间戳", "数据更新时间"}, 0},
+    {F_IGNORE, "BZ", {"备注"}, 0},
+};
+
+static const entry licence_entries[] = {
+    {F_XDR_MC, "XK_XDR_MC", {"行政相对人名称"}, 0},
+    {F_XDR_MC, "XK_XDR", {NULL}, E_V1},
+    {F_XDR_LB, "XK_XDR_LB", {"行政相对人类别"}, 0},
+    {F_XDR_SHXYM,
+     "XK_XDR_SHXYM",
+     {"行政相对人代码_1(统一社会信用代码)", "统一社会信用代码", "行政相对人代码_1"},
+     0},
+    {F_XDR_ZJLX, "XK_XDR_ZJLX", {"证件类型"}, 0},
+    {F_XDR_ZJHM, "XK_XDR_ZJHM", {"证件号码"}, 0},
+    {F_XDR_GJ, "XK_XDR_GJ", {"证件签发国"}, 0},
+    {F_XDR_SFZ, "XK_XDR_SFZ", {"居民身份证号"}, E_V1},
+    {F_IGNORE, "XK_XKWS", {"行政许可决定文书名称"}, E_KIND},
+    {F_WSH, "XK_WSH", {"行政许可决定文书号"}, E_KIND},
+    {F_XKLB, "XK_XKLB", {"许可类别"}, E_KIND},
+    {F_XKLB_V1, "XK_SPLB", {"审批类别"}, E_KIND | E_V1},
+    {F_IGNORE, "XK_XKZS", {"许可证书名称"}, E_KIND},
+    {F_IGNORE, "XK_XKBH", {"许可编号"}, E_KIND},
+    {F_IGNORE, "XK_NR", {"许可内容"}, E_KIND},
+    {F_IGNORE, "XK_XMMC", {"项目名称"}, E_KIND | E_V1},
+    {F_JDRQ, "XK_JDRQ", {"许可决定日期"}, E_KIND},
+    {F_YXQZ, "XK_YXQZ", {"有效期自"}, E_KIND},
+    {F_YXQZI, "XK_YXQZI", {"有效期至"}, E_KIND},
+    {F_YXQZI, "XK_JZQ", {"截止期"}, E_KIND | E_V1},
+    {F_JG, "XK_XKJG", {"许可机关"}, E_KIND},
+    {F_JG, "XK_XZJG", {NULL}, E_KIND | E_V1},
+    {F_JGDM, "XK_XKJGDM", {"许可机关统一社会信用代码"}, E_KIND},
+    {F_ZT, "XK_ZT", {"当前状态"}, 0},
+    {F_SJLY, "XK_LYDW", {"数据来源单位"}, 0},
+    {F_SJLYDM, "XK_LYDWDM", {"数据来源单位统一社会信用代码"}, 0},
+    /* columns shared by both kinds (no prefix) */
+    {F_REGION, "DFBM", {"地方编码"}, 0},
+    {F_REGION, "XZQH", {"行政区划", "行政区划代码"}, 0},
+    {F_IGNORE, "SJC", {"数据更新时间戳", "数据更新时间"}, 0},
+    {F_IGNORE, "BZ", {"备注"}, 0},
+};
+
+#define N_PENALTY (sizeof penalty_entries / sizeof *penalty_entries)
+#define N_LICENCE (sizeof licence_entries / sizeof *licence_entries)
+
+/* Required columns per kind and layout (domain.md §5; docs/formats.md §2). */
+static const fid req_penalty_v2[] = {F_XDR_MC, F_XDR_LB, F_WSH, F_WFXW, F_SY,   F_YJ,   F_CFLB,
+                                     F_NR,     F_JDRQ,   F_YXQ, F_JG,   F_JGDM, F_SJLY, F_SJLYDM};
+static const fid req_penalty_v1[] = {F_XDR_MC, F_WSH, F_CFLB1, F_YJ, F_JDRQ, F_JG};
+static const fid req_licence_v2[] = {F_XDR_MC, F_XDR_LB, F_WSH,  F_XKLB, F_JDRQ,  F_YXQZ,
+                                     F_YXQZI,  F_JG,     F_JGDM, F_SJLY, F_SJLYDM};
+static const fid req_licence_v1[] = {F_XDR_MC, F_WSH, F_JDRQ, F_JG};
+
+struct yc_csv_state {
+    struct csv_parser p;
+    bool parser_ok;
+    int kind;
+    bool legacy;
+    bool header_done;
+    const entry *table;
+    size_t table_n;
+    size_t n_cols;
+    int col_field[YC_IMPORT_MAX_COLUMNS];
+    const char *col_code[YC_IMPORT_MAX_COLUMNS];
+    int field_col[F_COUNT];
+    bool required[F_COUNT];
+    /* the current record */
+    char *buf;
+    size_t buf_len, buf_cap;
+    size_t off[YC_IMPORT_MAX_COLUMNS], len[YC_IMPORT_MAX_COLUMNS];
+    size_t n_fields;
+    long rec_line, line;
+    bool pending_cr;
+    char scratch[2 * YC_IMPORT_MAX_FIELD_BYTES + 2];
+};
+
+/* ---- header ---- */
+
+/* Normalises a header cell: drops ASCII spaces and '*', maps （） to (). */
+static size_t normalise_name(const char *s, size_t n, char *out, size_t out_max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '*')
+            continue;
+        char c = s[i];
+        if (n - i >= 3 && (unsigned char)s[i] == 0xEF && (unsigned char)s[i + 1] == 0xBC &&
+            ((unsigned char)s[i + 2] == 0x88 || (unsigned char)s[i + 2] == 0x89)) {
+            c = (unsigned char)s[i + 2] == 0x88 ? '(' : ')';
+            i += 2;
+        }
+        if (k == out_max)
+            return out_max + 1;
+        out[k++] = c;
+    }
+    return k;
+}
+
+/* Finds the entry of a header cell in one table; *ret_decisive when it names the kind. */
+static const entry *match(const entry *t, size_t n, const char *cell, size_t cell_len,
+                          const char *norm, size_t norm_len, bool *ret_decisive)
+{
+    for (size_t i = 0; i < n; i++) {
+        const entry *e = &t[i];
+        if (strlen(e->code) == cell_len && strncasecmp(e->code, cell, cell_len) == 0) {
+            *ret_decisive = e->code[2] == '_';
+            return e;
+        }
+        for (size_t j = 0; j < 4 && e->names[j] != NULL; j++)
+            if (strlen(e->names[j]) == norm_len && memcmp(e->names[j], norm, norm_len) == 0) {
+                *ret_decisive = (e->flags & E_KIND) != 0;
+                return e;
+            }
+    }
+    return NULL;
+}
+
+static yc_sv cell(const yc_csv_state *st, size_t i)
+{
+    return yc_sv_trim((yc_sv){st->buf + st->off[i], st->len[i]});
+}
+
+static const char *default_code(const yc_csv_state *st, fid f)
+{
+    const char *code = NULL;
+    for (size_t i = 0; i < st->table_n; i++)
+        if (st->table[i].f == f &&
+            (code == NULL || ((st->table[i].flags & E_V1) != 0) == st->legacy))
+            code = st->table[i].code;
+    return code != NULL ? code : "?";
+}
+
+static const char *fc(const yc_csv_state *st, fid f)
+{
+    int c = st->field_col[f];
+    return c >= 0 ? st->col_code[c] : default_code(st, f);
+}
+
+static yc_sv fv(const yc_csv_state *st, fid f)
+{
+    int c = st->field_col[f];
+    return c >= 0 ? cell(st, (size_t)c) : (yc_sv){"", 0};
+}
+
+static bool has_col(const yc_csv_state *st, fid f)
+{
+    return st->field_col[f] >= 0;
+}
+
+static int detect_kind(yc_imp *imp, yc_csv_state *st)
+{
+    size_t pen = 0, lic = 0;
+    for (size_t i = 0; i < st->n_fields; i++) {
+        yc_sv v = cell(st, i);
+        char norm[256];
+        size_t nl = normalise_name(v.p, v.n, norm, sizeof norm);
+        bool dp = false, dl = false;
+        if (match(penalty_entries, N_PENALTY, v.p, v.n, norm, nl, &dp) != NULL && dp)
+            pen++;
+        if (match(licence_entries, N_LICENCE, v.p, v.n, norm, nl, &dl) != NULL && dl)
+            lic++;
+    }
+    if (pen > 0 && lic == 0)
+        return K_PENALTY;
+    if (lic > 0 && pen == 0)
+        return K_LICENCE;
+    yc_imp_reject(imp, st->rec_line, YC_FIELD_FILE,
+                  pen > 0 ? "header mixes 行政处罚 and 行政许可 columns"
+                          : "header matches neither 行政处罚 nor 行政许可");
+    return K_NONE;
+}
+
+static yc_err header_fail(yc_imp *imp)
+{
+    imp->fatal = YC_ERR_INVALID;
+    return YC_ERR_INVALID;
+}
+
+static yc_err map_columns(yc_imp *imp, yc_csv_state *st)
+{
+    for (int f = 0; f < F_COUNT; f++)
+        st->field_col[f] = -1;
+    for (size_t i = 0; i < st->n_fields; i++) {
+        yc_sv v = cell(st, i);
+        char norm[256];
+        size_t nl = normalise_name(v.p, v.n, norm, sizeof norm);
+        bool d;
+        const entry *e = match(st->table, st->table_n, v.p, v.n, norm, nl, &d);
+        st->col_field[i] = e != NULL ? e->f : F_IGNORE;
+        st->col_code[i] = e != NULL ? e->code : "";
+        if (e == NULL || e->f == F_IGNORE) {
+            st->legacy = st->legacy || (e != NULL && (e->flags & E_V1) != 0);
+            continue;
+        }
+        if (st->field_col[e->f] >= 0) {
+            yc_imp_reject(imp, st->rec_line, e->code, "duplicate column");
+            return header_fail(imp);
+        }
+        st->field_col[e->f] = (int)i;
+        st->legacy = st->legacy || (e->flags & E_V1) != 0;
+    }
+    return YC_OK;
+}
+
+static yc_err check_required(yc_imp *imp, yc_csv_state *st)
+{
+    const fid *req;
+    size_t n;
+    if (st->kind == K_PENALTY) {
+        req = st->legacy ? req_penalty_v1 : req_penalty_v2;
+        n = st->legacy ? sizeof req_penalty_v1 / sizeof *req : sizeof req_penalty_v2 / sizeof *req;
+    } else {
+        req = st->legacy ? req_licence_v1 : req_licence_v2;
+        n = st->legacy ? sizeof req_licence_v1 / sizeof *req : sizeof req_licence_v2 / sizeof *req;
+    }
+    for (size_t i = 0; i < n; i++) {
+        st->required[req[i]] = true;
+        if (!has_col(st, req[i])) {
+            yc_imp_reject(imp, st->rec_line, default_code(st, req[i]),
+                          "column missing from header");
+            return header_fail(imp);
+        }
+    }
+    return YC_OK;
+}
+
+static yc_err header(yc_imp *imp, yc_csv_state *st)
+{
+    st->header_done = true;
+    if (st->n_fields > YC_IMPORT_MAX_COLUMNS) {
+        yc_imp_reject(imp, st->rec_line, YC_FIELD_FILE, "more than %d columns",
+                      YC_IMPORT_MAX_COLUMNS);
+        return header_fail(imp);
+    }
+    st->kind = detect_kind(imp, st);
+    if (st->kind == K_NONE)
+        return header_fail(imp);
+    if (st->kind == K_PENALTY && imp->opts->rules == NULL) {
+        yc_imp_reject(imp, st->rec_line, YC_FIELD_FILE, "行政处罚 needs the 处罚类别 rule table");
+        return header_fail(imp);
+    }
+    st->table = st->kind == K_PENALTY ? penalty_entries : licence_entries;
+    st->table_n = st->kind == K_PENALTY ? N_PENALTY : N_LICENCE;
+    st->n_cols = st->n_fields;
+    YC_TRY(map_columns(imp, st));
+    return check_required(imp, st);
+}
+
+/* ---- rows ---- */
+
+static bool status_from_text(yc_sv v, yc_status *ret)
+{
+    static const struct {
+        const char *text;
+        yc_status s;
+    } map[] = {
+        {"0", YC_STATUS_ACTIVE},     {"正常", YC_STATUS_ACTIVE},   {"有效", YC_STATUS_ACTIVE},
+        {"3", YC_STATUS_ACTIVE},     {"其他", YC_STATUS_ACTIVE},   {"1", YC_STATUS_REVOKED},
+        {"撤销", YC_STATUS_REVOKED}, {"撤回", YC_STATUS_REVOKED},  {"吊销", YC_STATUS_REVOKED},
+        {"注销", YC_STATUS_EXPIRED}, {"无效", YC_STATUS_EXPIRED},  {"过期", YC_STATUS_EXPIRED},
+        {"2", YC_STATUS_DISPUTED},   {"异议", YC_STATUS_DISPUTED},
+    };
+    if (v.n == 0) {
+        *ret = YC_STATUS_ACTIVE;
+        return true;
+    }
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (yc_sv_eq(v, map[i].text)) {
+            *ret = map[i].s;
+            return true;
+        }
+    return false;
+}
+
+static int clip(size_t n)
+{
+    return n > 64 ? 64 : (int)n;
+}
+
+static bool parse_subject_type(yc_sv v, yc_subject_type *ret)
+{
+    char buf[65];
+    if (v.n > 64 || memchr(v.p, '\0', v.n) != NULL)
+        return false;
+    memcpy(buf, v.p, v.n);
+    buf[v.n] = '\0';
+    return yc_subject_type_parse(buf, ret) == YC_OK;
+}
+
+/* Subject type, id or document (docs/formats.md §2, "Subjects"). */
+static bool subject(yc_imp *imp, yc_csv_state *st, long row, yc_record *r)
+{
+    if (!yc_imp_text(imp, row, fc(st, F_XDR_MC), fv(st, F_XDR_MC), true, r->subject_name,
+                     YC_NAME_MAX))
+        return false;
+    yc_sv lb = fv(st, F_XDR_LB), sfz = fv(st, F_XDR_SFZ);
+    bool inferred = false;
+    if (lb.n > 0) {
+        if (!parse_subject_type(lb, &r->subject_type)) {
+            yc_imp_reject(imp, row, fc(st, F_XDR_LB), "unknown 行政相对人类别 '%.*s'", clip(lb.n),
+                          lb.p);
+            return false;
+        }
+    } else if (st->required[F_XDR_LB]) {
+        yc_imp_reject(imp, row, fc(st, F_XDR_LB), "required field missing");
+        return false;
+    } else {
+        inferred = true;
+        r->subject_type = sfz.n > 0 || fv(st, F_XDR_ZJHM).n > 0 ? YC_SUBJECT_NATURAL_PERSON
+                                                                : YC_SUBJECT_LEGAL_PERSON;
+    }
+    if (r->subject_type != YC_SUBJECT_NATURAL_PERSON) {
+        if (!yc_imp_uscc(imp, row, fc(st, F_XDR_SHXYM), fv(st, F_XDR_SHXYM), true, r->subject_id))
+            return false;
+        if (inferred && r->subject_id[0] == '9' && r->subject_id[1] == '2')
+            r->subject_type = YC_SUBJECT_INDIVIDUAL_BUSINESS;
+        return true;
+    }
+    if (sfz.n > 0)
+        return yc_imp_doc(imp, row, fc(st, F_XDR_SFZ), sfz, fc(st, F_XDR_SFZ), sfz, NULL,
+                          (yc_sv){"", 0}, YC_DOC_RESIDENT_ID, r);
+    return yc_imp_doc(imp, row, fc(st, F_XDR_ZJLX), fv(st, F_XDR_ZJLX), fc(st, F_XDR_ZJHM),
+                      fv(st, F_XDR_ZJHM), fc(st, F_XDR_GJ), fv(st, F_XDR_GJ), YC_DOC_NONE, r);
+}
+
+/* Authority, data source, status and region columns common to both kinds. */
+static bool parties(yc_imp *imp, yc_csv_state *st, long row, yc_record *r)
+{
+    if (!yc_imp_text(imp, row, fc(st, F_JG), fv(st, F_JG), true, r->authority_name, YC_NAME_MAX) ||
+        !yc_imp_uscc(imp, row, fc(st, F_JGDM), fv(st, F_JGDM), st->required[F_JGDM],
+                     r->authority_uscc) ||
+        !yc_imp_text(imp, row, fc(st, F_SJLY), fv(st, F_SJLY), st->required[F_SJLY], r->source_name,
+                     YC_NAME_MAX) ||
+        !yc_imp_uscc(imp, row, fc(st, F_SJLYDM), fv(st, F_SJLYDM), st->required[F_SJLYDM],
+                     r->source_uscc))
+        return false;
+    if (r->source_name[0] == '\0')
+        memcpy(r->source_name, r->authority_name, sizeof r->source_name);
+    if (r->source_uscc[0] == '\0')
+        memcpy(r->source_uscc, r->authority_uscc, sizeof r->source_uscc);
+    yc_sv zt = fv(st, F_ZT);
+    if (!status_from_text(zt, &r->status)) {
+        yc_imp_reject(imp, row, fc(st, F_ZT), "unknown 当前状态 '%.*s'", clip(zt.n), zt.p);
+        return false;
+    }
+    if (!yc_imp_region(imp, row, fc(st, F_REGION), fv(st, F_REGION), r))
+        return false;
+    yc_imp_default_region(r);
+    return true;
+}
+
+static bool req_present(yc_imp *imp, yc_csv_state *st, long row, fid f)
+{
+    return !st->required[f] || yc_imp_present(imp, row, fc(st, f), fv(st, f));
+}
+
+/* 处罚类别 text: CF_CFLB, or the legacy CF_CFLB1 and CF_CFLB2 joined with ';'. */
+static yc_sv categories(yc_csv_state *st)
+{
+    if (!st->legacy || has_col(st, F_CFLB))
+        return fv(st, F_CFLB);
+    yc_sv a = fv(st, F_CFLB1), b = fv(st, F_CFLB2);
+    memcpy(st->scratch, a.p, a.n);
+    st->scratch[a.n] = ';';
+    memcpy(st->scratch + a.n + 1, b.p, b.n);
+    return (yc_sv){st->scratch, a.n + 1 + b.n};
+}
+
+static bool classify(yc_imp *imp, yc_csv_state *st, long row, yc_record *r)
+{
+    const fid cat_field = st->legacy && !has_col(st, F_CFLB) ? F_CFLB1 : F_CFLB;
+    yc_sv cats = categories(st), content = fv(st, F_NR), wfxw = fv(st, F_WFXW);
+    if (!yc_imp_present(imp, row, fc(st, cat_field), fv(st, cat_field)))
+        return false;
+    const yc_penalty_facts facts = {.categories = cats.p,
+                                    .categories_len = cats.n,
+                                    .violation_type = wfxw.p,
+                                    .violation_type_len = wfxw.n,
+                                    .content = content.p,
+                                    .content_len = content.n,
+                                    .subject_type = r->subject_type,
+                                    .has_fine = r->has_amount,
+                                    .fine = r->amount};
+    const char *bad = NULL;
+    size_t bad_len = 0;
+    yc_err rv = yc_rules_classify(imp->opts->rules, &facts, &r->code, &bad, &bad_len);
+    if (rv == YC_OK)
+        return true;
+    yc_imp_reject(imp, row, fc(st, cat_field),
+                  rv == YC_ERR_NOT_FOUND ? "no rule matches 处罚类别 '%.*s'"
+                                         : "unknown 处罚类别 '%.*s'",
+                  clip(bad_len), bad);
+    return false;
+}
+
+static yc_err penalty_row(yc_imp *imp, yc_csv_state *st, long row)
+{
+    yc_record *r = yc_imp_slot(imp);
+    yc_date yxq, end;
+    bool has_wfff;
+    yc_amount wfff;
+    if (!subject(imp, st, row, r) ||
+        !yc_imp_text(imp, row, fc(st, F_WSH), fv(st, F_WSH), true, r->decision_no,
+                     YC_DECISION_NO_MAX) ||
+        !req_present(imp, st, row, F_WFXW) || !req_present(imp, st, row, F_SY) ||
+        !yc_imp_text(imp, row, fc(st, F_YJ), fv(st, F_YJ), true, r->legal_basis,
+                     YC_LEGAL_BASIS_MAX) ||
+        !req_present(imp, st, row, F_NR) ||
+        !yc_imp_amount(imp, row, fc(st, F_NR_FK), fv(st, F_NR_FK), &r->has_amount, &r->amount) ||
+        !yc_imp_amount(imp, row, fc(st, F_NR_WFFF), fv(st, F_NR_WFFF), &has_wfff, &wfff) ||
+        !yc_imp_date(imp, row, fc(st, F_JDRQ), fv(st, F_JDRQ), true, true, &r->decision_date) ||
+        !yc_imp_date(imp, row, fc(st, F_YXQ), fv(st, F_YXQ), st->required[F_YXQ], false, &yxq) ||
+        !yc_imp_date(imp, row, fc(st, F_GSJZQ), fv(st, F_GSJZQ), false, false, &end) ||
+        !parties(imp, st, row, r) || !classify(imp, st, row, r) ||
+        !yc_imp_window(imp, row, r, end, fc(st, F_GSJZQ), "ends before decision date"))
+        return YC_OK;
+    return yc_imp_commit(imp);
+}
+
+static bool licence_category(yc_imp *imp, yc_csv_state *st, long row)
+{
+    static const char *const ok[] = {"普通", "特许", "认可", "核准", "登记", "其他"};
+    yc_sv v = fv(st, F_XKLB);
+    if (v.n == 0)
+        return req_present(imp, st, row, F_XKLB);
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (yc_sv_eq(v, ok[i]))
+            return true;
+    yc_imp_reject(imp, row, fc(st, F_XKLB), "unknown 许可类别 '%.*s'", clip(v.n), v.p);
+    return false;
+}
+
+static yc_err licence_row(yc_imp *imp, yc_csv_state *st, long row)
+{
+    yc_record *r = yc_imp_slot(imp);
+    r->code = YC_CODE_B02;
+    yc_date end;
+    if (!subject(imp, st, row, r) ||
+        !yc_imp_text(imp, row, fc(st, F_WSH), fv(st, F_WSH), true, r->decision_no,
+                     YC_DECISION_NO_MAX) ||
+        !licence_category(imp, st, row) ||
+        !yc_imp_date(imp, row, fc(st, F_JDRQ), fv(st, F_JDRQ), true, true, &r->decision_date) ||
+        !yc_imp_date(imp, row, fc(st, F_YXQZ), fv(st, F_YXQZ), st->required[F_YXQZ], false,
+                     &r->pub_start) ||
+        !yc_imp_date(imp, row, fc(st, F_YXQZI), fv(st, F_YXQZI), st->required[F_YXQZI], false,
+                     &end) ||
+        !parties(imp, st, row, r) ||
+        !yc_imp_window(imp, row, r, end, fc(st, F_YXQZI),
+                       r->pub_start != YC_DATE_NONE ? "ends before 有效期自"
+                                                    : "ends before decision date"))
+        return YC_OK;
+    return yc_imp_commit(imp);
+}
+
+static yc_err record_end(yc_imp *imp, yc_csv_state *st)
+{
+    if (!st->header_done)
+        return header(imp, st);
+    imp->stats.rows++;
+    if (st->n_fields != st->n_cols) {
+        yc_imp_reject(imp, st->rec_line, YC_FIELD_ROW, "expected %zu columns, got %zu", st->n_cols,
+                      st->n_fields);
+        return YC_OK;
+    }
+    return st->kind == K_PENALTY ? penalty_row(imp, st, st->rec_line)
+                                 : licence_row(imp, st, st->rec_line);
+}
+
+/* ---- libcsv callbacks ---- */
+
+/* libcsv grows its field buffer through this, a block (128 bytes) ahead of the data;
+ * refusing bounds the memory of one field.  on_field() enforces the exact limit. */
+#define FIELD_BUF_MAX (YC_IMPORT_MAX_FIELD_BYTES + 256)
+static void *limited_realloc(void *p, size_t n)
+{
+    return n > FIELD_BUF_MAX ? NULL : realloc(p, n);
+}
+
+static void field_too_long(yc_imp *imp, long row)
+{
+    yc_imp_reject(imp, row, YC_FIELD_ROW, "field longer than %d bytes", YC_IMPORT_MAX_FIELD_BYTES);
+    imp->fatal = YC_ERR_TOO_LARGE;
+}
+
+static void on_field(void *data, size_t n, void *ctx)
+{
+    yc_imp *imp = ctx;
+    yc_csv_state *st = imp->csv;
+    if (imp->fatal != YC_OK)
+        return;
+    if (st->n_fields == 0) {
+        st->rec_line = st->line;
+        st->buf_len = 0;
+    }
+    if (n > YC_IMPORT_MAX_FIELD_BYTES) {
+        field_too_long(imp, st->rec_line);
+        return;
+    }
+    st->pending_cr = false;
+    const char *s = data;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\r' || (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')))
+            st->line++;
+    if (st->n_fields < YC_IMPORT_MAX_COLUMNS) {
+        if (st->buf_len + n > st->buf_cap) {
+            size_t cap = st->buf_cap * 2 > st->buf_len + n ? st->buf_cap * 2 : st->buf_len + n;
+            char *g = realloc(st->buf, cap);
+            if (g == NULL) {
+                imp->fatal = YC_ERR_NOMEM;
+                return;
+            }
+            st->buf = g;
+            st->buf_cap = cap;
+        }
+        if (n > 0)
+            memcpy(st->buf + st->buf_len, s, n);
+        st->off[st->n_fields] = st->buf_len;
+        st->len[st->n_fields] = n;
+        st->buf_len += n;
+    }
+    st->n_fields++;
+}
+
+static void on_record(int c, void *ctx)
+{
+    yc_imp *imp = ctx;
+    yc_csv_state *st = imp->csv;
+    if (imp->fatal != YC_OK)
+        return;
+    bool blank = st->n_fields == 0 || (st->n_fields == 1 && st->len[0] == 0);
+    if (!blank) {
+        yc_err rv = record_end(imp, st);
+        if (rv != YC_OK)
+            imp->fatal = rv;
+    }
+    if (c == '\r' || (c == '\n' && !(st->pending_cr && st->n_fields == 0)))
+        st->line++;
+    st->pending_cr = c == '\r';
+    st->n_fields = 0;
+}
+
+yc_err yc_csv_begin(yc_imp *imp)
+{
+    yc_csv_state *st = calloc(1, sizeof *st);
+    YC_ENSURE(st != NULL, YC_ERR_NOMEM);
+    imp->csv = st;
+    st->line = 1;
+    st->buf_cap = 4096;
+    st->buf = malloc(st->buf_cap);
+    YC_ENSURE(st->buf != NULL, YC_ERR_NOMEM);
+    YC_ENSURE(csv_init(&st->p, CSV_REPALL_NL) == 0, YC_ERR_NOMEM);
+    st->parser_ok = true;
+    csv_set_realloc_func(&st->p, limited_realloc);
+    return YC_OK;
+}
+
+static yc_err parser_error(yc_imp *imp)
+{
+    yc_csv_state *st = imp->csv;
+    if (imp->fatal != YC_OK)
+        return imp->fatal;
+    if (csv_error(&st->p) == CSV_ENOMEM &&
+        csv_get_buffer_size(&st->p) > YC_IMPORT_MAX_FIELD_BYTES) {
+        field_too_long(imp, st->n_fields == 0 ? st->line : st->rec_line);
+    } else {
+        imp->fatal = YC_ERR_NOMEM;
+    }
+    return imp->fatal;
+}
+
+yc_err yc_csv_feed(yc_imp *imp, const char *p, size_t n)
+{
+    yc_csv_state *st = imp->csv;
+    if (csv_parse(&st->p, p, n, on_field, on_record, imp) != n)
+        return parser_error(imp);
+    return imp->fatal;
+}
+
+yc_err yc_csv_finish(yc_imp *imp)
+{
+    yc_csv_state *st = imp->csv;
+    if (imp->fatal != YC_OK)
+        return imp->fatal;
+    if (csv_fini(&st->p, on_field, on_record, imp) != 0)
+        return parser_error(imp);
+    return imp->fatal;
+}
+
+void yc_csv_end(yc_imp *imp)
+{
+    yc_csv_state *st = imp->csv;
+    if (st == NULL)
+        return;
+    if (st->parser_ok)
+        csv_free(&st->p);
+    free(st->buf);
+    free(st);
+    imp->csv = NULL;
+}
