@@ -161,7 +161,8 @@ YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char
  *   document are sealed into `subjects`; the record value keeps no name and no document;
  * - merchants (legal_person, individual_business): @c subject_id must be set (the USCC,
  *   1..YC_SUBJECT_ID_MAX printable ASCII bytes); doc fields are ignored; the name is kept;
- * - idempotency on (@c authority_uscc, @c decision_no): a new pair gets the next record_id
+ * - idempotency on (@c authority_uscc, @c decision_no) — on (@c authority_name, @c decision_no)
+ *   when the USCC is empty: a new pair is given the next record_id
  *   (version 1, @c ingest_ms = now); a pair already stored with identical content counts as a
  *   duplicate and writes nothing; with changed content it supersedes: same record_id,
  *   version + 1, @c ingest_ms of the first version, previous value moved to `history`; if the

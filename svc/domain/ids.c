@@ -193,7 +193,7 @@ static bool birth_date_is_valid(int y, int m, int d, yc_date today)
 }
 
 /* Copies @p s into @p norm as 17 body digits plus the check character (upper case).
- * A 15-digit number gets "19" inserted before its YYMMDD and its check left as '?'. */
+ * A 15-digit number has "19" inserted before its YYMMDD and its check left as '?'. */
 static yc_id_fault resident_id_shape(const char *s, size_t len, char norm[static 19])
 {
     if (len == 18) {

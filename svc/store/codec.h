@@ -70,7 +70,7 @@ enum {
     /* records key: subject_id, 0x00, record_id (u64 big-endian) */
     YC_CODEC_RECORD_KEY_MAX = YC_SUBJECT_ID_MAX + 1 + 8,
     /* source key: authority_uscc, 0x00, decision_no */
-    YC_CODEC_SOURCE_KEY_MAX = YC_USCC_LEN + 1 + YC_DECISION_NO_MAX,
+    YC_CODEC_SOURCE_KEY_MAX = YC_NAME_MAX + 1 + YC_DECISION_NO_MAX, /* authority part: USCC, or the name when no USCC */
     /* source value: codec, record_id (u64 LE), u8 length, subject_id */
     YC_CODEC_SOURCE_VAL_MAX = 1 + 8 + 1 + YC_SUBJECT_ID_MAX,
     /* history key: record_id (u64 BE), version (u32 BE) */
@@ -137,7 +137,7 @@ size_t yc_codec_source_val(uint64_t record_id, const char *sid, size_t sid_len,
                            uint8_t out[static YC_CODEC_SOURCE_VAL_MAX]);
 
 /**
- * Decode a source value; @p ret_sid gets a NUL-terminated copy.
+ * Decode a source value; @p ret_sid receives a NUL-terminated copy.
  * @retval YC_OK, YC_ERR_STORE
  */
 YC_MUST_USE yc_err yc_codec_source_val_decode(const uint8_t *val, size_t len,

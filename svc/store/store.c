@@ -566,8 +566,12 @@ static yc_err ingest_one(ingest_ctx *c, yc_record *rec)
 {
     YC_TRY(upsert_subject(c, rec));
     uint8_t skey[YC_CODEC_SOURCE_KEY_MAX];
-    MDB_val sk = {yc_codec_source_key(rec->authority_uscc, strlen(rec->authority_uscc),
-                                      rec->decision_no, strlen(rec->decision_no), skey),
+    /* Idempotency key: (authority USCC, 文书号).  Sources without the authority's USCC
+     * (legacy v1 rows, court feeds without courtUscc) key on the authority's name instead,
+     * so equal 文书号 of two different authorities never collide. */
+    const char *auth = rec->authority_uscc[0] != '\0' ? rec->authority_uscc : rec->authority_name;
+    MDB_val sk = {yc_codec_source_key(auth, strlen(auth), rec->decision_no,
+                                      strlen(rec->decision_no), skey),
                   skey};
     MDB_val sv;
     int rc = mdb_get(c->txn, c->st->source, &sk, &sv);
