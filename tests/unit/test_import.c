@@ -684,7 +684,7 @@ static void safety__field_over_limit__fails_too_large(void **state)
     sink_free(&s);
 }
 
-static void limit_case(const char *col, size_t n, bool ok, const char *reason)
+static void assert_limit_case(const char *col, size_t n, bool ok, const char *reason)
 {
     char *v = repeat('a', n);
     const override ov[] = {{col, v}};
@@ -706,23 +706,23 @@ static void limit_case(const char *col, size_t n, bool ok, const char *reason)
 static void safety__name_limit__255_ok_256_rejected(void **state)
 {
     (void)state;
-    limit_case("CF_XDR_MC", YC_NAME_MAX, true, NULL);
-    limit_case("CF_XDR_MC", YC_NAME_MAX + 1, false, "longer than 255 bytes");
-    limit_case("CF_CFJG", YC_NAME_MAX + 1, false, "longer than 255 bytes");
+    assert_limit_case("CF_XDR_MC", YC_NAME_MAX, true, NULL);
+    assert_limit_case("CF_XDR_MC", YC_NAME_MAX + 1, false, "longer than 255 bytes");
+    assert_limit_case("CF_CFJG", YC_NAME_MAX + 1, false, "longer than 255 bytes");
 }
 
 static void safety__decision_no_limit__255_ok_256_rejected(void **state)
 {
     (void)state;
-    limit_case("CF_WSH", YC_DECISION_NO_MAX, true, NULL);
-    limit_case("CF_WSH", YC_DECISION_NO_MAX + 1, false, "longer than 255 bytes");
+    assert_limit_case("CF_WSH", YC_DECISION_NO_MAX, true, NULL);
+    assert_limit_case("CF_WSH", YC_DECISION_NO_MAX + 1, false, "longer than 255 bytes");
 }
 
 static void safety__legal_basis_limit__2047_ok_2048_rejected(void **state)
 {
     (void)state;
-    limit_case("CF_YJ", YC_LEGAL_BASIS_MAX, true, NULL);
-    limit_case("CF_YJ", YC_LEGAL_BASIS_MAX + 1, false, "longer than 2047 bytes");
+    assert_limit_case("CF_YJ", YC_LEGAL_BASIS_MAX, true, NULL);
+    assert_limit_case("CF_YJ", YC_LEGAL_BASIS_MAX + 1, false, "longer than 2047 bytes");
 }
 
 static char *generic_with_padding(size_t line_len)
