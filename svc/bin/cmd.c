@@ -197,10 +197,39 @@ typedef struct import_run {
     const char *file;
     size_t file_index, n_files;
     bool tty;
-    size_t rows_done;
+    size_t rows_done, lines;
     yc_ingest_stats total;
     size_t rejected;
 } import_run;
+
+/* Lines in a file: the denominator of the progress bar (rows ≈ lines; an estimate when
+ * quoted fields span lines).  Only counted when stderr is a terminal. */
+static size_t count_lines(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    char buf[1 << 16];
+    size_t n, lines = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++)
+            lines++;
+    fclose(f);
+    return lines;
+}
+
+static void progress_draw(const import_run *run)
+{
+    enum { WIDTH = 30 };
+    size_t done = run->rows_done, total = run->lines > done ? run->lines : done;
+    size_t fill = total > 0 ? done * WIDTH / total : WIDTH;
+    char bar[WIDTH + 1];
+    for (size_t i = 0; i < WIDTH; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\r[%zu/%zu] [%s] %3zu%% %zu records committed  %s", run->file_index + 1,
+            run->n_files, bar, total > 0 ? done * 100 / total : 100, done, run->file);
+}
 
 static yc_err import_batch(void *ctx, yc_record *recs, size_t n)
 {
@@ -218,8 +247,7 @@ static yc_err import_batch(void *ctx, yc_record *recs, size_t n)
     run->total.superseded += st.superseded;
     run->rows_done += n;
     if (run->tty)
-        fprintf(stderr, "\r[%zu/%zu] %s: %zu records committed", run->file_index + 1,
-                run->n_files, run->file, run->rows_done);
+        progress_draw(run);
     return YC_OK;
 }
 
@@ -257,10 +285,14 @@ static int import_files(cli_instance *in, char **files, size_t n, const yc_impor
         run->file = files[i];
         run->file_index = i;
         run->rows_done = 0;
+        run->lines = run->tty ? count_lines(files[i]) : 0;
         yc_import_stats st = {0};
         rv = yc_import_file(files[i], &o, &st);
-        if (run->tty)
+        if (run->tty) {
+            run->lines = run->rows_done; /* the file is done: a full bar */
+            progress_draw(run);
             fputc('\n', stderr);
+        }
         if (rv != YC_OK) {
             fprintf(stderr, "yrdcredit import: %s: %s%s\n", files[i], yc_err_str(rv),
                     rv == YC_ERR_INVALID && o.atomic && st.rejected > 0
