@@ -161,12 +161,13 @@ YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char
  *   document are sealed into `subjects`; the record value keeps no name and no document;
  * - merchants (legal_person, individual_business): @c subject_id must be set (the USCC,
  *   1..YC_SUBJECT_ID_MAX printable ASCII bytes); doc fields are ignored; the name is kept;
- * - idempotency on (@c authority_uscc, @c decision_no) — on (@c authority_name, @c decision_no)
- *   when the USCC is empty: a new pair is given the next record_id
- *   (version 1, @c ingest_ms = now); a pair already stored with identical content counts as a
- *   duplicate and writes nothing; with changed content it supersedes: same record_id,
- *   version + 1, @c ingest_ms of the first version, previous value moved to `history`; if the
- *   subject changed, the old key is deleted;
+ * - idempotency on (@c authority_uscc, @c decision_no, @c subject_id) — @c authority_name
+ *   instead of the USCC when a source gives none; the subject is part of the key because one
+ *   decision (a joint penalty, a court case with several debtors) names several subjects:
+ *   a new key is given the next record_id (version 1, @c ingest_ms = now); content identical
+ *   to the stored version, or to any superseded version (an older file sent again), counts
+ *   as a duplicate and writes nothing; other changed content supersedes: same record_id,
+ *   version + 1, @c ingest_ms of the first version, previous value moved to `history`;
  * - @c record_id, @c version and @c ingest_ms of the array element are set to the stored
  *   values (input values of these three are ignored).
  *

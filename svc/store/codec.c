@@ -1,5 +1,6 @@
 /* Versioned value codec of the record store (layout in codec.h). */
 #include "codec.h"
+#include "yrdcredit/crypto.h"
 
 #include <string.h>
 
@@ -314,13 +315,22 @@ yc_err yc_codec_record_key_parse(const uint8_t *key, size_t len, size_t *ret_sid
     return YC_OK;
 }
 
-size_t yc_codec_source_key(const char *authority_uscc, size_t uscc_len, const char *decision_no,
-                           size_t dno_len, uint8_t out[static YC_CODEC_SOURCE_KEY_MAX])
+size_t yc_codec_source_key(const char *authority, const char *decision_no, const char *subject_id,
+                           uint8_t out[static YC_CODEC_SOURCE_KEY_MAX])
 {
-    memcpy(out, authority_uscc, uscc_len);
-    out[uscc_len] = 0x00;
-    memcpy(out + uscc_len + 1, decision_no, dno_len);
-    return uscc_len + 1 + dno_len;
+    uint8_t buf[YC_NAME_MAX + 1 + YC_DECISION_NO_MAX + 1 + YC_SUBJECT_ID_MAX];
+    size_t len = 0;
+    const char *parts[3] = {authority, decision_no, subject_id};
+    const size_t caps[3] = {YC_NAME_MAX, YC_DECISION_NO_MAX, YC_SUBJECT_ID_MAX};
+    for (size_t i = 0; i < 3; i++) {
+        const size_t n = strnlen(parts[i], caps[i]);
+        if (i > 0)
+            buf[len++] = 0x00;
+        memcpy(buf + len, parts[i], n);
+        len += n;
+    }
+    yc_crypto_sha256(buf, len, out);
+    return YC_CODEC_SOURCE_KEY_MAX;
 }
 
 size_t yc_codec_source_val(uint64_t record_id, const char *sid, size_t sid_len,

@@ -512,12 +512,42 @@ static yc_err ingest_new(ingest_ctx *c, yc_record *rec, const MDB_val *sk)
     return YC_OK;
 }
 
-/* The pair is known: duplicate, or a correction that supersedes the stored version. */
-static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sk, const MDB_val *sv)
+/* Does @p rec carry the same content as one of the superseded versions 1..upto-1 of record
+ * @p rid (kept in `history`)? */
+static yc_err history_has(ingest_ctx *c, yc_record *rec, uint64_t rid, uint32_t upto, bool *ret)
+{
+    *ret = false;
+    const uint32_t keep = rec->version;
+    for (uint32_t v = 1; v < upto && !*ret; v++) {
+        uint8_t hkey[YC_CODEC_HISTORY_KEY_LEN];
+        yc_codec_history_key(rid, v, hkey);
+        MDB_val hk = {sizeof hkey, hkey}, hv;
+        int rc = mdb_get(c->txn, c->st->history, &hk, &hv);
+        if (rc == MDB_NOTFOUND)
+            continue;
+        YC_TRY(from_mdb(rc));
+        yc_record old;
+        YC_TRY(yc_codec_history_val_decode(hv.mv_data, hv.mv_size, &old));
+        rec->version = v;
+        uint8_t val[YC_CODEC_RECORD_MAX], oval[YC_CODEC_RECORD_MAX];
+        size_t len = 0, olen = 0;
+        YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
+        YC_TRY(yc_codec_record_encode(&old, oval, sizeof oval, &olen));
+        *ret = len == olen && memcmp(val, oval, len) == 0;
+    }
+    rec->version = keep;
+    return YC_OK;
+}
+
+/* The key is known: a duplicate, a stale copy of an earlier version, or a correction that
+ * supersedes the stored version. */
+static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
 {
     uint64_t rid = 0;
     char old_sid[YC_SUBJECT_ID_MAX + 1];
     YC_TRY(yc_codec_source_val_decode(sv->mv_data, sv->mv_size, &rid, old_sid));
+    /* The subject is part of the source key, so it cannot differ. */
+    YC_ENSURE(strcmp(old_sid, rec->subject_id) == 0, YC_ERR_STORE);
     uint8_t key[YC_CODEC_RECORD_KEY_MAX];
     MDB_val k = {yc_codec_record_key(old_sid, strlen(old_sid), rid, key), key};
     MDB_val ov;
@@ -530,17 +560,24 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sk, 
     yc_record prev;
     YC_TRY(yc_codec_record_decode(old, old_len, &prev));
     uint32_t prev_version = prev.version;
-    int64_t first_ms = prev.ingest_ms;
     YC_ENSURE(prev.record_id == rid && prev_version >= 1, YC_ERR_STORE);
 
     rec->record_id = rid;
     rec->version = prev_version;
-    rec->ingest_ms = first_ms;
+    rec->ingest_ms = prev.ingest_ms;
     uint8_t val[YC_CODEC_RECORD_MAX];
     size_t len = 0;
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
-    bool same_subject = strcmp(old_sid, rec->subject_id) == 0;
-    if (same_subject && len == old_len && memcmp(val, old, len) == 0) {
+    bool stale = false;
+    if (len == old_len && memcmp(val, old, len) == 0) {
+        c->stats.duplicates++;
+        return YC_OK;
+    }
+    /* An older file sent again must not undo a correction: equal to a superseded version
+     * counts as a duplicate and changes nothing. */
+    YC_TRY(history_has(c, rec, rid, prev_version, &stale));
+    if (stale) {
+        rec->version = prev_version;
         c->stats.duplicates++;
         return YC_OK;
     }
@@ -553,10 +590,6 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sk, 
     MDB_val hk = {sizeof hkey, hkey},
             hv = {yc_codec_history_val(old_sid, strlen(old_sid), old, old_len, hval), hval};
     YC_TRY(from_mdb(mdb_put(c->txn, c->st->history, &hk, &hv, 0)));
-    if (!same_subject) {
-        YC_TRY(from_mdb_must(mdb_del(c->txn, c->st->records, &k, NULL)));
-        YC_TRY(put_source(c, sk, rid, rec->subject_id));
-    }
     YC_TRY(put_record(c, rec->subject_id, rid, val, len));
     c->stats.superseded++;
     return YC_OK;
@@ -566,19 +599,16 @@ static yc_err ingest_one(ingest_ctx *c, yc_record *rec)
 {
     YC_TRY(upsert_subject(c, rec));
     uint8_t skey[YC_CODEC_SOURCE_KEY_MAX];
-    /* Idempotency key: (authority USCC, 文书号).  Sources without the authority's USCC
-     * (legacy v1 rows, court feeds without courtUscc) key on the authority's name instead,
-     * so equal 文书号 of two different authorities never collide. */
+    /* Idempotency key: (authority USCC, 文书号, subject).  Sources without the authority's
+     * USCC (legacy v1 rows, court feeds without courtUscc) use the authority's name. */
     const char *auth = rec->authority_uscc[0] != '\0' ? rec->authority_uscc : rec->authority_name;
-    MDB_val sk = {yc_codec_source_key(auth, strlen(auth), rec->decision_no,
-                                      strlen(rec->decision_no), skey),
-                  skey};
+    MDB_val sk = {yc_codec_source_key(auth, rec->decision_no, rec->subject_id, skey), skey};
     MDB_val sv;
     int rc = mdb_get(c->txn, c->st->source, &sk, &sv);
     if (rc == MDB_NOTFOUND)
         return ingest_new(c, rec, &sk);
     YC_TRY(from_mdb(rc));
-    return ingest_existing(c, rec, &sk, &sv);
+    return ingest_existing(c, rec, &sv);
 }
 
 yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats *ret)

@@ -861,35 +861,56 @@ static void ingest__changed_record__supersedes_version_2_with_history(void **sta
     assert_int_equal(nh, 0);
     assert_null(hist);
 
-    /* the correction moves the record to another subject: the old key is gone */
+    /* an older copy (version 1 content) sent again does not undo the correction */
     make_merchant(&r[1], 1);
-    SET(r[1].subject_id, "913307820000000099");
     assert_int_equal(yc_store_ingest(st, &r[1], 1, &s), YC_OK);
-    assert_int_equal(s.superseded, 1);
-    assert_int_equal(r[1].version, 3);
-    assert_int_equal(r[1].record_id, 1);
+    assert_int_equal(s.imported, 0);
+    assert_int_equal(s.superseded, 0);
+    assert_int_equal(s.duplicates, 1);
+    assert_int_equal(r[1].version, 2);
     assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
-    assert_int_equal(n, 0);
-    assert_null(back);
-    assert_int_equal(yc_store_subject_records(st, "913307820000000099", &back, &n), YC_OK);
     assert_int_equal(n, 1);
-    assert_record_equal(&back[0], &r[1]);
+    assert_int_equal(back[0].version, 2);
+    assert_int_equal(back[0].status, YC_STATUS_REPAIRED);
     yc_store_records_free(back);
     assert_int_equal(yc_store_stats(st, &stat), YC_OK);
     assert_int_equal(stat.records, 2);
-    assert_int_equal(stat.history, 2);
-    /* versions 1 and 2, oldest first, each under the subject it had then */
-    assert_int_equal(yc_store_record_history(st, 1, &hist, &nh), YC_OK);
-    assert_int_equal(nh, 2);
-    assert_int_equal(hist[0].version, 1);
-    assert_int_equal(hist[1].version, 2);
-    assert_int_equal(hist[1].status, YC_STATUS_REPAIRED);
-    assert_string_equal(hist[1].subject_id, r[0].subject_id);
-    yc_store_records_free(hist);
-    /* and re-sending the moved version is a duplicate */
-    assert_int_equal(yc_store_ingest(st, &r[1], 1, &s), YC_OK);
-    assert_int_equal(s.duplicates, 1);
-    assert_int_equal(r[1].version, 3);
+    assert_int_equal(stat.history, 1);
+    free(r);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
+/* One decision (a joint penalty, a court case with several debtors) names several
+ * subjects: each keeps its own record; none supersedes another. */
+static void regress__issue_2__same_decision_two_subjects__two_records(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    yc_record *r = recs_new(2);
+    make_merchant(&r[0], 1);
+    make_merchant(&r[1], 1);
+    SET(r[1].subject_id, "913307820000000099");
+    yc_ingest_stats s;
+    assert_int_equal(yc_store_ingest(st, r, 2, &s), YC_OK);
+    assert_int_equal(s.imported, 2);
+    assert_int_equal(s.superseded, 0);
+    assert_int_equal(r[0].record_id, 1);
+    assert_int_equal(r[1].record_id, 2);
+    yc_record *back = NULL;
+    size_t n = 0;
+    assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(back[0].record_id, 1);
+    yc_store_records_free(back);
+    assert_int_equal(yc_store_subject_records(st, "913307820000000099", &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(back[0].record_id, 2);
+    yc_store_records_free(back);
+    /* both again: duplicates */
+    assert_int_equal(yc_store_ingest(st, r, 2, &s), YC_OK);
+    assert_int_equal(s.duplicates, 2);
     free(r);
     yc_store_close(st);
     tdir_remove(&t);
@@ -1218,6 +1239,7 @@ int main(void)
         cmocka_unit_test(walk__three_subjects__key_order_and_exact_facts),
         cmocka_unit_test(walk__callback_error_or_empty_store__stops_or_ok),
         cmocka_unit_test(ingest__changed_record__supersedes_version_2_with_history),
+        cmocka_unit_test(regress__issue_2__same_decision_two_subjects__two_records),
         cmocka_unit_test(ingest__person_renamed__subject_resealed_record_duplicate),
         cmocka_unit_test(privacy__after_ingesting_people__no_name_or_number_in_any_file),
         cmocka_unit_test(open__after_close__records_kept_and_ids_continue),
