@@ -60,9 +60,13 @@ static int instance_open(const char *data_dir, cli_instance *in)
     yc_store_opts so = {.map_size_bytes = in->cfg.map_size_mib * 1024u * 1024u};
     rv = yc_store_open(data_dir, &so, &in->store);
     if (rv != YC_OK) {
-        fprintf(stderr, "yrdcredit: cannot open store in %s: %s\n", data_dir, yc_err_str(rv));
+        /* Always a storage failure (exit 4), never "unknown subject". */
+        fprintf(stderr, "yrdcredit: cannot open store in %s: %s\n", data_dir,
+                rv == YC_ERR_NOT_FOUND  ? "keys/pseudonym.key, keys/seal.key or lmdb/ is missing"
+                : rv == YC_ERR_INVALID ? "a key file in keys/ is not 32 bytes with mode 0600"
+                                       : yc_err_str(rv));
         yc_model_free(in->model);
-        return yc_err_exit_code(rv);
+        return 4;
     }
     return 0;
 }
@@ -149,7 +153,7 @@ int cli_init(int argc, char **argv)
     yc_err rv = yc_store_init_dir(dir);
     if (rv != YC_OK) {
         fprintf(stderr, "yrdcredit init: %s: %s\n", dir,
-                rv == YC_ERR_CONFLICT ? "directory exists and is not empty" : yc_err_str(rv));
+                rv == YC_ERR_CONFLICT ? "exists and is not an empty directory" : yc_err_str(rv));
         return rv == YC_ERR_CONFLICT ? 2 : yc_err_exit_code(rv);
     }
     static const char *const files[] = {"config.json", "model/score-v1.json",
@@ -190,7 +194,8 @@ static const char import_usage[] =
     "supersedes the stored one and keeps its history.  --dry-run validates only.\n"
     "Prints a summary: imported, superseded, duplicates, rejected.\n"
     "Exit status: 0 ok; 1 some rows rejected; 2 usage, unreadable format, or --atomic with a\n"
-    "rejected row; 4 storage or I/O error.\n";
+    "rejected row; 4 storage or I/O error (an unreadable FILE is reported and the other\n"
+    "files are still imported; a storage failure stops the run).\n";
 
 typedef struct import_run {
     yc_store *store;
@@ -200,6 +205,7 @@ typedef struct import_run {
     size_t rows_done, lines;
     yc_ingest_stats total;
     size_t rejected;
+    yc_err batch_err; /* set when the store failed: the run stops */
 } import_run;
 
 /* Lines in a file: the denominator of the progress bar (rows ≈ lines; an estimate when
@@ -237,8 +243,10 @@ static yc_err import_batch(void *ctx, yc_record *recs, size_t n)
     yc_ingest_stats st = {0};
     if (run->store != NULL) {
         yc_err rv = yc_store_ingest(run->store, recs, n, &st);
-        if (rv != YC_OK)
+        if (rv != YC_OK) {
+            run->batch_err = rv;
             return rv;
+        }
     } else {
         st.imported = n; /* --dry-run */
     }
@@ -287,20 +295,30 @@ static int import_files(cli_instance *in, char **files, size_t n, const yc_impor
         run->rows_done = 0;
         run->lines = run->tty ? count_lines(files[i]) : 0;
         yc_import_stats st = {0};
+        errno = 0;
         rv = yc_import_file(files[i], &o, &st);
+        const int file_errno = errno;
         if (run->tty) {
             run->lines = run->rows_done; /* the file is done: a full bar */
             progress_draw(run);
             fputc('\n', stderr);
         }
+        if (rv != YC_OK && run->batch_err != YC_OK) {
+            /* The store failed: nothing later can be committed either. */
+            fprintf(stderr, "yrdcredit import: %s: store: %s; stopped\n", files[i],
+                    yc_err_str(rv));
+            rc = yc_err_exit_code(rv);
+            break;
+        }
         if (rv != YC_OK) {
-            fprintf(stderr, "yrdcredit import: %s: %s%s\n", files[i], yc_err_str(rv),
-                    rv == YC_ERR_INVALID && o.atomic && st.rejected > 0
+            /* A fault of this file only: report it and go on with the next file. */
+            fprintf(stderr, "yrdcredit import: %s: %s%s%s\n", files[i], yc_err_str(rv),
+                    rv == YC_ERR_IO && file_errno != 0 ? ": " : "",
+                    rv == YC_ERR_IO && file_errno != 0 ? strerror(file_errno)
+                    : rv == YC_ERR_INVALID && o.atomic && st.rejected > 0
                         ? " (--atomic: nothing imported from this file)"
                         : "");
             rc = rc != 0 ? rc : yc_err_exit_code(rv);
-            if (rv != YC_ERR_INVALID)
-                break; /* storage errors stop the run */
         }
     }
     yc_rules_free(rules);
@@ -350,8 +368,12 @@ int cli_import(int argc, char **argv)
     base.on_reject = import_reject;
     base.ctx = &run;
     rc = import_files(&in, argv + optind, run.n_files, &base, &run);
-    printf("imported %zu, superseded %zu, duplicates %zu, rejected %zu\n", run.total.imported,
-           run.total.superseded, run.total.duplicates, run.rejected);
+    if (dry)
+        printf("validated %zu (dry run: nothing written), rejected %zu\n", run.total.imported,
+               run.rejected);
+    else
+        printf("imported %zu, superseded %zu, duplicates %zu, rejected %zu\n",
+               run.total.imported, run.total.superseded, run.total.duplicates, run.rejected);
     instance_close(&in);
     if (rc == 0 && run.rejected > 0)
         rc = 1;
@@ -391,7 +413,10 @@ static int subject_cmd(int argc, char **argv, bool score)
             data = optarg;
         } else if (c == 'a' && score) {
             if (yc_date_parse_iso(optarg, &as_of) != YC_OK) {
-                fprintf(stderr, "yrdcredit score: as_of: expected YYYY-MM-DD, got '%s'\n", optarg);
+                fprintf(stderr,
+                        "yrdcredit score: as_of: expected a real date YYYY-MM-DD in "
+                        "1900..2099, got '%s'\n",
+                        optarg);
                 return 2;
             }
         } else {

@@ -426,12 +426,21 @@ int cli_gen(int argc, char **argv)
         gen_merchant(&g, i);
     for (uint64_t i = 0; i < individuals; i++)
         gen_individual(&g, i);
-    fprintf(stderr, "yrdcredit gen: %" PRIu64 " rows into %s/ (seed %" PRIu64 ")\n", g.rows,
-            out, seed);
+    if (!ferror(g.cf) && !ferror(g.xk) && !ferror(g.sx) && !ferror(g.cn) && !ferror(g.rec))
+        fprintf(stderr, "yrdcredit gen: %" PRIu64 " rows into %s/ (seed %" PRIu64 ")\n",
+                g.rows, out, seed);
 out:;
     FILE *files[] = {g.cf, g.xk, g.sx, g.cn, g.rec};
-    for (size_t k = 0; k < 5; k++)
-        if (files[k] != NULL && fclose(files[k]) != 0 && rc == 0)
+    static const char *const names[] = {"xzcf.csv", "xzxk.csv", "sxbzxr.jsonl", "xycn.jsonl",
+                                        "records.jsonl"};
+    for (size_t k = 0; k < 5; k++) {
+        if (files[k] == NULL)
+            continue;
+        const bool failed = ferror(files[k]) != 0;
+        if (fclose(files[k]) != 0 || failed) {
+            fprintf(stderr, "yrdcredit gen: cannot write %s/%s\n", out, names[k]);
             rc = 4;
+        }
+    }
     return rc;
 }
