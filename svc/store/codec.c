@@ -318,19 +318,17 @@ yc_err yc_codec_record_key_parse(const uint8_t *key, size_t len, size_t *ret_sid
 size_t yc_codec_source_key(const char *authority, const char *decision_no, const char *subject_id,
                            uint8_t out[static YC_CODEC_SOURCE_KEY_MAX])
 {
-    uint8_t buf[YC_NAME_MAX + 1 + YC_DECISION_NO_MAX + 1 + YC_SUBJECT_ID_MAX];
-    size_t len = 0;
-    const char *parts[3] = {authority, decision_no, subject_id};
-    const size_t caps[3] = {YC_NAME_MAX, YC_DECISION_NO_MAX, YC_SUBJECT_ID_MAX};
-    for (size_t i = 0; i < 3; i++) {
-        const size_t n = strnlen(parts[i], caps[i]);
-        if (i > 0)
-            buf[len++] = 0x00;
-        memcpy(buf + len, parts[i], n);
-        len += n;
-    }
-    yc_crypto_sha256(buf, len, out);
-    return YC_CODEC_SOURCE_KEY_MAX;
+    uint8_t buf[YC_NAME_MAX + 1 + YC_DECISION_NO_MAX];
+    const size_t alen = strnlen(authority, YC_NAME_MAX);
+    const size_t dlen = strnlen(decision_no, YC_DECISION_NO_MAX);
+    memcpy(buf, authority, alen);
+    buf[alen] = 0x00;
+    memcpy(buf + alen + 1, decision_no, dlen);
+    const size_t slen = strnlen(subject_id, YC_SUBJECT_ID_MAX);
+    memcpy(out, subject_id, slen);
+    out[slen] = 0x00;
+    yc_crypto_sha256(buf, alen + 1 + dlen, out + slen + 1);
+    return slen + 1 + 32;
 }
 
 size_t yc_codec_source_val(uint64_t record_id, const char *sid, size_t sid_len,
