@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
 
 /* Allocated with sodium_malloc (guard pages, mlock'd), read-only after filling. */
@@ -18,6 +19,8 @@ struct yc_crypto_key {
 static yc_err key_alloc(yc_crypto_key **ret_key)
 {
     YC_TRY(yc_crypto_init());
+    /* Keys stay in sodium_malloc memory (STYLE.md §4.4); the fail hook still counts them. */
+    YC_ENSURE(yc_alloc_admit(), YC_ERR_NOMEM);
     yc_crypto_key *key = sodium_malloc(sizeof *key);
     YC_ENSURE(key != NULL, YC_ERR_NOMEM);
     *ret_key = key;

@@ -42,6 +42,7 @@ typedef struct yc_config {
  * @retval YC_ERR_IO        config.json missing or unreadable
  * @retval YC_ERR_INVALID   not JSON, duplicate or unknown key, wrong type, value out of range
  * @retval YC_ERR_TOO_LARGE a resolved path longer than YC_CONFIG_PATH_MAX
+ * @retval YC_ERR_NOMEM     allocation failed (Jansson routes through yc_alloc)
  * @par Source: ARCHITECTURE.md "Layout" (etc/ holds data, not code).
  */
 YC_MUST_USE yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret_field);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/ids.h"
 #include "yrdcredit/import.h"
@@ -398,6 +399,53 @@ static const char records_usage[] =
     "are not shown).\n"
     "Exit status: 0 ok; 2 invalid subject id; 3 unknown subject; 4 storage error.\n";
 
+/* `score`: compute and print the result JSON; returns the exit status. */
+static int print_score(const yc_model *model, const char *subject, const yc_record *recs,
+                       size_t n, yc_date as_of)
+{
+    yc_fact *facts = yc_calloc(n, sizeof *facts);
+    yc_score_reason *reasons = yc_calloc(n, sizeof *reasons);
+    size_t cap = YC_SCORE_JSON_BASE_MAX + n * YC_SCORE_JSON_REASON_MAX;
+    char *json = yc_alloc(cap);
+    yc_score_result res;
+    yc_err rv = YC_ERR_NOMEM;
+    if (facts != NULL && reasons != NULL && json != NULL) {
+        for (size_t i = 0; i < n; i++)
+            yc_record_to_fact(&recs[i], &facts[i]);
+        rv = yc_score_compute(model, recs[0].subject_type, facts, n, as_of, reasons, n, &res);
+        if (rv == YC_OK)
+            rv = yc_score_result_to_json(model, subject, &res, json, cap, NULL);
+        if (rv == YC_OK)
+            puts(json);
+    }
+    yc_free(json);
+    yc_free(reasons);
+    yc_free(facts);
+    if (rv != YC_OK)
+        fprintf(stderr, "yrdcredit score: %s\n", yc_err_str(rv));
+    return yc_err_exit_code(rv);
+}
+
+/* `records`: print the records as a JSON array; returns the exit status. */
+static int print_records(const yc_record *recs, size_t n)
+{
+    yc_core_init_json();
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    /* json_array_append_new releases the value also on failure (and accepts NULL). */
+    for (size_t i = 0; ok && i < n; i++)
+        ok = json_array_append_new(arr, yc_record_to_json(&recs[i])) == 0;
+    char *s = ok ? json_dumps(arr, JSON_INDENT(2)) : NULL;
+    json_decref(arr);
+    if (s == NULL) {
+        fprintf(stderr, "yrdcredit records: %s\n", yc_err_str(YC_ERR_NOMEM));
+        return yc_err_exit_code(YC_ERR_NOMEM);
+    }
+    puts(s);
+    yc_free(s);
+    return 0;
+}
+
 static int subject_cmd(int argc, char **argv, bool score)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
@@ -446,42 +494,7 @@ static int subject_cmd(int argc, char **argv, bool score)
         rc = yc_err_exit_code(rv);
         goto out;
     }
-    if (score) {
-        rc = 5;
-        yc_fact *facts = calloc(n, sizeof *facts);
-        yc_score_reason *reasons = calloc(n, sizeof *reasons);
-        size_t cap = YC_SCORE_JSON_BASE_MAX + n * YC_SCORE_JSON_REASON_MAX;
-        char *json = malloc(cap);
-        yc_score_result res;
-        if (facts != NULL && reasons != NULL && json != NULL) {
-            for (size_t i = 0; i < n; i++)
-                yc_record_to_fact(&recs[i], &facts[i]);
-            rv = yc_score_compute(in.model, recs[0].subject_type, facts, n, as_of, reasons, n,
-                                  &res);
-            if (rv == YC_OK)
-                rv = yc_score_result_to_json(in.model, subject, &res, json, cap, NULL);
-            if (rv == YC_OK) {
-                puts(json);
-                rc = 0;
-            } else {
-                fprintf(stderr, "yrdcredit score: %s\n", yc_err_str(rv));
-                rc = yc_err_exit_code(rv);
-            }
-        }
-        free(json);
-        free(reasons);
-        free(facts);
-    } else {
-        json_t *arr = json_array();
-        for (size_t i = 0; arr != NULL && i < n; i++)
-            json_array_append_new(arr, yc_record_to_json(&recs[i]));
-        char *s = arr != NULL ? json_dumps(arr, JSON_INDENT(2)) : NULL;
-        if (s != NULL)
-            puts(s);
-        rc = s != NULL ? 0 : 5;
-        free(s);
-        json_decref(arr);
-    }
+    rc = score ? print_score(in.model, subject, recs, n, as_of) : print_records(recs, n);
 out:
     yc_store_records_free(recs);
     instance_close(&in);

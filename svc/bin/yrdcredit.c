@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "yrdcredit/alloc.h"
 
 #ifndef YC_SOURCE_ETC
 #define YC_SOURCE_ETC "etc"
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"init", cli_init},       {"import", cli_import}, {"score", cli_score},
                 {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen}};
+    /* Before any Jansson call: every module's JSON allocations go through yc_alloc. */
+    yc_core_init_json();
     int i = 1;
     /* A global --data DIR before the command is exported for the command to read. */
     while (i < argc && argv[i][0] == '-') {

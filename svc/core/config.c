@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/config.h"
 
 static yc_err join_path(const char *dir, const char *rel, char out[YC_CONFIG_PATH_MAX + 1])
@@ -104,10 +105,15 @@ yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return YC_ERR_IO;
+    yc_core_init_json();
     json_error_t jerr;
+    const long failures = yc_alloc_failures();
     json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
     fclose(f);
     if (root == NULL) {
+        /* Jansson reports most allocation failures as syntax errors (alloc.h). */
+        if (json_error_code(&jerr) == json_error_out_of_memory || yc_alloc_failures() != failures)
+            return YC_ERR_NOMEM;
         if (ret_field != NULL)
             *ret_field = "(not valid JSON)";
         return YC_ERR_INVALID;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/date.h"
 
 #define YC_DATE_MIN_YEAR 1900
@@ -247,7 +248,7 @@ yc_err yc_calendar_load(const char *path, yc_calendar **ret_cal, int *ret_line)
     if (f == NULL)
         return YC_ERR_IO;
     yc_err rv = YC_OK;
-    yc_calendar *cal = calloc(1, sizeof *cal);
+    yc_calendar *cal = yc_calloc(1, sizeof *cal);
     size_t cap = 0;
     char line[256];
     int lineno = 0;
@@ -271,7 +272,7 @@ yc_err yc_calendar_load(const char *path, yc_calendar **ret_cal, int *ret_line)
         e.line = lineno;
         if (cal->n == cap) {
             cap = cap ? cap * 2 : 64;
-            cal_entry *grown = realloc(cal->entries, cap * sizeof *grown);
+            cal_entry *grown = yc_realloc(cal->entries, cap * sizeof *grown);
             if (grown == NULL) {
                 rv = YC_ERR_NOMEM;
                 goto out;
@@ -313,8 +314,8 @@ void yc_calendar_free(yc_calendar *cal)
 {
     if (cal == NULL)
         return;
-    free(cal->entries);
-    free(cal);
+    yc_free(cal->entries);
+    yc_free(cal);
 }
 
 bool yc_calendar_is_working_day(const yc_calendar *cal, yc_date date)

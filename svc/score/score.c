@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
 
 /* Model limits (validated by the loader). */
@@ -551,10 +552,13 @@ yc_err yc_model_load_bytes(const void *data, size_t len, yc_model **ret, char *r
         ret_errpath[0] = '\0';
     YC_ENSURE(len <= YC_MODEL_FILE_MAX, YC_ERR_TOO_LARGE);
     YC_ENSURE(yc_crypto_init() == YC_OK, YC_ERR_INTERNAL);
+    yc_core_init_json();
     json_error_t jerr;
+    const long failures = yc_alloc_failures();
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        if (json_error_code(&jerr) == json_error_out_of_memory)
+        /* Jansson reports most allocation failures as syntax errors (alloc.h). */
+        if (json_error_code(&jerr) == json_error_out_of_memory || yc_alloc_failures() != failures)
             return YC_ERR_NOMEM;
         if (ret_errpath != NULL && errpath_len > 0)
             snprintf(ret_errpath, errpath_len, "$ (line %d, column %d): %s", jerr.line, jerr.column,
@@ -562,7 +566,7 @@ yc_err yc_model_load_bytes(const void *data, size_t len, yc_model **ret, char *r
         return YC_ERR_INVALID;
     }
     yc_err rc = YC_OK;
-    yc_model *m = calloc(1, sizeof *m);
+    yc_model *m = yc_calloc(1, sizeof *m);
     if (m == NULL) {
         rc = YC_ERR_NOMEM;
         goto out;
@@ -577,7 +581,7 @@ yc_err yc_model_load_bytes(const void *data, size_t len, yc_model **ret, char *r
     *ret = m;
     m = NULL;
 out:
-    free(m);
+    yc_free(m);
     json_decref(root);
     return rc;
 }
@@ -591,7 +595,7 @@ yc_err yc_model_load(const char *path, yc_model **ret, char *ret_errpath, size_t
         return YC_ERR_IO;
     yc_err rc = YC_OK;
     /* read one byte past the limit to tell "exactly the limit" from "too large" */
-    char *buf = malloc(YC_MODEL_FILE_MAX + 1);
+    char *buf = yc_alloc(YC_MODEL_FILE_MAX + 1);
     if (buf == NULL) {
         rc = YC_ERR_NOMEM;
         goto out;
@@ -607,14 +611,14 @@ yc_err yc_model_load(const char *path, yc_model **ret, char *ret_errpath, size_t
     }
     rc = yc_model_load_bytes(buf, len, ret, ret_errpath, errpath_len);
 out:
-    free(buf);
+    yc_free(buf);
     fclose(f);
     return rc;
 }
 
 void yc_model_free(yc_model *model)
 {
-    free(model);
+    yc_free(model);
 }
 
 const char *yc_model_version(const yc_model *model)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/score.h"
 
 /* "YYYY-MM-DD", or NULL for YC_DATE_NONE (packed as JSON null with "s?"). */
@@ -16,9 +17,13 @@ static const char *date_or_null(yc_date d, char buf[static YC_DATE_STR_LEN + 1])
     return buf;
 }
 
-static yc_err pack_error(const json_error_t *jerr)
+/* Jansson may report an allocation failure as another error: ask the allocator too. */
+static yc_err pack_error(const json_error_t *jerr, long failures_before)
 {
-    return json_error_code(jerr) == json_error_out_of_memory ? YC_ERR_NOMEM : YC_ERR_INVALID;
+    return json_error_code(jerr) == json_error_out_of_memory ||
+                   yc_alloc_failures() != failures_before
+               ? YC_ERR_NOMEM
+               : YC_ERR_INVALID;
 }
 
 static yc_err reason_json(const yc_score_reason *r, json_t **ret)
@@ -29,6 +34,7 @@ static yc_err reason_json(const yc_score_reason *r, json_t **ret)
     snprintf(id, sizeof id, "%" PRIu64, r->record_id);
     yc_date_format(r->decision_date, decided);
     json_error_t jerr;
+    const long failures = yc_alloc_failures();
     json_t *o = json_pack_ex(
         &jerr, 0, "{s:s, s:I, s:s, s:s%, s:s, s:s?, s:s?, s:b}", "code", yc_code_str(r->code),
         "points_milli", (json_int_t)r->points_milli, "record_id", id, "authority",
@@ -36,7 +42,7 @@ static yc_err reason_json(const yc_score_reason *r, json_t **ret)
         date_or_null(r->window_end, end), "repairable_from",
         date_or_null(r->repairable_from, repair), "disputed", (int)r->disputed);
     if (o == NULL)
-        return pack_error(&jerr);
+        return pack_error(&jerr, failures);
     *ret = o;
     return YC_OK;
 }
@@ -47,6 +53,7 @@ static yc_err result_json(const yc_model *model, const char *subject_id, const y
     char as_of[YC_DATE_STR_LEN + 1], changes[YC_DATE_STR_LEN + 1];
     yc_date_format(res->as_of, as_of);
     json_error_t jerr;
+    const long failures = yc_alloc_failures();
     json_t *reasons = json_array();
     if (reasons == NULL)
         return YC_ERR_NOMEM;
@@ -66,7 +73,7 @@ static yc_err result_json(const yc_model *model, const char *subject_id, const y
         yc_model_version(model), "digest", yc_model_digest_hex(model), "reasons", reasons,
         "changes_on", date_or_null(res->changes_on, changes));
     if (o == NULL)
-        return pack_error(&jerr);
+        return pack_error(&jerr, failures);
     *ret = o;
     return YC_OK;
 }
@@ -77,6 +84,7 @@ yc_err yc_score_result_to_json(const yc_model *model, const char *subject_id,
 {
     const size_t id_len = strlen(subject_id);
     YC_ENSURE(id_len > 0 && id_len <= YC_SUBJECT_ID_MAX, YC_ERR_INVALID);
+    yc_core_init_json();
     json_t *root;
     YC_TRY(result_json(model, subject_id, result, &root));
     yc_err rc = YC_OK;

@@ -12,6 +12,7 @@
 #include <lmdb.h>
 
 #include "codec.h"
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
 #include "yrdcredit/date.h"
 
@@ -295,7 +296,7 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
         map_size = opts->map_size_bytes;
     YC_ENSURE(map_size >= YC_STORE_MAP_SIZE_MIN && map_size <= SIZE_MAX, YC_ERR_INVALID);
 
-    yc_store *st = calloc(1, sizeof *st);
+    yc_store *st = yc_calloc(1, sizeof *st);
     YC_ENSURE(st != NULL, YC_ERR_NOMEM);
     MDB_txn *txn = NULL;
     char lmdb[PATH_MAX_];
@@ -337,7 +338,7 @@ void yc_store_close(yc_store *st)
         mdb_env_close(st->env);
     yc_crypto_key_free(st->pseudonym_key);
     yc_crypto_key_free(st->seal_key);
-    free(st);
+    yc_free(st);
 }
 
 void yc_store_instance_id(const yc_store *st, char ret_id[static YC_STORE_INSTANCE_ID_LEN + 1])
@@ -717,7 +718,7 @@ static yc_err recs_push(yc_record **arr, size_t *n, size_t *cap)
         return YC_OK;
     size_t ncap = *cap ? *cap * 2 : 8;
     YC_ENSURE(ncap <= SIZE_MAX / sizeof **arr, YC_ERR_NOMEM);
-    yc_record *g = realloc(*arr, ncap * sizeof **arr);
+    yc_record *g = yc_realloc(*arr, ncap * sizeof **arr);
     YC_ENSURE(g != NULL, YC_ERR_NOMEM);
     *arr = g;
     *cap = ncap;
@@ -758,7 +759,7 @@ static yc_err collect_records(yc_store *st, MDB_txn *txn, const char *sid, yc_re
     }
     mdb_cursor_close(cur);
     if (rv != YC_OK) {
-        free(arr);
+        yc_free(arr);
         return rv;
     }
     *ret_recs = arr;
@@ -781,7 +782,7 @@ yc_err yc_store_subject_records(yc_store *st, const char *subject_id, yc_record 
 
 void yc_store_records_free(yc_record *recs)
 {
-    free(recs);
+    yc_free(recs);
 }
 
 yc_err yc_store_record_history(yc_store *st, uint64_t record_id, yc_record **ret_recs,
@@ -817,7 +818,7 @@ yc_err yc_store_record_history(yc_store *st, uint64_t record_id, yc_record **ret
         mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     if (rv != YC_OK) {
-        free(arr);
+        yc_free(arr);
         return rv;
     }
     *ret_recs = arr;
@@ -839,7 +840,7 @@ static yc_err walk_push(walk_group *g)
         return YC_OK;
     size_t ncap = g->cap ? g->cap * 2 : 64;
     YC_ENSURE(ncap <= SIZE_MAX / sizeof *g->facts, YC_ERR_NOMEM);
-    yc_fact *f = realloc(g->facts, ncap * sizeof *g->facts);
+    yc_fact *f = yc_realloc(g->facts, ncap * sizeof *g->facts);
     YC_ENSURE(f != NULL, YC_ERR_NOMEM);
     g->facts = f;
     g->cap = ncap;
@@ -888,7 +889,7 @@ yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx)
     if (cur != NULL)
         mdb_cursor_close(cur);
     mdb_txn_abort(txn);
-    free(g.facts);
+    yc_free(g.facts);
     return rv;
 }
 
@@ -942,7 +943,7 @@ static double now_seconds(void)
 static yc_err bench_puts(MDB_env *env, size_t n_keys, size_t key_len, size_t val_len, size_t batch)
 {
     uint8_t key[511];
-    uint8_t *val = malloc(val_len > 0 ? val_len : 1);
+    uint8_t *val = yc_alloc(val_len);
     YC_ENSURE(val != NULL, YC_ERR_NOMEM);
     for (size_t j = 0; j < val_len; j++)
         val[j] = (uint8_t)('a' + j % 26);
@@ -969,7 +970,7 @@ static yc_err bench_puts(MDB_env *env, size_t n_keys, size_t key_len, size_t val
     }
     if (txn != NULL)
         mdb_txn_abort(txn);
-    free(val);
+    yc_free(val);
     return rv;
 }
 

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "yrdcredit/alloc.h"
+#include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/err.h"
 
@@ -624,6 +626,79 @@ static void amount_format__shortest_exact_decimal__round_trip(void **state)
     }
 }
 
+/* ---- out of memory (STYLE.md §4.6: each constructor, every N) ---- */
+
+/* Teardown: a failed assertion inside a loop must not leave the hook armed. */
+static int alloc_hook_off(void **state)
+{
+    (void)state;
+    yc_alloc_fail_after(-1);
+    return 0;
+}
+
+static void calendar_load__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    char path[4096];
+    data_path("calendar_good.txt", path, sizeof path);
+    /* 11 entries: the calendar (yc_calloc) and one yc_realloc of the entries to 64 slots */
+    const long needed = 2;
+    for (long n = 0;; n++) {
+        assert_true(n <= needed);
+        yc_calendar *cal = NULL;
+        const long count = yc_alloc_count();
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_calendar_load(path, &cal, NULL);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            assert_int_equal(n, needed);
+            assert_int_equal(yc_alloc_count() - count, needed);
+            assert_true(yc_calendar_is_working_day(cal, ymd(2025, 9, 28)));
+            assert_false(yc_calendar_is_working_day(cal, ymd(2025, 5, 1))); /* last line */
+            yc_calendar_free(cal);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        /* ret_cal is written only on success, and the load stopped at the failure */
+        assert_null(cal);
+        assert_int_equal(yc_alloc_count() - count, n + 1);
+    }
+}
+
+static void config_load__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    const char *root = getenv("YC_SOURCE_ROOT");
+    assert_non_null(root);
+    char etc[4096], model[4096];
+    assert_true(snprintf(etc, sizeof etc, "%s/etc", root) < (int)sizeof etc);
+    assert_true(snprintf(model, sizeof model, "%s/model/score-v1.json", etc) < (int)sizeof model);
+    const yc_config untouched = {.map_size_mib = 7, .batch_records = 9};
+    long needed = -1;
+    for (long n = 0;; n++) {
+        assert_true(n <= 100000); /* the parse of a 300-byte file cannot need more */
+        yc_config cfg = untouched;
+        const char *field = NULL;
+        const long count = yc_alloc_count();
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_config_load(etc, &cfg, &field);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            needed = yc_alloc_count() - count;
+            assert_int_equal(n, needed); /* the first N that lets every allocation through */
+            assert_string_equal(cfg.model_path, model);
+            assert_int_equal(cfg.map_size_mib, 32768);
+            assert_int_equal(cfg.batch_records, 8192);
+            break;
+        }
+        /* Jansson's "invalid token" for a failed allocation must not reach the caller */
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_int_equal(cfg.map_size_mib, 7); /* ret_cfg is written only on success */
+        assert_int_equal(cfg.batch_records, 9);
+    }
+    assert_true(needed >= 10); /* Jansson: 3 objects, 6 strings, their keys and tables */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +735,8 @@ int main(void)
         cmocka_unit_test(amount_parse__valid_forms__exact_units),
         cmocka_unit_test(amount_parse__invalid_forms__fail_invalid),
         cmocka_unit_test(amount_format__shortest_exact_decimal__round_trip),
+        cmocka_unit_test_teardown(calendar_load__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
+        cmocka_unit_test_teardown(config_load__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
 #include "yrdcredit/score.h"
 
@@ -1026,6 +1027,123 @@ static void to_json__clean_individual__band_and_nulls(void **state)
              "\"reasons\":[],\"changes_on\":null}");
 }
 
+/* ---- out of memory (STYLE.md §4.6: each constructor, every N) ---- */
+
+/* Teardown: a failed assertion inside a loop must not leave the hook armed. */
+static int alloc_hook_off(void **state)
+{
+    (void)state;
+    yc_alloc_fail_after(-1);
+    return 0;
+}
+
+/* A model loaded under the hook equals g_real, loaded from the same file without it. */
+static void assert_same_as_real(const yc_model *m)
+{
+    assert_string_equal(yc_model_version(m), yc_model_version(g_real));
+    assert_string_equal(yc_model_digest_hex(m), yc_model_digest_hex(g_real));
+    for (int c = 0; c < YC_CODE_COUNT; c++) {
+        int lo = -1, hi = -1, want_lo = -2, want_hi = -2;
+        const yc_err rv = yc_model_window_months(m, (yc_code)c, &lo, &hi);
+        assert_int_equal(rv, yc_model_window_months(g_real, (yc_code)c, &want_lo, &want_hi));
+        if (rv == YC_OK) {
+            assert_int_equal(lo, want_lo);
+            assert_int_equal(hi, want_hi);
+        }
+    }
+}
+
+static void model_load_bytes__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    char path[4096];
+    env_path(path, sizeof path, "YC_SOURCE_ROOT", "etc/model/score-v1.json");
+    size_t len = 0;
+    char *bytes = read_file(path, &len);
+    long needed = -1;
+    for (long n = 0;; n++) {
+        assert_true(n <= 1000000); /* bounded: one allocation per JSON value and key, at most */
+        yc_model *m = NULL;
+        char errpath[YC_MODEL_ERRPATH_MAX] = "sentinel";
+        const long count = yc_alloc_count();
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_model_load_bytes(bytes, len, &m, errpath, sizeof errpath);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            needed = yc_alloc_count() - count;
+            assert_int_equal(n, needed); /* every earlier N failed, this one is the first */
+            assert_same_as_real(m);
+            yc_model_free(m);
+            break;
+        }
+        /* never Jansson's "invalid token" for a failed allocation, and no JSON path blamed */
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_null(m);
+        assert_string_equal(errpath, "");
+    }
+    /* Jansson's allocations are counted: the model has ~100 objects and ~500 strings */
+    assert_true(needed > 500);
+    free(bytes);
+}
+
+static void model_load__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    char path[4096];
+    env_path(path, sizeof path, "YC_SOURCE_ROOT", "etc/model/score-v1.json");
+    /* the file buffer, then everything yc_model_load_bytes needs */
+    for (long n = 0;; n++) {
+        assert_true(n <= 1000000);
+        yc_model *m = NULL;
+        char errpath[YC_MODEL_ERRPATH_MAX] = "sentinel";
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_model_load(path, &m, errpath, sizeof errpath);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            assert_true(n > 500);
+            assert_same_as_real(m);
+            yc_model_free(m);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_null(m);
+        assert_string_equal(errpath, "");
+    }
+}
+
+static void to_json__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    /* two reasons, one with a 长期 window (JSON null) */
+    yc_fact f[2];
+    f[0] = fact_until(9, YC_CODE_P04, D(2023, 7, 1), YC_DATE_LONG_TERM);
+    f[1] = fact(g_real, 7, YC_CODE_N02, D(2024, 3, 15));
+    yc_score_reason reasons[REASONS_CAP];
+    const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, f, 2, D(2024, 4, 1), reasons);
+    char want[YC_SCORE_JSON_BASE_MAX + 2 * YC_SCORE_JSON_REASON_MAX];
+    size_t want_len = 0;
+    assert_int_equal(
+        yc_score_result_to_json(g_real, "91330100716105852F", &r, want, sizeof want, &want_len),
+        YC_OK);
+    for (long n = 0;; n++) {
+        assert_true(n <= 10000);
+        char buf[sizeof want];
+        size_t len = 12345;
+        yc_alloc_fail_after(n);
+        const yc_err rv =
+            yc_score_result_to_json(g_real, "91330100716105852F", &r, buf, sizeof buf, &len);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            assert_true(n >= 4); /* at least the result, reasons array and two reason objects */
+            assert_int_equal(len, want_len);
+            assert_string_equal(buf, want);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_int_equal(len, 12345); /* ret_len is written only on success */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1065,6 +1183,9 @@ int main(void)
         cmocka_unit_test(compute__random_subjects__changes_on_matches_day_by_day),
         cmocka_unit_test(to_json__merchant_with_reasons__exact_bytes),
         cmocka_unit_test(to_json__clean_individual__band_and_nulls),
+        cmocka_unit_test_teardown(model_load_bytes__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
+        cmocka_unit_test_teardown(model_load__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
+        cmocka_unit_test_teardown(to_json__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

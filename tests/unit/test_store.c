@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "../../svc/store/codec.h"
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/record.h"
@@ -1218,6 +1219,199 @@ static void codec_record__truncated_at_every_length__fails_store(void **state)
     assert_int_equal(yc_codec_record_encode(&r, buf, len - 1, &len), YC_ERR_TOO_LARGE);
 }
 
+/* ---- out of memory (STYLE.md §4.6: each constructor, every N) ---- */
+
+/* Teardown: a failed assertion inside a loop must not leave the hook armed. */
+static int alloc_hook_off(void **state)
+{
+    (void)state;
+    yc_alloc_fail_after(-1);
+    return 0;
+}
+
+static void init_dir__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    tdir t;
+    tdir_make(&t);
+    for (long n = 0;; n++) {
+        assert_true(n <= 1000);
+        char dir[192];
+        snprintf(dir, sizeof dir, "%s/data%ld", t.base, n);
+        const long count = yc_alloc_count();
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_store_init_dir(dir);
+        yc_alloc_fail_after(-1);
+        yc_store *st = NULL;
+        if (rv == YC_OK) {
+            /* Keys are generated on the stack and written to files; LMDB allocates with its
+             * own malloc: init takes nothing from yc_alloc, so N = 0 already succeeds. */
+            assert_int_equal(n, 0);
+            assert_int_equal(yc_alloc_count() - count, 0);
+            assert_int_equal(yc_store_open(dir, NULL, &st), YC_OK);
+            assert_int_equal(count_records(st), 0);
+            yc_store_close(st);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        /* a half-made directory is refused, never opened as a store */
+        const yc_err o = yc_store_open(dir, NULL, &st);
+        assert_true(o == YC_ERR_NOT_FOUND || o == YC_ERR_IO);
+        assert_null(st);
+    }
+    tdir_remove(&t);
+}
+
+static void open__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    char id[YC_STORE_INSTANCE_ID_LEN + 1];
+    yc_store_instance_id(st, id);
+    yc_store_close(st);
+    /* the store (yc_calloc), then the pseudonym key and the seal key (sodium_malloc, counted
+     * by yc_alloc_admit): failing each in turn exercises every cleanup path of open */
+    const long needed = 3;
+    for (long n = 0;; n++) {
+        assert_true(n <= needed);
+        st = NULL;
+        const long count = yc_alloc_count();
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_store_open(t.data, NULL, &st);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            assert_int_equal(n, needed);
+            assert_int_equal(yc_alloc_count() - count, needed);
+            char again[YC_STORE_INSTANCE_ID_LEN + 1];
+            yc_store_instance_id(st, again);
+            assert_string_equal(again, id);
+            yc_store_close(st);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_null(st); /* ret_store is written only on success */
+        assert_int_equal(yc_alloc_count() - count, n + 1);
+    }
+    tdir_remove(&t);
+}
+
+enum { OOM_BATCH = 3 };
+
+/* Batch k of the ingest loop: two companies and one person, all new. */
+static void make_oom_batch(yc_record r[OOM_BATCH], int k)
+{
+    make_merchant(&r[0], 7000 + 2 * k);
+    make_merchant(&r[1], 7001 + 2 * k);
+    make_person(&r[2], (size_t)k % N_PEOPLE, 7000 + k);
+}
+
+static void ingest__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    yc_store_close(st);
+    /* Iteration n arms the hook with n, then opens, ingests batch n, reads one subject back
+     * and closes.  Whatever step fails, the store afterwards holds exactly the batches whose
+     * ingest returned YC_OK, readable in full. */
+    yc_record ok_batches[8][OOM_BATCH];
+    int n_ok = 0;
+    for (long n = 0;; n++) {
+        assert_true(n < 8);
+        yc_record r[OOM_BATCH];
+        make_oom_batch(r, (int)n);
+        st = NULL;
+        yc_alloc_fail_after(n);
+        yc_err rv = yc_store_open(t.data, NULL, &st);
+        yc_err ingest_rv = YC_ERR_INTERNAL, read_rv = YC_ERR_INTERNAL;
+        long ingest_allocs = -1;
+        if (rv == YC_OK) {
+            const long count = yc_alloc_count();
+            ingest_rv = yc_store_ingest(st, r, OOM_BATCH, NULL);
+            ingest_allocs = yc_alloc_count() - count;
+            yc_record *back = NULL;
+            size_t nb = 0;
+            read_rv = yc_store_subject_records(st, r[0].subject_id, &back, &nb);
+            yc_store_records_free(back);
+            yc_store_close(st);
+        }
+        yc_alloc_fail_after(-1);
+        assert_true(rv == YC_OK || rv == YC_ERR_NOMEM);
+        if (rv == YC_OK) {
+            /* ingest works on the stack and inside LMDB: nothing from yc_alloc */
+            assert_int_equal(ingest_allocs, 0);
+            assert_int_equal(ingest_rv, YC_OK);
+            assert_true(read_rv == YC_OK || read_rv == YC_ERR_NOMEM);
+            memcpy(ok_batches[n_ok++], r, sizeof r);
+        }
+        /* consistent afterwards, with the hook off */
+        assert_int_equal(yc_store_open(t.data, NULL, &st), YC_OK);
+        assert_int_equal(count_records(st), (uint64_t)n_ok * OOM_BATCH);
+        for (int b = 0; b < n_ok; b++) {
+            for (int i = 0; i < OOM_BATCH; i++) {
+                yc_record *back = NULL;
+                size_t nb = 0;
+                assert_int_equal(
+                    yc_store_subject_records(st, ok_batches[b][i].subject_id, &back, &nb), YC_OK);
+                assert_int_equal(nb, 1);
+                assert_int_equal(back[0].record_id, ok_batches[b][i].record_id);
+                assert_string_equal(back[0].decision_no, ok_batches[b][i].decision_no);
+                yc_store_records_free(back);
+            }
+        }
+        yc_store_close(st);
+        if (rv == YC_OK && read_rv == YC_OK)
+            break;
+    }
+    /* open needs 3 allocations, the read-back 1: N = 0..2 fail in open, N = 3 fails in the
+     * read-back after a good ingest, N = 4 goes through */
+    assert_int_equal(n_ok, 2);
+    assert_int_equal(ok_batches[0][0].record_id, 1);
+    assert_int_equal(ok_batches[1][2].record_id, 6);
+    tdir_remove(&t);
+}
+
+static void subject_records__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    enum { N = 20 };
+    yc_record *r = recs_new(N);
+    for (int i = 0; i < N; i++) {
+        make_merchant(&r[i], 1);
+        SET(r[i].decision_no, "义市监处罚〔2024〕%d号", 100 + i);
+    }
+    assert_int_equal(yc_store_ingest(st, r, N, NULL), YC_OK);
+    /* 20 records: the array grows by yc_realloc to 8, 16 and 32 slots */
+    const long needed = 3;
+    for (long n = 0;; n++) {
+        assert_true(n <= needed);
+        yc_record *back = NULL;
+        size_t nb = 777;
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_store_subject_records(st, r[0].subject_id, &back, &nb);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            assert_int_equal(n, needed);
+            assert_int_equal(nb, N);
+            for (int i = 0; i < N; i++)
+                assert_record_equal(&back[i], &r[i]);
+            yc_store_records_free(back);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_null(back); /* out-params written only on success */
+        assert_int_equal(nb, 777);
+    }
+    /* the failed reads left the store as it was */
+    assert_int_equal(count_records(st), N);
+    free(r);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1248,6 +1442,10 @@ int main(void)
         cmocka_unit_test(open__while_another_process_writes__sees_its_commit),
         cmocka_unit_test(bench_raw_put__small_run__ok_then_conflict),
         cmocka_unit_test(codec_record__truncated_at_every_length__fails_store),
+        cmocka_unit_test_teardown(init_dir__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
+        cmocka_unit_test_teardown(open__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
+        cmocka_unit_test_teardown(ingest__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
+        cmocka_unit_test_teardown(subject_records__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
