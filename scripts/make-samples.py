@@ -106,7 +106,8 @@ def window(code, decision, explicit_end=None, start=None):
     start = start or decision
     min_end = add_months(decision, lo) if lo else decision
     max_end = add_months(decision, hi) if hi else LONG_TERM
-    if explicit_end is not None:
+    # an explicit end shortens the window but never extends a code's maximum (formats.md §1)
+    if explicit_end is not None and (not hi or explicit_end < max_end):
         max_end = explicit_end
     return start, min(min_end, max_end), max_end
 

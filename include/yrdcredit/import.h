@@ -21,7 +21,8 @@
 
 /** Most columns a CSV header or row may have; more is a rejected row (header: file). */
 #define YC_IMPORT_MAX_COLUMNS 256
-/** Longest CSV field in bytes (after unquoting, in UTF-8); longer stops the import. */
+/** Longest CSV field in bytes (after unquoting, in UTF-8); longer rejects the row (a header
+ *  cell: the file, YC_ERR_TOO_LARGE). */
 #define YC_IMPORT_MAX_FIELD_BYTES 65536
 /** Longest JSON Lines line in bytes (UTF-8, without the line end); longer is a rejected row. */
 #define YC_IMPORT_MAX_LINE_BYTES 262144
@@ -51,8 +52,11 @@ typedef struct yc_reject {
     const char *file; /**< the name given to the import (path for yc_import_file) */
     long row; /**< physical line where the row starts: CSV header = 1, JSONL first line = 1 */
     const char *field; /**< field code (CF_WSH, XK_YXQZI…) or JSON key; "(row)" for the whole row,
-                            "(file)" for a fault of the whole file (encoding, header) */
-    const char *reason; /**< English text, Chinese terms verbatim; see docs/formats.md */
+                            "(file)" for a fault of the whole file (encoding, header), "(key)"
+                            for an unknown JSON key that is not short ASCII */
+    const char *reason; /**< English text, Chinese terms verbatim; see docs/formats.md §5.  Never
+                             holds a natural person's name or document number, a value with a
+                             run of 6 digits or over 32 bytes, or a control character */
 } yc_reject;
 
 /**
@@ -174,9 +178,10 @@ YC_MUST_USE yc_err yc_rules_classify(const yc_rules *rules, const yc_penalty_fac
  * @param[out] ret_stats  Counts; written on every return (partial on failure).
  * @retval YC_OK           the file was read; rows may still have been rejected (see stats)
  * @retval YC_ERR_IO       cannot open or read @p path
- * @retval YC_ERR_INVALID  bad options; a whole-file fault (unknown header, bad encoding,
- *                         unknown kind); or @c opts->atomic and at least one row rejected
- * @retval YC_ERR_TOO_LARGE a CSV field longer than YC_IMPORT_MAX_FIELD_BYTES
+ * @retval YC_ERR_INVALID  bad options; a whole-file fault (unknown, incomplete or malformed
+ *                         header, UTF-16); or @c opts->atomic and at least one row rejected
+ * @retval YC_ERR_TOO_LARGE a CSV header cell longer than YC_IMPORT_MAX_FIELD_BYTES (a data
+ *                         field over it only rejects its row)
  * @retval YC_ERR_NOMEM
  * @retval other           the error returned by @c opts->on_batch (import stopped)
  * @par Source: issue 2 §3 (Import); docs/formats.md.
@@ -190,7 +195,11 @@ YC_MUST_USE yc_err yc_import_file(const char *path, const yc_import_opts *opts,
  * Kind detection: after the encoding is decided and a UTF-8 BOM skipped, input whose
  * first non-blank byte is `{` is JSON Lines, anything else is CSV.
  * Encoding (when @c opts->encoding is NULL): UTF-8 BOM → UTF-8; all bytes valid UTF-8 →
- * UTF-8; otherwise GB18030 converted with iconv.
+ * UTF-8; otherwise UTF-8 when the valid multi-byte UTF-8 sequences outnumber the bytes that
+ * start no valid sequence (its rows with invalid bytes are rejected one by one), else GB18030
+ * converted with iconv (a row with an invalid GB18030 sequence is rejected, not the file).
+ * CSV is parsed strictly (RFC 4180 quoting); after a malformed row the parser
+ * resynchronises, so every physical line is counted as a row or a reject.
  *
  * @param[in]  name       NUL-terminated name used in rejects (e.g. the file name).
  * @param[in]  data       Input bytes; not NUL-terminated; may be NULL when @p len is 0.

@@ -42,14 +42,41 @@ bool yc_sv_eq(yc_sv s, const char *lit)
     return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-/* RFC 3629 §4: no overlong forms, no surrogates, nothing above U+10FFFF. */
+/* Length of the valid UTF-8 sequence at s[0..n), n > 0; 0 when invalid.
+ * RFC 3629 §4: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t need;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else
+        return 0;
+    if (n <= need || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k <= need; k++)
+        if (s[k] < 0x80 || s[k] > 0xBF)
+            return 0;
+    return need + 1;
+}
+
 bool yc_utf8_valid(const char *p, size_t n)
 {
     const unsigned char *s = (const unsigned char *)p;
     size_t i = 0;
     while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
+        if (s[i] < 0x80) {
             /* ASCII fast path, 8 bytes at a time */
             uint64_t w;
             while (n - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080u) == 0))
@@ -58,30 +85,30 @@ bool yc_utf8_valid(const char *p, size_t n)
                 i++;
             continue;
         }
-        size_t need;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            lo = c == 0xE0 ? 0xA0 : 0x80;
-            hi = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            lo = c == 0xF0 ? 0x90 : 0x80;
-            hi = c == 0xF4 ? 0x8F : 0xBF;
-        } else
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k == 0)
             return false;
-        if (n - i <= need)
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++)
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                return false;
-        i += need + 1;
+        i += k;
     }
     return true;
+}
+
+/* Counts the valid multi-byte UTF-8 sequences and the bytes that start no valid sequence. */
+static void utf8_census(const uint8_t *s, size_t n, size_t *ret_multi, size_t *ret_bad)
+{
+    size_t multi = 0, bad = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k == 0) {
+            bad++;
+            i++;
+            continue;
+        }
+        multi += k > 1;
+        i += k;
+    }
+    *ret_multi = multi;
+    *ret_bad = bad;
 }
 
 void yc_imp_reject(yc_imp *imp, long row, const char *field, const char *fmt, ...)
@@ -95,6 +122,74 @@ void yc_imp_reject(yc_imp *imp, long row, const char *field, const char *fmt, ..
     va_end(ap);
     const yc_reject r = {.file = imp->name, .row = row, .field = field, .reason = imp->reason};
     imp->opts->on_reject(imp->opts->ctx, &r);
+}
+
+/* Longest value ever quoted in a reject, and the digit run that makes a value look like an
+ * identifier (ID numbers, phone numbers, USCC bodies): docs/formats.md §5. */
+#define ECHO_MAX_BYTES  32
+#define ECHO_MAX_DIGITS 5
+
+/* A control character at s[0..n): C0, DEL, or C1 (U+0080–U+009F, UTF-8 C2 80..C2 9F);
+ * returns its length in bytes, 0 when s does not start with one. */
+static size_t control_len(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x20 || s[0] == 0x7F)
+        return 1;
+    if (n >= 2 && s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F)
+        return 2;
+    return 0;
+}
+
+static bool echo_is_safe(yc_sv v)
+{
+    const unsigned char *s = (const unsigned char *)v.p;
+    if (v.n == 0 || v.n > ECHO_MAX_BYTES || !yc_utf8_valid(v.p, v.n))
+        return false;
+    int run = 0;
+    for (size_t i = 0; i < v.n;) {
+        if (control_len(s + i, v.n - i) > 0)
+            return false;
+        size_t k = 1;
+        if (s[i] >= '0' && s[i] <= '9')
+            run++;
+        else if (v.n - i >= 3 && s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] >= 0x90 &&
+                 s[i + 2] <= 0x99) { /* full-width digit U+FF10–U+FF19 */
+            run++;
+            k = 3;
+        } else
+            run = 0;
+        if (run > ECHO_MAX_DIGITS)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+void yc_imp_reject_value(yc_imp *imp, long row, const char *field, const char *what, yc_sv v,
+                         bool echo)
+{
+    if (echo && echo_is_safe(v))
+        yc_imp_reject(imp, row, field, "%s '%.*s'", what, (int)v.n, v.p);
+    else
+        yc_imp_reject(imp, row, field, "%s", what);
+}
+
+bool yc_imp_key_is_safe(const char *key)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > ECHO_MAX_BYTES)
+        return false;
+    int run = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = key[i];
+        bool digit = c >= '0' && c <= '9';
+        if (!digit && !(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && c != '_')
+            return false;
+        run = digit ? run + 1 : 0;
+        if (run > ECHO_MAX_DIGITS)
+            return false;
+    }
+    return true;
 }
 
 yc_record *yc_imp_slot(yc_imp *imp)
@@ -149,17 +244,47 @@ yc_err yc_imp_commit(yc_imp *imp)
 
 /* ---- shared field checks (each reports its own reject) ---- */
 
+bool yc_imp_cell_encoding(yc_imp *imp, long row, const char *field, yc_sv v)
+{
+    if (imp->text_valid || yc_utf8_valid(v.p, v.n))
+        return true;
+    /* in GB18030 mode every invalid sequence was replaced by byte 0xFF (feed_gb18030) */
+    yc_imp_reject(imp, row, field, "%s",
+                  imp->gb18030 ? "invalid GB18030 byte sequence" : "invalid UTF-8");
+    return false;
+}
+
+bool yc_imp_cell(yc_imp *imp, long row, const char *field, yc_sv v, bool free_text)
+{
+    if (memchr(v.p, '\0', v.n) != NULL) {
+        yc_imp_reject(imp, row, field, "contains a NUL byte");
+        return false;
+    }
+    if (!yc_imp_cell_encoding(imp, row, field, v))
+        return false;
+    const unsigned char *s = (const unsigned char *)v.p;
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c != 0x7F && c != 0xC2) /* the common case, checked first */
+            continue;
+        if (free_text && (c == '\t' || c == '\n' || c == '\r'))
+            continue;
+        if (control_len(s + i, v.n - i) > 0) {
+            yc_imp_reject(imp, row, field, "contains a control character");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* NUL and encoding only: control characters are checked once per row (yc_imp_cell). */
 static bool check_bytes(yc_imp *imp, long row, const char *field, yc_sv v)
 {
     if (memchr(v.p, '\0', v.n) != NULL) {
         yc_imp_reject(imp, row, field, "contains a NUL byte");
         return false;
     }
-    if (!imp->text_valid && !yc_utf8_valid(v.p, v.n)) {
-        yc_imp_reject(imp, row, field, "invalid UTF-8");
-        return false;
-    }
-    return true;
+    return yc_imp_cell_encoding(imp, row, field, v);
 }
 
 bool yc_imp_present(yc_imp *imp, long row, const char *field, yc_sv v)
@@ -223,7 +348,7 @@ static yc_err parse_cjk_date(yc_sv v, yc_date *ret)
 }
 
 bool yc_imp_date(yc_imp *imp, long row, const char *field, yc_sv v, bool required, bool not_future,
-                 yc_date *ret)
+                 bool cjk, yc_date *ret)
 {
     v = yc_sv_trim(v);
     if (v.n == 0) {
@@ -235,7 +360,9 @@ bool yc_imp_date(yc_imp *imp, long row, const char *field, yc_sv v, bool require
         return true;
     }
     yc_date d;
-    if (yc_date_parse(v.p, v.n, &d) != YC_OK && parse_cjk_date(v, &d) != YC_OK) {
+    if (!check_bytes(imp, row, field, v))
+        return false;
+    if (yc_date_parse(v.p, v.n, &d) != YC_OK && (!cjk || parse_cjk_date(v, &d) != YC_OK)) {
         yc_imp_reject(imp, row, field, "invalid date");
         return false;
     }
@@ -258,8 +385,27 @@ bool yc_imp_amount(yc_imp *imp, long row, const char *field, yc_sv v, bool *ret_
         yc_imp_reject(imp, row, field, "negative amount");
         return false;
     }
-    if (yc_amount_parse(v.p, v.n, ret) != YC_OK) {
+    /* the shape first, so that the reason names what is wrong */
+    size_t i = 0, int_digits = 0, frac_digits = 0;
+    while (i < v.n && v.p[i] >= '0' && v.p[i] <= '9') {
+        i++;
+        int_digits++;
+    }
+    bool dot = i < v.n && v.p[i] == '.';
+    if (dot)
+        for (i++; i < v.n && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+            frac_digits++;
+    if (i != v.n || int_digits == 0 || (dot && frac_digits == 0)) {
         yc_imp_reject(imp, row, field, "not a decimal amount");
+        return false;
+    }
+    if (frac_digits > 6) {
+        yc_imp_reject(imp, row, field, "more than 6 decimal places");
+        return false;
+    }
+    if (yc_amount_parse(v.p, v.n, ret) != YC_OK) { /* the only fault left: the size */
+        yc_imp_reject(imp, row, field, "exceeds %lld 万元",
+                      (long long)(YC_AMOUNT_MAX / YC_AMOUNT_SCALE));
         return false;
     }
     *ret_has = true;
@@ -328,8 +474,8 @@ bool yc_imp_doc(yc_imp *imp, long row, const char *type_field, yc_sv type_text,
         if (!check_bytes(imp, row, type_field, type_text))
             return false;
         if (!small_copy(type_text, buf) || yc_doc_type_parse(buf, &type) != YC_OK) {
-            yc_imp_reject(imp, row, type_field, "unsupported 证件类型 '%.*s'",
-                          (int)(type_text.n > 64 ? 64 : type_text.n), type_text.p);
+            /* a natural person's row: the value is never echoed (docs/formats.md §5) */
+            yc_imp_reject(imp, row, type_field, "unsupported 证件类型");
             return false;
         }
     }
@@ -393,7 +539,10 @@ bool yc_imp_window(yc_imp *imp, long row, yc_record *rec, yc_date explicit_end,
     rec->pub_max_end = w.max_months == 0
                            ? YC_DATE_LONG_TERM
                            : clamp_long_term(yc_date_add_months(rec->decision_date, w.max_months));
-    if (explicit_end != YC_DATE_NONE)
+    /* An explicit end may shorten the model's window but never extend it: a code with a
+     * maximum (max_months > 0) cannot be made permanent by 公示截止期 2099-12-31.  Codes
+     * without one (长期, licence-defined) take the explicit end. */
+    if (explicit_end != YC_DATE_NONE && (w.max_months == 0 || explicit_end < rec->pub_max_end))
         rec->pub_max_end = explicit_end;
     if (rec->pub_min_end > rec->pub_max_end)
         rec->pub_min_end = rec->pub_max_end;
@@ -423,13 +572,10 @@ static yc_err feed_utf8(yc_imp *imp, const char *p, size_t n)
     return imp->fatal;
 }
 
-static long count_lines(const char *p, size_t n)
-{
-    long c = 0;
-    for (const char *q = p; (q = memchr(q, '\n', n - (size_t)(q - p))) != NULL; q++)
-        c++;
-    return c;
-}
+/* Byte that replaces an invalid GB18030 sequence in the decoded text: invalid in UTF-8, so
+ * the row holding it is rejected by the field checks (with its real line number) instead of
+ * the whole file. */
+#define GB_BAD_BYTE ((char)0xFF)
 
 static yc_err feed_gb18030(yc_imp *imp, const char *p, size_t n)
 {
@@ -442,18 +588,28 @@ static yc_err feed_gb18030(yc_imp *imp, const char *p, size_t n)
         goto out;
     char *in = (char *)(uintptr_t)p; /* iconv's prototype is not const-correct */
     size_t in_left = n;
-    long lines = 1;
     rv = YC_OK;
     while (in_left > 0 && rv == YC_OK && imp->fatal == YC_OK) {
         char *o = out;
         size_t o_left = FEED_CHUNK;
         size_t r = iconv(cd, &in, &in_left, &o, &o_left);
-        int e = errno;
-        size_t produced = FEED_CHUNK - o_left;
-        lines += count_lines(out, produced);
-        rv = feed(imp, out, produced);
-        if (rv == YC_OK && r == (size_t)-1 && e != E2BIG)
-            rv = file_reject(imp, lines, "invalid GB18030 byte sequence");
+        /* EILSEQ: invalid sequence; EINVAL: truncated sequence at the end of the input.
+         * Either way one byte is replaced and skipped, so an ASCII delimiter or line end
+         * after a bad lead byte survives. */
+        if (r == (size_t)-1 && errno != E2BIG && in_left > 0) {
+            if (o_left == 0) {
+                rv = feed(imp, out, FEED_CHUNK);
+                o = out;
+                o_left = FEED_CHUNK;
+            }
+            imp->text_valid = false;
+            *o++ = GB_BAD_BYTE;
+            o_left--;
+            in++;
+            in_left--;
+        }
+        if (rv == YC_OK)
+            rv = feed(imp, out, FEED_CHUNK - o_left);
     }
     if (rv == YC_OK)
         rv = imp->fatal;
@@ -478,7 +634,12 @@ static yc_err parse_encoding(const char *name, bool *ret_forced, enc *ret)
     return YC_OK;
 }
 
-/* Decides the encoding and how many leading bytes (a BOM) to skip. */
+/* Decides the encoding and how many leading bytes (a BOM) to skip.  Without --encoding:
+ * a UTF-8 BOM, or input that is all valid UTF-8, is UTF-8; otherwise the input is UTF-8 when
+ * its valid multi-byte UTF-8 sequences outnumber its invalid bytes (a UTF-8 file with a few
+ * bad bytes or rows; those rows are rejected), and GB18030 when not.  GB18030 text contains
+ * some byte pairs that happen to be valid UTF-8 (about one per five invalid bytes in the
+ * samples), so "any valid multi-byte sequence" would misread every GB18030 file. */
 static yc_err detect(yc_imp *imp, const uint8_t *d, size_t n, enc *ret, size_t *ret_skip)
 {
     bool forced;
@@ -489,13 +650,21 @@ static yc_err detect(yc_imp *imp, const uint8_t *d, size_t n, enc *ret, size_t *
         if (n >= 2 && ((d[0] == 0xFF && d[1] == 0xFE) || (d[0] == 0xFE && d[1] == 0xFF)))
             return file_reject(imp, 1, "UTF-16 is not supported");
         bool valid = yc_utf8_valid((const char *)d, n);
-        *ret = utf8_bom || valid ? ENC_UTF8 : ENC_GB18030;
+        *ret = ENC_UTF8;
+        if (!valid && !utf8_bom) {
+            size_t multi, bad;
+            utf8_census(d, n, &multi, &bad);
+            if (multi <= bad)
+                *ret = ENC_GB18030;
+        }
         /* fields need no second check when the whole text is valid UTF-8 */
         imp->text_valid = valid;
     }
-    /* iconv's UTF-8 output is valid by construction */
-    if (*ret == ENC_GB18030)
+    /* iconv's UTF-8 output is valid until feed_gb18030() replaces an invalid sequence */
+    if (*ret == ENC_GB18030) {
         imp->text_valid = true;
+        imp->gb18030 = true;
+    }
     *ret_skip = *ret == ENC_UTF8 ? (utf8_bom ? 3 : 0) : (gb_bom ? 4 : 0);
     return YC_OK;
 }

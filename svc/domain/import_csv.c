@@ -164,10 +164,30 @@ struct yc_csv_state {
     size_t buf_len, buf_cap;
     size_t off[YC_IMPORT_MAX_COLUMNS], len[YC_IMPORT_MAX_COLUMNS];
     size_t n_fields;
-    long rec_line, line;
-    bool pending_cr;
+    /* physical lines: the text is fed to libcsv one line at a time (see feed_line()) */
+    long line;       /* line of the next byte */
+    long rec_line;   /* line where the current record starts */
+    bool pending_cr; /* the last byte was CR: a following LF ends no further line */
+    bool in_record;  /* a record has started and not ended */
+    bool rec_ended;  /* on_record() ran during the current line */
+    bool multi;      /* the current record has crossed a line end (quoted line break) */
+    bool first_cr;   /* that first line end was a CR */
+    bool skipping;   /* after a row error: drop bytes up to the next line end */
+    bool too_long;   /* a field of the current record is over YC_IMPORT_MAX_FIELD_BYTES */
+    /* continuation lines of a multi-line record (everything after its first line end),
+     * kept so that a quoting error can resume on the record's second line */
+    char *raw;
+    size_t raw_len, raw_cap;
+    bool raw_lost; /* longer than RAW_MAX: resume after the error's line instead */
+    char *resync;  /* raw handed over by row_error() for replay */
+    size_t resync_len;
+    char *replay; /* text to parse before the rest of the input */
+    size_t replay_len, replay_off;
     char scratch[2 * YC_IMPORT_MAX_FIELD_BYTES + 2];
 };
+
+/* Most continuation bytes of one multi-line record kept for resynchronisation. */
+#define RAW_MAX (16 * YC_IMPORT_MAX_FIELD_BYTES)
 
 /* ---- header ---- */
 
@@ -367,11 +387,6 @@ static bool status_from_text(yc_sv v, yc_status *ret)
     return false;
 }
 
-static int clip(size_t n)
-{
-    return n > 64 ? 64 : (int)n;
-}
-
 static bool parse_subject_type(yc_sv v, yc_subject_type *ret)
 {
     char buf[65];
@@ -392,8 +407,8 @@ static bool subject(yc_imp *imp, yc_csv_state *st, long row, yc_record *r)
     bool inferred = false;
     if (lb.n > 0) {
         if (!parse_subject_type(lb, &r->subject_type)) {
-            yc_imp_reject(imp, row, fc(st, F_XDR_LB), "unknown 行政相对人类别 '%.*s'", clip(lb.n),
-                          lb.p);
+            /* the subject may be a natural person: never echoed */
+            yc_imp_reject(imp, row, fc(st, F_XDR_LB), "unknown 行政相对人类别");
             return false;
         }
     } else if (st->required[F_XDR_LB]) {
@@ -435,7 +450,8 @@ static bool parties(yc_imp *imp, yc_csv_state *st, long row, yc_record *r)
         memcpy(r->source_uscc, r->authority_uscc, sizeof r->source_uscc);
     yc_sv zt = fv(st, F_ZT);
     if (!status_from_text(zt, &r->status)) {
-        yc_imp_reject(imp, row, fc(st, F_ZT), "unknown 当前状态 '%.*s'", clip(zt.n), zt.p);
+        yc_imp_reject_value(imp, row, fc(st, F_ZT), "unknown 当前状态", zt,
+                            r->subject_type != YC_SUBJECT_NATURAL_PERSON);
         return false;
     }
     if (!yc_imp_region(imp, row, fc(st, F_REGION), fv(st, F_REGION), r))
@@ -481,10 +497,9 @@ static bool classify(yc_imp *imp, yc_csv_state *st, long row, yc_record *r)
     yc_err rv = yc_rules_classify(imp->opts->rules, &facts, &r->code, &bad, &bad_len);
     if (rv == YC_OK)
         return true;
-    yc_imp_reject(imp, row, fc(st, cat_field),
-                  rv == YC_ERR_NOT_FOUND ? "no rule matches 处罚类别 '%.*s'"
-                                         : "unknown 处罚类别 '%.*s'",
-                  clip(bad_len), bad);
+    yc_imp_reject_value(imp, row, fc(st, cat_field),
+                        rv == YC_ERR_NOT_FOUND ? "no rule matches 处罚类别" : "unknown 处罚类别",
+                        (yc_sv){bad, bad_len}, r->subject_type != YC_SUBJECT_NATURAL_PERSON);
     return false;
 }
 
@@ -503,16 +518,18 @@ static yc_err penalty_row(yc_imp *imp, yc_csv_state *st, long row)
         !req_present(imp, st, row, F_NR) ||
         !yc_imp_amount(imp, row, fc(st, F_NR_FK), fv(st, F_NR_FK), &r->has_amount, &r->amount) ||
         !yc_imp_amount(imp, row, fc(st, F_NR_WFFF), fv(st, F_NR_WFFF), &has_wfff, &wfff) ||
-        !yc_imp_date(imp, row, fc(st, F_JDRQ), fv(st, F_JDRQ), true, true, &r->decision_date) ||
-        !yc_imp_date(imp, row, fc(st, F_YXQ), fv(st, F_YXQ), st->required[F_YXQ], false, &yxq) ||
-        !yc_imp_date(imp, row, fc(st, F_GSJZQ), fv(st, F_GSJZQ), false, false, &end) ||
+        !yc_imp_date(imp, row, fc(st, F_JDRQ), fv(st, F_JDRQ), true, true, false,
+                     &r->decision_date) ||
+        !yc_imp_date(imp, row, fc(st, F_YXQ), fv(st, F_YXQ), st->required[F_YXQ], false, false,
+                     &yxq) ||
+        !yc_imp_date(imp, row, fc(st, F_GSJZQ), fv(st, F_GSJZQ), false, false, false, &end) ||
         !parties(imp, st, row, r) || !classify(imp, st, row, r) ||
         !yc_imp_window(imp, row, r, end, fc(st, F_GSJZQ), "ends before decision date"))
         return YC_OK;
     return yc_imp_commit(imp);
 }
 
-static bool licence_category(yc_imp *imp, yc_csv_state *st, long row)
+static bool licence_category(yc_imp *imp, yc_csv_state *st, long row, const yc_record *r)
 {
     static const char *const ok[] = {"普通", "特许", "认可", "核准", "登记", "其他"};
     yc_sv v = fv(st, F_XKLB);
@@ -521,7 +538,8 @@ static bool licence_category(yc_imp *imp, yc_csv_state *st, long row)
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
         if (yc_sv_eq(v, ok[i]))
             return true;
-    yc_imp_reject(imp, row, fc(st, F_XKLB), "unknown 许可类别 '%.*s'", clip(v.n), v.p);
+    yc_imp_reject_value(imp, row, fc(st, F_XKLB), "unknown 许可类别", v,
+                        r->subject_type != YC_SUBJECT_NATURAL_PERSON);
     return false;
 }
 
@@ -533,12 +551,13 @@ static yc_err licence_row(yc_imp *imp, yc_csv_state *st, long row)
     if (!subject(imp, st, row, r) ||
         !yc_imp_text(imp, row, fc(st, F_WSH), fv(st, F_WSH), true, r->decision_no,
                      YC_DECISION_NO_MAX) ||
-        !licence_category(imp, st, row) ||
-        !yc_imp_date(imp, row, fc(st, F_JDRQ), fv(st, F_JDRQ), true, true, &r->decision_date) ||
-        !yc_imp_date(imp, row, fc(st, F_YXQZ), fv(st, F_YXQZ), st->required[F_YXQZ], false,
+        !licence_category(imp, st, row, r) ||
+        !yc_imp_date(imp, row, fc(st, F_JDRQ), fv(st, F_JDRQ), true, true, false,
+                     &r->decision_date) ||
+        !yc_imp_date(imp, row, fc(st, F_YXQZ), fv(st, F_YXQZ), st->required[F_YXQZ], false, false,
                      &r->pub_start) ||
         !yc_imp_date(imp, row, fc(st, F_YXQZI), fv(st, F_YXQZI), st->required[F_YXQZI], false,
-                     &end) ||
+                     false, &end) ||
         !parties(imp, st, row, r) ||
         !yc_imp_window(imp, row, r, end, fc(st, F_YXQZI),
                        r->pub_start != YC_DATE_NONE ? "ends before 有效期自"
@@ -547,11 +566,62 @@ static yc_err licence_row(yc_imp *imp, yc_csv_state *st, long row)
     return yc_imp_commit(imp);
 }
 
+/* Free-text columns: TAB, CR and LF are allowed inside them (docs/formats.md §1). */
+static bool is_free_text(int f)
+{
+    return f == F_SY || f == F_YJ || f == F_NR;
+}
+
+/* Byte checks of the whole row before any field is interpreted: the encoding of every cell
+ * (an invalid sequence anywhere means the row is corrupt), then NUL and control characters
+ * in every column that is used. */
+static bool row_bytes(yc_imp *imp, yc_csv_state *st, long row)
+{
+    bool aligned = st->n_fields == st->n_cols;
+    size_t n = st->n_fields < YC_IMPORT_MAX_COLUMNS ? st->n_fields : YC_IMPORT_MAX_COLUMNS;
+    for (size_t i = 0; i < n && !imp->text_valid; i++) {
+        const char *field = aligned && st->col_code[i][0] != '\0' ? st->col_code[i] : YC_FIELD_ROW;
+        if (!yc_imp_cell_encoding(imp, row, field, cell(st, i)))
+            return false;
+    }
+    if (!aligned)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        int f = st->col_field[i];
+        if (f != F_IGNORE && !yc_imp_cell(imp, row, st->col_code[i], cell(st, i), is_free_text(f)))
+            return false;
+    }
+    return true;
+}
+
+static void field_too_long(yc_imp *imp, long row)
+{
+    yc_imp_reject(imp, row, YC_FIELD_ROW, "field longer than %d bytes", YC_IMPORT_MAX_FIELD_BYTES);
+}
+
+static yc_err header_too_long(yc_imp *imp, long row)
+{
+    yc_imp_reject(imp, row, YC_FIELD_FILE, "header: field longer than %d bytes",
+                  YC_IMPORT_MAX_FIELD_BYTES);
+    imp->fatal = YC_ERR_TOO_LARGE;
+    return YC_ERR_TOO_LARGE;
+}
+
 static yc_err record_end(yc_imp *imp, yc_csv_state *st)
 {
+    if (st->too_long) {
+        st->too_long = false;
+        if (!st->header_done)
+            return header_too_long(imp, st->rec_line);
+        imp->stats.rows++;
+        field_too_long(imp, st->rec_line);
+        return YC_OK;
+    }
     if (!st->header_done)
         return header(imp, st);
     imp->stats.rows++;
+    if (!row_bytes(imp, st, st->rec_line))
+        return YC_OK;
     if (st->n_fields != st->n_cols) {
         yc_imp_reject(imp, st->rec_line, YC_FIELD_ROW, "expected %zu columns, got %zu", st->n_cols,
                       st->n_fields);
@@ -571,31 +641,18 @@ static void *limited_realloc(void *p, size_t n)
     return n > FIELD_BUF_MAX ? NULL : realloc(p, n);
 }
 
-static void field_too_long(yc_imp *imp, long row)
-{
-    yc_imp_reject(imp, row, YC_FIELD_ROW, "field longer than %d bytes", YC_IMPORT_MAX_FIELD_BYTES);
-    imp->fatal = YC_ERR_TOO_LARGE;
-}
-
 static void on_field(void *data, size_t n, void *ctx)
 {
     yc_imp *imp = ctx;
     yc_csv_state *st = imp->csv;
     if (imp->fatal != YC_OK)
         return;
-    if (st->n_fields == 0) {
-        st->rec_line = st->line;
+    if (st->n_fields == 0)
         st->buf_len = 0;
+    if (n > YC_IMPORT_MAX_FIELD_BYTES) { /* within libcsv's slack: the row is rejected */
+        st->too_long = true;
+        n = 0;
     }
-    if (n > YC_IMPORT_MAX_FIELD_BYTES) {
-        field_too_long(imp, st->rec_line);
-        return;
-    }
-    st->pending_cr = false;
-    const char *s = data;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\r' || (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')))
-            st->line++;
     if (st->n_fields < YC_IMPORT_MAX_COLUMNS) {
         if (st->buf_len + n > st->buf_cap) {
             size_t cap = st->buf_cap * 2 > st->buf_len + n ? st->buf_cap * 2 : st->buf_len + n;
@@ -608,7 +665,7 @@ static void on_field(void *data, size_t n, void *ctx)
             st->buf_cap = cap;
         }
         if (n > 0)
-            memcpy(st->buf + st->buf_len, s, n);
+            memcpy(st->buf + st->buf_len, data, n);
         st->off[st->n_fields] = st->buf_len;
         st->len[st->n_fields] = n;
         st->buf_len += n;
@@ -618,20 +675,38 @@ static void on_field(void *data, size_t n, void *ctx)
 
 static void on_record(int c, void *ctx)
 {
+    (void)c;
     yc_imp *imp = ctx;
     yc_csv_state *st = imp->csv;
+    st->rec_ended = true;
     if (imp->fatal != YC_OK)
         return;
-    bool blank = st->n_fields == 0 || (st->n_fields == 1 && st->len[0] == 0);
+    bool blank = !st->too_long && (st->n_fields == 0 || (st->n_fields == 1 && st->len[0] == 0));
     if (!blank) {
         yc_err rv = record_end(imp, st);
         if (rv != YC_OK)
             imp->fatal = rv;
     }
-    if (c == '\r' || (c == '\n' && !(st->pending_cr && st->n_fields == 0)))
-        st->line++;
-    st->pending_cr = c == '\r';
     st->n_fields = 0;
+}
+
+/* ---- feeding: one physical line per csv_parse() call ---- */
+
+/* RFC 4180 strictly (CSV_STRICT, CSV_STRICT_FINI): a quote inside an unquoted field, text
+ * after a closing quote and a quoted field open at the end of the input are errors, never
+ * silently merged into the next line. */
+static yc_err parser_init(yc_csv_state *st)
+{
+    if (st->parser_ok)
+        csv_free(&st->p);
+    st->parser_ok = false;
+    YC_ENSURE(csv_init(&st->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) == 0, YC_ERR_NOMEM);
+    st->parser_ok = true;
+    csv_set_realloc_func(&st->p, limited_realloc);
+    st->n_fields = 0;
+    st->buf_len = 0;
+    st->too_long = false;
+    return YC_OK;
 }
 
 yc_err yc_csv_begin(yc_imp *imp)
@@ -643,41 +718,228 @@ yc_err yc_csv_begin(yc_imp *imp)
     st->buf_cap = 4096;
     st->buf = malloc(st->buf_cap);
     YC_ENSURE(st->buf != NULL, YC_ERR_NOMEM);
-    YC_ENSURE(csv_init(&st->p, CSV_REPALL_NL) == 0, YC_ERR_NOMEM);
-    st->parser_ok = true;
-    csv_set_realloc_func(&st->p, limited_realloc);
+    return parser_init(st);
+}
+
+/* True when libcsv stopped because limited_realloc() refused to grow a field. */
+static bool parser_too_long(yc_csv_state *st)
+{
+    return csv_error(&st->p) == CSV_ENOMEM &&
+           csv_get_buffer_size(&st->p) > YC_IMPORT_MAX_FIELD_BYTES;
+}
+
+/* Counts the line end c that closes a line of the input; text: the line had other bytes. */
+static void count_line_end(yc_csv_state *st, char c, bool text)
+{
+    if (text)
+        st->pending_cr = false;
+    if (c == '\r' || !st->pending_cr)
+        st->line++;
+    st->pending_cr = c == '\r';
+}
+
+static void record_done(yc_csv_state *st)
+{
+    st->in_record = false;
+    st->multi = false;
+    st->raw_len = 0;
+    st->raw_lost = false;
+}
+
+static yc_err keep_raw(yc_imp *imp, const char *p, size_t n)
+{
+    yc_csv_state *st = imp->csv;
+    if (st->raw_lost)
+        return YC_OK;
+    if (st->raw_len + n > RAW_MAX) {
+        st->raw_lost = true;
+        return YC_OK;
+    }
+    if (st->raw_len + n > st->raw_cap) {
+        size_t cap = st->raw_cap * 2 > st->raw_len + n ? st->raw_cap * 2 : st->raw_len + n;
+        char *g = realloc(st->raw, cap);
+        if (g == NULL) {
+            imp->fatal = YC_ERR_NOMEM;
+            return YC_ERR_NOMEM;
+        }
+        st->raw = g;
+        st->raw_cap = cap;
+    }
+    memcpy(st->raw + st->raw_len, p, n);
+    st->raw_len += n;
     return YC_OK;
 }
 
-static yc_err parser_error(yc_imp *imp)
+/* libcsv stopped inside the record that started on st->rec_line: a quoting error
+ * (CSV_EPARSE) or a field over the limit.  The record is rejected and the parser restarted.
+ * When the record crossed line ends, parsing resumes on its second line (its continuation
+ * lines are handed over in st->resync for replay), so a stray or missing quote costs one row
+ * and every later line is still read as its own row.  Otherwise the rest of the current line
+ * is dropped.  p/n: the current line (n 0 at the end of the input), term: it ends with a
+ * line end.  In the header the fault stops the import. */
+static yc_err row_error(yc_imp *imp, const char *p, size_t n, bool term)
 {
     yc_csv_state *st = imp->csv;
+    const char *reason = NULL;
+    if (csv_error(&st->p) == CSV_EPARSE)
+        reason = p == NULL      ? "unterminated quoted field"
+                 : st->p.quoted ? "malformed quoted field"
+                                : "quote inside an unquoted field";
+    else if (!parser_too_long(st)) {
+        imp->fatal = YC_ERR_NOMEM;
+        return YC_ERR_NOMEM;
+    }
+    YC_TRY(parser_init(st));
+    if (!st->header_done) {
+        if (reason == NULL)
+            return header_too_long(imp, st->rec_line);
+        yc_imp_reject(imp, st->rec_line, YC_FIELD_FILE, "header: %s", reason);
+        imp->fatal = YC_ERR_INVALID;
+        return YC_ERR_INVALID;
+    }
+    imp->stats.rows++;
+    if (reason == NULL)
+        field_too_long(imp, st->rec_line);
+    else
+        yc_imp_reject(imp, st->rec_line, YC_FIELD_ROW, "%s", reason);
+    if (st->multi && !st->raw_lost) {
+        st->line = st->rec_line + 1;
+        st->pending_cr = st->first_cr;
+        st->resync = st->raw;
+        st->resync_len = st->raw_len;
+        st->raw = NULL;
+        st->raw_cap = 0;
+        record_done(st);
+        return YC_OK;
+    }
+    record_done(st);
+    if (term)
+        count_line_end(st, p[n - 1], n > 1);
+    else
+        st->skipping = n > 0;
+    return YC_OK;
+}
+
+/* Feeds the first line of p[0..n) (up to and including its line end, or all of p when it
+ * has none) to libcsv; *ret_used = bytes consumed. */
+static yc_err feed_line(yc_imp *imp, const char *p, size_t n, size_t *ret_used)
+{
+    yc_csv_state *st = imp->csv;
+    /* the first CR or LF: memchr twice beats a byte loop on long lines */
+    const char *nl = memchr(p, '\n', n);
+    size_t k = nl != NULL ? (size_t)(nl - p) : n;
+    const char *cr = memchr(p, '\r', k);
+    if (cr != NULL)
+        k = (size_t)(cr - p);
+    bool term = k < n;
+    size_t len = term ? k + 1 : k;
+    *ret_used = len;
+    if (st->skipping) {
+        if (term) {
+            st->skipping = false;
+            count_line_end(st, p[k], k > 0);
+        } else if (k > 0) {
+            st->pending_cr = false;
+        }
+        return YC_OK;
+    }
+    if (!st->in_record) {
+        st->in_record = true;
+        st->rec_line = st->line;
+    } else if (st->multi) {
+        YC_TRY(keep_raw(imp, p, len));
+    }
+    st->rec_ended = false;
+    size_t done = csv_parse(&st->p, p, len, on_field, on_record, imp);
     if (imp->fatal != YC_OK)
         return imp->fatal;
-    if (csv_error(&st->p) == CSV_ENOMEM &&
-        csv_get_buffer_size(&st->p) > YC_IMPORT_MAX_FIELD_BYTES) {
-        field_too_long(imp, st->n_fields == 0 ? st->line : st->rec_line);
-    } else {
-        imp->fatal = YC_ERR_NOMEM;
+    if (done != len)
+        return row_error(imp, p, len, term);
+    if (term)
+        count_line_end(st, p[k], k > 0);
+    else if (k > 0)
+        st->pending_cr = false;
+    if (st->rec_ended) {
+        record_done(st);
+    } else if (term && !st->multi) {
+        st->multi = true; /* a line end inside a quoted field */
+        st->first_cr = p[k] == '\r';
+    }
+    return YC_OK;
+}
+
+/* Parses st->replay (continuation lines handed back by row_error()) to its end. */
+static yc_err drain_replay(yc_imp *imp)
+{
+    yc_csv_state *st = imp->csv;
+    while (st->replay != NULL && imp->fatal == YC_OK) {
+        if (st->replay_off == st->replay_len) {
+            free(st->replay);
+            st->replay = NULL;
+            break;
+        }
+        size_t used = 0;
+        YC_TRY(feed_line(imp, st->replay + st->replay_off, st->replay_len - st->replay_off, &used));
+        st->replay_off += used;
+        if (st->resync != NULL) {
+            /* a second error inside the replay: its continuation lines, then the rest */
+            size_t rest = st->replay_len - st->replay_off;
+            char *g = realloc(st->resync, st->resync_len + rest + 1);
+            if (g == NULL) {
+                imp->fatal = YC_ERR_NOMEM;
+                return YC_ERR_NOMEM;
+            }
+            memcpy(g + st->resync_len, st->replay + st->replay_off, rest);
+            free(st->replay);
+            st->replay = g;
+            st->replay_len = st->resync_len + rest;
+            st->replay_off = 0;
+            st->resync = NULL;
+        }
     }
     return imp->fatal;
+}
+
+static void take_resync(yc_csv_state *st)
+{
+    if (st->resync == NULL)
+        return;
+    st->replay = st->resync; /* drain_replay() left st->replay NULL */
+    st->replay_len = st->resync_len;
+    st->replay_off = 0;
+    st->resync = NULL;
 }
 
 yc_err yc_csv_feed(yc_imp *imp, const char *p, size_t n)
 {
     yc_csv_state *st = imp->csv;
-    if (csv_parse(&st->p, p, n, on_field, on_record, imp) != n)
-        return parser_error(imp);
+    YC_TRY(drain_replay(imp));
+    while (n > 0 && imp->fatal == YC_OK) {
+        size_t used = 0;
+        YC_TRY(feed_line(imp, p, n, &used));
+        p += used;
+        n -= used;
+        take_resync(st);
+        YC_TRY(drain_replay(imp));
+    }
     return imp->fatal;
 }
 
 yc_err yc_csv_finish(yc_imp *imp)
 {
     yc_csv_state *st = imp->csv;
-    if (imp->fatal != YC_OK)
-        return imp->fatal;
-    if (csv_fini(&st->p, on_field, on_record, imp) != 0)
-        return parser_error(imp);
+    for (;;) {
+        YC_TRY(drain_replay(imp));
+        if (imp->fatal != YC_OK)
+            return imp->fatal;
+        if (csv_fini(&st->p, on_field, on_record, imp) == 0)
+            break;
+        YC_TRY(row_error(imp, NULL, 0, false));
+        if (st->resync == NULL)
+            break;
+        take_resync(st);
+    }
+    record_done(st);
     return imp->fatal;
 }
 
@@ -689,6 +951,9 @@ void yc_csv_end(yc_imp *imp)
     if (st->parser_ok)
         csv_free(&st->p);
     free(st->buf);
+    free(st->raw);
+    free(st->resync);
+    free(st->replay);
     free(st);
     imp->csv = NULL;
 }

@@ -29,6 +29,7 @@ typedef struct yc_imp {
     yc_err fatal; /* first error that stops the import */
     bool is_json;
     bool text_valid; /* the whole decoded text is known to be valid UTF-8 */
+    bool gb18030;    /* decoded from GB18030: an invalid sequence became byte 0xFF */
     yc_csv_state *csv;
     /* JSON Lines line assembly */
     char *line;
@@ -42,9 +43,23 @@ typedef struct yc_imp {
 #define YC_FIELD_ROW  "(row)"
 #define YC_FIELD_FILE "(file)"
 
-/* Reports a rejected row (reason printf-style) and counts it. */
+/* Reports a rejected row (reason printf-style) and counts it.  Never pass a cell value
+ * in the format: use yc_imp_reject_value(), which applies the echo rule. */
 void yc_imp_reject(yc_imp *imp, long row, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Rejects with "<what> 'value'" when echo is true and the value passes the echo rule of
+ * docs/formats.md §5 (short, no run of 6 digits, no control character), else "<what>".
+ * echo: the field is a code list and the row's subject is known not to be a natural person. */
+void yc_imp_reject_value(yc_imp *imp, long row, const char *field, const char *what, yc_sv v,
+                         bool echo);
+/* True when a JSON key may be named in a reject: 1..32 bytes of [A-Za-z0-9_] without a run
+ * of 6 digits. */
+bool yc_imp_key_is_safe(const char *key);
+/* Checks the bytes of one value: NUL, encoding, then control characters (C0, DEL, C1);
+ * free_text allows TAB, CR and LF.  Reports the reject itself and returns false. */
+bool yc_imp_cell(yc_imp *imp, long row, const char *field, yc_sv v, bool free_text);
+/* Checks only the encoding of one value (invalid UTF-8 / invalid GB18030 byte sequence). */
+bool yc_imp_cell_encoding(yc_imp *imp, long row, const char *field, yc_sv v);
 
 /* Next free record slot, zeroed with defaults (version 1, dates NONE, status active). */
 yc_record *yc_imp_slot(yc_imp *imp);
@@ -60,8 +75,9 @@ bool yc_utf8_valid(const char *p, size_t n);
 bool yc_imp_text(yc_imp *imp, long row, const char *field, yc_sv v, bool required, char *dst,
                  size_t dst_max);
 bool yc_imp_present(yc_imp *imp, long row, const char *field, yc_sv v);
+/* cjk: also accept YYYY年MM月DD日 (only the 失信被执行人 feed's dates). */
 bool yc_imp_date(yc_imp *imp, long row, const char *field, yc_sv v, bool required, bool not_future,
-                 yc_date *ret);
+                 bool cjk, yc_date *ret);
 bool yc_imp_amount(yc_imp *imp, long row, const char *field, yc_sv v, bool *ret_has,
                    yc_amount *ret);
 bool yc_imp_uscc(yc_imp *imp, long row, const char *field, yc_sv v, bool required,
@@ -73,6 +89,8 @@ bool yc_imp_doc(yc_imp *imp, long row, const char *type_field, yc_sv type_text,
 /* Fills region when still empty: subject USCC, then authority USCC (positions 3–8). */
 void yc_imp_default_region(yc_record *rec);
 /* Computes the publication window from opts->windows; explicit_end may be YC_DATE_NONE.
+ * An explicit end is capped at decision_date + max_months when the code's window has a
+ * maximum (max_months > 0); an earlier explicit end wins.
  * Returns false (after rejecting with end_field) when the end precedes pub_start. */
 bool yc_imp_window(yc_imp *imp, long row, yc_record *rec, yc_date explicit_end,
                    const char *end_field, const char *end_reason);

@@ -13,11 +13,6 @@ typedef struct jrow {
     json_t *o;
 } jrow;
 
-static int clip(size_t n)
-{
-    return n > 64 ? 64 : (int)n;
-}
-
 /* Value of a key that has been type-checked by strings_only(); absent or null = empty. */
 static yc_sv sv(const jrow *j, const char *key)
 {
@@ -27,8 +22,18 @@ static yc_sv sv(const jrow *j, const char *key)
     return (yc_sv){json_string_value(v), json_string_length(v)};
 }
 
-/* Every listed key, when present, must be a string or null. */
-static bool strings_only(const jrow *j, const char *const *keys, size_t n)
+static bool one_of(yc_sv v, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (yc_sv_eq(v, values[i]))
+            return true;
+    return false;
+}
+
+/* Every listed key, when present, must be a string or null, and hold no control character
+ * (TAB, CR and LF are allowed in the free-text keys). */
+static bool strings_only(const jrow *j, const char *const *keys, size_t n,
+                         const char *const *free_text, size_t n_free)
 {
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_object_get(j->o, keys[i]);
@@ -36,6 +41,14 @@ static bool strings_only(const jrow *j, const char *const *keys, size_t n)
             yc_imp_reject(j->imp, j->row, keys[i], "must be a string");
             return false;
         }
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_object_get(j->o, keys[i]);
+        if (json_is_string(v) &&
+            !yc_imp_cell(j->imp, j->row, keys[i],
+                         (yc_sv){json_string_value(v), json_string_length(v)},
+                         one_of((yc_sv){keys[i], strlen(keys[i])}, free_text, n_free)))
+            return false;
     }
     return true;
 }
@@ -52,7 +65,13 @@ static bool present(const jrow *j, const char *key)
 
 static bool date(const jrow *j, const char *key, bool required, bool not_future, yc_date *ret)
 {
-    return yc_imp_date(j->imp, j->row, key, sv(j, key), required, not_future, ret);
+    return yc_imp_date(j->imp, j->row, key, sv(j, key), required, not_future, false, ret);
+}
+
+/* The 失信被执行人 feed also writes dates as YYYY年MM月DD日. */
+static bool cjk_date(const jrow *j, const char *key, yc_date *ret)
+{
+    return yc_imp_date(j->imp, j->row, key, sv(j, key), true, true, true, ret);
 }
 
 static bool uscc(const jrow *j, const char *key, bool required, char dst[static YC_USCC_LEN + 1])
@@ -60,24 +79,22 @@ static bool uscc(const jrow *j, const char *key, bool required, char dst[static 
     return yc_imp_uscc(j->imp, j->row, key, sv(j, key), required, dst);
 }
 
-static bool one_of(yc_sv v, const char *const *values, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (yc_sv_eq(v, values[i]))
-            return true;
-    return false;
-}
-
+/* A code-list value; echo: the row's subject is known not to be a natural person. */
 static bool enum_value(const jrow *j, const char *key, const char *const *values, size_t n,
-                       const char *what)
+                       const char *what, bool echo)
 {
     yc_sv v = yc_sv_trim(sv(j, key));
     if (!present(j, key))
         return false;
     if (one_of(v, values, n))
         return true;
-    yc_imp_reject(j->imp, j->row, key, "unknown %s '%.*s'", what, clip(v.n), v.p);
+    yc_imp_reject_value(j->imp, j->row, key, what, v, echo);
     return false;
+}
+
+static bool not_person(const yc_record *r)
+{
+    return r->subject_type != YC_SUBJECT_NATURAL_PERSON;
 }
 
 static void default_source(yc_record *r)
@@ -121,7 +138,8 @@ static bool debtor_is_person(const jrow *j, bool *ret)
         *ret = yc_sv_eq(v, "0");
         return true;
     }
-    yc_imp_reject(j->imp, j->row, "type", "unknown type '%.*s'", clip(v.n), v.p);
+    /* the debtor may be a natural person: never echoed */
+    yc_imp_reject(j->imp, j->row, "type", "unknown type");
     return false;
 }
 
@@ -131,11 +149,13 @@ static yc_err debtor(const jrow *j)
                                        "courtUscc",   "gistId",  "gistUnit",    "regDate",
                                        "publishDate", "duty",    "performance", "disruptTypeName",
                                        "sexy"};
+    static const char *const free_text[] = {"duty", "performance", "disruptTypeName"};
     yc_record *r = yc_imp_slot(j->imp);
     r->code = YC_CODE_N11;
     bool person = false;
     yc_date reg;
-    if (!strings_only(j, keys, sizeof keys / sizeof *keys) ||
+    if (!strings_only(j, keys, sizeof keys / sizeof *keys, free_text,
+                      sizeof free_text / sizeof *free_text) ||
         !text(j, "iname", true, r->subject_name, YC_NAME_MAX) || !debtor_is_person(j, &person))
         return YC_OK;
     r->subject_type = person ? YC_SUBJECT_NATURAL_PERSON : YC_SUBJECT_LEGAL_PERSON;
@@ -147,8 +167,7 @@ static yc_err debtor(const jrow *j)
         !uscc(j, "courtUscc", false, r->authority_uscc) ||
         !text(j, "gistId", true, r->legal_basis, YC_LEGAL_BASIS_MAX) || !present(j, "gistUnit") ||
         !present(j, "duty") || !present(j, "performance") || !present(j, "disruptTypeName") ||
-        !date(j, "regDate", true, true, &reg) ||
-        !date(j, "publishDate", true, true, &r->decision_date))
+        !cjk_date(j, "regDate", &reg) || !cjk_date(j, "publishDate", &r->decision_date))
         return YC_OK;
     if (reg > r->decision_date) {
         yc_imp_reject(j->imp, j->row, "regDate", "regDate after publishDate");
@@ -196,8 +215,8 @@ static bool commitment_subject(const jrow *j, yc_record *r)
     else if (yc_sv_eq(cat, "自然人"))
         r->subject_type = YC_SUBJECT_NATURAL_PERSON;
     else {
-        yc_imp_reject(j->imp, j->row, "subjectCategory", "unknown 承诺人类别 '%.*s'", clip(cat.n),
-                      cat.p);
+        /* the subject may be a natural person: never echoed */
+        yc_imp_reject(j->imp, j->row, "subjectCategory", "unknown 承诺人类别");
         return false;
     }
     if (r->subject_type != YC_SUBJECT_NATURAL_PERSON)
@@ -217,7 +236,7 @@ static bool commitment_type(const jrow *j, yc_record *r)
     if (one_of(v, types, sizeof types / sizeof *types) ||
         (v.n >= sizeof other - 1 && memcmp(v.p, other, sizeof other - 1) == 0))
         return true;
-    yc_imp_reject(j->imp, j->row, "commitmentTypeId", "unknown 承诺类型 '%.*s'", clip(v.n), v.p);
+    yc_imp_reject_value(j->imp, j->row, "commitmentTypeId", "unknown 承诺类型", v, not_person(r));
     return false;
 }
 
@@ -235,7 +254,7 @@ static bool fulfilment(const jrow *j, yc_record *r)
         return present(j, "unperformedCommitmentContent") &&
                present(j, "liabilityBreachCommitmentContent");
     }
-    yc_imp_reject(j->imp, j->row, "fulfillmentStatus", "unknown 履行状态 '%.*s'", clip(v.n), v.p);
+    yc_imp_reject_value(j->imp, j->row, "fulfillmentStatus", "unknown 履行状态", v, not_person(r));
     return false;
 }
 
@@ -280,19 +299,23 @@ static yc_err commitment(const jrow *j)
                                        "acceptanceUnit",
                                        "acceptanceUnitIdentify",
                                        "publicationType"};
+    static const char *const free_text[] = {"reason", "content", "liabilityBreachCommitment",
+                                            "unperformedCommitmentContent",
+                                            "liabilityBreachCommitmentContent"};
     static const char *const publication[] = {"可向社会公开", "特定范围内公开", "不可公开"};
     yc_record *r = yc_imp_slot(j->imp);
     yc_date code_date;
-    if (!strings_only(j, keys, sizeof keys / sizeof *keys) || !commitment_code(j, r, &code_date) ||
-        !commitment_subject(j, r) || !commitment_type(j, r) || !present(j, "reason") ||
-        !present(j, "content") || !present(j, "liabilityBreachCommitment") ||
-        !commitment_dates(j, r, code_date) || !fulfilment(j, r) ||
-        !text(j, "acceptanceUnit", true, r->authority_name, YC_NAME_MAX) ||
+    if (!strings_only(j, keys, sizeof keys / sizeof *keys, free_text,
+                      sizeof free_text / sizeof *free_text) ||
+        !commitment_code(j, r, &code_date) || !commitment_subject(j, r) || !commitment_type(j, r) ||
+        !present(j, "reason") || !present(j, "content") ||
+        !present(j, "liabilityBreachCommitment") || !commitment_dates(j, r, code_date) ||
+        !fulfilment(j, r) || !text(j, "acceptanceUnit", true, r->authority_name, YC_NAME_MAX) ||
         !uscc(j, "acceptanceUnitIdentify", true, r->authority_uscc) ||
         !text(j, "acceptanceConfirmUnit", false, r->source_name, YC_NAME_MAX) ||
         !uscc(j, "acceptanceConfirmUnitIdentify", false, r->source_uscc) ||
         !enum_value(j, "publicationType", publication, sizeof publication / sizeof *publication,
-                    "公开类型"))
+                    "unknown 公开类型", not_person(r)))
         return YC_OK;
     default_source(r);
     if (!yc_imp_window(j->imp, j->row, r, YC_DATE_NONE, "commitmentDate", ""))
@@ -318,29 +341,30 @@ static bool only_known_keys(const jrow *j)
         for (size_t i = 0; i < sizeof generic_keys / sizeof *generic_keys && !known; i++)
             known = strcmp(k, generic_keys[i]) == 0;
         if (!known) {
-            yc_imp_reject(j->imp, j->row, k, "unknown key");
+            /* a key can be data too (an ID number as a key): named only when it looks like one */
+            yc_imp_reject(j->imp, j->row, yc_imp_key_is_safe(k) ? k : "(key)", "unknown key");
             return false;
         }
     }
     return true;
 }
 
-/* Parses a NUL-terminated JSON string with one of the record.h parsers. */
-static bool parsed(const jrow *j, const char *key, const char *what, yc_err rv)
+/* The result of one of the record.h parsers on a code-list key; echo as enum_value(). */
+static bool parsed(const jrow *j, const char *key, const char *what, yc_err rv, bool echo)
 {
     if (rv == YC_OK)
         return true;
-    yc_sv v = yc_sv_trim(sv(j, key));
-    yc_imp_reject(j->imp, j->row, key, "unknown %s '%.*s'", what, clip(v.n), v.p);
+    yc_imp_reject_value(j->imp, j->row, key, what, yc_sv_trim(sv(j, key)), echo);
     return false;
 }
 
 static bool generic_subject(const jrow *j, yc_record *r)
 {
     if (!present(j, "subject_type") ||
-        !parsed(j, "subject_type", "subject_type",
+        !parsed(j, "subject_type", "unknown subject_type",
                 yc_subject_type_parse(json_string_value(json_object_get(j->o, "subject_type")),
-                                      &r->subject_type)) ||
+                                      &r->subject_type),
+                false) ||
         !text(j, "name", true, r->subject_name, YC_NAME_MAX))
         return false;
     if (r->subject_type != YC_SUBJECT_NATURAL_PERSON) {
@@ -364,10 +388,12 @@ static yc_err generic(const jrow *j)
 {
     yc_record *r = yc_imp_slot(j->imp);
     yc_date end;
-    if (!strings_only(j, generic_keys, sizeof generic_keys / sizeof *generic_keys) ||
+    static const char *const free_text[] = {"legal_basis"};
+    if (!strings_only(j, generic_keys, sizeof generic_keys / sizeof *generic_keys, free_text, 1) ||
         !only_known_keys(j) || !generic_subject(j, r) || !present(j, "code") ||
-        !parsed(j, "code", "code",
-                yc_code_parse(json_string_value(json_object_get(j->o, "code")), &r->code)) ||
+        !parsed(j, "code", "unknown code",
+                yc_code_parse(json_string_value(json_object_get(j->o, "code")), &r->code),
+                not_person(r)) ||
         !text(j, "decision_no", true, r->decision_no, YC_DECISION_NO_MAX) ||
         !date(j, "decision_date", true, true, &r->decision_date) ||
         !text(j, "authority_name", true, r->authority_name, YC_NAME_MAX) ||
@@ -380,8 +406,9 @@ static yc_err generic(const jrow *j)
         !date(j, "pub_max_end", false, false, &end))
         return YC_OK;
     if (yc_sv_trim(sv(j, "status")).n > 0 &&
-        !parsed(j, "status", "status",
-                yc_status_parse(json_string_value(json_object_get(j->o, "status")), &r->status)))
+        !parsed(j, "status", "unknown status",
+                yc_status_parse(json_string_value(json_object_get(j->o, "status")), &r->status),
+                not_person(r)))
         return YC_OK;
     default_source(r);
     yc_imp_default_region(r);
@@ -412,10 +439,17 @@ static yc_err line(yc_imp *imp, const char *s, size_t n, bool overflow)
     }
     if (n > 0 && s[n - 1] == '\r')
         n--;
+    if (!yc_imp_cell_encoding(imp, row, YC_FIELD_ROW, (yc_sv){s, n}))
+        return YC_OK;
     json_error_t err;
     json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &err);
     if (o == NULL) {
-        yc_imp_reject(imp, row, YC_FIELD_ROW, "invalid JSON: %s", err.text);
+        /* Jansson's text quotes the input near the fault ("near '\"3307…'"): only its
+         * position is reported */
+        yc_imp_reject(imp, row, YC_FIELD_ROW, "%s at column %d",
+                      json_error_code(&err) == json_error_duplicate_key ? "duplicate key"
+                                                                        : "invalid JSON",
+                      err.column > 0 ? err.column : 1);
         return YC_OK;
     }
     const jrow j = {.imp = imp, .row = row, .o = o};
