@@ -3,7 +3,7 @@
 # Sourced by scripts/test, scripts/run and scripts/bench.
 
 YC_DEBIAN_PACKAGES=(
-  build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
+  build-essential pkg-config meson ninja-build clang clang-format libclang-rt-14-dev
   libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libcsv-dev zlib1g-dev
   python3 file bc
 )

@@ -15,12 +15,13 @@
 #define YC_CONFIG_PATH_MAX 4095
 
 /** Limits for numeric settings (inclusive). */
-#define YC_CONFIG_MAP_MIB_MIN   1
-#define YC_CONFIG_MAP_MIB_MAX   (1024 * 1024) /* 1 TiB */
-#define YC_CONFIG_BATCH_MIN     1
-#define YC_CONFIG_BATCH_MAX     1000000
+#define YC_CONFIG_MAP_MIB_MIN 1
+#define YC_CONFIG_MAP_MIB_MAX (1024 * 1024) /* 1 TiB */
+#define YC_CONFIG_BATCH_MIN   1
+#define YC_CONFIG_BATCH_MAX   1000000
 
-/** Resolved configuration.  Fields are public; strings are NUL-terminated absolute-or-relative paths. */
+/** Resolved configuration.  Fields are public; strings are NUL-terminated absolute-or-relative
+ * paths. */
 typedef struct yc_config {
     char model_path[YC_CONFIG_PATH_MAX + 1];    /**< score model JSON */
     char rules_path[YC_CONFIG_PATH_MAX + 1];    /**< 处罚类别 rule table JSON */

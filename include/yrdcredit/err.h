@@ -13,19 +13,19 @@
 #define YC_MUST_USE __attribute__((warn_unused_result))
 
 /* code, value, HTTP status, text */
-#define YC_ERR_TABLE(X)                                                                            \
-    X(YC_OK, 0, 200, "ok")                                                                         \
-    X(YC_ERR_INVALID, -1, 400, "invalid argument or request")                                      \
-    X(YC_ERR_NOT_FOUND, -2, 404, "not found")                                                      \
-    X(YC_ERR_CONFLICT, -3, 409, "already exists")                                                  \
-    X(YC_ERR_TOO_LARGE, -4, 413, "exceeds configured limit")                                       \
-    X(YC_ERR_AUTH, -5, 401, "authentication failed")                                               \
-    X(YC_ERR_AGAIN, -6, 503, "temporarily unavailable")                                            \
-    X(YC_ERR_PROTO, -7, 400, "protocol violation")                                                 \
-    X(YC_ERR_IO, -8, 500, "I/O error")                                                             \
-    X(YC_ERR_STORE, -9, 500, "storage error")                                                      \
-    X(YC_ERR_NOMEM, -10, 503, "out of memory")                                                     \
-    X(YC_ERR_INTERNAL, -11, 500, "internal error")                                                 \
+#define YC_ERR_TABLE(X)                                       \
+    X(YC_OK, 0, 200, "ok")                                    \
+    X(YC_ERR_INVALID, -1, 400, "invalid argument or request") \
+    X(YC_ERR_NOT_FOUND, -2, 404, "not found")                 \
+    X(YC_ERR_CONFLICT, -3, 409, "already exists")             \
+    X(YC_ERR_TOO_LARGE, -4, 413, "exceeds configured limit")  \
+    X(YC_ERR_AUTH, -5, 401, "authentication failed")          \
+    X(YC_ERR_AGAIN, -6, 503, "temporarily unavailable")       \
+    X(YC_ERR_PROTO, -7, 400, "protocol violation")            \
+    X(YC_ERR_IO, -8, 500, "I/O error")                        \
+    X(YC_ERR_STORE, -9, 500, "storage error")                 \
+    X(YC_ERR_NOMEM, -10, 503, "out of memory")                \
+    X(YC_ERR_INTERNAL, -11, 500, "internal error")            \
     X(YC_ERR_FULL, -12, 507, "storage full (map or disk)")
 
 /** Error codes: 0 is success, every failure is negative. */
@@ -36,18 +36,18 @@ typedef enum yc_err {
 } yc_err;
 
 /** Propagate a non-zero yc_err from @p expr (one of the two allowed macros). */
-#define YC_TRY(expr)                                                                               \
-    do {                                                                                           \
-        yc_err yc_try_rv_ = (expr);                                                                \
-        if (yc_try_rv_ != YC_OK)                                                                   \
-            return yc_try_rv_;                                                                     \
+#define YC_TRY(expr)                \
+    do {                            \
+        yc_err yc_try_rv_ = (expr); \
+        if (yc_try_rv_ != YC_OK)    \
+            return yc_try_rv_;      \
     } while (0)
 
 /** Return @p err when @p cond is false (the second allowed macro). */
-#define YC_ENSURE(cond, err)                                                                       \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            return (err);                                                                          \
+#define YC_ENSURE(cond, err) \
+    do {                     \
+        if (!(cond))         \
+            return (err);    \
     } while (0)
 
 /**

@@ -16,13 +16,13 @@
 /** Reason a validator rejected its input (for error messages naming the cause). */
 typedef enum yc_id_fault {
     YC_ID_OK = 0,
-    YC_ID_LENGTH,        /**< wrong length */
-    YC_ID_CHARSET,       /**< character outside the allowed set */
-    YC_ID_CHECK,         /**< check character wrong */
-    YC_ID_ORG_CHECK,     /**< embedded 组织机构代码 check wrong (USCC positions 9–17) */
-    YC_ID_REGION,        /**< address/region code malformed */
-    YC_ID_BIRTH_DATE,    /**< birth date impossible or in the future */
-    YC_ID_COUNTRY,       /**< passport issuing country missing or not alpha-3 */
+    YC_ID_LENGTH,     /**< wrong length */
+    YC_ID_CHARSET,    /**< character outside the allowed set */
+    YC_ID_CHECK,      /**< check character wrong */
+    YC_ID_ORG_CHECK,  /**< embedded 组织机构代码 check wrong (USCC positions 9–17) */
+    YC_ID_REGION,     /**< address/region code malformed */
+    YC_ID_BIRTH_DATE, /**< birth date impossible or in the future */
+    YC_ID_COUNTRY,    /**< passport issuing country missing or not alpha-3 */
 } yc_id_fault;
 
 /**
@@ -68,7 +68,8 @@ YC_MUST_USE yc_err yc_uscc_check_char(const char s17[static 17], char *ret_check
 
 /**
  * @brief Compute the GB 11714 organisation-code check character for 8 body characters.
- * @param[in]  s8         8 characters 0–9 A–Z (upper case; letters count 10–35); not NUL-terminated.
+ * @param[in]  s8         8 characters 0–9 A–Z (upper case; letters count 10–35); not
+ * NUL-terminated.
  * @param[out] ret_check  '0'–'9' or 'X'; written only on YC_OK.
  * @retval YC_OK, YC_ERR_INVALID
  * @par Source: GB 11714-1997.
@@ -91,7 +92,8 @@ YC_MUST_USE yc_err yc_orgcode_check_char(const char s8[static 8], char *ret_chec
  * @param[in]  s          Text; not necessarily NUL-terminated; only @p len bytes are read.
  * @param[in]  len        Length in bytes (15 or 18).
  * @param[in]  today      Reference date for "not in the future" (a birth on @p today is valid).
- * @param[out] ret_norm   19 bytes: the normalized 18-character number + NUL; written only when valid.
+ * @param[out] ret_norm   19 bytes: the normalized 18-character number + NUL; written only when
+ * valid.
  * @param[out] ret_fault  Always written when not NULL: YC_ID_OK on success, else the reason.
  * @return true when valid.
  * @par Source: GB 11643-1999 §5–7; domain.md §6.

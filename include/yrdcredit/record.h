@@ -61,22 +61,22 @@ typedef enum yc_status {
 /** Identity document types of natural persons (ARCHITECTURE.md "Identifiers"). */
 typedef enum yc_doc_type {
     YC_DOC_NONE = 0,
-    YC_DOC_RESIDENT_ID = 1,       /**< `resident_id` 居民身份证 (GB 11643-1999) */
-    YC_DOC_PASSPORT = 2,          /**< `passport` foreign passport + issuing country */
+    YC_DOC_RESIDENT_ID = 1,        /**< `resident_id` 居民身份证 (GB 11643-1999) */
+    YC_DOC_PASSPORT = 2,           /**< `passport` foreign passport + issuing country */
     YC_DOC_PERMANENT_RESIDENT = 3, /**< `foreign_permanent_resident_id` 外国人永久居留身份证 */
-    YC_DOC_BUSINESS_CARD = 4,     /**< `business_friend_card` 义乌 外籍商友卡 */
+    YC_DOC_BUSINESS_CARD = 4,      /**< `business_friend_card` 义乌 外籍商友卡 */
     YC_DOC_COUNT
 } yc_doc_type;
 
 /* Field limits in bytes, excluding the NUL.  Longer input is rejected, never truncated. */
-#define YC_SUBJECT_ID_MAX   33   /**< USCC (18) or 'P' + 32 base32 characters */
-#define YC_USCC_LEN         18   /**< 统一社会信用代码 length */
-#define YC_NAME_MAX         255  /**< names of subjects and authorities */
-#define YC_DOC_NUMBER_MAX   32   /**< normalized document number */
-#define YC_COUNTRY_LEN      3    /**< ISO 3166-1 alpha-3 */
-#define YC_DECISION_NO_MAX  255  /**< 文书号 / 执行案号 / 承诺编码 */
-#define YC_LEGAL_BASIS_MAX  2047 /**< 处罚依据 and similar */
-#define YC_REGION_LEN       6    /**< 行政区划代码 GB/T 2260 */
+#define YC_SUBJECT_ID_MAX  33   /**< USCC (18) or 'P' + 32 base32 characters */
+#define YC_USCC_LEN        18   /**< 统一社会信用代码 length */
+#define YC_NAME_MAX        255  /**< names of subjects and authorities */
+#define YC_DOC_NUMBER_MAX  32   /**< normalized document number */
+#define YC_COUNTRY_LEN     3    /**< ISO 3166-1 alpha-3 */
+#define YC_DECISION_NO_MAX 255  /**< 文书号 / 执行案号 / 承诺编码 */
+#define YC_LEGAL_BASIS_MAX 2047 /**< 处罚依据 and similar */
+#define YC_REGION_LEN      6    /**< 行政区划代码 GB/T 2260 */
 
 /**
  * One public credit record in memory.  Fields are public (callers fill them).
@@ -102,10 +102,10 @@ typedef struct yc_record {
     char source_uscc[YC_USCC_LEN + 1];
     char legal_basis[YC_LEGAL_BASIS_MAX + 1];
     bool has_amount;
-    yc_amount amount;      /**< 罚款金额 in 万元 (exact) when has_amount */
-    yc_date pub_start;     /**< publication starts (normally decision_date) */
-    yc_date pub_min_end;   /**< minimum publication period ends (repair possible from here) */
-    yc_date pub_max_end;   /**< maximum publication period ends; YC_DATE_LONG_TERM = 长期 */
+    yc_amount amount;    /**< 罚款金额 in 万元 (exact) when has_amount */
+    yc_date pub_start;   /**< publication starts (normally decision_date) */
+    yc_date pub_min_end; /**< minimum publication period ends (repair possible from here) */
+    yc_date pub_max_end; /**< maximum publication period ends; YC_DATE_LONG_TERM = 长期 */
     char region[YC_REGION_LEN + 1];
     yc_status status;
     int64_t ingest_ms; /**< Unix ms when first ingested (set by the store) */

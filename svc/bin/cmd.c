@@ -42,13 +42,13 @@ static int instance_open(const char *data_dir, cli_instance *in)
     const char *field = NULL;
     yc_err rv = yc_config_load(data_dir, &in->cfg, &field);
     if (rv == YC_ERR_IO) {
-        fprintf(stderr, "yrdcredit: no data directory at %s (run `yrdcredit init %s`)\n",
-                data_dir, data_dir);
+        fprintf(stderr, "yrdcredit: no data directory at %s (run `yrdcredit init %s`)\n", data_dir,
+                data_dir);
         return 4;
     }
     if (rv != YC_OK) {
-        fprintf(stderr, "yrdcredit: %s/config.json: %s: %s\n", data_dir,
-                field ? field : "?", yc_err_str(rv));
+        fprintf(stderr, "yrdcredit: %s/config.json: %s: %s\n", data_dir, field ? field : "?",
+                yc_err_str(rv));
         return 2;
     }
     char errpath[YC_MODEL_ERRPATH_MAX];
@@ -63,7 +63,7 @@ static int instance_open(const char *data_dir, cli_instance *in)
     if (rv != YC_OK) {
         /* Always a storage failure (exit 4), never "unknown subject". */
         fprintf(stderr, "yrdcredit: cannot open store in %s: %s\n", data_dir,
-                rv == YC_ERR_NOT_FOUND  ? "keys/pseudonym.key, keys/seal.key or lmdb/ is missing"
+                rv == YC_ERR_NOT_FOUND ? "keys/pseudonym.key, keys/seal.key or lmdb/ is missing"
                 : rv == YC_ERR_INVALID ? "a key file in keys/ is not 32 bytes with mode 0600"
                                        : yc_err_str(rv));
         yc_model_free(in->model);
@@ -182,7 +182,8 @@ int cli_init(int argc, char **argv)
 /* ---- import ---- */
 
 static const char import_usage[] =
-    "usage: yrdcredit import [--data DIR] [--atomic] [--encoding UTF-8|GB18030] [--dry-run] FILE...\n"
+    "usage: yrdcredit import [--data DIR] [--atomic] [--encoding UTF-8|GB18030] [--dry-run] "
+    "FILE...\n"
     "\n"
     "Imports 双公示 CSV (行政处罚 CF_*, 行政许可 XK_*; header by code or Chinese name; legacy v1\n"
     "codes) and JSON Lines (失信被执行人, 信用承诺, generic records); formats in docs/formats.md.\n"
@@ -306,8 +307,7 @@ static int import_files(cli_instance *in, char **files, size_t n, const yc_impor
         }
         if (rv != YC_OK && run->batch_err != YC_OK) {
             /* The store failed: nothing later can be committed either. */
-            fprintf(stderr, "yrdcredit import: %s: store: %s; stopped\n", files[i],
-                    yc_err_str(rv));
+            fprintf(stderr, "yrdcredit import: %s: store: %s; stopped\n", files[i], yc_err_str(rv));
             rc = yc_err_exit_code(rv);
             break;
         }
@@ -329,9 +329,9 @@ static int import_files(cli_instance *in, char **files, size_t n, const yc_impor
 int cli_import(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'}, {"atomic", no_argument, NULL, 'a'},
+        {"data", required_argument, NULL, 'd'},     {"atomic", no_argument, NULL, 'a'},
         {"encoding", required_argument, NULL, 'e'}, {"dry-run", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     const char *data = NULL;
     yc_import_opts base = {.today = yc_date_today_shanghai()};
     bool dry = false;
@@ -373,8 +373,8 @@ int cli_import(int argc, char **argv)
         printf("validated %zu (dry run: nothing written), rejected %zu\n", run.total.imported,
                run.rejected);
     else
-        printf("imported %zu, superseded %zu, duplicates %zu, rejected %zu\n",
-               run.total.imported, run.total.superseded, run.total.duplicates, run.rejected);
+        printf("imported %zu, superseded %zu, duplicates %zu, rejected %zu\n", run.total.imported,
+               run.total.superseded, run.total.duplicates, run.rejected);
     instance_close(&in);
     if (rc == 0 && run.rejected > 0)
         rc = 1;
@@ -400,8 +400,8 @@ static const char records_usage[] =
     "Exit status: 0 ok; 2 invalid subject id; 3 unknown subject; 4 storage error.\n";
 
 /* `score`: compute and print the result JSON; returns the exit status. */
-static int print_score(const yc_model *model, const char *subject, const yc_record *recs,
-                       size_t n, yc_date as_of)
+static int print_score(const yc_model *model, const char *subject, const yc_record *recs, size_t n,
+                       yc_date as_of)
 {
     yc_fact *facts = yc_calloc(n, sizeof *facts);
     yc_score_reason *reasons = yc_calloc(n, sizeof *reasons);
@@ -475,7 +475,8 @@ static int subject_cmd(int argc, char **argv, bool score)
         return help_or_usage(usage, '?');
     const char *subject = argv[optind];
     if (!subject_id_is_valid(subject)) {
-        fprintf(stderr, "yrdcredit %s: subject_id: not a valid 统一社会信用代码 or 'P…' pseudonym\n",
+        fprintf(stderr,
+                "yrdcredit %s: subject_id: not a valid 统一社会信用代码 or 'P…' pseudonym\n",
                 argv[0]);
         return 2;
     }

@@ -15,29 +15,45 @@
 #include "yrdcredit/ids.h"
 
 /* Yiwu's published 2020 figures (义乌市第七次全国人口普查公报; 市场主体 count). */
-#define GEN_DEFAULT_MERCHANTS 691000u
+#define GEN_DEFAULT_MERCHANTS   691000u
 #define GEN_DEFAULT_INDIVIDUALS 1859400u
-#define GEN_MAX_SUBJECTS 100000000u
+#define GEN_MAX_SUBJECTS        100000000u
 
 /* Per-mille rates of the distribution printed by `gen --help`. */
 typedef struct gen_rates {
-    unsigned second_licence, penalty, debtor, commitment, p01, p03, p04, n06, n07, n08, n10,
-        n12, n13, n14;
+    unsigned second_licence, penalty, debtor, commitment, p01, p03, p04, n06, n07, n08, n10, n12,
+        n13, n14;
 } gen_rates;
-static const gen_rates merchant_rates = {.second_licence = 250, .penalty = 50, .debtor = 4,
-                                         .commitment = 20, .p01 = 5, .p03 = 30, .p04 = 2,
-                                         .n06 = 20, .n07 = 5, .n08 = 1, .n10 = 1, .n12 = 1,
-                                         .n13 = 0, .n14 = 3};
+static const gen_rates merchant_rates = {.second_licence = 250,
+                                         .penalty = 50,
+                                         .debtor = 4,
+                                         .commitment = 20,
+                                         .p01 = 5,
+                                         .p03 = 30,
+                                         .p04 = 2,
+                                         .n06 = 20,
+                                         .n07 = 5,
+                                         .n08 = 1,
+                                         .n10 = 1,
+                                         .n12 = 1,
+                                         .n13 = 0,
+                                         .n14 = 3};
 /* individuals: penalty 25‰, debtor 3‰, P02 40‰, P06 10‰, N13 1‰ */
 
 static const char *const authorities[][2] = {
     /* name, USCC body seed (the USCC itself is fictional, check characters valid) */
-    {"义乌市市场监督管理局", "MSJ"},   {"义乌市综合行政执法局", "ZHZF"},
-    {"义乌市应急管理局", "YJGL"},      {"义乌市消防救援大队", "XFJY"},
-    {"国家税务总局义乌市税务局", "SWJ"}, {"金华市生态环境局义乌分局", "STHJ"},
-    {"义乌市人民法院", "FY"},          {"义乌市卫生健康局", "WJJ"},
-    {"义乌市交通运输局", "JTYS"},      {"中华人民共和国义乌海关", "HG"},
-    {"义乌市人力资源和社会保障局", "RSJ"}, {"义乌市商务局", "SWU"},
+    {"义乌市市场监督管理局", "MSJ"},
+    {"义乌市综合行政执法局", "ZHZF"},
+    {"义乌市应急管理局", "YJGL"},
+    {"义乌市消防救援大队", "XFJY"},
+    {"国家税务总局义乌市税务局", "SWJ"},
+    {"金华市生态环境局义乌分局", "STHJ"},
+    {"义乌市人民法院", "FY"},
+    {"义乌市卫生健康局", "WJJ"},
+    {"义乌市交通运输局", "JTYS"},
+    {"中华人民共和国义乌海关", "HG"},
+    {"义乌市人力资源和社会保障局", "RSJ"},
+    {"义乌市商务局", "SWU"},
 };
 #define N_AUTH (sizeof authorities / sizeof *authorities)
 
@@ -105,9 +121,9 @@ static void make_person_name(gen_ctx *g, char *out, size_t cap)
 {
     static const char *const sur[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "吴", "赵", "周",
                                       "徐", "孙", "朱", "胡", "金", "楼", "骆", "傅", "龚", "何"};
-    static const char *const giv[] = {"伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰",
-                                      "军", "涛", "明", "超", "秀英", "建华", "晓东", "海燕",
-                                      "志强", "丽萍", "国平", "春燕", "立新", "雪梅"};
+    static const char *const giv[] = {
+        "伟", "芳", "娜",   "敏",   "静",   "磊",   "洋",   "勇",   "艳",   "杰",   "军",   "涛",
+        "明", "超", "秀英", "建华", "晓东", "海燕", "志强", "丽萍", "国平", "春燕", "立新", "雪梅"};
     snprintf(out, cap, "%s%s%s", sur[rnd(g, 20)], giv[rnd(g, 24)],
              rnd(g, 2) ? giv[rnd(g, 24)] : "");
 }
@@ -115,12 +131,11 @@ static void make_person_name(gen_ctx *g, char *out, size_t cap)
 static void make_company_name(gen_ctx *g, uint64_t i, bool business, char *out, size_t cap)
 {
     static const char *const word[] = {"福田", "稠城", "江东", "北苑", "佛堂", "廿三里", "苏溪",
-                                       "鑫达", "顺源", "恒信", "宏远", "佳美", "永盛", "华鼎"};
-    static const char *const trade[] = {"小商品", "饰品", "针织", "电子商务", "进出口",
-                                        "工艺品", "日用品", "玩具", "五金", "服饰"};
+                                       "鑫达", "顺源", "恒信", "宏远", "佳美", "永盛",   "华鼎"};
+    static const char *const trade[] = {"小商品", "饰品",   "针织", "电子商务", "进出口",
+                                        "工艺品", "日用品", "玩具", "五金",     "服饰"};
     if (business)
-        snprintf(out, cap, "义乌市%s%s商行%" PRIu64 "号", word[rnd(g, 14)], trade[rnd(g, 10)],
-                 i);
+        snprintf(out, cap, "义乌市%s%s商行%" PRIu64 "号", word[rnd(g, 14)], trade[rnd(g, 10)], i);
     else
         snprintf(out, cap, "义乌市%s%s有限公司第%" PRIu64 "分部", word[rnd(g, 14)],
                  trade[rnd(g, 10)], i);
@@ -156,16 +171,17 @@ static void json_line(FILE *f, json_t *obj)
 
 typedef struct gen_subject {
     bool person;
-    const char *lb;   /* 行政相对人类别 */
-    const char *type; /* API subject_type */
-    char id[YC_USCC_LEN + 1];     /* USCC (merchants) or 身份证号 (persons) */
+    const char *lb;           /* 行政相对人类别 */
+    const char *type;         /* API subject_type */
+    char id[YC_USCC_LEN + 1]; /* USCC (merchants) or 身份证号 (persons) */
     char name[128];
 } gen_subject;
 
 static void gen_penalty(gen_ctx *g, const gen_subject *s, uint64_t serial)
 {
-    static const char *const cats[] = {"警告", "罚款", "罚款", "罚款;没收违法所得", "通报批评",
-                                       "责令停产停业", "吊销许可证件", "罚款"};
+    static const char *const cats[] = {
+        "警告",     "罚款",         "罚款",         "罚款;没收违法所得",
+        "通报批评", "责令停产停业", "吊销许可证件", "罚款"};
     static const char *const wfxw[] = {"产品质量", "价格违法", "广告违法", "安全生产",
                                        "消防违法", "食品安全", "商标侵权", "无照经营"};
     char wsh[64], date[YC_DATE_STR_LEN + 1], fk[32];
@@ -176,11 +192,24 @@ static void gen_penalty(gen_ctx *g, const gen_subject *s, uint64_t serial)
     const char *cat = cats[rnd(g, s->person ? 3 : 8)];
     const bool fine = strstr(cat, "罚款") != NULL;
     snprintf(fk, sizeof fk, "%u.%02u", s->person ? rnd(g, 2) : rnd(g, 40), rnd(g, 100));
-    const char *cells[] = {s->name, s->lb, s->person ? "" : s->id, s->person ? "身份证" : "",
-                           s->person ? s->id : "", wsh, wfxw[rnd(g, 8)],
-                           "经查，当事人存在违法行为", "《中华人民共和国行政处罚法》第二十八条",
-                           cat, fine ? "罚款" : cat, fine ? fk : "", date, "2099/12/31",
-                           authorities[a][0], g->auth_uscc[a], authorities[a][0], g->auth_uscc[a]};
+    const char *cells[] = {s->name,
+                           s->lb,
+                           s->person ? "" : s->id,
+                           s->person ? "身份证" : "",
+                           s->person ? s->id : "",
+                           wsh,
+                           wfxw[rnd(g, 8)],
+                           "经查，当事人存在违法行为",
+                           "《中华人民共和国行政处罚法》第二十八条",
+                           cat,
+                           fine ? "罚款" : cat,
+                           fine ? fk : "",
+                           date,
+                           "2099/12/31",
+                           authorities[a][0],
+                           g->auth_uscc[a],
+                           authorities[a][0],
+                           g->auth_uscc[a]};
     csv_row(g->cf, cells, sizeof cells / sizeof *cells);
     g->rows++;
 }
@@ -196,9 +225,18 @@ static void gen_licence(gen_ctx *g, const gen_subject *s, uint64_t serial)
     else
         yc_date_format(yc_date_add_months(dd, 60) - 1, to);
     snprintf(wsh, sizeof wsh, "义市监许〔%.4s〕%" PRIu64 "号", from, serial);
-    const char *cells[] = {s->name, s->lb, s->id, wsh, rnd(g, 3) ? "普通" : "登记",
-                           from, from, to, authorities[0][0], g->auth_uscc[0],
-                           authorities[0][0], g->auth_uscc[0]};
+    const char *cells[] = {s->name,
+                           s->lb,
+                           s->id,
+                           wsh,
+                           rnd(g, 3) ? "普通" : "登记",
+                           from,
+                           from,
+                           to,
+                           authorities[0][0],
+                           g->auth_uscc[0],
+                           authorities[0][0],
+                           g->auth_uscc[0]};
     csv_row(g->xk, cells, sizeof cells / sizeof *cells);
     g->rows++;
     g->counts[YC_CODE_B02]++;
@@ -212,13 +250,12 @@ static void gen_debtor(gen_ctx *g, const gen_subject *s, uint64_t serial)
     yc_date_format(dd - 30 - (yc_date)rnd(g, 300), reg);
     snprintf(case_code, sizeof case_code, "(%.4s)浙0782执%" PRIu64 "号", date, serial);
     snprintf(gist, sizeof gist, "(%.4s)浙0782民初%" PRIu64 "号", reg, serial);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-                          "iname", s->name, "caseCode", case_code, "cardNum", s->id, "type",
-                          s->person ? "0" : "1", "courtName", authorities[6][0], "courtUscc",
-                          g->auth_uscc[6], "gistId", gist, "gistUnit", authorities[6][0],
-                          "duty", "支付货款及利息", "performance", "全部未履行",
-                          "disruptTypeName", "有履行能力而拒不履行生效法律文书确定义务",
-                          "regDate", reg, "publishDate", date);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "iname", s->name,
+        "caseCode", case_code, "cardNum", s->id, "type", s->person ? "0" : "1", "courtName",
+        authorities[6][0], "courtUscc", g->auth_uscc[6], "gistId", gist, "gistUnit",
+        authorities[6][0], "duty", "支付货款及利息", "performance", "全部未履行", "disruptTypeName",
+        "有履行能力而拒不履行生效法律文书确定义务", "regDate", reg, "publishDate", date);
     json_line(g->sx, o);
     g->rows++;
     g->counts[YC_CODE_N11]++;
@@ -232,15 +269,13 @@ static void gen_commitment(gen_ctx *g, const gen_subject *s, uint64_t serial)
     snprintf(code, sizeof code, "330782%.4s%.2s%.2s%06" PRIu64, date, date + 5, date + 8,
              serial % 1000000u);
     const bool kept = rnd(g, 10) != 0;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-                          "code", code, "subjectName", s->name, "subjectCategory", s->lb,
-                          "identify", s->id, "commitmentTypeId", "审批替代型", "reason",
-                          "申请办理经营许可", "content", "承诺所填报材料真实有效",
-                          "liabilityBreachCommitment", "承担撤销许可的法律责任",
-                          "commitmentDate", date, "fulfillmentStatus",
-                          kept ? "全部履行" : "全部未履行", "acceptanceUnit",
-                          authorities[0][0], "acceptanceUnitIdentify", g->auth_uscc[0],
-                          "publicationType", "可向社会公开");
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "code", code,
+        "subjectName", s->name, "subjectCategory", s->lb, "identify", s->id, "commitmentTypeId",
+        "审批替代型", "reason", "申请办理经营许可", "content", "承诺所填报材料真实有效",
+        "liabilityBreachCommitment", "承担撤销许可的法律责任", "commitmentDate", date,
+        "fulfillmentStatus", kept ? "全部履行" : "全部未履行", "acceptanceUnit", authorities[0][0],
+        "acceptanceUnitIdentify", g->auth_uscc[0], "publicationType", "可向社会公开");
     if (!kept) {
         json_object_set_new(o, "unperformedCommitmentContent", json_string("未按期补齐材料"));
         json_object_set_new(o, "liabilityBreachCommitmentContent", json_string("撤销许可"));
@@ -375,7 +410,9 @@ int cli_gen(int argc, char **argv)
             uint64_t v;
             if (cli_parse_u64(optarg, c == 's' ? UINT64_MAX : GEN_MAX_SUBJECTS, &v) != YC_OK) {
                 fprintf(stderr, "yrdcredit gen: --%s: expected an integer%s, got '%s'\n",
-                        c == 'm' ? "merchants" : c == 'i' ? "individuals" : "seed",
+                        c == 'm'   ? "merchants"
+                        : c == 'i' ? "individuals"
+                                   : "seed",
                         c == 's' ? "" : " 0..100000000", optarg);
                 return 2;
             }
@@ -427,8 +464,8 @@ int cli_gen(int argc, char **argv)
     for (uint64_t i = 0; i < individuals; i++)
         gen_individual(&g, i);
     if (!ferror(g.cf) && !ferror(g.xk) && !ferror(g.sx) && !ferror(g.cn) && !ferror(g.rec))
-        fprintf(stderr, "yrdcredit gen: %" PRIu64 " rows into %s/ (seed %" PRIu64 ")\n",
-                g.rows, out, seed);
+        fprintf(stderr, "yrdcredit gen: %" PRIu64 " rows into %s/ (seed %" PRIu64 ")\n", g.rows,
+                out, seed);
 out:;
     FILE *files[] = {g.cf, g.xk, g.sx, g.cn, g.rec};
     static const char *const names[] = {"xzcf.csv", "xzxk.csv", "sxbzxr.jsonl", "xycn.jsonl",

@@ -1,11 +1,12 @@
 /* Instance configuration (DATA_DIR/config.json), parsed with Jansson. */
+#include "yrdcredit/config.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "yrdcredit/alloc.h"
-#include "yrdcredit/config.h"
 
 static yc_err join_path(const char *dir, const char *rel, char out[YC_CONFIG_PATH_MAX + 1])
 {
@@ -31,8 +32,8 @@ static yc_err get_uint(json_t *obj, const char *key, const char *field, uint64_t
                        uint64_t *ret, const char **ret_field)
 {
     json_t *v = json_object_get(obj, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        (uint64_t)json_integer_value(v) < lo || (uint64_t)json_integer_value(v) > hi) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < lo ||
+        (uint64_t)json_integer_value(v) > hi) {
         *ret_field = field;
         return YC_ERR_INVALID;
     }

@@ -1,4 +1,6 @@
 /* Civil dates (Asia/Shanghai), working-day calendar and exact 万元 amounts. */
+#include "yrdcredit/date.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,10 +8,9 @@
 #include <time.h>
 
 #include "yrdcredit/alloc.h"
-#include "yrdcredit/date.h"
 
-#define YC_DATE_MIN_YEAR 1900
-#define YC_DATE_MAX_YEAR 2099
+#define YC_DATE_MIN_YEAR      1900
+#define YC_DATE_MAX_YEAR      2099
 #define SHANGHAI_UTC_OFFSET_S (8 * 3600)
 
 static bool is_leap(int y)

@@ -3,8 +3,8 @@
 const char *yc_err_str(yc_err e)
 {
     switch (e) {
-#define YC_ERR_STR_(name, value, http, text)                                                       \
-    case name:                                                                                     \
+#define YC_ERR_STR_(name, value, http, text) \
+    case name:                               \
         return text;
         YC_ERR_TABLE(YC_ERR_STR_)
 #undef YC_ERR_STR_
@@ -16,8 +16,8 @@ const char *yc_err_str(yc_err e)
 int yc_err_http_status(yc_err e)
 {
     switch (e) {
-#define YC_ERR_HTTP_(name, value, http, text)                                                      \
-    case name:                                                                                     \
+#define YC_ERR_HTTP_(name, value, http, text) \
+    case name:                                \
         return http;
         YC_ERR_TABLE(YC_ERR_HTTP_)
 #undef YC_ERR_HTTP_

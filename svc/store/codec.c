@@ -1,8 +1,9 @@
 /* Versioned value codec of the record store (layout in codec.h). */
 #include "codec.h"
-#include "yrdcredit/crypto.h"
 
 #include <string.h>
+
+#include "yrdcredit/crypto.h"
 
 _Static_assert(YC_CODEC_REC_OFF_RECORD_ID % 8 == 0 && YC_CODEC_REC_OFF_AMOUNT % 8 == 0 &&
                    YC_CODEC_REC_OFF_INGEST_MS % 8 == 0,
