@@ -106,7 +106,9 @@ typedef struct yc_import_stats {
  * @retval YC_ERR_TOO_LARGE  the file exceeds 1 MiB
  * @retval YC_ERR_INVALID    not JSON, duplicate or unknown key, wrong type, unknown code
  *                           or category, bad decimal threshold
- * @retval YC_ERR_NOMEM
+ * @retval YC_ERR_NOMEM      an allocation failed (yc_alloc(), including Jansson's through
+ *                           yc_core_init_json()); @p ret_msg says "out of memory"; nothing
+ *                           is leaked and @p ret_rules is left untouched
  * @par Source: issue 2 §3 (the mapping is a rule table in etc/, not code); domain.md §(a), §4.
  */
 YC_MUST_USE yc_err yc_rules_load(const char *path, yc_rules **ret_rules, char *ret_msg,
@@ -120,7 +122,11 @@ YC_MUST_USE yc_err yc_rules_load(const char *path, yc_rules **ret_rules, char *r
  * @param[out] ret_rules  On YC_OK the table; free with yc_rules_free().
  * @param[out] ret_msg    Message buffer as for yc_rules_load(); may be NULL.
  * @param[in]  msg_size   Size of @p ret_msg in bytes.
- * @retval YC_OK, YC_ERR_TOO_LARGE, YC_ERR_INVALID, YC_ERR_NOMEM
+ * @retval YC_OK             parsed; @p ret_rules set
+ * @retval YC_ERR_TOO_LARGE  @p len over 1 MiB
+ * @retval YC_ERR_INVALID    as for yc_rules_load()
+ * @retval YC_ERR_NOMEM      an allocation failed, as for yc_rules_load()
+ * @par Source: issue 2 §3; domain.md §(a), §4.
  */
 YC_MUST_USE yc_err yc_rules_parse(const char *json, size_t len, yc_rules **ret_rules, char *ret_msg,
                                   size_t msg_size);
@@ -182,7 +188,11 @@ YC_MUST_USE yc_err yc_rules_classify(const yc_rules *rules, const yc_penalty_fac
  *                         header, UTF-16); or @c opts->atomic and at least one row rejected
  * @retval YC_ERR_TOO_LARGE a CSV header cell longer than YC_IMPORT_MAX_FIELD_BYTES (a data
  *                         field over it only rejects its row)
- * @retval YC_ERR_NOMEM
+ * @retval YC_ERR_NOMEM    an allocation failed (yc_alloc(), libcsv's and Jansson's included;
+ *                         iconv_open()'s own allocation is outside yc_alloc()).  The import
+ *                         stops at once: on_batch has received only full batches (of
+ *                         @c opts->batch_size, or YC_IMPORT_BATCH_DEFAULT, records); the
+ *                         partial batch is dropped
  * @retval other           the error returned by @c opts->on_batch (import stopped)
  * @par Source: issue 2 §3 (Import); docs/formats.md.
  */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "import_int.h"
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/ids.h"
 
 #define FEED_CHUNK   (64 * 1024)
@@ -231,7 +232,7 @@ yc_err yc_imp_commit(yc_imp *imp)
     if (imp->batch_n == imp->batch_alloc) {
         /* grow geometrically: a small file never pays for a large batch_size */
         size_t n = imp->batch_alloc * 2 < imp->batch_cap ? imp->batch_alloc * 2 : imp->batch_cap;
-        yc_record *g = realloc(imp->batch, n * sizeof *g);
+        yc_record *g = yc_realloc(imp->batch, n * sizeof *g);
         if (g == NULL) {
             imp->fatal = YC_ERR_NOMEM;
             return YC_ERR_NOMEM;
@@ -579,10 +580,12 @@ static yc_err feed_utf8(yc_imp *imp, const char *p, size_t n)
 
 static yc_err feed_gb18030(yc_imp *imp, const char *p, size_t n)
 {
+    /* iconv_open() allocates its conversion state inside the C library, not through
+     * yc_alloc(), so the fail hook does not reach it; its ENOMEM is still reported as such. */
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     if (cd == (iconv_t)-1)
-        return YC_ERR_INTERNAL;
-    char *out = malloc(FEED_CHUNK);
+        return errno == ENOMEM ? YC_ERR_NOMEM : YC_ERR_INTERNAL;
+    char *out = yc_alloc(FEED_CHUNK);
     yc_err rv = YC_ERR_NOMEM;
     if (out == NULL)
         goto out;
@@ -614,7 +617,7 @@ static yc_err feed_gb18030(yc_imp *imp, const char *p, size_t n)
     if (rv == YC_OK)
         rv = imp->fatal;
 out:
-    free(out);
+    yc_free(out);
     iconv_close(cd);
     return rv;
 }
@@ -714,14 +717,14 @@ static yc_err one_pass(const char *name, const uint8_t *data, size_t len,
                     : opts->batch_size == 0 ? YC_IMPORT_BATCH_DEFAULT
                                             : opts->batch_size;
     imp.batch_alloc = imp.batch_cap < 64 ? imp.batch_cap : 64;
-    imp.batch = malloc(imp.batch_alloc * sizeof *imp.batch);
+    imp.batch = yc_calloc(imp.batch_alloc, sizeof *imp.batch);
     yc_err rv = YC_ERR_NOMEM;
     if (imp.batch != NULL)
         rv = run_pass(&imp, data, len);
     if (!imp.is_json)
         yc_csv_end(&imp);
-    free(imp.line);
-    free(imp.batch);
+    yc_free(imp.line);
+    yc_free(imp.batch);
     *ret_stats = imp.stats;
     return rv;
 }
@@ -766,13 +769,13 @@ yc_err yc_import_buffer(const char *name, const uint8_t *data, size_t len,
 static yc_err read_all(int fd, uint8_t **ret, size_t *ret_len)
 {
     size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = yc_alloc(cap);
     YC_ENSURE(buf != NULL, YC_ERR_NOMEM);
     for (;;) {
         if (len == cap) {
-            uint8_t *g = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            uint8_t *g = cap <= SIZE_MAX / 2 ? yc_realloc(buf, cap * 2) : NULL;
             if (g == NULL) {
-                free(buf);
+                yc_free(buf);
                 return YC_ERR_NOMEM;
             }
             buf = g;
@@ -782,7 +785,7 @@ static yc_err read_all(int fd, uint8_t **ret, size_t *ret_len)
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
-            free(buf);
+            yc_free(buf);
             return YC_ERR_IO;
         }
         if (k == 0)
@@ -818,7 +821,7 @@ yc_err yc_import_file(const char *path, const yc_import_opts *opts, yc_import_st
         rv = read_all(fd, &buf, &len);
         if (rv == YC_OK)
             rv = yc_import_buffer(path, buf, len, opts, ret_stats);
-        free(buf);
+        yc_free(buf);
     }
 out:
     close(fd);

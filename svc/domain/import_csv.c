@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "import_int.h"
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/ids.h"
 
 /* Field identities shared by both kinds. */
@@ -165,15 +166,16 @@ struct yc_csv_state {
     size_t off[YC_IMPORT_MAX_COLUMNS], len[YC_IMPORT_MAX_COLUMNS];
     size_t n_fields;
     /* physical lines: the text is fed to libcsv one line at a time (see feed_line()) */
-    long line;       /* line of the next byte */
-    long rec_line;   /* line where the current record starts */
-    bool pending_cr; /* the last byte was CR: a following LF ends no further line */
-    bool in_record;  /* a record has started and not ended */
-    bool rec_ended;  /* on_record() ran during the current line */
-    bool multi;      /* the current record has crossed a line end (quoted line break) */
-    bool first_cr;   /* that first line end was a CR */
-    bool skipping;   /* after a row error: drop bytes up to the next line end */
-    bool too_long;   /* a field of the current record is over YC_IMPORT_MAX_FIELD_BYTES */
+    long line;           /* line of the next byte */
+    long rec_line;       /* line where the current record starts */
+    bool pending_cr;     /* the last byte was CR: a following LF ends no further line */
+    bool in_record;      /* a record has started and not ended */
+    bool rec_ended;      /* on_record() ran during the current line */
+    bool multi;          /* the current record has crossed a line end (quoted line break) */
+    bool first_cr;       /* that first line end was a CR */
+    bool skipping;       /* after a row error: drop bytes up to the next line end */
+    bool too_long;       /* a field of the current record is over YC_IMPORT_MAX_FIELD_BYTES */
+    long alloc_failures; /* yc_alloc_failures() before the last csv_parse()/csv_fini() */
     /* continuation lines of a multi-line record (everything after its first line end),
      * kept so that a quoting error can resume on the record's second line */
     char *raw;
@@ -634,11 +636,13 @@ static yc_err record_end(yc_imp *imp, yc_csv_state *st)
 /* ---- libcsv callbacks ---- */
 
 /* libcsv grows its field buffer through this, a block (128 bytes) ahead of the data;
- * refusing bounds the memory of one field.  on_field() enforces the exact limit. */
+ * refusing bounds the memory of one field.  on_field() enforces the exact limit.  A refusal
+ * here never reaches the allocator, so yc_alloc_failures() tells it apart from a real
+ * allocation failure (parser_too_long()). */
 #define FIELD_BUF_MAX (YC_IMPORT_MAX_FIELD_BYTES + 256)
 static void *limited_realloc(void *p, size_t n)
 {
-    return n > FIELD_BUF_MAX ? NULL : realloc(p, n);
+    return n > FIELD_BUF_MAX ? NULL : yc_realloc(p, n);
 }
 
 static void on_field(void *data, size_t n, void *ctx)
@@ -656,7 +660,7 @@ static void on_field(void *data, size_t n, void *ctx)
     if (st->n_fields < YC_IMPORT_MAX_COLUMNS) {
         if (st->buf_len + n > st->buf_cap) {
             size_t cap = st->buf_cap * 2 > st->buf_len + n ? st->buf_cap * 2 : st->buf_len + n;
-            char *g = realloc(st->buf, cap);
+            char *g = yc_realloc(st->buf, cap);
             if (g == NULL) {
                 imp->fatal = YC_ERR_NOMEM;
                 return;
@@ -703,6 +707,7 @@ static yc_err parser_init(yc_csv_state *st)
     YC_ENSURE(csv_init(&st->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) == 0, YC_ERR_NOMEM);
     st->parser_ok = true;
     csv_set_realloc_func(&st->p, limited_realloc);
+    csv_set_free_func(&st->p, yc_free);
     st->n_fields = 0;
     st->buf_len = 0;
     st->too_long = false;
@@ -711,21 +716,23 @@ static yc_err parser_init(yc_csv_state *st)
 
 yc_err yc_csv_begin(yc_imp *imp)
 {
-    yc_csv_state *st = calloc(1, sizeof *st);
+    yc_csv_state *st = yc_calloc(1, sizeof *st);
     YC_ENSURE(st != NULL, YC_ERR_NOMEM);
     imp->csv = st;
     st->line = 1;
     st->buf_cap = 4096;
-    st->buf = malloc(st->buf_cap);
+    st->buf = yc_alloc(st->buf_cap);
     YC_ENSURE(st->buf != NULL, YC_ERR_NOMEM);
     return parser_init(st);
 }
 
-/* True when libcsv stopped because limited_realloc() refused to grow a field. */
+/* True when libcsv stopped because limited_realloc() refused to grow a field, not because
+ * the allocator failed during the last csv_parse()/csv_fini() (st->alloc_failures). */
 static bool parser_too_long(yc_csv_state *st)
 {
     return csv_error(&st->p) == CSV_ENOMEM &&
-           csv_get_buffer_size(&st->p) > YC_IMPORT_MAX_FIELD_BYTES;
+           csv_get_buffer_size(&st->p) > YC_IMPORT_MAX_FIELD_BYTES &&
+           yc_alloc_failures() == st->alloc_failures;
 }
 
 /* Counts the line end c that closes a line of the input; text: the line had other bytes. */
@@ -757,7 +764,7 @@ static yc_err keep_raw(yc_imp *imp, const char *p, size_t n)
     }
     if (st->raw_len + n > st->raw_cap) {
         size_t cap = st->raw_cap * 2 > st->raw_len + n ? st->raw_cap * 2 : st->raw_len + n;
-        char *g = realloc(st->raw, cap);
+        char *g = yc_realloc(st->raw, cap);
         if (g == NULL) {
             imp->fatal = YC_ERR_NOMEM;
             return YC_ERR_NOMEM;
@@ -850,6 +857,7 @@ static yc_err feed_line(yc_imp *imp, const char *p, size_t n, size_t *ret_used)
         YC_TRY(keep_raw(imp, p, len));
     }
     st->rec_ended = false;
+    st->alloc_failures = yc_alloc_failures();
     size_t done = csv_parse(&st->p, p, len, on_field, on_record, imp);
     if (imp->fatal != YC_OK)
         return imp->fatal;
@@ -874,7 +882,7 @@ static yc_err drain_replay(yc_imp *imp)
     yc_csv_state *st = imp->csv;
     while (st->replay != NULL && imp->fatal == YC_OK) {
         if (st->replay_off == st->replay_len) {
-            free(st->replay);
+            yc_free(st->replay);
             st->replay = NULL;
             break;
         }
@@ -884,13 +892,13 @@ static yc_err drain_replay(yc_imp *imp)
         if (st->resync != NULL) {
             /* a second error inside the replay: its continuation lines, then the rest */
             size_t rest = st->replay_len - st->replay_off;
-            char *g = realloc(st->resync, st->resync_len + rest + 1);
+            char *g = yc_realloc(st->resync, st->resync_len + rest + 1);
             if (g == NULL) {
                 imp->fatal = YC_ERR_NOMEM;
                 return YC_ERR_NOMEM;
             }
             memcpy(g + st->resync_len, st->replay + st->replay_off, rest);
-            free(st->replay);
+            yc_free(st->replay);
             st->replay = g;
             st->replay_len = st->resync_len + rest;
             st->replay_off = 0;
@@ -932,6 +940,7 @@ yc_err yc_csv_finish(yc_imp *imp)
         YC_TRY(drain_replay(imp));
         if (imp->fatal != YC_OK)
             return imp->fatal;
+        st->alloc_failures = yc_alloc_failures();
         if (csv_fini(&st->p, on_field, on_record, imp) == 0)
             break;
         YC_TRY(row_error(imp, NULL, 0, false));
@@ -950,10 +959,10 @@ void yc_csv_end(yc_imp *imp)
         return;
     if (st->parser_ok)
         csv_free(&st->p);
-    free(st->buf);
-    free(st->raw);
-    free(st->resync);
-    free(st->replay);
-    free(st);
+    yc_free(st->buf);
+    yc_free(st->raw);
+    yc_free(st->resync);
+    yc_free(st->replay);
+    yc_free(st);
     imp->csv = NULL;
 }

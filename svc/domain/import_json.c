@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "import_int.h"
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/ids.h"
 
 typedef struct jrow {
@@ -441,9 +442,17 @@ static yc_err line(yc_imp *imp, const char *s, size_t n, bool overflow)
         n--;
     if (!yc_imp_cell_encoding(imp, row, YC_FIELD_ROW, (yc_sv){s, n}))
         return YC_OK;
+    yc_core_init_json();
     json_error_t err;
+    const long failures = yc_alloc_failures();
     json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &err);
     if (o == NULL) {
+        /* Jansson reports most allocation failures as syntax errors (alloc.h): that is the
+         * allocator's fault, not the row's */
+        if (json_error_code(&err) == json_error_out_of_memory || yc_alloc_failures() != failures) {
+            imp->fatal = YC_ERR_NOMEM;
+            return YC_ERR_NOMEM;
+        }
         /* Jansson's text quotes the input near the fault ("near '\"3307…'"): only its
          * position is reported */
         yc_imp_reject(imp, row, YC_FIELD_ROW, "%s at column %d",
@@ -475,7 +484,7 @@ static yc_err append(yc_imp *imp, const char *p, size_t n)
         return YC_OK;
     }
     if (imp->line == NULL) {
-        imp->line = malloc(YC_IMPORT_MAX_LINE_BYTES);
+        imp->line = yc_alloc(YC_IMPORT_MAX_LINE_BYTES);
         YC_ENSURE(imp->line != NULL, YC_ERR_NOMEM);
     }
     memcpy(imp->line + imp->line_len, p, n);

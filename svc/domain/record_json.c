@@ -1,8 +1,10 @@
+#include "yrdcredit/record_json.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "yrdcredit/record_json.h"
+#include "yrdcredit/alloc.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -36,6 +38,7 @@ json_t *yc_record_to_json(const yc_record *rec)
     snprintf(id, sizeof id, "%" PRIu64, rec->record_id);
     if (rec->has_amount)
         yc_amount_format(rec->amount, amount);
+    yc_core_init_json();
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
@@ -43,7 +46,8 @@ json_t *yc_record_to_json(const yc_record *rec)
     int rv = 0;
     rv |= json_object_set_new(o, "record_id", json_string(id));
     rv |= json_object_set_new(o, "version", json_integer(rec->version));
-    rv |= json_object_set_new(o, "subject_type", json_string(yc_subject_type_str(rec->subject_type)));
+    rv |=
+        json_object_set_new(o, "subject_type", json_string(yc_subject_type_str(rec->subject_type)));
     rv |= json_object_set_new(o, "subject_id", str_or_null(rec->subject_id));
     if (!person)
         rv |= json_object_set_new(o, "name", str_or_null(rec->subject_name));

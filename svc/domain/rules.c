@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/import.h"
 
 #define RULES_FILE_MAX     (1024 * 1024)
@@ -124,9 +125,11 @@ static yc_err parse_categories(yc_rules *r, json_t *cats, json_t *legacy, char *
             return fail(msg, msg_size, "categories.%s: must be an array", name);
         cap += json_array_size(list);
     }
-    r->aliases = calloc(cap, sizeof *r->aliases);
-    if (r->aliases == NULL)
+    r->aliases = yc_calloc(cap, sizeof *r->aliases);
+    if (r->aliases == NULL) {
+        (void)fail(msg, msg_size, "out of memory");
         return YC_ERR_NOMEM;
+    }
     json_object_foreach(cats, name, list)
     {
         int cat = (int)r->n_cats++;
@@ -314,9 +317,11 @@ static yc_err parse_root(yc_rules *r, char *msg, size_t msg_size)
     if (!json_is_array(rules) || json_array_size(rules) == 0 ||
         json_array_size(rules) > RULES_MAX_RULES)
         return fail(msg, msg_size, "rules: must be an array of 1..%d rules", RULES_MAX_RULES);
-    r->rules = calloc(json_array_size(rules), sizeof *r->rules);
-    if (r->rules == NULL)
+    r->rules = yc_calloc(json_array_size(rules), sizeof *r->rules);
+    if (r->rules == NULL) {
+        (void)fail(msg, msg_size, "out of memory");
         return YC_ERR_NOMEM;
+    }
     size_t i;
     json_t *v;
     json_array_foreach(rules, i, v)
@@ -334,16 +339,27 @@ yc_err yc_rules_parse(const char *json, size_t len, yc_rules **ret_rules, char *
         (void)fail(ret_msg, msg_size, "rule table larger than %d bytes", RULES_FILE_MAX);
         return YC_ERR_TOO_LARGE;
     }
-    yc_rules *r = calloc(1, sizeof *r);
-    if (r == NULL)
+    yc_rules *r = yc_calloc(1, sizeof *r);
+    if (r == NULL) {
+        (void)fail(ret_msg, msg_size, "out of memory");
         return YC_ERR_NOMEM;
+    }
+    yc_core_init_json();
     json_error_t jerr;
+    const long failures = yc_alloc_failures();
     r->root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     yc_err rv;
-    if (r->root == NULL)
-        rv = fail(ret_msg, msg_size, "line %d: %s", jerr.line, jerr.text);
-    else
+    if (r->root == NULL) {
+        /* Jansson reports most allocation failures as syntax errors (alloc.h). */
+        if (json_error_code(&jerr) == json_error_out_of_memory || yc_alloc_failures() != failures) {
+            (void)fail(ret_msg, msg_size, "out of memory");
+            rv = YC_ERR_NOMEM;
+        } else {
+            rv = fail(ret_msg, msg_size, "line %d: %s", jerr.line, jerr.text);
+        }
+    } else {
         rv = parse_root(r, ret_msg, msg_size);
+    }
     if (rv != YC_OK) {
         yc_rules_free(r);
         return rv;
@@ -359,10 +375,12 @@ yc_err yc_rules_load(const char *path, yc_rules **ret_rules, char *ret_msg, size
         (void)fail(ret_msg, msg_size, "cannot open %s", path);
         return YC_ERR_IO;
     }
-    char *buf = malloc(RULES_FILE_MAX + 1);
+    char *buf = yc_alloc(RULES_FILE_MAX + 1);
     yc_err rv = YC_ERR_NOMEM;
-    if (buf == NULL)
+    if (buf == NULL) {
+        (void)fail(ret_msg, msg_size, "out of memory");
         goto out;
+    }
     size_t len = fread(buf, 1, RULES_FILE_MAX + 1, f);
     if (ferror(f)) {
         (void)fail(ret_msg, msg_size, "cannot read %s", path);
@@ -371,7 +389,7 @@ yc_err yc_rules_load(const char *path, yc_rules **ret_rules, char *ret_msg, size
     }
     rv = yc_rules_parse(buf, len, ret_rules, ret_msg, msg_size);
 out:
-    free(buf);
+    yc_free(buf);
     fclose(f);
     return rv;
 }
@@ -381,9 +399,9 @@ void yc_rules_free(yc_rules *rules)
     if (rules == NULL)
         return;
     json_decref(rules->root);
-    free(rules->aliases);
-    free(rules->rules);
-    free(rules);
+    yc_free(rules->aliases);
+    yc_free(rules->rules);
+    yc_free(rules);
 }
 
 /* ---- classification ---- */

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/ids.h"
 #include "yrdcredit/import.h"
 
@@ -2787,6 +2788,181 @@ static void rules_load__missing_file__io(void **state)
     assert_string_equal(msg, "cannot open /nonexistent/rules.json");
 }
 
+/* ======================= out of memory (STYLE.md §4.6) ======================= */
+
+/* Per-test teardown: the fail hook is process-wide, so it is reset even when an assertion
+ * of the test longjmps out with the hook still set. */
+static int reset_alloc_hook(void **state)
+{
+    (void)state;
+    yc_alloc_fail_after(-1);
+    return 0;
+}
+
+/* A sink that also notes every batch that is not full. */
+typedef struct oom_sink {
+    sink s; /* first member: on_reject() receives an oom_sink * as a sink * */
+    size_t batch_size;
+    size_t short_batches;
+} oom_sink;
+
+static yc_err oom_on_batch(void *ctx, yc_record *recs, size_t n)
+{
+    oom_sink *o = ctx;
+    if (n != o->batch_size)
+        o->short_batches++;
+    return on_batch(&o->s, recs, n);
+}
+
+/* Imports samples/<file> once without the hook (counting its allocations), then with the
+ * N-th allocation failing for N = 0, 1, ... until the import succeeds.  Every failing run
+ * must return YC_ERR_NOMEM, reject no row, and have delivered only full batches that are a
+ * prefix of the unhooked result; the first successful N is exactly the allocation count,
+ * and its records equal the unhooked ones.  ASan's leak check covers every run.
+ * Returns the most records any failing run delivered. */
+static size_t import_fail_every_alloc(const char *file, size_t batch_size, size_t expect_rows)
+{
+    char path[4096];
+    path_of(path, sizeof path, "YC_SOURCE_ROOT", file);
+    size_t len;
+    char *data = read_file(path, &len);
+    oom_sink base = {.batch_size = batch_size};
+    yc_import_opts o = opts_for(&base.s);
+    o.on_batch = oom_on_batch;
+    o.batch_size = batch_size;
+    o.ctx = &base;
+    yc_import_stats st;
+    const long before = yc_alloc_count();
+    assert_int_equal(yc_import_buffer(file, (const uint8_t *)data, len, &o, &st), YC_OK);
+    const long allocs = yc_alloc_count() - before;
+    assert_true(allocs > 0);
+    assert_int_equal(st.rejected, 0);
+    assert_int_equal(st.accepted, expect_rows);
+    assert_int_equal(base.s.n, expect_rows);
+    assert_int_equal(base.short_batches, expect_rows % batch_size != 0 ? 1 : 0);
+    char *want = dump_all(&base.s);
+    size_t most_delivered = 0;
+    for (long n = 0;; n++) {
+        assert_true(n <= allocs);
+        oom_sink got = {.batch_size = batch_size};
+        o.ctx = &got;
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_import_buffer(file, (const uint8_t *)data, len, &o, &st);
+        yc_alloc_fail_after(-1);
+        char *have = dump_all(&got.s);
+        assert_int_equal(st.rejected, 0);
+        assert_int_equal(st.accepted, got.s.n);
+        if (rv == YC_OK) {
+            assert_int_equal(n, allocs);
+            assert_int_equal(got.s.n, expect_rows);
+            assert_string_equal(have, want);
+            free(have);
+            sink_free(&got.s);
+            break;
+        }
+        if (rv != YC_ERR_NOMEM)
+            print_error("%s: fail after %ld allocations: %s\n", file, n, yc_err_str(rv));
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_int_equal(got.short_batches, 0);
+        assert_int_equal(got.s.n, got.s.batches * batch_size);
+        assert_true(strncmp(have, want, strlen(have)) == 0);
+        if (got.s.n > most_delivered)
+            most_delivered = got.s.n;
+        free(have);
+        sink_free(&got.s);
+    }
+    free(want);
+    sink_free(&base.s);
+    free(data);
+    return most_delivered;
+}
+
+static void import_buffer__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    /* CSV: most allocations (state, buffers, batch) come before the first row; a few
+     * come later, when a longer field or row grows libcsv's or the row's buffer. */
+    (void)import_fail_every_alloc("samples/yiwu-xzcf-2024.csv", 16, 220);
+    /* JSON Lines: Jansson allocates for every line, so some failure hits after the last
+     * full batch (4 x 5 records) was delivered; those stay delivered, the partial batch
+     * never is. */
+    assert_true(import_fail_every_alloc("samples/yiwu-sxbzxr.jsonl", 5, 24) >= 20);
+    /* GB18030 through iconv (iconv_open()'s own allocation is outside the hook). */
+    (void)import_fail_every_alloc("samples/yiwu-xzcf-2025-gb18030.csv", 16, 60);
+}
+
+static void rules_parse__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    char path[4096];
+    path_of(path, sizeof path, "YC_SOURCE_ROOT", "etc/rules/penalty-categories.json");
+    size_t len;
+    char *json = read_file(path, &len);
+    yc_rules *base = NULL;
+    char msg[256] = "";
+    const long before = yc_alloc_count();
+    assert_int_equal(yc_rules_parse(json, len, &base, msg, sizeof msg), YC_OK);
+    const long allocs = yc_alloc_count() - before;
+    assert_true(allocs > 0);
+    static const struct {
+        const char *cats;
+        const char *fine;
+    } facts[] = {{"警告", NULL},         {"罚款", "0.3"},        {"罚款", "50"},
+                 {"没收违法所得", NULL}, {"责令停产停业", NULL}, {"吊销营业执照", NULL}};
+    for (long n = 0;; n++) {
+        assert_true(n <= allocs);
+        yc_rules *r = NULL;
+        snprintf(msg, sizeof msg, "unset");
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_rules_parse(json, len, &r, msg, sizeof msg);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            assert_int_equal(n, allocs);
+            /* the table classifies as the unhooked one does */
+            for (size_t i = 0; i < sizeof facts / sizeof *facts; i++) {
+                yc_penalty_facts f = {.categories = facts[i].cats,
+                                      .categories_len = strlen(facts[i].cats),
+                                      .violation_type = "",
+                                      .content = "",
+                                      .subject_type = YC_SUBJECT_LEGAL_PERSON};
+                if (facts[i].fine != NULL) {
+                    f.has_fine = true;
+                    assert_int_equal(yc_amount_parse(facts[i].fine, strlen(facts[i].fine), &f.fine),
+                                     YC_OK);
+                }
+                yc_code want = YC_CODE_COUNT, got = YC_CODE_COUNT;
+                const char *bad;
+                size_t bad_len;
+                assert_int_equal(yc_rules_classify(base, &f, &want, &bad, &bad_len), YC_OK);
+                assert_int_equal(yc_rules_classify(r, &f, &got, &bad, &bad_len), YC_OK);
+                assert_int_equal(got, want);
+            }
+            yc_rules_free(r);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_null(r);
+        assert_string_equal(msg, "out of memory");
+    }
+    yc_rules_free(base);
+    free(json);
+}
+
+static void rules_load__first_alloc_fails__nomem_message(void **state)
+{
+    (void)state;
+    char path[4096];
+    path_of(path, sizeof path, "YC_SOURCE_ROOT", "etc/rules/penalty-categories.json");
+    yc_rules *r = NULL;
+    char msg[256] = "";
+    yc_alloc_fail_after(0);
+    const yc_err rv = yc_rules_load(path, &r, msg, sizeof msg);
+    yc_alloc_fail_after(-1);
+    assert_int_equal(rv, YC_ERR_NOMEM);
+    assert_null(r);
+    assert_string_equal(msg, "out of memory");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -2965,6 +3141,9 @@ int main(void)
         cmocka_unit_test(rules_classify__no_rule_for_category__not_found),
         cmocka_unit_test(rules_parse__bad_tables__invalid_with_message),
         cmocka_unit_test(rules_load__missing_file__io),
+        cmocka_unit_test_teardown(import_buffer__fail_nth_alloc__nomem_no_leak, reset_alloc_hook),
+        cmocka_unit_test_teardown(rules_parse__fail_nth_alloc__nomem_no_leak, reset_alloc_hook),
+        cmocka_unit_test_teardown(rules_load__first_alloc_fails__nomem_message, reset_alloc_hook),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
