@@ -116,9 +116,10 @@ YC_MUST_USE yc_err yc_resident_id_check_char(const char s17[static 17], char *re
  * - YC_DOC_RESIDENT_ID: as yc_resident_id_normalize() (the raw number must be
  *   exactly 15 or 18 bytes, no surrounding spaces).
  * - YC_DOC_PASSPORT: 5–20 characters A–Z 0–9 (lower case folded to upper, spaces
- *   and '-' removed); @p country three ASCII letters, folded upper (the shape of an
- *   ISO 3166-1 alpha-3 code; membership in the ISO list is not checked because ICAO
- *   Doc 9303 passports also use codes such as RKS and XXA).  The number is checked first.
+ *   and '-' removed); @p country three ASCII letters, folded upper, that are an ISO
+ *   3166-1 alpha-3 code or one of the ICAO Doc 9303 Part 3 issuing-state codes that are
+ *   not ISO entries (GBD GBN GBO GBP GBS UNA UNK UNO RKS EUE XOM XXA XXB XXC XXX); any
+ *   other code is YC_ID_COUNTRY.  The number is checked first.
  * - YC_DOC_PERMANENT_RESIDENT: 外国人永久居留身份证, 15 characters (2004 and 2017
  *   cards: 3 letters + 12 digits, letters folded upper) or 18 characters (cards issued
  *   from 2023-12-01: '9' + 16 digits + the MOD 11-2 check of the resident ID, X/x folded).

@@ -26,12 +26,14 @@ typedef struct cli_instance {
     const char *data_dir;
     yc_config cfg;
     yc_model *model;
+    yc_calendar *calendar; /* working days (Mon–Fri unless the file says otherwise) */
     yc_store *store;
 } cli_instance;
 
 static void instance_close(cli_instance *in)
 {
     yc_store_close(in->store);
+    yc_calendar_free(in->calendar);
     yc_model_free(in->model);
 }
 
@@ -58,6 +60,18 @@ static int instance_open(const char *data_dir, cli_instance *in)
                 rv == YC_ERR_INVALID ? " at " : "", rv == YC_ERR_INVALID ? errpath : "");
         return yc_err_exit_code(rv);
     }
+    int line = 0;
+    rv = yc_calendar_load(in->cfg.calendar_path, &in->calendar, &line);
+    if (rv != YC_OK) {
+        if (rv == YC_ERR_INVALID)
+            fprintf(stderr,
+                    "yrdcredit: %s:%d: expected 'YYYY-MM-DD workday|holiday' (dates unique)\n",
+                    in->cfg.calendar_path, line);
+        else
+            fprintf(stderr, "yrdcredit: calendar %s: %s\n", in->cfg.calendar_path, yc_err_str(rv));
+        yc_model_free(in->model);
+        return rv == YC_ERR_INVALID ? 2 : yc_err_exit_code(rv);
+    }
     yc_store_opts so = {.map_size_bytes = in->cfg.map_size_mib * 1024u * 1024u};
     rv = yc_store_open(data_dir, &so, &in->store);
     if (rv != YC_OK) {
@@ -66,6 +80,7 @@ static int instance_open(const char *data_dir, cli_instance *in)
                 rv == YC_ERR_NOT_FOUND ? "keys/pseudonym.key, keys/seal.key or lmdb/ is missing"
                 : rv == YC_ERR_INVALID ? "a key file in keys/ is not 32 bytes with mode 0600"
                                        : yc_err_str(rv));
+        yc_calendar_free(in->calendar);
         yc_model_free(in->model);
         return 4;
     }
@@ -305,6 +320,8 @@ static int import_files(cli_instance *in, char **files, size_t n, const yc_impor
             progress_draw(run);
             fputc('\n', stderr);
         }
+        if (rv == YC_OK && st.rows == 0)
+            fprintf(stderr, "yrdcredit import: %s: warning: no data rows\n", files[i]);
         if (rv != YC_OK && run->batch_err != YC_OK) {
             /* The store failed: nothing later can be committed either. */
             fprintf(stderr, "yrdcredit import: %s: store: %s; stopped\n", files[i], yc_err_str(rv));

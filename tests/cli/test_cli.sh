@@ -104,6 +104,20 @@ check "lookup of a bad check digit exits 2" test "$rc" -eq 2
 run --data "$tmp/nowhere" score "$merchant"
 check "a missing data dir exits 4 with advice" eval 'test $rc -eq 4 && grep -q "yrdcredit init" "$tmp/err"'
 
+# --- a broken calendar in the data dir is named with its line ---
+cp -r "$data" "$tmp/caldata"
+echo "2025-13-01 holiday" >>"$tmp/caldata/calendar.txt"
+lines=$(wc -l <"$tmp/caldata/calendar.txt")
+run --data "$tmp/caldata" score "$merchant"
+check "a bad calendar line exits 2 naming file and line" \
+  eval 'test $rc -eq 2 && grep -q "calendar.txt:$lines: " "$tmp/err"'
+
+# --- an empty file imports nothing and says so ---
+: >"$tmp/empty.csv"
+run --data "$data" import "$tmp/empty.csv"
+check "an empty file: exit 0, imported 0, a warning naming it" \
+  eval 'test $rc -eq 0 && grep -q "^imported 0, " "$tmp/out" && grep -q "empty.csv: warning: no data rows" "$tmp/err"'
+
 # --- --atomic: a file with one bad row imports nothing ---
 bad="$tmp/bad.csv"
 $py "$src/tests/cli/sample_facts.py" badfile "$src/samples" "$bad"

@@ -757,6 +757,29 @@ static void doc_normalize__passport_without_country__fails_country(void **state)
     assert_string_equal(ctry, "zz");
 }
 
+/* Review finding: `--country ZZZ` was accepted, so a typo gave a person a second pseudonym. */
+static void regress__issue_2__passport_country_not_an_issuing_state__fails_country(void **state)
+{
+    (void)state;
+    char norm[YC_DOC_NUMBER_MAX + 1], ctry[YC_COUNTRY_LEN + 1];
+    static const char *const bad[] = {"ZZZ", "xyz", "AAA", "USB", "EUR"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        yc_id_fault f = YC_ID_OK;
+        assert_int_equal(yc_doc_normalize(YC_DOC_PASSPORT, bad[i], "E12345678", 0, norm, ctry, &f),
+                         YC_ERR_INVALID);
+        assert_int_equal(f, YC_ID_COUNTRY);
+    }
+    /* first and last ISO entries, and ICAO-only codes */
+    static const char *const good[] = {"ABW", "ZWE", "chn", "RKS", "XXA", "GBN", "UNO", "DEU"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        yc_id_fault f = YC_ID_CHECK;
+        assert_int_equal(yc_doc_normalize(YC_DOC_PASSPORT, good[i], "E12345678", 0, norm, ctry, &f),
+                         YC_OK);
+        assert_int_equal(f, YC_ID_OK);
+    }
+    assert_string_equal(ctry, "DEU");
+}
+
 static void doc_normalize__passport_bad_number__fails_charset_before_country(void **state)
 {
     (void)state;
@@ -911,6 +934,7 @@ int main(void)
         cmocka_unit_test(doc_normalize__resident_id__normalized_and_country_rejected),
         cmocka_unit_test(doc_normalize__passport_with_country__folded_and_stripped),
         cmocka_unit_test(doc_normalize__passport_without_country__fails_country),
+        cmocka_unit_test(regress__issue_2__passport_country_not_an_issuing_state__fails_country),
         cmocka_unit_test(doc_normalize__passport_bad_number__fails_charset_before_country),
         cmocka_unit_test(doc_normalize__permanent_resident_15__letters_and_digits),
         cmocka_unit_test(doc_normalize__permanent_resident_18__leading_9_and_check),
