@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/fileio.h"
 #include "yrdcredit/import.h"
 
 #define RULES_FILE_MAX     (1024 * 1024)
@@ -370,27 +371,19 @@ yc_err yc_rules_parse(const char *json, size_t len, yc_rules **ret_rules, char *
 
 yc_err yc_rules_load(const char *path, yc_rules **ret_rules, char *ret_msg, size_t msg_size)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    char *buf = NULL;
+    size_t len = 0;
+    yc_err rv = yc_file_read_all(path, RULES_FILE_MAX, &buf, &len);
+    if (rv == YC_ERR_IO)
         (void)fail(ret_msg, msg_size, "cannot open %s", path);
-        return YC_ERR_IO;
-    }
-    char *buf = yc_alloc(RULES_FILE_MAX + 1);
-    yc_err rv = YC_ERR_NOMEM;
-    if (buf == NULL) {
+    else if (rv == YC_ERR_TOO_LARGE)
+        (void)fail(ret_msg, msg_size, "%s is larger than 1 MiB", path);
+    else if (rv != YC_OK)
         (void)fail(ret_msg, msg_size, "out of memory");
-        goto out;
-    }
-    size_t len = fread(buf, 1, RULES_FILE_MAX + 1, f);
-    if (ferror(f)) {
-        (void)fail(ret_msg, msg_size, "cannot read %s", path);
-        rv = YC_ERR_IO;
-        goto out;
-    }
+    if (rv != YC_OK)
+        return rv;
     rv = yc_rules_parse(buf, len, ret_rules, ret_msg, msg_size);
-out:
     yc_free(buf);
-    fclose(f);
     return rv;
 }
 

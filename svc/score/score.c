@@ -10,6 +10,7 @@
 
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
+#include "yrdcredit/fileio.h"
 
 /* Model limits (validated by the loader). */
 #define YC_MODEL_TIERS_MAX         8
@@ -590,29 +591,11 @@ yc_err yc_model_load(const char *path, yc_model **ret, char *ret_errpath, size_t
 {
     if (ret_errpath != NULL && errpath_len > 0)
         ret_errpath[0] = '\0';
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return YC_ERR_IO;
-    yc_err rc = YC_OK;
-    /* read one byte past the limit to tell "exactly the limit" from "too large" */
-    char *buf = yc_alloc(YC_MODEL_FILE_MAX + 1);
-    if (buf == NULL) {
-        rc = YC_ERR_NOMEM;
-        goto out;
-    }
-    const size_t len = fread(buf, 1, YC_MODEL_FILE_MAX + 1, f);
-    if (ferror(f)) {
-        rc = YC_ERR_IO;
-        goto out;
-    }
-    if (len > YC_MODEL_FILE_MAX) {
-        rc = YC_ERR_TOO_LARGE;
-        goto out;
-    }
-    rc = yc_model_load_bytes(buf, len, ret, ret_errpath, errpath_len);
-out:
+    char *buf = NULL;
+    size_t len = 0;
+    YC_TRY(yc_file_read_all(path, YC_MODEL_FILE_MAX, &buf, &len));
+    yc_err rc = yc_model_load_bytes(buf, len, ret, ret_errpath, errpath_len);
     yc_free(buf);
-    fclose(f);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -13,6 +14,7 @@
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/err.h"
+#include "yrdcredit/fileio.h"
 
 /* ---- helpers ---- */
 
@@ -699,9 +701,34 @@ static void config_load__fail_nth_alloc__nomem_no_leak(void **state)
     assert_true(needed >= 10); /* Jansson: 3 objects, 6 strings, their keys and tables */
 }
 
+static void safety__file_read_all__at_limit_ok_one_past_too_large(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/yc_core_fileXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("0123456789", 1, 10, f), 10);
+    assert_int_equal(fclose(f), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(yc_file_read_all(path, 10, &buf, &len), YC_OK);
+    assert_int_equal(len, 10);
+    assert_memory_equal(buf, "0123456789", 11); /* NUL-terminated */
+    yc_free(buf);
+    buf = NULL;
+    assert_int_equal(yc_file_read_all(path, 9, &buf, &len), YC_ERR_TOO_LARGE);
+    assert_null(buf);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(yc_file_read_all(path, 10, &buf, &len), YC_ERR_IO);
+    assert_null(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(safety__file_read_all__at_limit_ok_one_past_too_large),
         cmocka_unit_test(safety__date_parse_empty__fails_invalid),
         cmocka_unit_test(safety__date_parse_reads_only_len_bytes__prefix_parsed),
         cmocka_unit_test(safety__date_range_limits__1900_and_2099_only),
