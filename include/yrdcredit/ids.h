@@ -117,7 +117,8 @@ YC_MUST_USE yc_err yc_resident_id_check_char(const char s17[static 17], char *re
  *   exactly 15 or 18 bytes, no surrounding spaces).
  * - YC_DOC_PASSPORT: 5–20 characters A–Z 0–9 (lower case folded to upper, spaces
  *   and '-' removed); @p country three ASCII letters, folded upper, that are an ISO
- *   3166-1 alpha-3 code or one of the ICAO Doc 9303 Part 3 issuing-state codes that are
+ *   3166-1 alpha-3 code of an inhabited territory (not ATA ATF BVT HMD IOT SGS UMI) or one
+ *   of the ICAO Doc 9303 Part 3 issuing-state codes that are
  *   not ISO entries (GBD GBN GBO GBP GBS UNA UNK UNO RKS EUE XOM XXA XXB XXC XXX); any
  *   other code is YC_ID_COUNTRY.  The number is checked first.
  * - YC_DOC_PERMANENT_RESIDENT: 外国人永久居留身份证, 15 characters (2004 and 2017

@@ -112,6 +112,9 @@ YC_MUST_USE yc_err yc_store_init_dir(const char *dir);
  * @retval YC_ERR_STORE      LMDB cannot open the environment, a named database or `meta` is
  *                           missing, or the schema version is unknown (written by a newer build)
  * @retval YC_ERR_IO         a key file cannot be read
+ * @retval YC_ERR_AUTH       a key file is not the one this store was created with (the
+ *                           pseudonym-key and seal-key checks written by yc_store_init_dir()
+ *                           in `meta` do not verify)
  * @retval YC_ERR_NOMEM, YC_ERR_INTERNAL
  */
 YC_MUST_USE yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_store);
@@ -165,9 +168,11 @@ YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char
  *   instead of the USCC when a source gives none; the subject is part of the key because one
  *   decision (a joint penalty, a court case with several debtors) names several subjects:
  *   a new key is given the next record_id (version 1, @c ingest_ms = now); content identical
- *   to the stored version, or to any superseded version (an older file sent again), counts
- *   as a duplicate and writes nothing; other changed content supersedes: same record_id,
- *   version + 1, @c ingest_ms of the first version, previous value moved to `history`;
+ *   to the stored version counts as a duplicate and writes nothing; changed content
+ *   supersedes (last write wins, also when it equals an older version: a status may go back,
+ *   e.g. disputed -> active): same record_id, version + 1, @c ingest_ms of the first
+ *   version, previous value moved to `history`.  A record filed under the wrong subject is
+ *   withdrawn by sending it again with status `revoked`, then filed under the right one;
  * - @c record_id, @c version and @c ingest_ms of the array element are set to the stored
  *   values (input values of these three are ignored).
  *

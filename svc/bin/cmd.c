@@ -77,9 +77,11 @@ static int instance_open(const char *data_dir, cli_instance *in)
     if (rv != YC_OK) {
         /* Always a storage failure (exit 4), never "unknown subject". */
         fprintf(stderr, "yrdcredit: cannot open store in %s: %s\n", data_dir,
-                rv == YC_ERR_NOT_FOUND ? "keys/pseudonym.key, keys/seal.key or lmdb/ is missing"
-                : rv == YC_ERR_INVALID ? "a key file in keys/ is not 32 bytes with mode 0600"
-                                       : yc_err_str(rv));
+                rv == YC_ERR_AUTH ? "keys/pseudonym.key or keys/seal.key is not the key this "
+                                    "store was created with"
+                : rv == YC_ERR_NOT_FOUND ? "keys/pseudonym.key, keys/seal.key or lmdb/ is missing"
+                : rv == YC_ERR_INVALID   ? "a key file in keys/ is not 32 bytes with mode 0600"
+                                         : yc_err_str(rv));
         yc_calendar_free(in->calendar);
         yc_model_free(in->model);
         return 4;

@@ -21,6 +21,11 @@ enum { DIR_MAX = 4000, PATH_MAX_ = DIR_MAX + 64 };
 static const char META_SCHEMA[] = "schema_version";
 static const char META_INSTANCE[] = "instance_id";
 static const char META_SEQ[] = "last_record_id";
+/* Key checks: written by init, verified by every open, so a replaced key file is refused
+ * instead of silently giving people second pseudonyms or unreadable identities. */
+static const char META_PSEUDONYM_CHECK[] = "pseudonym_key_check";
+static const char META_SEAL_CHECK[] = "seal_key_check";
+static const char KEY_CHECK_TEXT[] = "yrdcredit key check v1";
 
 struct yc_store {
     MDB_env *env;
@@ -204,12 +209,51 @@ static yc_err dir_is_empty(const char *dir)
     return rv;
 }
 
-static yc_err init_env(const char *lmdb_dir)
+/* The pseudonym of a fixed, non-document input: identifies the pseudonym key. */
+static yc_err pseudonym_check(const yc_crypto_key *key, char ret[static YC_PSEUDONYM_LEN + 1])
+{
+    return yc_crypto_pseudonym(key, "key-check", "", KEY_CHECK_TEXT, ret);
+}
+
+static yc_err write_key_checks(yc_store *st, MDB_txn *txn)
+{
+    char pid[YC_PSEUDONYM_LEN + 1];
+    uint8_t box[sizeof KEY_CHECK_TEXT - 1 + YC_SEAL_OVERHEAD];
+    YC_TRY(pseudonym_check(st->pseudonym_key, pid));
+    YC_TRY(yc_crypto_seal(st->seal_key, (const uint8_t *)KEY_CHECK_TEXT, sizeof KEY_CHECK_TEXT - 1,
+                          (const uint8_t *)META_SEAL_CHECK, sizeof META_SEAL_CHECK - 1, box));
+    YC_TRY(meta_put(st, txn, META_PSEUDONYM_CHECK, pid, YC_PSEUDONYM_LEN));
+    return meta_put(st, txn, META_SEAL_CHECK, box, sizeof box);
+}
+
+/* YC_ERR_AUTH when a key file is not the one this store was created with. */
+static yc_err verify_key_checks(yc_store *st, MDB_txn *txn)
+{
+    MDB_val v;
+    char pid[YC_PSEUDONYM_LEN + 1];
+    uint8_t plain[sizeof KEY_CHECK_TEXT - 1];
+    YC_TRY(meta_get(st, txn, META_PSEUDONYM_CHECK, &v));
+    YC_TRY(pseudonym_check(st->pseudonym_key, pid));
+    YC_ENSURE(v.mv_size == YC_PSEUDONYM_LEN && yc_crypto_equal(v.mv_data, pid, YC_PSEUDONYM_LEN),
+              YC_ERR_AUTH);
+    YC_TRY(meta_get(st, txn, META_SEAL_CHECK, &v));
+    YC_ENSURE(v.mv_size == sizeof plain + YC_SEAL_OVERHEAD, YC_ERR_STORE);
+    YC_ENSURE(yc_crypto_open(st->seal_key, v.mv_data, v.mv_size, (const uint8_t *)META_SEAL_CHECK,
+                             sizeof META_SEAL_CHECK - 1, plain) == YC_OK,
+              YC_ERR_AUTH);
+    return YC_OK;
+}
+
+static yc_err open_keys(yc_store *st, const char *dir);
+
+static yc_err init_env(const char *dir, const char *lmdb_dir)
 {
     yc_store st = {0};
     YC_TRY(env_open(lmdb_dir, YC_STORE_MAP_SIZE_DEFAULT, &st.env));
     MDB_txn *txn = NULL;
-    yc_err rv = txn_begin(st.env, 0, &txn);
+    yc_err rv = open_keys(&st, dir);
+    if (rv == YC_OK)
+        rv = txn_begin(st.env, 0, &txn);
     if (rv != YC_OK)
         goto out;
     uint8_t raw[16];
@@ -222,7 +266,8 @@ static yc_err init_env(const char *lmdb_dir)
     yc_hex_encode(raw, sizeof raw, hex);
     if ((rv = meta_put(&st, txn, META_SCHEMA, schema, sizeof schema)) != YC_OK ||
         (rv = meta_put(&st, txn, META_INSTANCE, hex, YC_STORE_INSTANCE_ID_LEN)) != YC_OK ||
-        (rv = meta_put(&st, txn, META_SEQ, seq, sizeof seq)) != YC_OK)
+        (rv = meta_put(&st, txn, META_SEQ, seq, sizeof seq)) != YC_OK ||
+        (rv = write_key_checks(&st, txn)) != YC_OK)
         goto out;
     rv = from_mdb(mdb_txn_commit(txn));
     txn = NULL;
@@ -230,6 +275,8 @@ out:
     if (txn != NULL)
         mdb_txn_abort(txn);
     mdb_env_close(st.env);
+    yc_crypto_key_free(st.pseudonym_key);
+    yc_crypto_key_free(st.seal_key);
     return rv;
 }
 
@@ -254,7 +301,7 @@ yc_err yc_store_init_dir(const char *dir)
     YC_TRY(join_path(path, sizeof path, keys, "seal.key"));
     YC_TRY(yc_crypto_key_generate_file(path));
     YC_ENSURE(mkdir(lmdb, 0700) == 0, YC_ERR_IO);
-    return init_env(lmdb);
+    return init_env(dir, lmdb);
 }
 
 /* ---- open / close ---- */
@@ -276,7 +323,7 @@ static yc_err check_meta(yc_store *st, MDB_txn *txn)
     st->instance_id[YC_STORE_INSTANCE_ID_LEN] = '\0';
     YC_TRY(meta_get(st, txn, META_SEQ, &v));
     YC_ENSURE(v.mv_size == 8, YC_ERR_STORE);
-    return YC_OK;
+    return verify_key_checks(st, txn);
 }
 
 static yc_err open_keys(yc_store *st, const char *dir)
@@ -513,35 +560,7 @@ static yc_err ingest_new(ingest_ctx *c, yc_record *rec, const MDB_val *sk)
     return YC_OK;
 }
 
-/* Does @p rec carry the same content as one of the superseded versions 1..upto-1 of record
- * @p rid (kept in `history`)? */
-static yc_err history_has(ingest_ctx *c, yc_record *rec, uint64_t rid, uint32_t upto, bool *ret)
-{
-    *ret = false;
-    const uint32_t keep = rec->version;
-    for (uint32_t v = 1; v < upto && !*ret; v++) {
-        uint8_t hkey[YC_CODEC_HISTORY_KEY_LEN];
-        yc_codec_history_key(rid, v, hkey);
-        MDB_val hk = {sizeof hkey, hkey}, hv;
-        int rc = mdb_get(c->txn, c->st->history, &hk, &hv);
-        if (rc == MDB_NOTFOUND)
-            continue;
-        YC_TRY(from_mdb(rc));
-        yc_record old;
-        YC_TRY(yc_codec_history_val_decode(hv.mv_data, hv.mv_size, &old));
-        rec->version = v;
-        uint8_t val[YC_CODEC_RECORD_MAX], oval[YC_CODEC_RECORD_MAX];
-        size_t len = 0, olen = 0;
-        YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
-        YC_TRY(yc_codec_record_encode(&old, oval, sizeof oval, &olen));
-        *ret = len == olen && memcmp(val, oval, len) == 0;
-    }
-    rec->version = keep;
-    return YC_OK;
-}
-
-/* The key is known: a duplicate, a stale copy of an earlier version, or a correction that
- * supersedes the stored version. */
+/* The key is known: a duplicate of the stored version, or a change that supersedes it. */
 static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
 {
     uint64_t rid = 0;
@@ -569,19 +588,13 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
     uint8_t val[YC_CODEC_RECORD_MAX];
     size_t len = 0;
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
-    bool stale = false;
     if (len == old_len && memcmp(val, old, len) == 0) {
         c->stats.duplicates++;
         return YC_OK;
     }
-    /* An older file sent again must not undo a correction: equal to a superseded version
-     * counts as a duplicate and changes nothing. */
-    YC_TRY(history_has(c, rec, rid, prev_version, &stale));
-    if (stale) {
-        rec->version = prev_version;
-        c->stats.duplicates++;
-        return YC_OK;
-    }
+    /* Last write wins: a record may legitimately return to an earlier state (a dispute
+     * resolved: active -> disputed -> active), and the formats carry no reliable update
+     * time to order versions by, so any change supersedes; `history` keeps every version. */
     YC_ENSURE(prev_version < UINT32_MAX, YC_ERR_STORE);
     rec->version = prev_version + 1;
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));

@@ -112,6 +112,15 @@ run --data "$tmp/caldata" score "$merchant"
 check "a bad calendar line exits 2 naming file and line" \
   eval 'test $rc -eq 2 && grep -q "calendar.txt:$lines: " "$tmp/err"'
 
+# --- a replaced key file is refused (exit 4), never a second pseudonym ---
+cp -r "$data" "$tmp/keydata"
+rm "$tmp/keydata/keys/pseudonym.key"
+head -c 32 /dev/urandom >"$tmp/keydata/keys/pseudonym.key"
+chmod 600 "$tmp/keydata/keys/pseudonym.key"
+run --data "$tmp/keydata" import "$src"/samples/yiwu-sxbzxr.jsonl
+check "a replaced pseudonym.key: exit 4 naming the key, nothing imported" \
+  eval 'test $rc -eq 4 && grep -q "not the key this store was created with" "$tmp/err"'
+
 # --- an empty file imports nothing and says so ---
 : >"$tmp/empty.csv"
 run --data "$data" import "$tmp/empty.csv"

@@ -762,7 +762,7 @@ static void regress__issue_2__passport_country_not_an_issuing_state__fails_count
 {
     (void)state;
     char norm[YC_DOC_NUMBER_MAX + 1], ctry[YC_COUNTRY_LEN + 1];
-    static const char *const bad[] = {"ZZZ", "xyz", "AAA", "USB", "EUR"};
+    static const char *const bad[] = {"ZZZ", "xyz", "AAA", "USB", "EUR", "ATA", "BVT", "UMI"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         yc_id_fault f = YC_ID_OK;
         assert_int_equal(yc_doc_normalize(YC_DOC_PASSPORT, bad[i], "E12345678", 0, norm, ctry, &f),
