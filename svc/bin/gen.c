@@ -387,6 +387,12 @@ static const char gen_usage[] =
     "N12 0.1%, N14 0.3%.  Per resident: 行政处罚 2.5%, 失信被执行人 0.3%, P02 4%, P06 1%,\n"
     "N13 0.1%; residents without any record do not appear.  Decision dates are uniform in\n"
     "2021-01-04..2026-06-29.  Default output: about 1.1 million records.\n"
+    "行政处罚 rows: 处罚类别 for merchants uniform over 警告, 罚款 (3 in 8), 罚款;没收违法所得,\n"
+    "通报批评, 责令停产停业, 吊销许可证件; for residents 警告 or 罚款 (2 in 3); 罚款 amounts\n"
+    "uniform in 0-40 万元 (merchants) or 0-2 万元 (residents); 违法行为类型 uniform over eight\n"
+    "types, two of them (安全生产, 消防违法) safety types.  The code (N01-N05) is decided at\n"
+    "import by the data dir's rules/penalty-categories.json, not by gen.  B01 (registration,\n"
+    "0 points) is not generated.\n"
     "\n"
     "Exit status: 0 ok, 2 usage, 4 cannot write.\n";
 
