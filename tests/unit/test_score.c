@@ -121,18 +121,22 @@ static yc_score_result score(const yc_model *m, yc_subject_type t, const yc_fact
     return r;
 }
 
-static void assert_result(const yc_score_result *r, int32_t score_v, const char *rating,
-                          yc_date changes_on, size_t n_reasons)
+/* Every field a hand-computed case fixes: score, rating, gated, total_milli, changes_on and
+ * the number of reasons (each reason is checked with assert_reason). */
+static void assert_result(const yc_score_result *r, int32_t score_v, const char *rating, bool gated,
+                          int64_t total_milli, yc_date changes_on, size_t n_reasons)
 {
     assert_int_equal(r->score, score_v);
     assert_string_equal(r->rating, rating);
+    assert_int_equal(r->gated, gated);
+    assert_int_equal(r->total_milli, total_milli);
     assert_int_equal(r->changes_on, changes_on);
     assert_int_equal(r->n_reasons, n_reasons);
 }
 
 static void assert_reason(const yc_score_reason *r, yc_code code, int64_t points_milli, uint64_t id,
                           yc_date decided, yc_date window_end, yc_date repairable_from,
-                          bool disputed)
+                          bool disputed, bool gate)
 {
     assert_int_equal(r->code, code);
     assert_int_equal(r->points_milli, points_milli);
@@ -141,6 +145,7 @@ static void assert_reason(const yc_score_reason *r, yc_code code, int64_t points
     assert_int_equal(r->window_end, window_end);
     assert_int_equal(r->repairable_from, repairable_from);
     assert_int_equal(r->disputed, disputed);
+    assert_int_equal(r->gate, gate);
     assert_int_equal(r->authority_len, strlen(AUTHORITY));
     assert_memory_equal(r->authority, AUTHORITY, strlen(AUTHORITY));
 }
@@ -165,7 +170,7 @@ static void safety__no_facts__base_score(void **state)
     assert_int_equal(
         yc_score_compute(g_real, YC_SUBJECT_LEGAL_PERSON, NULL, 0, D(2024, 6, 1), NULL, 0, &r),
         YC_OK);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 0);
+    assert_result(&r, 700, "B", false, 700000, YC_DATE_NONE, 0);
 }
 
 static void safety__reasons_at_cap__ok_and_over_cap__fails_too_large(void **state)
@@ -497,13 +502,13 @@ static void compute__clean_subjects__base_score(void **state)
      * individual T = 600000 → 600, good (600..699); nothing ever changes */
     yc_score_reason reasons[REASONS_CAP];
     yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, NULL, 0, D(2024, 6, 1), reasons);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 0);
+    assert_result(&r, 700, "B", false, 700000, YC_DATE_NONE, 0);
     assert_true(r.is_grade);
     assert_int_equal(r.total_milli, 700000);
     r = score(g_real, YC_SUBJECT_INDIVIDUAL_BUSINESS, NULL, 0, D(2024, 6, 1), reasons);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 0);
+    assert_result(&r, 700, "B", false, 700000, YC_DATE_NONE, 0);
     r = score(g_real, YC_SUBJECT_NATURAL_PERSON, NULL, 0, D(2024, 6, 1), reasons);
-    assert_result(&r, 600, "good", YC_DATE_NONE, 0);
+    assert_result(&r, 600, "good", false, 600000, YC_DATE_NONE, 0);
     assert_false(r.is_grade);
     assert_string_equal(r.rating_label, "良好");
 }
@@ -520,13 +525,12 @@ static void compute__n11_gate__grade_d_even_with_high_score(void **state)
                           fact(g_test, 1, YC_CODE_P03, D(2024, 1, 10))};
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_test, YC_SUBJECT_LEGAL_PERSON, f, 2, D(2024, 6, 1), reasons);
-    assert_result(&r, 840, "D", D(2025, 1, 10), 2);
+    assert_result(&r, 840, "D", true, 840000, D(2025, 1, 10), 2);
     assert_true(r.gated);
     assert_reason(&reasons[0], YC_CODE_P03, 150000, 1, D(2024, 1, 10), D(2025, 1, 10), YC_DATE_NONE,
-                  false);
+                  false, false);
     assert_reason(&reasons[1], YC_CODE_N11, -10000, 2, D(2024, 3, 1), D(2026, 3, 1), YC_DATE_NONE,
-                  false);
-    assert_true(reasons[1].gate);
+                  false, true);
 }
 
 static void compute__n11_individual__points_count_without_gate(void **state)
@@ -541,11 +545,11 @@ static void compute__n11_individual__points_count_without_gate(void **state)
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r =
         score(g_test, YC_SUBJECT_NATURAL_PERSON, f, 2, D(2024, 6, 1), reasons);
-    assert_result(&r, 740, "very_good", D(2025, 1, 10), 2);
-    assert_false(r.gated);
+    assert_result(&r, 740, "very_good", false, 740000, D(2025, 1, 10), 2);
+    assert_reason(&reasons[0], YC_CODE_P03, 150000, 1, D(2024, 1, 10), D(2025, 1, 10), YC_DATE_NONE,
+                  false, false);
     assert_reason(&reasons[1], YC_CODE_N11, -10000, 2, D(2024, 3, 1), D(2026, 3, 1), YC_DATE_NONE,
-                  false);
-    assert_false(reasons[1].gate);
+                  false, false);
 }
 
 static void compute__n04_gate__caps_a_at_c(void **state)
@@ -560,10 +564,169 @@ static void compute__n04_gate__caps_a_at_c(void **state)
                           fact(g_test, 3, YC_CODE_N04, D(2024, 2, 1))};
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_test, YC_SUBJECT_LEGAL_PERSON, f, 2, D(2024, 6, 1), reasons);
-    assert_result(&r, 835, "C", D(2025, 1, 10), 2);
-    assert_true(r.gated);
+    assert_result(&r, 835, "C", true, 835000, D(2025, 1, 10), 2);
+    assert_reason(&reasons[0], YC_CODE_P03, 150000, 1, D(2024, 1, 10), D(2025, 1, 10), YC_DATE_NONE,
+                  false, false);
     assert_reason(&reasons[1], YC_CODE_N04, -15000, 3, D(2024, 2, 1), D(2027, 2, 1), D(2025, 2, 1),
-                  false);
+                  false, true);
+}
+
+/* Positives that reach the overall cap of the real model (as in
+ * compute__overall_positive_cap__fills_in_order_then_fades), ids 21..31, for as_of
+ * 2024-06-01: P01 ids 21..25 decided 2024-06-01 (0/36 → 2027-06-01, linear over 1095 days,
+ * full on the decision day) 5 × 30000 = 150000; P03 id 26 decided 2024-01-15 (→ 2025-01-15)
+ * 40000; P04 ids 27, 28 licences to 2028-12-31 2 × 20000 = 40000; P06 ids 29..31 decided
+ * 2024-02..04-01 (24 months) 3 × 10000 = 30000.  Sum 260000 → overall cap 250000, filled in
+ * order: id 31 gets 0 and is no reason.  The cap absorbs the P01 fade until k = 77 days:
+ *   k = 76: 5 × trunc(30000 × 1019/1095) = 5 × 27917 = 139585, + 110000 = 249585;
+ *   k = 77: 5 × trunc(30000 × 1018/1095) = 5 × 27890 = 139450, + 110000 = 249450,
+ * i.e. the positives lose 550 milli-points on 2024-06-01 + 77 days = 2024-08-17. */
+#define CAPPED_POSITIVES 11
+
+static void capped_positives(yc_fact *f)
+{
+    for (int i = 0; i < 5; i++)
+        f[i] = fact(g_real, (uint64_t)(21 + i), YC_CODE_P01, D(2024, 6, 1));
+    f[5] = fact(g_real, 26, YC_CODE_P03, D(2024, 1, 15));
+    f[6] = fact_until(27, YC_CODE_P04, D(2023, 7, 1), D(2028, 12, 31));
+    f[7] = fact_until(28, YC_CODE_P04, D(2023, 8, 1), D(2028, 12, 31));
+    for (int i = 0; i < 3; i++)
+        f[8 + i] = fact(g_real, (uint64_t)(29 + i), YC_CODE_P06, D(2024, 2 + i, 1));
+}
+
+/* The ten reasons of capped_positives() at 2024-06-01, in reasons[0..9]; none is a gate. */
+static void assert_capped_positives(const yc_score_reason *reasons)
+{
+    for (int i = 0; i < 5; i++)
+        assert_reason(&reasons[i], YC_CODE_P01, 30000, (uint64_t)(21 + i), D(2024, 6, 1),
+                      D(2027, 6, 1), YC_DATE_NONE, false, false);
+    assert_reason(&reasons[5], YC_CODE_P03, 40000, 26, D(2024, 1, 15), D(2025, 1, 15), YC_DATE_NONE,
+                  false, false);
+    assert_reason(&reasons[6], YC_CODE_P04, 20000, 27, D(2023, 7, 1), D(2028, 12, 31), YC_DATE_NONE,
+                  false, false);
+    assert_reason(&reasons[7], YC_CODE_P04, 20000, 28, D(2023, 8, 1), D(2028, 12, 31), YC_DATE_NONE,
+                  false, false);
+    assert_reason(&reasons[8], YC_CODE_P06, 10000, 29, D(2024, 2, 1), D(2026, 2, 1), YC_DATE_NONE,
+                  false, false);
+    assert_reason(&reasons[9], YC_CODE_P06, 10000, 30, D(2024, 3, 1), D(2026, 3, 1), YC_DATE_NONE,
+                  false, false);
+}
+
+static void regress__issue_2__n12_merchant_otherwise_b__grade_d(void **state)
+{
+    (void)state;
+    /* real model (its gates), legal person, as_of 2024-06-01: capped_positives() +250000;
+     * N12 id 1 decided 2024-03-01, 12/36 → pub_min_end 2025-03-01 (= repairable_from),
+     * pub_max_end 2027-03-01, decay none: -250000.
+     * T = 700000 + 250000 - 250000 = 700000 → 700 → B (650..799; A is out of reach: the
+     * positives are capped at +250) → N12 gate → D, gated.
+     * changes_on 2024-08-17: T = 700000 + 249450 - 250000 = 699450 → 699 (still D). */
+    yc_fact f[CAPPED_POSITIVES + 1];
+    capped_positives(f);
+    f[CAPPED_POSITIVES] = fact(g_real, 1, YC_CODE_N12, D(2024, 3, 1));
+    yc_score_reason reasons[REASONS_CAP];
+    const yc_score_result r =
+        score(g_real, YC_SUBJECT_LEGAL_PERSON, f, CAPPED_POSITIVES + 1, D(2024, 6, 1), reasons);
+    assert_result(&r, 700, "D", true, 700000, D(2024, 8, 17), 11);
+    assert_string_equal(r.rating_label, "D级");
+    assert_capped_positives(reasons);
+    assert_reason(&reasons[10], YC_CODE_N12, -250000, 1, D(2024, 3, 1), D(2027, 3, 1),
+                  D(2025, 3, 1), false, true);
+}
+
+static void regress__issue_2__n12_natural_person__points_count_band_from_score(void **state)
+{
+    (void)state;
+    /* same records, natural person (no gates; the N12 points still count):
+     * 5-year limit 2024-03-01 + 60 months = 2029-03-01, after pub_max_end 2027-03-01.
+     * T = 600000 + 250000 - 250000 = 600000 → 600 → good (600..699), not gated.
+     * changes_on 2024-08-17: T = 600000 + 249450 - 250000 = 599450 → 599 fair. */
+    yc_fact f[CAPPED_POSITIVES + 1];
+    capped_positives(f);
+    f[CAPPED_POSITIVES] = fact(g_real, 1, YC_CODE_N12, D(2024, 3, 1));
+    yc_score_reason reasons[REASONS_CAP];
+    const yc_score_result r =
+        score(g_real, YC_SUBJECT_NATURAL_PERSON, f, CAPPED_POSITIVES + 1, D(2024, 6, 1), reasons);
+    assert_result(&r, 600, "good", false, 600000, D(2024, 8, 17), 11);
+    assert_capped_positives(reasons);
+    assert_reason(&reasons[10], YC_CODE_N12, -250000, 1, D(2024, 3, 1), D(2027, 3, 1),
+                  D(2025, 3, 1), false, false);
+}
+
+static void regress__issue_2__n05_merchant_otherwise_a__grade_c(void **state)
+{
+    (void)state;
+    /* real model, legal person, as_of 2024-06-01: capped_positives() +250000;
+     * N05 id 1 decided 2024-02-01, 12/36 → pub_min_end 2025-02-01 (= repairable_from),
+     * pub_max_end 2027-02-01, linear fade only after 2025-02-01 → full -100000.
+     * T = 700000 + 250000 - 100000 = 850000 → 850 → A (≥ 800) → gate "at most C" → C.
+     * changes_on 2024-08-17: T = 700000 + 249450 - 100000 = 849450 → 849 (still C). */
+    yc_fact f[CAPPED_POSITIVES + 1];
+    capped_positives(f);
+    f[CAPPED_POSITIVES] = fact(g_real, 1, YC_CODE_N05, D(2024, 2, 1));
+    yc_score_reason reasons[REASONS_CAP];
+    const yc_score_result r =
+        score(g_real, YC_SUBJECT_LEGAL_PERSON, f, CAPPED_POSITIVES + 1, D(2024, 6, 1), reasons);
+    assert_result(&r, 850, "C", true, 850000, D(2024, 8, 17), 11);
+    assert_capped_positives(reasons);
+    assert_reason(&reasons[10], YC_CODE_N05, -100000, 1, D(2024, 2, 1), D(2027, 2, 1),
+                  D(2025, 2, 1), false, true);
+}
+
+static void regress__issue_2__n08_individual_business_otherwise_a__grade_c(void **state)
+{
+    (void)state;
+    /* real model, 个体工商户 (merchant class), as_of 2024-06-01: capped_positives() +250000;
+     * N08 id 1 decided 2024-02-01, 12/36 → pub_min_end 2025-02-01 (= repairable_from),
+     * pub_max_end 2027-02-01, full before the fade: -120000.
+     * T = 700000 + 250000 - 120000 = 830000 → 830 → A → gate "at most C" → C.
+     * changes_on 2024-08-17: T = 700000 + 249450 - 120000 = 829450 → 829 (still C). */
+    yc_fact f[CAPPED_POSITIVES + 1];
+    capped_positives(f);
+    f[CAPPED_POSITIVES] = fact(g_real, 1, YC_CODE_N08, D(2024, 2, 1));
+    yc_score_reason reasons[REASONS_CAP];
+    const yc_score_result r = score(g_real, YC_SUBJECT_INDIVIDUAL_BUSINESS, f, CAPPED_POSITIVES + 1,
+                                    D(2024, 6, 1), reasons);
+    assert_result(&r, 830, "C", true, 830000, D(2024, 8, 17), 11);
+    assert_capped_positives(reasons);
+    assert_reason(&reasons[10], YC_CODE_N08, -120000, 1, D(2024, 2, 1), D(2027, 2, 1),
+                  D(2025, 2, 1), false, true);
+}
+
+static void regress__issue_2__n04_gate_at_pub_max_end__grade_from_score(void **state)
+{
+    (void)state;
+    /* real model, legal person: capped_positives(); N04 id 1 decided 2021-06-01, 12/36 →
+     * pub_min_end 2022-06-01 (= repairable_from), pub_max_end 2024-06-01; fade 731 days
+     * (2024-02-29 included).
+     * as_of 2024-05-31 (last day of the window): the P01s (decided 2024-06-01) do not count
+     *   yet: positives 40000 + 40000 + 30000 = 110000 (P06 id 31 counts: under every cap);
+     *   N04: -150000 × 1/731 = -205.19… → -205.  T = 700000 + 110000 - 205 = 809795 → 810
+     *   → A → N04 gate → C, gated.  changes_on 2024-06-01 (N04 ends, P01s start).
+     * as_of 2024-06-01 = pub_max_end: N04 no longer counts, no gate: T = 700000 + 250000 =
+     *   950000 → 950 → A (the score's grade), not gated; changes_on 2024-08-17 (949). */
+    yc_fact f[CAPPED_POSITIVES + 1];
+    capped_positives(f);
+    f[CAPPED_POSITIVES] = fact(g_real, 1, YC_CODE_N04, D(2021, 6, 1));
+    assert_int_equal(f[CAPPED_POSITIVES].pub_max_end, D(2024, 6, 1));
+    yc_score_reason reasons[REASONS_CAP];
+    yc_score_result r =
+        score(g_real, YC_SUBJECT_LEGAL_PERSON, f, CAPPED_POSITIVES + 1, D(2024, 5, 31), reasons);
+    assert_result(&r, 810, "C", true, 809795, D(2024, 6, 1), 7);
+    assert_reason(&reasons[0], YC_CODE_P03, 40000, 26, D(2024, 1, 15), D(2025, 1, 15), YC_DATE_NONE,
+                  false, false);
+    assert_reason(&reasons[1], YC_CODE_P04, 20000, 27, D(2023, 7, 1), D(2028, 12, 31), YC_DATE_NONE,
+                  false, false);
+    assert_reason(&reasons[2], YC_CODE_P04, 20000, 28, D(2023, 8, 1), D(2028, 12, 31), YC_DATE_NONE,
+                  false, false);
+    for (int i = 0; i < 3; i++)
+        assert_reason(&reasons[3 + i], YC_CODE_P06, 10000, (uint64_t)(29 + i), D(2024, 2 + i, 1),
+                      D(2026, 2 + i, 1), YC_DATE_NONE, false, false);
+    assert_reason(&reasons[6], YC_CODE_N04, -205, 1, D(2021, 6, 1), D(2024, 6, 1), D(2022, 6, 1),
+                  false, true);
+    r = score(g_real, YC_SUBJECT_LEGAL_PERSON, f, CAPPED_POSITIVES + 1, D(2024, 6, 1), reasons);
+    assert_result(&r, 950, "A", false, 950000, D(2024, 8, 17), 10);
+    assert_capped_positives(reasons);
 }
 
 static void compute__window_start__decision_day_counts_day_before_not(void **state)
@@ -576,11 +739,11 @@ static void compute__window_start__decision_day_counts_day_before_not(void **sta
     const yc_fact f = fact(g_real, 1, YC_CODE_N02, D(2024, 3, 15));
     yc_score_reason reasons[REASONS_CAP];
     yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 3, 15), reasons);
-    assert_result(&r, 680, "B", D(2024, 6, 15), 1);
+    assert_result(&r, 680, "B", false, 680000, D(2024, 6, 15), 1);
     assert_reason(&reasons[0], YC_CODE_N02, -20000, 1, D(2024, 3, 15), D(2024, 6, 15),
-                  D(2024, 6, 15), false);
+                  D(2024, 6, 15), false, false);
     r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 3, 14), reasons);
-    assert_result(&r, 700, "B", D(2024, 3, 15), 0);
+    assert_result(&r, 700, "B", false, 700000, D(2024, 3, 15), 0);
 }
 
 static void compute__mid_fade__exact_truncation(void **state)
@@ -596,10 +759,9 @@ static void compute__mid_fade__exact_truncation(void **state)
     f.amount = amount("5");
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2023, 9, 1), reasons);
-    assert_result(&r, 671, "B", D(2023, 9, 2), 1);
-    assert_int_equal(r.total_milli, 671419);
+    assert_result(&r, 671, "B", false, 671419, D(2023, 9, 2), 1);
     assert_reason(&reasons[0], YC_CODE_N03, -28581, 1, D(2023, 1, 10), D(2024, 1, 10),
-                  D(2023, 4, 10), false);
+                  D(2023, 4, 10), false, false);
 }
 
 static void compute__window_end__max_end_no_longer_counts(void **state)
@@ -611,9 +773,11 @@ static void compute__window_end__max_end_no_longer_counts(void **state)
     const yc_fact f = fact(g_real, 1, YC_CODE_N02, D(2024, 3, 15));
     yc_score_reason reasons[REASONS_CAP];
     yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 6, 14), reasons);
-    assert_result(&r, 680, "B", D(2024, 6, 15), 1);
+    assert_result(&r, 680, "B", false, 680000, D(2024, 6, 15), 1);
+    assert_reason(&reasons[0], YC_CODE_N02, -20000, 1, D(2024, 3, 15), D(2024, 6, 15),
+                  D(2024, 6, 15), false, false);
     r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 6, 15), reasons);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 0);
+    assert_result(&r, 700, "B", false, 700000, YC_DATE_NONE, 0);
 }
 
 static void compute__repaired__not_counted(void **state)
@@ -626,8 +790,7 @@ static void compute__repaired__not_counted(void **state)
     f.status = YC_STATUS_REPAIRED;
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 6, 1), reasons);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 0);
-    assert_false(r.gated);
+    assert_result(&r, 700, "B", false, 700000, YC_DATE_NONE, 0);
 }
 
 static void compute__revoked__not_counted_no_gate(void **state)
@@ -639,8 +802,7 @@ static void compute__revoked__not_counted_no_gate(void **state)
     f.status = YC_STATUS_REVOKED;
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 6, 1), reasons);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 0);
-    assert_false(r.gated);
+    assert_result(&r, 700, "B", false, 700000, YC_DATE_NONE, 0);
 }
 
 static void compute__expired__not_counted(void **state)
@@ -652,7 +814,7 @@ static void compute__expired__not_counted(void **state)
     f.status = YC_STATUS_EXPIRED;
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 6, 1), reasons);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 0);
+    assert_result(&r, 700, "B", false, 700000, YC_DATE_NONE, 0);
 }
 
 static void compute__disputed__counts_and_flagged(void **state)
@@ -664,9 +826,9 @@ static void compute__disputed__counts_and_flagged(void **state)
     f.status = YC_STATUS_DISPUTED;
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 4, 1), reasons);
-    assert_result(&r, 680, "B", D(2024, 6, 15), 1);
+    assert_result(&r, 680, "B", false, 680000, D(2024, 6, 15), 1);
     assert_reason(&reasons[0], YC_CODE_N02, -20000, 1, D(2024, 3, 15), D(2024, 6, 15),
-                  D(2024, 6, 15), true);
+                  D(2024, 6, 15), true, false);
 }
 
 static void compute__individual_five_years__stops_counting(void **state)
@@ -685,16 +847,15 @@ static void compute__individual_five_years__stops_counting(void **state)
     assert_int_equal(f.pub_min_end, D(2021, 2, 28));
     yc_score_reason reasons[REASONS_CAP];
     yc_score_result r = score(g_real, YC_SUBJECT_NATURAL_PERSON, &f, 1, D(2025, 2, 27), reasons);
-    assert_result(&r, 350, "needs_improvement", D(2025, 2, 28), 1);
+    assert_result(&r, 350, "needs_improvement", false, 350000, D(2025, 2, 28), 1);
     assert_reason(&reasons[0], YC_CODE_N12, -250000, 1, D(2020, 2, 29), D(2025, 2, 28),
-                  D(2021, 2, 28), false);
+                  D(2021, 2, 28), false, false);
     r = score(g_real, YC_SUBJECT_NATURAL_PERSON, &f, 1, D(2025, 2, 28), reasons);
-    assert_result(&r, 600, "good", YC_DATE_NONE, 0);
+    assert_result(&r, 600, "good", false, 600000, YC_DATE_NONE, 0);
     r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2025, 2, 28), reasons);
-    assert_result(&r, 450, "D", YC_DATE_NONE, 1);
-    assert_false(r.gated);
+    assert_result(&r, 450, "D", false, 450000, YC_DATE_NONE, 1);
     assert_reason(&reasons[0], YC_CODE_N12, -250000, 1, D(2020, 2, 29), YC_DATE_NONE,
-                  D(2021, 2, 28), false);
+                  D(2021, 2, 28), false, true);
 }
 
 static void compute__per_code_cap__later_licences_get_nothing(void **state)
@@ -712,12 +873,12 @@ static void compute__per_code_cap__later_licences_get_nothing(void **state)
         f[i] = fact_until((uint64_t)(11 + i), YC_CODE_B02, D(2020, 1 + i, 1), D(2027, 1, 1));
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, f, 5, D(2024, 6, 1), reasons);
-    assert_result(&r, 720, "B", D(2027, 1, 1), 4);
+    assert_result(&r, 720, "B", false, 720000, D(2027, 1, 1), 4);
     assert_reason(&reasons[0], YC_CODE_B02, 5000, 11, D(2020, 1, 1), D(2025, 1, 1), YC_DATE_NONE,
-                  false);
+                  false, false);
     for (int i = 1; i < 4; i++)
         assert_reason(&reasons[i], YC_CODE_B02, 5000, (uint64_t)(11 + i), D(2020, 1 + i, 1),
-                      D(2027, 1, 1), YC_DATE_NONE, false);
+                      D(2027, 1, 1), YC_DATE_NONE, false, false);
 }
 
 static void compute__overall_positive_cap__fills_in_order_then_fades(void **state)
@@ -746,20 +907,20 @@ static void compute__overall_positive_cap__fills_in_order_then_fades(void **stat
         f[8 + i] = fact(g_real, (uint64_t)(29 + i), YC_CODE_P06, D(2024, 2 + i, 1));
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, f, 11, D(2024, 6, 1), reasons);
-    assert_result(&r, 950, "A", D(2024, 8, 17), 10);
+    assert_result(&r, 950, "A", false, 950000, D(2024, 8, 17), 10);
     for (int i = 0; i < 5; i++)
         assert_reason(&reasons[i], YC_CODE_P01, 30000, (uint64_t)(21 + i), D(2024, 6, 1),
-                      D(2027, 6, 1), YC_DATE_NONE, false);
+                      D(2027, 6, 1), YC_DATE_NONE, false, false);
     assert_reason(&reasons[5], YC_CODE_P03, 40000, 26, D(2024, 1, 15), D(2025, 1, 15), YC_DATE_NONE,
-                  false);
+                  false, false);
     assert_reason(&reasons[6], YC_CODE_P04, 20000, 27, D(2023, 7, 1), D(2028, 12, 31), YC_DATE_NONE,
-                  false);
+                  false, false);
     assert_reason(&reasons[7], YC_CODE_P04, 20000, 28, D(2023, 8, 1), D(2028, 12, 31), YC_DATE_NONE,
-                  false);
+                  false, false);
     assert_reason(&reasons[8], YC_CODE_P06, 10000, 29, D(2024, 2, 1), D(2026, 2, 1), YC_DATE_NONE,
-                  false);
+                  false, false);
     assert_reason(&reasons[9], YC_CODE_P06, 10000, 30, D(2024, 3, 1), D(2026, 3, 1), YC_DATE_NONE,
-                  false);
+                  false, false);
 }
 
 static void compute__n03_fine_tiers__bound_belongs_to_next_tier(void **state)
@@ -794,9 +955,10 @@ static void compute__n03_fine_tiers__bound_belongs_to_next_tier(void **state)
         yc_score_reason reasons[REASONS_CAP];
         const yc_score_result r =
             score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 1, 10), reasons);
-        assert_result(&r, cases[i].score, cases[i].grade, D(2024, 4, cases[i].change_day), 1);
+        assert_result(&r, cases[i].score, cases[i].grade, false, 700000 + cases[i].points,
+                      D(2024, 4, cases[i].change_day), 1);
         assert_reason(&reasons[0], YC_CODE_N03, cases[i].points, 1, D(2024, 1, 10), D(2025, 1, 10),
-                      D(2024, 4, 10), false);
+                      D(2024, 4, 10), false, false);
     }
 }
 
@@ -810,10 +972,9 @@ static void compute__as_of_in_past__ignores_later_decisions(void **state)
                           fact(g_real, 1, YC_CODE_N02, D(2024, 3, 15))};
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, f, 2, D(2024, 4, 1), reasons);
-    assert_result(&r, 680, "B", D(2024, 5, 1), 1);
-    assert_false(r.gated);
+    assert_result(&r, 680, "B", false, 680000, D(2024, 5, 1), 1);
     assert_reason(&reasons[0], YC_CODE_N02, -20000, 1, D(2024, 3, 15), D(2024, 6, 15),
-                  D(2024, 6, 15), false);
+                  D(2024, 6, 15), false, false);
 }
 
 static void compute__half_point__rounds_once_away_from_zero(void **state)
@@ -831,20 +992,23 @@ static void compute__half_point__rounds_once_away_from_zero(void **state)
     yc_score_reason reasons[REASONS_CAP];
     const yc_fact p = fact(g_test, 1, YC_CODE_P06, D(2024, 1, 1));
     yc_score_result r = score(g_test, YC_SUBJECT_LEGAL_PERSON, &p, 1, D(2024, 6, 1), reasons);
-    assert_result(&r, 701, "B", D(2026, 1, 1), 1);
-    assert_int_equal(r.total_milli, 700500);
+    assert_result(&r, 701, "B", false, 700500, D(2026, 1, 1), 1);
     assert_reason(&reasons[0], YC_CODE_P06, 500, 1, D(2024, 1, 1), D(2026, 1, 1), YC_DATE_NONE,
-                  false);
+                  false, false);
     const yc_fact n = fact(g_test, 2, YC_CODE_N01, D(2024, 5, 1));
     r = score(g_test, YC_SUBJECT_LEGAL_PERSON, &n, 1, D(2024, 6, 1), reasons);
-    assert_result(&r, 700, "B", YC_DATE_NONE, 1);
-    assert_int_equal(r.total_milli, 699500);
+    assert_result(&r, 700, "B", false, 699500, YC_DATE_NONE, 1);
     assert_reason(&reasons[0], YC_CODE_N01, -500, 2, D(2024, 5, 1), D(2024, 8, 1), YC_DATE_NONE,
-                  false);
+                  false, false);
     const yc_fact both[2] = {n, fact(g_test, 3, YC_CODE_N06, D(2024, 5, 1))};
     r = score(g_test, YC_SUBJECT_NATURAL_PERSON, both, 2, D(2024, 6, 1), reasons);
-    assert_result(&r, 550, "fair", D(2027, 5, 1), 2);
-    assert_int_equal(r.total_milli, 549500);
+    assert_result(&r, 550, "fair", false, 549500, D(2027, 5, 1), 2);
+    /* N01 before N06 (code order); N06 window 0/36 → repairable from its decision date,
+     * 5-year limit 2029-05-01 is after the window end 2027-05-01 */
+    assert_reason(&reasons[0], YC_CODE_N01, -500, 2, D(2024, 5, 1), D(2024, 8, 1), YC_DATE_NONE,
+                  false, false);
+    assert_reason(&reasons[1], YC_CODE_N06, -50000, 3, D(2024, 5, 1), D(2027, 5, 1), D(2024, 5, 1),
+                  false, false);
 }
 
 static void compute__clamp__at_zero_and_thousand(void **state)
@@ -864,25 +1028,24 @@ static void compute__clamp__at_zero_and_thousand(void **state)
     f[3].amount = amount("10");
     yc_score_reason reasons[REASONS_CAP];
     yc_score_result r = score(g_real, YC_SUBJECT_NATURAL_PERSON, f, 5, D(2024, 6, 1), reasons);
-    assert_result(&r, 0, "needs_improvement", D(2026, 1, 1), 5);
-    assert_int_equal(r.total_milli, -120000);
+    assert_result(&r, 0, "needs_improvement", false, -120000, D(2026, 1, 1), 5);
     assert_reason(&reasons[0], YC_CODE_N06, -50000, 41, D(2024, 1, 1), D(2027, 1, 1), D(2024, 1, 1),
-                  false);
+                  false, false);
     assert_reason(&reasons[1], YC_CODE_N07, -100000, 42, D(2024, 1, 1), D(2027, 1, 1),
-                  D(2024, 1, 1), false);
+                  D(2024, 1, 1), false, false);
     assert_reason(&reasons[2], YC_CODE_N10, -120000, 43, D(2024, 1, 1), D(2029, 1, 1),
-                  D(2024, 1, 1), false);
+                  D(2024, 1, 1), false, false);
     assert_reason(&reasons[3], YC_CODE_N11, -200000, 44, D(2024, 1, 1), D(2026, 1, 1), YC_DATE_NONE,
-                  false);
+                  false, false);
     assert_reason(&reasons[4], YC_CODE_N12, -250000, 45, D(2024, 1, 1), D(2027, 1, 1),
-                  D(2025, 1, 1), false);
+                  D(2025, 1, 1), false, false);
     /* test model, merchant, P04 +400000 (licence 2024-01-01 → 2026-06-30):
      * T = 1100000 → 1100 → clamped to 1000 → A; changes_on 2026-06-30 (700). */
     const yc_fact p = fact_until(51, YC_CODE_P04, D(2024, 1, 1), D(2026, 6, 30));
     r = score(g_test, YC_SUBJECT_LEGAL_PERSON, &p, 1, D(2024, 6, 1), reasons);
-    assert_result(&r, 1000, "A", D(2026, 6, 30), 1);
+    assert_result(&r, 1000, "A", false, 1100000, D(2026, 6, 30), 1);
     assert_reason(&reasons[0], YC_CODE_P04, 400000, 51, D(2024, 1, 1), D(2026, 6, 30), YC_DATE_NONE,
-                  false);
+                  false, false);
 }
 
 static void compute__changes_on_in_fade__first_day_rounded_score_moves(void **state)
@@ -899,16 +1062,17 @@ static void compute__changes_on_in_fade__first_day_rounded_score_moves(void **st
     const yc_fact f = fact(g_real, 1, YC_CODE_N04, D(2022, 3, 1));
     yc_score_reason reasons[REASONS_CAP];
     yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2023, 3, 1), reasons);
-    assert_result(&r, 550, "C", D(2023, 3, 4), 1);
-    assert_false(r.gated);
-    assert_true(reasons[0].gate);
+    assert_result(&r, 550, "C", false, 550000, D(2023, 3, 4), 1);
     assert_reason(&reasons[0], YC_CODE_N04, -150000, 1, D(2022, 3, 1), D(2025, 3, 1), D(2023, 3, 1),
-                  false);
+                  false, true);
     r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2023, 2, 1), reasons);
-    assert_result(&r, 550, "C", D(2023, 3, 4), 1);
+    assert_result(&r, 550, "C", false, 550000, D(2023, 3, 4), 1);
+    assert_reason(&reasons[0], YC_CODE_N04, -150000, 1, D(2022, 3, 1), D(2025, 3, 1), D(2023, 3, 1),
+                  false, true);
     r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2023, 3, 3), reasons);
-    assert_int_equal(r.total_milli, 550411);
-    assert_result(&r, 550, "C", D(2023, 3, 4), 1);
+    assert_result(&r, 550, "C", false, 550411, D(2023, 3, 4), 1);
+    assert_reason(&reasons[0], YC_CODE_N04, -149589, 1, D(2022, 3, 1), D(2025, 3, 1), D(2023, 3, 1),
+                  false, true);
 }
 
 /* Deterministic xorshift for the oracle test. */
@@ -983,6 +1147,10 @@ static void to_json__merchant_with_reasons__exact_bytes(void **state)
     f[2].authority_len = strlen(court);
     yc_score_reason reasons[REASONS_CAP];
     const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, f, 3, D(2024, 4, 1), reasons);
+    assert_result(&r, 500, "D", true, 500000, D(2024, 6, 15), 3);
+    assert_false(reasons[0].gate);
+    assert_false(reasons[1].gate);
+    assert_true(reasons[2].gate);
     char buf[YC_SCORE_JSON_BASE_MAX + 3 * YC_SCORE_JSON_REASON_MAX];
     size_t len = 0;
     assert_int_equal(
@@ -1165,6 +1333,11 @@ int main(void)
         cmocka_unit_test(compute__n11_gate__grade_d_even_with_high_score),
         cmocka_unit_test(compute__n11_individual__points_count_without_gate),
         cmocka_unit_test(compute__n04_gate__caps_a_at_c),
+        cmocka_unit_test(regress__issue_2__n12_merchant_otherwise_b__grade_d),
+        cmocka_unit_test(regress__issue_2__n12_natural_person__points_count_band_from_score),
+        cmocka_unit_test(regress__issue_2__n05_merchant_otherwise_a__grade_c),
+        cmocka_unit_test(regress__issue_2__n08_individual_business_otherwise_a__grade_c),
+        cmocka_unit_test(regress__issue_2__n04_gate_at_pub_max_end__grade_from_score),
         cmocka_unit_test(compute__window_start__decision_day_counts_day_before_not),
         cmocka_unit_test(compute__mid_fade__exact_truncation),
         cmocka_unit_test(compute__window_end__max_end_no_longer_counts),
