@@ -141,6 +141,26 @@ static size_t control_len(const unsigned char *s, size_t n)
     return 0;
 }
 
+/* True when s[0..n) (valid UTF-8) starts with an invisible or direction control character
+ * (docs/formats.md §1): the bidi embeddings, overrides and isolates U+202A–U+202E and
+ * U+2066–U+2069 always; unless free_text also U+200B–U+200F (zero-width characters, LRM,
+ * RLM), U+2028, U+2029, U+2060–U+2064 and U+FEFF.  All are 3-byte sequences starting E2 or
+ * EF. */
+static bool invisible_at(const unsigned char *s, size_t n, bool free_text)
+{
+    if (n < 3)
+        return false;
+    if (s[0] == 0xEF)
+        return !free_text && s[1] == 0xBB && s[2] == 0xBF; /* U+FEFF */
+    if (s[0] != 0xE2)
+        return false;
+    unsigned cp = 0x2000u | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+        return true;
+    return !free_text && ((cp >= 0x200B && cp <= 0x200F) || cp == 0x2028 || cp == 0x2029 ||
+                          (cp >= 0x2060 && cp <= 0x2064));
+}
+
 static bool echo_is_safe(yc_sv v)
 {
     const unsigned char *s = (const unsigned char *)v.p;
@@ -148,7 +168,7 @@ static bool echo_is_safe(yc_sv v)
         return false;
     int run = 0;
     for (size_t i = 0; i < v.n;) {
-        if (control_len(s + i, v.n - i) > 0)
+        if (control_len(s + i, v.n - i) > 0 || invisible_at(s + i, v.n - i, false))
             return false;
         size_t k = 1;
         if (s[i] >= '0' && s[i] <= '9')
@@ -266,12 +286,16 @@ bool yc_imp_cell(yc_imp *imp, long row, const char *field, yc_sv v, bool free_te
     const unsigned char *s = (const unsigned char *)v.p;
     for (size_t i = 0; i < v.n; i++) {
         unsigned char c = s[i];
-        if (c >= 0x20 && c != 0x7F && c != 0xC2) /* the common case, checked first */
+        if (c >= 0x20 && c != 0x7F && c != 0xC2 && c != 0xE2 && c != 0xEF) /* common case */
             continue;
         if (free_text && (c == '\t' || c == '\n' || c == '\r'))
             continue;
         if (control_len(s + i, v.n - i) > 0) {
             yc_imp_reject(imp, row, field, "contains a control character");
+            return false;
+        }
+        if (invisible_at(s + i, v.n - i, free_text)) {
+            yc_imp_reject(imp, row, field, "contains an invisible or direction control character");
             return false;
         }
     }

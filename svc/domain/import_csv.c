@@ -147,8 +147,17 @@ static const fid req_licence_v2[] = {F_XDR_MC, F_XDR_LB, F_WSH,  F_XKLB, F_JDRQ,
                                      F_YXQZI,  F_JG,     F_JGDM, F_SJLY, F_SJLYDM};
 static const fid req_licence_v1[] = {F_XDR_MC, F_WSH, F_JDRQ, F_JG};
 
+/* The input's line-end convention, decided by its first line end (set_eol()). */
+typedef enum eol {
+    EOL_UNKNOWN = 0, /* no line end seen yet */
+    EOL_LF,          /* LF or CRLF: only LF ends a line; any other CR is content */
+    EOL_CR           /* lone CR (old Mac files): CR, LF and CRLF end a line */
+} eol;
+
 struct yc_csv_state {
     struct csv_parser p;
+    eol eol;
+    bool held_cr; /* a CR ended the last chunk while eol was EOL_UNKNOWN: not fed yet */
     bool parser_ok;
     int kind;
     bool legacy;
@@ -696,6 +705,27 @@ static void on_record(int c, void *ctx)
 
 /* ---- feeding: one physical line per csv_parse() call ---- */
 
+/* EOL_LF: libcsv ends a record at LF only and treats CR like a space (dropped before the
+ * line end, after a closing quote, in a blank line and, like a TAB, at the edges of an
+ * unquoted field); inside quotes and inside an unquoted value a CR is content. */
+static int lf_is_term(unsigned char c)
+{
+    return c == '\n';
+}
+
+static int lf_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+static void parser_eol(yc_csv_state *st)
+{
+    if (st->eol == EOL_LF) {
+        csv_set_term_func(&st->p, lf_is_term);
+        csv_set_space_func(&st->p, lf_is_space);
+    }
+}
+
 /* RFC 4180 strictly (CSV_STRICT, CSV_STRICT_FINI): a quote inside an unquoted field, text
  * after a closing quote and a quoted field open at the end of the input are errors, never
  * silently merged into the next line. */
@@ -708,6 +738,7 @@ static yc_err parser_init(yc_csv_state *st)
     st->parser_ok = true;
     csv_set_realloc_func(&st->p, limited_realloc);
     csv_set_free_func(&st->p, yc_free);
+    parser_eol(st);
     st->n_fields = 0;
     st->buf_len = 0;
     st->too_long = false;
@@ -832,10 +863,10 @@ static yc_err row_error(yc_imp *imp, const char *p, size_t n, bool term)
 static yc_err feed_line(yc_imp *imp, const char *p, size_t n, size_t *ret_used)
 {
     yc_csv_state *st = imp->csv;
-    /* the first CR or LF: memchr twice beats a byte loop on long lines */
+    /* the first LF, or in a CR file the first CR or LF: memchr twice beats a byte loop */
     const char *nl = memchr(p, '\n', n);
     size_t k = nl != NULL ? (size_t)(nl - p) : n;
-    const char *cr = memchr(p, '\r', k);
+    const char *cr = st->eol != EOL_LF ? memchr(p, '\r', k) : NULL;
     if (cr != NULL)
         k = (size_t)(cr - p);
     bool term = k < n;
@@ -918,10 +949,10 @@ static void take_resync(yc_csv_state *st)
     st->resync = NULL;
 }
 
-yc_err yc_csv_feed(yc_imp *imp, const char *p, size_t n)
+/* Feeds p[0..n) line by line. */
+static yc_err feed_lines(yc_imp *imp, const char *p, size_t n)
 {
     yc_csv_state *st = imp->csv;
-    YC_TRY(drain_replay(imp));
     while (n > 0 && imp->fatal == YC_OK) {
         size_t used = 0;
         YC_TRY(feed_line(imp, p, n, &used));
@@ -933,9 +964,50 @@ yc_err yc_csv_feed(yc_imp *imp, const char *p, size_t n)
     return imp->fatal;
 }
 
+static void set_eol(yc_csv_state *st, eol e)
+{
+    st->eol = e;
+    parser_eol(st);
+}
+
+/* A CR held back at the end of a chunk: the next byte (LF or not) decides the convention. */
+static yc_err feed_held_cr(yc_imp *imp, bool lf_follows)
+{
+    yc_csv_state *st = imp->csv;
+    st->held_cr = false;
+    set_eol(st, lf_follows ? EOL_LF : EOL_CR);
+    return feed_lines(imp, "\r", 1);
+}
+
+yc_err yc_csv_feed(yc_imp *imp, const char *p, size_t n)
+{
+    yc_csv_state *st = imp->csv;
+    YC_TRY(drain_replay(imp));
+    if (n > 0 && st->held_cr)
+        YC_TRY(feed_held_cr(imp, p[0] == '\n'));
+    if (n > 0 && st->eol == EOL_UNKNOWN) {
+        /* the first line end decides: LF or CRLF → EOL_LF, a lone CR → EOL_CR */
+        const char *nl = memchr(p, '\n', n);
+        size_t k = nl != NULL ? (size_t)(nl - p) : n;
+        const char *cr = memchr(p, '\r', k);
+        if (cr != NULL)
+            k = (size_t)(cr - p);
+        if (k + 1 == n && p[k] == '\r') {
+            YC_TRY(feed_lines(imp, p, k));
+            st->held_cr = true;
+            return imp->fatal;
+        }
+        if (k < n)
+            set_eol(st, p[k] == '\r' && p[k + 1] != '\n' ? EOL_CR : EOL_LF);
+    }
+    return feed_lines(imp, p, n);
+}
+
 yc_err yc_csv_finish(yc_imp *imp)
 {
     yc_csv_state *st = imp->csv;
+    if (st->held_cr && imp->fatal == YC_OK)
+        YC_TRY(feed_held_cr(imp, false));
     for (;;) {
         YC_TRY(drain_replay(imp));
         if (imp->fatal != YC_OK)

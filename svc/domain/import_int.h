@@ -55,8 +55,10 @@ void yc_imp_reject_value(yc_imp *imp, long row, const char *field, const char *w
 /* True when a JSON key may be named in a reject: 1..32 bytes of [A-Za-z0-9_] without a run
  * of 6 digits. */
 bool yc_imp_key_is_safe(const char *key);
-/* Checks the bytes of one value: NUL, encoding, then control characters (C0, DEL, C1);
- * free_text allows TAB, CR and LF.  Reports the reject itself and returns false. */
+/* Checks the bytes of one value: NUL, encoding, then control characters (C0, DEL, C1) and
+ * invisible or direction control characters (docs/formats.md §1); free_text allows TAB, CR,
+ * LF and the invisible characters other than the bidi overrides and isolates.  The one check
+ * of both CSV and JSON Lines.  Reports the reject itself and returns false. */
 bool yc_imp_cell(yc_imp *imp, long row, const char *field, yc_sv v, bool free_text);
 /* Checks only the encoding of one value (invalid UTF-8 / invalid GB18030 byte sequence). */
 bool yc_imp_cell_encoding(yc_imp *imp, long row, const char *field, yc_sv v);

@@ -2963,6 +2963,322 @@ static void rules_load__first_alloc_fails__nomem_message(void **state)
     assert_string_equal(msg, "out of memory");
 }
 
+/* ---- line-end conventions (review: a lone CR split rows of LF files) ---- */
+
+/* Rows A (lone CR inside quoted CF_SY and CF_YJ), B (bad amount), C, joined by eol: A is
+ * imported with the CR kept, B is rejected at line 3, C is imported. */
+static void check_lone_cr_in_quotes(const char *eol)
+{
+    const raw_cell rows[] = {
+        {"A", "CF_YJ", "\"第一条\r第二款\""}, {"B", "CF_NR_FK", "x"}, {"C", "CF_SY", "\"事\r实\""}};
+    char *csv = cf_raw_rows(rows, 3, eol);
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(csv, &s, &st), YC_OK);
+    assert_int_equal(st.rows, 3);
+    assert_int_equal(st.accepted, 2);
+    assert_int_equal(st.rejected, 1);
+    assert_int_equal(s.n_rej, 1);
+    assert_reject(&s, 0, 3, "CF_NR_FK", "not a decimal amount");
+    assert_int_equal(s.n, 2);
+    const yc_record *r = &s.recs[0];
+    assert_string_equal(r->decision_no, "A");
+    assert_string_equal(r->legal_basis, "第一条\r第二款");
+    assert_string_equal(r->subject_name, "义乌市测试小商品有限公司");
+    assert_string_equal(r->subject_id, M_USCC);
+    assert_int_equal(r->subject_type, YC_SUBJECT_LEGAL_PERSON);
+    assert_int_equal(r->code, YC_CODE_N02);
+    assert_int_equal(r->amount, 2 * YC_AMOUNT_SCALE);
+    assert_int_equal(r->decision_date, ymd(2024, 3, 15));
+    assert_int_equal(r->pub_max_end, ymd(2024, 6, 15));
+    assert_string_equal(r->authority_uscc, A_USCC);
+    assert_string_equal(r->region, "330782");
+    assert_string_equal(s.recs[1].decision_no, "C");
+    assert_string_equal(s.recs[1].legal_basis, LEGAL_YJ);
+    free(csv);
+    sink_free(&s);
+}
+
+static void regress__issue_2__lone_cr_in_quoted_field_lf_file__imported(void **state)
+{
+    (void)state;
+    check_lone_cr_in_quotes("\n");
+}
+
+static void regress__issue_2__lone_cr_in_quoted_field_crlf_file__imported(void **state)
+{
+    (void)state;
+    check_lone_cr_in_quotes("\r\n");
+}
+
+/* An old Mac file (lone CR line ends): a quoted CR is a line break inside the field, so the
+ * bad row B starts on line 4. */
+static void regress__issue_2__cr_only_file__imported_row_numbers_exact(void **state)
+{
+    (void)state;
+    const raw_cell rows[] = {
+        {"A", "CF_YJ", "\"第一条\r第二款\""}, {"B", "CF_NR_FK", "x"}, {"C", NULL, NULL}};
+    char *csv = cf_raw_rows(rows, 3, "\r");
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(csv, &s, &st), YC_OK);
+    assert_int_equal(st.rows, 3);
+    assert_int_equal(st.accepted, 2);
+    assert_int_equal(s.n_rej, 1);
+    assert_reject(&s, 0, 4, "CF_NR_FK", "not a decimal amount");
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.recs[0].decision_no, "A");
+    assert_string_equal(s.recs[0].legal_basis, "第一条\r第二款");
+    assert_string_equal(s.recs[1].decision_no, "C");
+    free(csv);
+    sink_free(&s);
+}
+
+/* Outside free text a lone CR of an LF file is content, rejected as a control character
+ * (quoted or not), on the row's own line; the following rows keep their numbers. */
+static void regress__issue_2__lone_cr_outside_free_text_lf_file__control_character(void **state)
+{
+    (void)state;
+    const raw_cell rows[] = {{"A", "CF_XDR_MC", "义乌\r市"},
+                             {"B", "CF_CFJG", "\"义乌市\r市场监督管理局\""},
+                             {"C", "CF_NR_FK", "x"},
+                             {"D", NULL, NULL}};
+    char *csv = cf_raw_rows(rows, 4, "\n");
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(csv, &s, &st), YC_OK);
+    assert_int_equal(st.rows, 4);
+    assert_int_equal(st.accepted, 1);
+    assert_int_equal(st.rejected, 3);
+    assert_reject(&s, 0, 2, "CF_XDR_MC", "contains a control character");
+    assert_reject(&s, 1, 3, "CF_CFJG", "contains a control character");
+    assert_reject(&s, 2, 4, "CF_NR_FK", "not a decimal amount");
+    const char *const want[] = {"D"};
+    assert_legal_records(&s, want, 1);
+    free(csv);
+    sink_free(&s);
+}
+
+/* The first line end falls on the last byte of the first 64 KiB feed chunk: the convention
+ * is decided by the next chunk's first byte. */
+static void check_cr_at_chunk_end(const char *eol, long bad_row)
+{
+    enum { CHUNK = 64 * 1024 };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    size_t head = 0;
+    for (size_t i = 0; i < CF_N; i++)
+        head += strlen(CF_COLS[i]) + (i > 0);
+    fputs(CF_COLS[0], f); /* padded with spaces, which the header trims */
+    for (size_t i = head; i < CHUNK - 1; i++)
+        fputc(' ', f);
+    for (size_t i = 1; i < CF_N; i++)
+        fprintf(f, ",%s", CF_COLS[i]);
+    fclose(f);
+    assert_int_equal(len, CHUNK - 1);
+    const raw_cell rows[] = {
+        {"A", "CF_YJ", "\"第一条\r第二款\""}, {"B", "CF_NR_FK", "x"}, {"C", NULL, NULL}};
+    char *body = cf_raw_rows(rows, 3, eol);
+    const char *data = strstr(body, eol) + strlen(eol); /* drop its own header */
+    size_t n = len + strlen(eol) + strlen(data);
+    char *csv = malloc(n + 1);
+    assert_non_null(csv);
+    snprintf(csv, n + 1, "%s%s%s", buf, eol, data);
+    assert_int_equal(csv[CHUNK - 1], '\r');
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(csv, &s, &st), YC_OK);
+    assert_int_equal(st.rows, 3);
+    assert_int_equal(st.accepted, 2);
+    assert_int_equal(s.n_rej, 1);
+    assert_reject(&s, 0, bad_row, "CF_NR_FK", "not a decimal amount");
+    assert_string_equal(s.recs[0].legal_basis, "第一条\r第二款");
+    free(csv);
+    free(body);
+    free(buf);
+    sink_free(&s);
+}
+
+static void regress__issue_2__first_line_end_at_chunk_end__convention_kept(void **state)
+{
+    (void)state;
+    check_cr_at_chunk_end("\r\n", 3);
+    check_cr_at_chunk_end("\r", 4);
+}
+
+/* ---- invisible and direction control characters (review: 甲\u202e司公 was stored) ---- */
+
+#define U_RLO     "\xe2\x80\xae" /* U+202E RIGHT-TO-LEFT OVERRIDE */
+#define U_ZWSP    "\xe2\x80\x8b" /* U+200B ZERO WIDTH SPACE */
+#define U_BOM     "\xef\xbb\xbf" /* U+FEFF */
+#define INVISIBLE "contains an invisible or direction control character"
+
+static void regress__issue_2__bidi_override_in_name__rejected(void **state)
+{
+    (void)state;
+    const override ov[] = {{"CF_XDR_MC", "甲" U_RLO "司公"}};
+    expect_cf_reject(CF_LEGAL, ov, 1, "CF_XDR_MC", INVISIBLE);
+    const override per[] = {{"CF_XDR_MC", "王" U_RLO "国建"}};
+    expect_cf_reject(CF_PERSON, per, 1, "CF_XDR_MC", INVISIBLE);
+    /* JSON Lines: raw UTF-8 and \u escapes alike, in all three shapes */
+    char *j1 = json_with(GENERIC, "name", "\"甲" U_RLO "司公\"");
+    expect_json_reject(j1, "name", INVISIBLE);
+    char *j2 = json_with(GENERIC, "name", "\"甲\\u202e司公\"");
+    expect_json_reject(j2, "name", INVISIBLE);
+    char *j3 = json_with(DEBTOR, "iname", "\"王\\u202E国建\"");
+    expect_json_reject(j3, "iname", INVISIBLE);
+    char *j4 = json_with(COMMITMENT, "subjectName", "\"甲\\u2067司公\"");
+    expect_json_reject(j4, "subjectName", INVISIBLE);
+    free(j1);
+    free(j2);
+    free(j3);
+    free(j4);
+    /* the value is never echoed */
+    char *csv = cf_csv(CF_PERSON, per, 1);
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(csv, &s, &st), YC_OK);
+    assert_int_equal(s.n_rej, 1);
+    assert_null(strstr(s.rej[0].reason, "王"));
+    assert_no_leak(&s);
+    free(csv);
+    sink_free(&s);
+}
+
+static void regress__issue_2__zero_width_space_in_decision_no__rejected(void **state)
+{
+    (void)state;
+    const override ov[] = {{"CF_WSH", "义市监罚字〔2024〕" U_ZWSP "9001号"}};
+    expect_cf_reject(CF_LEGAL, ov, 1, "CF_WSH", INVISIBLE);
+    char *j = json_with(GENERIC, "decision_no", "\"义税欠〔2024〕\\u200b0412\"");
+    expect_json_reject(j, "decision_no", INVISIBLE);
+    free(j);
+}
+
+/* U+FEFF is only skipped as the file's leading BOM; inside a field it is rejected. */
+static void regress__issue_2__feff_mid_field__rejected(void **state)
+{
+    (void)state;
+    const override ov[] = {{"CF_XDR_SHXYM", "91330782" U_BOM "MA26FY5M25"}};
+    expect_cf_reject(CF_LEGAL, ov, 1, "CF_XDR_SHXYM", INVISIBLE);
+    const override mc[] = {{"CF_XDR_MC", U_BOM "义乌市测试小商品有限公司"}};
+    expect_cf_reject(CF_LEGAL, mc, 1, "CF_XDR_MC", INVISIBLE);
+    char *j = json_with(GENERIC, "authority_uscc", "\"\\ufeff" A_USCC "\"");
+    expect_json_reject(j, "authority_uscc", INVISIBLE);
+    free(j);
+    /* the file's leading BOM is still skipped */
+    char *csv = cf_csv(CF_LEGAL, NULL, 0);
+    size_t n = strlen(csv);
+    char *bom = malloc(n + 4);
+    assert_non_null(bom);
+    snprintf(bom, n + 4, U_BOM "%s", csv);
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(bom, &s, &st), YC_OK);
+    assert_int_equal(st.accepted, 1);
+    assert_int_equal(s.n_rej, 0);
+    free(bom);
+    free(csv);
+    sink_free(&s);
+}
+
+/* Every listed code point is rejected in a non-free-text field; its neighbours are not. */
+static void regress__issue_2__invisible_list__exact_boundaries(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"\xe2\x80\x8b", "\xe2\x80\x8f", "\xe2\x80\xa8",
+                                      "\xe2\x80\xa9", "\xe2\x80\xaa", "\xe2\x80\xae",
+                                      "\xe2\x81\xa0", "\xe2\x81\xa4", "\xe2\x81\xa6",
+                                      "\xe2\x81\xa9", U_BOM};
+    static const char *const cols[] = {"CF_WSH",  "CF_XDR_MC", "CF_CFJG",
+                                       "CF_CFLB", "CF_JDRQ",   "CF_NR_FK"};
+    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++)
+        for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+            char v[64];
+            snprintf(v, sizeof v, "%s%s%s",
+                     c == 4   ? "2024"
+                     : c == 5 ? "2"
+                              : "罚",
+                     bad[k],
+                     c == 4   ? "-03-15"
+                     : c == 5 ? "0"
+                              : "款");
+            const override ov[] = {{cols[c], v}};
+            expect_cf_reject(CF_LEGAL, ov, 1, cols[c], INVISIBLE);
+        }
+    /* U+200A, U+2010, U+2027, U+202F, U+205F, U+2065, U+206A, U+FEFE are kept */
+    static const char *const ok[] = {"\xe2\x80\x8a", "\xe2\x80\x90", "\xe2\x80\xa7",
+                                     "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe2\x81\xa5",
+                                     "\xe2\x81\xaa", "\xef\xbb\xbe"};
+    for (size_t k = 0; k < sizeof ok / sizeof *ok; k++) {
+        char v[64];
+        snprintf(v, sizeof v, "义乌%s市", ok[k]);
+        const override ov[] = {{"CF_XDR_MC", v}};
+        char *csv = cf_csv(CF_LEGAL, ov, 1);
+        sink s = {0};
+        yc_import_stats st;
+        assert_int_equal(run_str(csv, &s, &st), YC_OK);
+        assert_int_equal(s.n_rej, 0);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.recs[0].subject_name, v);
+        free(csv);
+        sink_free(&s);
+    }
+}
+
+/* Free text keeps the zero-width characters and separators but not the bidi controls. */
+static void regress__issue_2__free_text__bidi_rejected_zero_width_kept(void **state)
+{
+    (void)state;
+    const override rlo[] = {{"CF_YJ", "第一条" U_RLO "款二第"}};
+    expect_cf_reject(CF_LEGAL, rlo, 1, "CF_YJ", INVISIBLE);
+    const override lri[] = {{"CF_SY", "销售\xe2\x81\xa6不合格商品"}};
+    expect_cf_reject(CF_LEGAL, lri, 1, "CF_SY", INVISIBLE);
+    char *j = json_with(GENERIC, "legal_basis", "\"第一条\\u202d第二款\"");
+    expect_json_reject(j, "legal_basis", INVISIBLE);
+    free(j);
+    const char *kept = "第一条" U_ZWSP "第二款\xe2\x80\xa8" U_BOM "第三项";
+    const override ov[] = {{"CF_YJ", kept}};
+    char *csv = cf_csv(CF_LEGAL, ov, 1);
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(csv, &s, &st), YC_OK);
+    assert_int_equal(s.n_rej, 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.recs[0].legal_basis, kept);
+    free(csv);
+    sink_free(&s);
+}
+
+/* Ordinary CJK, full-width forms and general punctuation (E2 80 xx / EF BC xx bytes like the
+ * rejected characters) stay accepted, in CSV and JSON Lines. */
+static void regress__issue_2__cjk_and_fullwidth_name__accepted(void **state)
+{
+    (void)state;
+    const char *name = "义乌市（稠城）福田ＡＢＣ１２３小商品有限公司—“分店”…·～";
+    const override ov[] = {{"CF_XDR_MC", name}};
+    char *csv = cf_csv(CF_LEGAL, ov, 1);
+    sink s = {0};
+    yc_import_stats st;
+    assert_int_equal(run_str(csv, &s, &st), YC_OK);
+    assert_int_equal(s.n_rej, 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.recs[0].subject_name, name);
+    sink_free(&s);
+    char raw[256];
+    snprintf(raw, sizeof raw, "\"%s\"", name);
+    char *j = json_with(GENERIC, "name", raw);
+    assert_int_equal(run_str(j, &s, &st), YC_OK);
+    assert_int_equal(s.n_rej, 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.recs[0].subject_name, name);
+    free(j);
+    free(csv);
+    sink_free(&s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -3135,6 +3451,17 @@ int main(void)
         cmocka_unit_test(regress__issue_2__explicit_end__capped_at_model_max),
         cmocka_unit_test(regress__issue_2__amount_faults__distinct_reasons),
         cmocka_unit_test(regress__issue_2__cjk_date__only_in_debtor_feed),
+        cmocka_unit_test(regress__issue_2__lone_cr_in_quoted_field_lf_file__imported),
+        cmocka_unit_test(regress__issue_2__lone_cr_in_quoted_field_crlf_file__imported),
+        cmocka_unit_test(regress__issue_2__cr_only_file__imported_row_numbers_exact),
+        cmocka_unit_test(regress__issue_2__lone_cr_outside_free_text_lf_file__control_character),
+        cmocka_unit_test(regress__issue_2__first_line_end_at_chunk_end__convention_kept),
+        cmocka_unit_test(regress__issue_2__bidi_override_in_name__rejected),
+        cmocka_unit_test(regress__issue_2__zero_width_space_in_decision_no__rejected),
+        cmocka_unit_test(regress__issue_2__feff_mid_field__rejected),
+        cmocka_unit_test(regress__issue_2__invisible_list__exact_boundaries),
+        cmocka_unit_test(regress__issue_2__free_text__bidi_rejected_zero_width_kept),
+        cmocka_unit_test(regress__issue_2__cjk_and_fullwidth_name__accepted),
         cmocka_unit_test(rules_classify__fine_thresholds__exact_boundaries),
         cmocka_unit_test(rules_classify__separators_and_aliases__most_severe),
         cmocka_unit_test(rules_classify__unknown_or_empty__invalid),
