@@ -108,7 +108,8 @@ YC_MUST_USE yc_err yc_store_init_dir(const char *dir);
  * @retval YC_OK
  * @retval YC_ERR_NOT_FOUND  no store in @p dir (or a key file missing)
  * @retval YC_ERR_INVALID    @p dir empty or too long; map size below YC_STORE_MAP_SIZE_MIN;
- *                           a key file with the wrong size or mode
+ *                           a key file with the wrong size or mode, or keys/ open to group
+ *                           or others (it must be mode 0700)
  * @retval YC_ERR_STORE      LMDB cannot open the environment, a named database or `meta` is
  *                           missing, or the schema version is unknown (written by a newer build)
  * @retval YC_ERR_IO         a key file cannot be read

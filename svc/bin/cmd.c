@@ -80,7 +80,8 @@ static int instance_open(const char *data_dir, cli_instance *in)
                 rv == YC_ERR_AUTH ? "keys/pseudonym.key or keys/seal.key is not the key this "
                                     "store was created with"
                 : rv == YC_ERR_NOT_FOUND ? "keys/pseudonym.key, keys/seal.key or lmdb/ is missing"
-                : rv == YC_ERR_INVALID   ? "a key file in keys/ is not 32 bytes with mode 0600"
+                : rv == YC_ERR_INVALID   ? "keys/ must be mode 0700 holding 32-byte key files "
+                                           "of mode 0600"
                                          : yc_err_str(rv));
         yc_calendar_free(in->calendar);
         yc_model_free(in->model);
@@ -576,15 +577,30 @@ int cli_lookup(int argc, char **argv)
             return 2;
         }
         number[strcspn(number, "\r\n")] = '\0';
+        int extra = getchar();
+        while (extra == ' ' || extra == '\t' || extra == '\r' || extra == '\n')
+            extra = getchar();
+        if (extra != EOF) {
+            fputs("yrdcredit lookup: doc_number: one number per call (more input on stdin)\n",
+                  stderr);
+            return 2;
+        }
     } else if (strlen(argv[optind]) < sizeof number) {
         memcpy(number, argv[optind], strlen(argv[optind]) + 1);
     } else {
         fputs("yrdcredit lookup: doc_number: too long\n", stderr);
         return 2;
     }
+    /* Surrounding spaces are trimmed, as the importer trims cells. */
+    char *num = number;
+    while (*num == ' ' || *num == '\t')
+        num++;
+    size_t nlen = strlen(num);
+    while (nlen > 0 && (num[nlen - 1] == ' ' || num[nlen - 1] == '\t'))
+        num[--nlen] = '\0';
     char norm[YC_DOC_NUMBER_MAX + 1], ctry[YC_COUNTRY_LEN + 1];
     yc_id_fault fault = YC_ID_OK;
-    if (yc_doc_normalize(type, country, number, yc_date_today_shanghai(), norm, ctry, &fault) !=
+    if (yc_doc_normalize(type, country, num, yc_date_today_shanghai(), norm, ctry, &fault) !=
         YC_OK) {
         fprintf(stderr, "yrdcredit lookup: %s: %s\n",
                 fault == YC_ID_COUNTRY ? "doc_country" : "doc_number", yc_id_fault_str(fault));

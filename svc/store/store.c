@@ -329,6 +329,12 @@ static yc_err check_meta(yc_store *st, MDB_txn *txn)
 static yc_err open_keys(yc_store *st, const char *dir)
 {
     char path[PATH_MAX_];
+    struct stat kd;
+    YC_TRY(join_path(path, sizeof path, dir, "keys"));
+    if (stat(path, &kd) != 0)
+        return errno == ENOENT || errno == ENOTDIR ? YC_ERR_NOT_FOUND : YC_ERR_IO;
+    /* keys/ is created 0700: group or other access to it is refused like a 0644 key. */
+    YC_ENSURE(S_ISDIR(kd.st_mode) && (kd.st_mode & 077) == 0, YC_ERR_INVALID);
     YC_TRY(join_path(path, sizeof path, dir, "keys/pseudonym.key"));
     YC_TRY(yc_crypto_key_load(path, &st->pseudonym_key));
     YC_TRY(join_path(path, sizeof path, dir, "keys/seal.key"));

@@ -90,6 +90,11 @@ check "records of an individual carry no name" $py -c "import json; a=json.load(
 lower=$(echo "$doc" | tr X x)
 pid2=$(echo "$lower" | "$cli" --data "$data" lookup --doc-type resident_id -)
 check "lookup normalizes the number (same pseudonym)" test "$pid" = "$pid2"
+pid3=$(echo "  $doc  " | "$cli" --data "$data" lookup --doc-type resident_id -)
+check "lookup trims surrounding spaces as import does" test "$pid" = "$pid3"
+printf '%s\n%s\n' "$doc" "$doc" | "$cli" --data "$data" lookup --doc-type resident_id - >/dev/null 2>"$tmp/err"
+rc=$?
+check "lookup refuses a second number on stdin (exit 2)" eval 'test $rc -eq 2 && grep -q "one number per call" "$tmp/err"'
 
 # --- errors: invalid and unknown subjects, bad dates ---
 run --data "$data" score 91330782MA2K1X8G2X

@@ -468,6 +468,16 @@ static void open__key_file_0644_or_missing__fails(void **state)
     assert_int_equal(chmod(key, 0644), 0);
     yc_store *st = NULL;
     assert_int_equal(yc_store_open(t.data, NULL, &st), YC_ERR_INVALID);
+    assert_int_equal(chmod(key, 0600), 0);
+    /* review finding: keys/ itself open to others was accepted */
+    char keys[192];
+    snprintf(keys, sizeof keys, "%s/keys", t.data);
+    assert_int_equal(chmod(keys, 0755), 0);
+    assert_int_equal(yc_store_open(t.data, NULL, &st), YC_ERR_INVALID);
+    assert_int_equal(chmod(keys, 0700), 0);
+    assert_int_equal(yc_store_open(t.data, NULL, &st), YC_OK);
+    yc_store_close(st);
+    st = NULL;
     assert_int_equal(unlink(key), 0);
     assert_int_equal(yc_store_open(t.data, NULL, &st), YC_ERR_NOT_FOUND);
     assert_null(st);
