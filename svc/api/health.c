@@ -1,0 +1,22 @@
+/* OpenAPI tag "health": getHealthz, getReadyz. */
+#include "api_int.h"
+
+yc_err yc_api_get_healthz(yc_api *api, const yc_api_request *req, yc_api_response *res)
+{
+    (void)api;
+    (void)req;
+    static const char body[] = "{\"status\":\"ok\"}";
+    return yc_api_raw(res, 200, body, sizeof body - 1);
+}
+
+yc_err yc_api_get_readyz(yc_api *api, const yc_api_request *req, yc_api_response *res)
+{
+    (void)req;
+    yc_err rv = YC_OK;
+    if (yc_api_not_ready(api, res, &rv))
+        return rv;
+    json_t *model = json_pack("{s:s,s:s}", "version", yc_model_version(api->model), "digest",
+                              yc_model_digest_hex(api->model));
+    json_t *o = model != NULL ? json_pack("{s:s,s:o}", "status", "ready", "model", model) : NULL;
+    return yc_api_json(res, 200, o);
+}
