@@ -5,6 +5,7 @@
 YC_DEBIAN_PACKAGES=(
   build-essential pkg-config meson ninja-build clang clang-format libclang-rt-14-dev
   libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libcsv-dev zlib1g-dev
+  libnghttp2-dev nghttp2-client curl
   python3 file bc
 )
 

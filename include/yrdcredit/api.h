@@ -44,11 +44,13 @@
 #define YC_API_PROBLEM_UNKNOWN_SUBJECT   "unknown-subject"        /**< 404 valid but unknown id */
 #define YC_API_PROBLEM_TOO_LARGE         "payload-too-large"      /**< 413 body bytes */
 #define YC_API_PROBLEM_TOO_MANY_ITEMS    "too-many-items"         /**< 413 records per request */
-#define YC_API_PROBLEM_REJECTED          "records-rejected"       /**< 422 atomic batch */
-#define YC_API_PROBLEM_NOT_READY         "not-ready"              /**< 503 store or model missing */
-#define YC_API_PROBLEM_UNAVAILABLE       "unavailable"            /**< 503 out of memory */
-#define YC_API_PROBLEM_STORAGE_FULL      "storage-full"           /**< 507 */
-#define YC_API_PROBLEM_INTERNAL          "internal"               /**< 500 */
+#define YC_API_PROBLEM_HEADER_TOO_LARGE \
+    "header-too-large"                                 /**< 431, sent by the transport (svc/h2) */
+#define YC_API_PROBLEM_REJECTED     "records-rejected" /**< 422 atomic batch */
+#define YC_API_PROBLEM_NOT_READY    "not-ready"        /**< 503 store or model missing */
+#define YC_API_PROBLEM_UNAVAILABLE  "unavailable"      /**< 503 out of memory */
+#define YC_API_PROBLEM_STORAGE_FULL "storage-full"     /**< 507 */
+#define YC_API_PROBLEM_INTERNAL     "internal"         /**< 500 */
 
 /** An API instance: configuration, score model, record store and import tables. Opaque. */
 typedef struct yc_api yc_api;

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real `yrdcreditd` over h2c (prior knowledge) with real HTTP/2 clients
+# (curl, nghttp, h2load) on a temporary data dir made from samples/ (TAP output).
+# usage: test_h2c.sh YRDCREDIT_BINARY YRDCREDITD_BINARY SOURCE_ROOT
+set -u
+cli=$1
+daemon=$2
+src=$3
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+export YRDCREDIT_ETC="$src/etc"
+py=/usr/bin/python3
+data="$tmp/data"
+n=0
+failures=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $*"; }
+check() { # description, then a command; ok when the command succeeds
+  local d=$1; shift
+  if "$@"; then ok "$d"; else nok "$d"; fi
+}
+bail() { echo "Bail out! $*"; exit 1; }
+for tool in curl nghttp h2load; do
+  command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh)"
+done
+
+"$cli" init "$data" >/dev/null 2>&1 || bail "yrdcredit init failed"
+"$cli" --data "$data" import "$src"/samples/*.csv "$src"/samples/*.jsonl >/dev/null 2>&1 ||
+  bail "yrdcredit import failed"
+
+port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+base="http://127.0.0.1:$port"
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" 2>"$tmp/daemon.err" &
+pid=$!
+h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+up=
+for _ in $(seq 100); do
+  if [ "$(h2 -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ]; then up=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$up" ] || { sed 's/^/# /' "$tmp/daemon.err"; bail "yrdcreditd did not answer /healthz"; }
+ok "yrdcreditd answers GET /healthz 200 over h2c"
+
+# --- score: the same bytes as the CLI ---
+subject=92330782MA2KDDUY4M
+h2 -o "$tmp/score.h2" -w '%{http_version} %{http_code} %{content_type}' \
+  "$base/v1/subjects/$subject/score?as_of=2026-11-29" >"$tmp/meta"
+check "score: HTTP/2 200 application/json" grep -qx '2 200 application/json' "$tmp/meta"
+"$cli" --data "$data" score "$subject" --as-of 2026-11-29 >"$tmp/score.cli"
+printf '\n' >>"$tmp/score.h2" # the CLI ends its output with a newline
+check "score body equals \`yrdcredit score --as-of\` byte for byte" cmp -s "$tmp/score.h2" "$tmp/score.cli"
+check "score body is not empty and names the subject" grep -q "\"subject_id\":\"$subject\"" "$tmp/score.h2"
+
+# --- errors from the API ---
+h2 -o "$tmp/body" -w '%{http_code} %{content_type}' "$base/no/such/route" >"$tmp/meta"
+check "unknown route: 404 application/problem+json" grep -qx '404 application/problem+json' "$tmp/meta"
+check "unknown route: problem type not-found" grep -q '"type":"urn:yrdcredit:problem:not-found"' "$tmp/body"
+h2 -D "$tmp/hdr" -o "$tmp/body" -X DELETE "$base/healthz"
+check "wrong method: 405" grep -q '^HTTP/2 405' "$tmp/hdr"
+check "wrong method: allow: GET, HEAD" grep -qix 'allow: GET, HEAD'$'\r' "$tmp/hdr"
+h2 -I -o /dev/null -D "$tmp/hdr" "$base/healthz"
+check "HEAD: 200 with content-length 15 and no body" grep -qix 'content-length: 15'$'\r' "$tmp/hdr"
+
+# --- POST one generic record, then it is listed ---
+rec_subject=91330782MA2B31FL7T
+cat >"$tmp/rec.json" <<'JSON'
+{"subject_type":"legal_person","subject_id":"91330782MA2B31FL7T","name":"义乌市创亿物流有限公司","code":"B01","decision_no":"义市监登字〔2026〕第0999号","decision_date":"2026-11-02","authority_name":"义乌市市场监督管理局","authority_uscc":"11330782MB1A07019X","legal_basis":"《中华人民共和国市场主体登记管理条例》"}
+JSON
+h2 -o "$tmp/body" -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary @"$tmp/rec.json" "$base/v1/records" >"$tmp/meta"
+check "POST /v1/records of one record: 200" grep -qx 200 "$tmp/meta"
+rid=$($py -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["record_id"] if len(r)==1 and r[0].get("status")=="imported" else "")' "$tmp/body" 2>/dev/null)
+check "POST result: one item, status imported, record_id $rid" test -n "$rid"
+h2 -o "$tmp/body" "$base/v1/subjects/$rec_subject/records?limit=100"
+found=$($py -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["records"] if str(r.get("record_id"))==sys.argv[2]))' "$tmp/body" "$rid" 2>/dev/null)
+check "the posted record is listed by GET .../records" test "$found" = 1
+
+# --- limits of the transport ---
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'a' >"$tmp/big"
+h2 -o "$tmp/body" -w '%{http_code} %{content_type}' -H 'content-type: application/json' \
+  --data-binary @"$tmp/big" "$base/v1/records" >"$tmp/meta"
+check "body of 1 MiB + 1 bytes: 413 application/problem+json" \
+  grep -qx '413 application/problem+json' "$tmp/meta"
+check "413 problem type payload-too-large" grep -q 'problem:payload-too-large' "$tmp/body"
+head -c $((1024 * 1024)) /dev/zero | tr '\0' ' ' >"$tmp/limit"
+h2 -o "$tmp/body" -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary @"$tmp/limit" "$base/v1/records" >"$tmp/meta"
+check "body of exactly 1 MiB reaches the API (400 malformed-json, not 413)" grep -qx 400 "$tmp/meta"
+long=$(head -c 17000 /dev/zero | tr '\0' 'x')
+h2 -o "$tmp/body" -w '%{http_code}' -H "x-long: $long" "$base/healthz" >"$tmp/meta"
+check "header block over 16384 bytes: 431" grep -qx 431 "$tmp/meta"
+long=$(head -c 15000 /dev/zero | tr '\0' 'x')
+h2 -o "$tmp/body" -w '%{http_code}' -H "x-long: $long" "$base/healthz" >"$tmp/meta"
+check "header block under the cap: 200" grep -qx 200 "$tmp/meta"
+
+# --- HTTP/1.1 on the h2c port ---
+curl -s --http1.1 --max-time 5 -o "$tmp/body" -w '%{http_code}' "$base/healthz" >"$tmp/meta"
+check "HTTP/1.1 request: answered 505" grep -qx 505 "$tmp/meta"
+check "server stays up after HTTP/1.1" test "$(h2 -o /dev/null -w '%{http_code}' "$base/healthz")" = 200
+
+# --- real clients under load ---
+nghttp -n "$base/healthz" "$base/v1/subjects/$subject/score" >"$tmp/nghttp" 2>&1
+check "nghttp -n of two routes exits 0" test $? -eq 0
+h2load -n 2000 -c 10 -m 10 "$base/healthz" >"$tmp/h2load" 2>&1
+check "h2load -n 2000 -c 10 -m 10: 2000 succeeded, 0 failed, 0 errored" \
+  grep -q 'requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored' "$tmp/h2load"
+check "h2load: all responses 2xx" grep -q 'status codes: 2000 2xx' "$tmp/h2load"
+h2load -n 1000 -c 1 -m 100 "$base/v1/subjects/$subject/score?as_of=2026-11-29" >"$tmp/h2load" 2>&1
+check "h2load -c 1 -m 100 (100 concurrent streams): 1000 succeeded, all 2xx" \
+  grep -q 'status codes: 1000 2xx' "$tmp/h2load"
+grep -E '^(requests|status codes):' "$tmp/h2load" | sed 's/^/# /'
+h2load -n 2000 -c 200 -m 1 "$base/healthz" >"$tmp/h2load" 2>&1
+check "h2load -c 200 (200 connections at once): 2000 succeeded, all 2xx" \
+  grep -q 'status codes: 2000 2xx' "$tmp/h2load"
+
+# --- SIGTERM under load: stop accepting, drain and exit 0 ---
+h2load -n 1000000 -c 4 -m 10 "$base/healthz" >"$tmp/h2load-term" 2>&1 &
+loadpid=$!
+sleep 0.5
+kill -TERM "$pid"
+rc=
+for _ in $(seq 50); do
+  if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; rc=$?; break; fi
+  sleep 0.1
+done
+check "SIGTERM: exit status 0 within 5 s (got '${rc:-still running}')" test "${rc:-x}" = 0
+[ -z "$rc" ] || pid=
+for _ in $(seq 50); do kill -0 "$loadpid" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$loadpid" 2>/dev/null && nok "h2load ends when the server goes away" ||
+  ok "h2load ends when the server goes away"
+wait "$loadpid" 2>/dev/null
+grep -E '^(requests|status codes):' "$tmp/h2load-term" | sed 's/^/# /'
+check "SIGTERM under load: responses were served before the stop (some 2xx)" \
+  grep -qE '^status codes: [1-9][0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx' "$tmp/h2load-term"
+check "SIGTERM: nothing on stderr but the start line (no sanitizer report)" \
+  test "$(grep -vc '^yrdcreditd: serving h2c on ' "$tmp/daemon.err")" = 0
+sed 's/^/# daemon: /' "$tmp/daemon.err" | head -20
+
+echo "1..$n"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,572 @@
+/* Tests for include/yrdcredit/h2.h (svc/h2/): a real server on a loopback port, driven by raw
+ * sockets with hand-built HTTP/2 frames (RFC 9113 §4, §6) and HPACK static-table fields
+ * (RFC 7541 Appendix A), so that the limits can be tested at and one past their value. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "yrdcredit/h2.h"
+
+/* ---- what the handler saw ---- */
+
+typedef struct seen {
+    int calls;
+    char method[16], path[64], query[64], content_type[64];
+    size_t body_len;
+    int limit_status;
+    bool body_null;
+    yc_err bad_status_low, bad_status_high, bad_allow, ct_255, ct_256;
+} seen;
+
+static seen g_seen;
+
+static yc_err handler(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
+{
+    (void)ctx;
+    g_seen.calls++;
+    snprintf(g_seen.method, sizeof g_seen.method, "%s", req->method);
+    snprintf(g_seen.path, sizeof g_seen.path, "%s", req->path);
+    snprintf(g_seen.query, sizeof g_seen.query, "%s", req->query);
+    snprintf(g_seen.content_type, sizeof g_seen.content_type, "%s",
+             req->content_type != NULL ? req->content_type : "(null)");
+    g_seen.body_len = req->body_len;
+    g_seen.body_null = req->body == NULL;
+    g_seen.limit_status = req->limit_status;
+    char ct[257];
+    memset(ct, 'x', sizeof ct - 1);
+    ct[256] = '\0';
+    g_seen.ct_256 = yc_h2_reply_set(reply, 200, ct, NULL, NULL, 0);
+    ct[255] = '\0';
+    g_seen.ct_255 = yc_h2_reply_set(reply, 200, ct, NULL, NULL, 0);
+    g_seen.bad_status_low = yc_h2_reply_set(reply, 199, NULL, NULL, NULL, 0);
+    g_seen.bad_status_high = yc_h2_reply_set(reply, 600, NULL, NULL, NULL, 0);
+    g_seen.bad_allow = yc_h2_reply_set(reply, 405, NULL, "GET\r\nx: y", NULL, 0);
+    return yc_h2_reply_set(reply, 200, "text/plain", NULL, "hello", 5);
+}
+
+/* ---- a server on its own thread ---- */
+
+typedef struct running {
+    yc_h2_server *srv;
+    pthread_t thread;
+    yc_err run_rv;
+} running;
+
+static void *run_thread(void *arg)
+{
+    running *r = arg;
+    r->run_rv = yc_h2_server_run(r->srv);
+    return NULL;
+}
+
+static void start(running *r, const yc_h2_opts *opts)
+{
+    memset(&g_seen, 0, sizeof g_seen);
+    memset(r, 0, sizeof *r);
+    assert_int_equal(yc_h2_server_open(opts, &r->srv), YC_OK);
+    assert_true(yc_h2_server_port(r->srv) != 0);
+    assert_int_equal(pthread_create(&r->thread, NULL, run_thread, r), 0);
+}
+
+static void stop(running *r)
+{
+    yc_h2_server_stop(r->srv);
+    assert_int_equal(pthread_join(r->thread, NULL), 0);
+    assert_int_equal(r->run_rv, YC_OK);
+    yc_h2_server_close(r->srv);
+}
+
+static int dial(const running *r)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(yc_h2_server_port(r->srv))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    struct timeval tv = {.tv_sec = 10};
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    return fd;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+    assert_int_equal(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* Read until EOF (or the 10 s timeout); returns the byte count. */
+static size_t read_to_eof(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buf + got, cap - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (got == cap)
+            break;
+    }
+    return got;
+}
+
+/* ---- HTTP/2 frames ---- */
+
+#define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+typedef struct frame_buf {
+    uint8_t b[70000];
+    size_t n;
+} frame_buf;
+
+static void frame(frame_buf *f, uint8_t type, uint8_t flags, uint32_t sid, const void *p,
+                  size_t len)
+{
+    assert_true(f->n + 9 + len <= sizeof f->b);
+    uint8_t *h = f->b + f->n;
+    h[0] = (uint8_t)(len >> 16);
+    h[1] = (uint8_t)(len >> 8);
+    h[2] = (uint8_t)len;
+    h[3] = type;
+    h[4] = flags;
+    h[5] = (uint8_t)(sid >> 24);
+    h[6] = (uint8_t)(sid >> 16);
+    h[7] = (uint8_t)(sid >> 8);
+    h[8] = (uint8_t)sid;
+    if (len > 0)
+        memcpy(h + 9, p, len);
+    f->n += 9 + len;
+}
+
+static void client_start(frame_buf *f)
+{
+    f->n = 0;
+    memcpy(f->b, PREFACE, sizeof PREFACE - 1);
+    f->n = sizeof PREFACE - 1;
+    frame(f, 4 /* SETTINGS */, 0, 0, NULL, 0);
+}
+
+/* HPACK literal field without indexing, new name (RFC 7541 §6.2.2); lengths under 127. */
+static size_t hpack_literal(uint8_t *out, const char *name, size_t vlen, char vchar)
+{
+    size_t nl = strlen(name), k = 0;
+    out[k++] = 0x00;
+    out[k++] = (uint8_t)nl;
+    memcpy(out + k, name, nl);
+    k += nl;
+    out[k++] = (uint8_t)vlen;
+    memset(out + k, vchar, vlen);
+    return k + vlen;
+}
+
+/* Read frames until stream 1 ends; returns the DATA bytes of stream 1 in @p body. */
+static size_t read_stream1(int fd, char *body, size_t cap, int *ret_frames)
+{
+    size_t blen = 0;
+    int frames = 0;
+    for (;;) {
+        uint8_t h[9];
+        size_t got = 0;
+        while (got < 9) {
+            ssize_t n = recv(fd, h + got, 9 - got, 0);
+            if (n <= 0)
+                goto out;
+            got += (size_t)n;
+        }
+        size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+        uint32_t sid =
+            (uint32_t)(h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
+        static uint8_t p[1 << 16];
+        assert_true(len <= sizeof p);
+        got = 0;
+        while (got < len) {
+            ssize_t n = recv(fd, p + got, len - got, 0);
+            if (n <= 0)
+                goto out;
+            got += (size_t)n;
+        }
+        frames++;
+        if (sid == 1 && h[3] == 0 /* DATA */ && blen + len <= cap) {
+            memcpy(body + blen, p, len);
+            blen += len;
+        }
+        if (sid == 1 && (h[3] == 0 || h[3] == 1) && (h[4] & 0x01) != 0)
+            break;
+        if (sid == 1 && h[3] == 3 /* RST_STREAM */)
+            break;
+    }
+out:
+    *ret_frames = frames;
+    return blen;
+}
+
+/* GET with one extra field "x-a" of @p vlen bytes; returns the response body length. */
+static size_t get_with_field(const running *r, size_t vlen, char *body, size_t cap)
+{
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    uint8_t hb[300];
+    size_t k = 0;
+    hb[k++] = 0x82; /* :method GET */
+    hb[k++] = 0x86; /* :scheme http */
+    hb[k++] = 0x01; /* :authority "a" (nghttp2 requires it or host) */
+    hb[k++] = 1;
+    hb[k++] = 'a';
+    hb[k++] = 0x04; /* :path, literal value */
+    hb[k++] = 6;
+    memcpy(hb + k, "/p?x=1", 6);
+    k += 6;
+    k += hpack_literal(hb + k, "x-a", vlen, 'v');
+    frame(f, 1 /* HEADERS */, 0x05 /* END_STREAM|END_HEADERS */, 1, hb, k);
+    int fd = dial(r);
+    send_all(fd, f->b, f->n);
+    int frames;
+    size_t n = read_stream1(fd, body, cap, &frames);
+    close(fd);
+    test_free(f);
+    return n;
+}
+
+/* POST / with @p len body bytes in one DATA frame. */
+static size_t post_body(const running *r, size_t len, char *body, size_t cap)
+{
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    uint8_t hb[16];
+    size_t k = 0;
+    hb[k++] = 0x83; /* :method POST */
+    hb[k++] = 0x86; /* :scheme http */
+    hb[k++] = 0x84; /* :path / */
+    hb[k++] = 0x01; /* :authority "a" */
+    hb[k++] = 1;
+    hb[k++] = 'a';
+    frame(f, 1, 0x04 /* END_HEADERS */, 1, hb, k);
+    static uint8_t data[16384];
+    assert_true(len <= sizeof data);
+    memset(data, 'b', len);
+    frame(f, 0 /* DATA */, 0x01 /* END_STREAM */, 1, data, len);
+    int fd = dial(r);
+    send_all(fd, f->b, f->n);
+    int frames;
+    size_t n = read_stream1(fd, body, cap, &frames);
+    close(fd);
+    test_free(f);
+    return n;
+}
+
+static const yc_h2_opts base_opts = {.h2c_host = "127.0.0.1", .handler = handler};
+
+/* ---- safety: options at and past their limits ---- */
+
+static void safety__open__no_handler__invalid(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = NULL;
+    yc_h2_server *s = NULL;
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    assert_null(s);
+}
+
+static void safety__open__two_workers__invalid(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.workers = 2;
+    yc_h2_server *s = NULL;
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    o.workers = 1;
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_OK);
+    yc_h2_server_close(s);
+}
+
+static void safety__open__body_cap_limit_plus_one__invalid(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    yc_h2_server *s = NULL;
+    o.max_body_bytes = (size_t)YC_H2_BODY_BYTES_LIMIT + 1;
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    o.max_body_bytes = YC_H2_BODY_BYTES_LIMIT;
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_OK);
+    yc_h2_server_close(s);
+}
+
+static void safety__open__host_not_numeric__invalid(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    yc_h2_server *s = NULL;
+    o.h2c_host = "localhost";
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    o.h2c_host = "";
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+}
+
+static void safety__open__port_in_use__io(void **state)
+{
+    (void)state;
+    yc_h2_server *a = NULL, *b = NULL;
+    assert_int_equal(yc_h2_server_open(&base_opts, &a), YC_OK);
+    yc_h2_opts o = base_opts;
+    o.h2c_port = yc_h2_server_port(a);
+    assert_int_equal(yc_h2_server_open(&o, &b), YC_ERR_IO);
+    assert_null(b);
+    yc_h2_server_close(a);
+}
+
+static void safety__close__null__noop(void **state)
+{
+    (void)state;
+    yc_h2_server_close(NULL);
+}
+
+/* ---- requests ---- */
+
+static void run__get_with_query__handler_sees_split_path_and_reply(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &base_opts);
+    char body[64];
+    size_t n = get_with_field(&r, 1, body, sizeof body);
+    assert_int_equal(n, 5);
+    assert_memory_equal(body, "hello", 5);
+    assert_int_equal(g_seen.calls, 1);
+    assert_string_equal(g_seen.method, "GET");
+    assert_string_equal(g_seen.path, "/p");
+    assert_string_equal(g_seen.query, "x=1");
+    assert_string_equal(g_seen.content_type, "(null)");
+    assert_int_equal(g_seen.body_len, 0);
+    assert_true(g_seen.body_null);
+    assert_int_equal(g_seen.limit_status, 0);
+    stop(&r);
+}
+
+static void reply_set__limits__exact_errors(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &base_opts);
+    char body[64];
+    assert_int_equal(get_with_field(&r, 1, body, sizeof body), 5);
+    assert_int_equal(g_seen.ct_255, YC_OK);
+    assert_int_equal(g_seen.ct_256, YC_ERR_INVALID);
+    assert_int_equal(g_seen.bad_status_low, YC_ERR_INVALID);
+    assert_int_equal(g_seen.bad_status_high, YC_ERR_INVALID);
+    assert_int_equal(g_seen.bad_allow, YC_ERR_INVALID);
+    stop(&r);
+}
+
+/* Pseudo-fields count too: ":method"+"GET" 10, ":scheme"+"http" 11, ":authority"+"a" 11,
+ * ":path"+"/p?x=1" 11, "x-a" 3: 46 bytes plus the value. */
+static void run__header_bytes_at_limit__handled(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.max_header_bytes = 100;
+    running r;
+    start(&r, &o);
+    char body[64];
+    assert_int_equal(get_with_field(&r, 54, body, sizeof body), 5);
+    assert_int_equal(g_seen.calls, 1);
+    assert_int_equal(g_seen.limit_status, 0);
+    stop(&r);
+}
+
+static void run__header_bytes_limit_plus_one__431(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.max_header_bytes = 100;
+    running r;
+    start(&r, &o);
+    char body[64];
+    assert_int_equal(get_with_field(&r, 55, body, sizeof body), 5);
+    assert_int_equal(g_seen.calls, 1);
+    assert_int_equal(g_seen.limit_status, 431);
+    assert_true(g_seen.body_null);
+    stop(&r);
+}
+
+static void run__body_at_limit__handled(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.max_body_bytes = 1000;
+    running r;
+    start(&r, &o);
+    char body[64];
+    assert_int_equal(post_body(&r, 1000, body, sizeof body), 5);
+    assert_int_equal(g_seen.calls, 1);
+    assert_string_equal(g_seen.method, "POST");
+    assert_int_equal(g_seen.body_len, 1000);
+    assert_int_equal(g_seen.limit_status, 0);
+    stop(&r);
+}
+
+static void run__body_limit_plus_one__413(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.max_body_bytes = 1000;
+    running r;
+    start(&r, &o);
+    char body[64];
+    assert_int_equal(post_body(&r, 1001, body, sizeof body), 5);
+    assert_int_equal(g_seen.calls, 1);
+    assert_int_equal(g_seen.limit_status, 413);
+    assert_int_equal(g_seen.body_len, 0);
+    assert_true(g_seen.body_null);
+    stop(&r);
+}
+
+static const char reply_505[] = "HTTP/1.1 505 HTTP Version Not Supported\r\n"
+                                "Content-Type: text/plain\r\n"
+                                "Content-Length: 50\r\n"
+                                "Connection: close\r\n"
+                                "\r\n"
+                                "this port speaks HTTP/2 only (h2c prior knowledge)";
+
+static void run__http11_request__505_and_close(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &base_opts);
+    int fd = dial(&r);
+    static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    send_all(fd, req, sizeof req - 1);
+    char buf[512];
+    size_t n = read_to_eof(fd, buf, sizeof buf);
+    close(fd);
+    assert_int_equal(n, sizeof reply_505 - 1);
+    assert_memory_equal(buf, reply_505, n);
+    assert_int_equal(g_seen.calls, 0);
+    stop(&r);
+}
+
+static void run__preface_then_garbage__505(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &base_opts);
+    int fd = dial(&r);
+    send_all(fd, "PRI * HTTP/2.0\r\n", 16);
+    usleep(50000); /* a second read on the server */
+    send_all(fd, "\r\nXX", 4);
+    char buf[512];
+    size_t n = read_to_eof(fd, buf, sizeof buf);
+    close(fd);
+    assert_int_equal(n, sizeof reply_505 - 1);
+    assert_memory_equal(buf, reply_505, n);
+    stop(&r);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void run__idle_connection__closed_after_timeout(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.idle_timeout_ms = 300;
+    running r;
+    start(&r, &o);
+    int fd = dial(&r);
+    int64_t t0 = mono_ms();
+    char buf[512];
+    size_t n = read_to_eof(fd, buf, sizeof buf); /* no preface: closed without a byte */
+    int64_t dt = mono_ms() - t0;
+    close(fd);
+    assert_int_equal(n, 0);
+    assert_true(dt >= 300);
+    assert_true(dt < 2500); /* the idle sweep runs once a second */
+    stop(&r);
+}
+
+static void run__idle_h2_connection__goaway_then_close(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.idle_timeout_ms = 300;
+    running r;
+    start(&r, &o);
+    int fd = dial(&r);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    char buf[512];
+    size_t n = read_to_eof(fd, buf, sizeof buf);
+    close(fd);
+    /* SETTINGS, SETTINGS ACK, then GOAWAY (type 7, 8-byte payload: last stream 0, NO_ERROR) */
+    assert_true(n >= 17);
+    assert_int_equal(buf[n - 17 + 3], 7);
+    static const char goaway_payload[8] = {0};
+    assert_memory_equal(buf + n - 8, goaway_payload, 8);
+    stop(&r);
+}
+
+static void run__stop_with_open_connection__drains_and_returns(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &base_opts);
+    int fd = dial(&r);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    usleep(100000);
+    int64_t t0 = mono_ms();
+    stop(&r); /* GOAWAY to the idle connection, which has no open stream: closed at once */
+    assert_true(mono_ms() - t0 < 2000);
+    char buf[512];
+    size_t n = read_to_eof(fd, buf, sizeof buf);
+    close(fd);
+    /* the last frame is GOAWAY (type 7) with last-stream-id 0 and NO_ERROR */
+    assert_true(n >= 17);
+    assert_int_equal(buf[n - 17 + 3], 7);
+    static const char goaway_payload[8] = {0};
+    assert_memory_equal(buf + n - 8, goaway_payload, 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(safety__open__no_handler__invalid),
+        cmocka_unit_test(safety__open__two_workers__invalid),
+        cmocka_unit_test(safety__open__body_cap_limit_plus_one__invalid),
+        cmocka_unit_test(safety__open__host_not_numeric__invalid),
+        cmocka_unit_test(safety__open__port_in_use__io),
+        cmocka_unit_test(safety__close__null__noop),
+        cmocka_unit_test(run__get_with_query__handler_sees_split_path_and_reply),
+        cmocka_unit_test(reply_set__limits__exact_errors),
+        cmocka_unit_test(run__header_bytes_at_limit__handled),
+        cmocka_unit_test(run__header_bytes_limit_plus_one__431),
+        cmocka_unit_test(run__body_at_limit__handled),
+        cmocka_unit_test(run__body_limit_plus_one__413),
+        cmocka_unit_test(run__http11_request__505_and_close),
+        cmocka_unit_test(run__preface_then_garbage__505),
+        cmocka_unit_test(run__idle_connection__closed_after_timeout),
+        cmocka_unit_test(run__idle_h2_connection__goaway_then_close),
+        cmocka_unit_test(run__stop_with_open_connection__drains_and_returns),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
