@@ -163,4 +163,14 @@ YC_MUST_USE yc_err yc_doc_normalize(yc_doc_type type, const char *country, const
  */
 bool yc_region_is_valid(const char *s, size_t len);
 
+/**
+ * @brief Is @p s a subject id: an 18-character USCC with valid check characters, or an
+ *        individual's pseudonym ('P' + 32 characters of the RFC 4648 base32 alphabet A–Z 2–7)?
+ * @param[in] s    Text; not necessarily NUL-terminated.
+ * @param[in] len  Length of @p s in bytes.
+ * @return true when valid (the pseudonym's key is not checked: any well-formed id passes).
+ * @par Source: ARCHITECTURE.md "Identifiers"; GB 32100-2015.
+ */
+bool yc_subject_id_is_valid(const char *s, size_t len);
+
 #endif

@@ -50,8 +50,6 @@ bool yc_api_query_parse(const char *query, const char *const *allowed, yc_api_qu
                         yc_api_response *res, yc_err *ret);
 /* The value of a parameter, or NULL (then *len is 0). */
 const char *yc_api_query_get(const yc_api_query *q, const char *name, size_t *len);
-/* A USCC or 'P' + 32 base32 pseudonym. */
-bool yc_api_subject_id_is_valid(const char *s, size_t len);
 /* Media type of a Content-Type value equals type (case-insensitive, parameters ignored). */
 bool yc_api_media_type_is(const char *content_type, const char *type);
 

@@ -59,18 +59,6 @@ void yc_api_response_clear(yc_api_response *res)
     *res = (yc_api_response){0};
 }
 
-bool yc_api_subject_id_is_valid(const char *s, size_t len)
-{
-    if (len == YC_USCC_LEN)
-        return yc_uscc_is_valid(s, len, NULL);
-    if (len != YC_SUBJECT_ID_MAX || s[0] != 'P')
-        return false;
-    for (size_t i = 1; i < len; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '2' && s[i] <= '7')))
-            return false;
-    return true;
-}
-
 bool yc_api_media_type_is(const char *content_type, const char *type)
 {
     if (content_type == NULL)
@@ -181,7 +169,7 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
     if (!get)
         return method_not_allowed(res, "GET, HEAD");
     const size_t id_len = (size_t)(slash - id);
-    if (!yc_api_subject_id_is_valid(id, id_len))
+    if (!yc_subject_id_is_valid(id, id_len))
         return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
                               "not a valid 统一社会信用代码 or 'P' pseudonym", "subject_id");
     char sid[YC_SUBJECT_ID_MAX + 1];

@@ -90,20 +90,6 @@ static int instance_open(const char *data_dir, cli_instance *in)
     return 0;
 }
 
-/* SUBJECT: a USCC or a 'P' + 32 base32 pseudonym.  Names the field on failure. */
-static bool subject_id_is_valid(const char *s)
-{
-    const size_t len = strlen(s);
-    if (len == YC_USCC_LEN)
-        return yc_uscc_is_valid(s, len, NULL);
-    if (len != YC_SUBJECT_ID_MAX || s[0] != 'P')
-        return false;
-    for (size_t i = 1; i < len; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '2' && s[i] <= '7')))
-            return false;
-    return true;
-}
-
 static int help_or_usage(const char *usage, int c)
 {
     fputs(usage, c == 'h' ? stdout : stderr);
@@ -494,7 +480,7 @@ static int subject_cmd(int argc, char **argv, bool score)
     if (argc - optind != 1)
         return help_or_usage(usage, '?');
     const char *subject = argv[optind];
-    if (!subject_id_is_valid(subject)) {
+    if (!yc_subject_id_is_valid(subject, strlen(subject))) {
         fprintf(stderr,
                 "yrdcredit %s: subject_id: not a valid 统一社会信用代码 or 'P…' pseudonym\n",
                 argv[0]);

@@ -406,3 +406,15 @@ yc_err yc_doc_normalize(yc_doc_type type, const char *country, const char *numbe
     memcpy(ret_country, ctry, sizeof ctry);
     return YC_OK;
 }
+
+bool yc_subject_id_is_valid(const char *s, size_t len)
+{
+    if (len == YC_USCC_LEN)
+        return yc_uscc_is_valid(s, len, NULL);
+    if (len != YC_SUBJECT_ID_MAX || s[0] != 'P')
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '2' && s[i] <= '7')))
+            return false;
+    return true;
+}

@@ -903,9 +903,23 @@ static void region_is_valid__shapes__exact(void **state)
     assert_int_equal(valid, 34);
 }
 
+static void subject_id_is_valid__uscc_or_pseudonym__exact_shapes(void **state)
+{
+    (void)state;
+    assert_true(yc_subject_id_is_valid("91330100716105852F", 18));
+    assert_false(yc_subject_id_is_valid("91330100716105852G", 18)); /* check character */
+    assert_true(yc_subject_id_is_valid("PEOFQACP2BXCARLWL6XMCAYFXJNJTRG4L", 33));
+    assert_false(yc_subject_id_is_valid("PEOFQACP2BXCARLWL6XMCAYFXJNJTRG4", 32));  /* short */
+    assert_false(yc_subject_id_is_valid("PEOFQACP2BXCARLWL6XMCAYFXJNJTRG41", 33)); /* '1' */
+    assert_false(yc_subject_id_is_valid("peofqacp2bxcarlwl6xmcayfxjnjtrg4l", 33)); /* case */
+    assert_false(yc_subject_id_is_valid("QEOFQACP2BXCARLWL6XMCAYFXJNJTRG4L", 33)); /* prefix */
+    assert_false(yc_subject_id_is_valid("", 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(subject_id_is_valid__uscc_or_pseudonym__exact_shapes),
         cmocka_unit_test(safety__uscc_empty__fails_length),
         cmocka_unit_test(safety__uscc_len_17_and_19__fail_length),
         cmocka_unit_test(safety__uscc_embedded_nul__fails_charset),
