@@ -36,8 +36,10 @@
 #define YC_H2_IDLE_TIMEOUT_MS_DEFAULT 60000
 /** Default bound on the drain after yc_h2_server_stop(), in milliseconds. */
 #define YC_H2_DRAIN_TIMEOUT_MS_DEFAULT 3000
-/** Most concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+/** Default of yc_h2_opts.max_concurrent_streams (SETTINGS_MAX_CONCURRENT_STREAMS). */
 #define YC_H2_MAX_CONCURRENT_STREAMS 100
+/** Upper bound of yc_h2_opts.max_concurrent_streams. */
+#define YC_H2_MAX_CONCURRENT_STREAMS_LIMIT 1000
 /** Output bytes per connection above which the connection is not read. */
 #define YC_H2_OUTPUT_HIGH_WATER (64 * 1024)
 
@@ -53,6 +55,7 @@ typedef struct yc_h2_request {
                                    the cap): the request was cut short, @c body is NULL and the
                                    handler should only produce that error (a bare status is
                                    sent if it sets nothing) */
+    int32_t stream_id;        /**< HTTP/2 stream identifier (RFC 9113 §5.1.1), for logging */
 } yc_h2_request;
 
 /** The response a handler fills through yc_h2_reply_set().  Opaque. */
@@ -80,8 +83,11 @@ typedef struct yc_h2_opts {
     unsigned idle_timeout_ms;  /**< 0 = YC_H2_IDLE_TIMEOUT_MS_DEFAULT; checked once a second,
                                     so a connection closes 0..1 s after it */
     unsigned drain_timeout_ms; /**< 0 = YC_H2_DRAIN_TIMEOUT_MS_DEFAULT */
-    yc_h2_handler_fn handler;  /**< required */
-    void *handler_ctx;         /**< passed to @c handler; borrowed, may be NULL */
+    unsigned max_concurrent_streams; /**< SETTINGS_MAX_CONCURRENT_STREAMS per connection,
+                                          1..YC_H2_MAX_CONCURRENT_STREAMS_LIMIT;
+                                          0 = YC_H2_MAX_CONCURRENT_STREAMS */
+    yc_h2_handler_fn handler;        /**< required */
+    void *handler_ctx;               /**< passed to @c handler; borrowed, may be NULL */
 } yc_h2_opts;
 
 /** A server: listener, event loop and connections.  Opaque. */
@@ -112,7 +118,8 @@ YC_MUST_USE yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *c
  * @param[out] ret_server  New server; free with yc_h2_server_close().  Written only on YC_OK.
  * @retval YC_OK
  * @retval YC_ERR_INVALID  no handler, a host that is not a numeric address, @c workers > 1, or
- *                         @c max_body_bytes over YC_H2_BODY_BYTES_LIMIT
+ *                         @c max_body_bytes over YC_H2_BODY_BYTES_LIMIT, or
+ *                         @c max_concurrent_streams over YC_H2_MAX_CONCURRENT_STREAMS_LIMIT
  * @retval YC_ERR_IO       socket, bind (e.g. the port is taken), listen or epoll failed
  * @retval YC_ERR_NOMEM    allocation failed
  * @par Source: issue 3 item 1; http2.md §1.5.

@@ -1,29 +1,59 @@
-/* yrdcreditd: the HTTP/2 service.  A thin main: options, yc_api over the data dir, the h2
- * transport with one handler that calls yc_api_handle(), and SIGTERM/SIGINT for a drain. */
+/* yrdcreditd: the HTTP/2 service.  A thin main: options, the limits of DATA_DIR/config.json,
+ * yc_api over the data dir, the h2 transport with one handler that calls yc_api_handle() and
+ * writes one JSON access-log line per request, and SIGTERM/SIGINT for a drain. */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/api.h"
+#include "yrdcredit/config.h"
+#include "yrdcredit/date.h"
 #include "yrdcredit/err.h"
 #include "yrdcredit/h2.h"
+#include "yrdcredit/ids.h"
+
+/* The config defaults are those of the transport and the API. */
+_Static_assert(YC_CONFIG_HEADER_BYTES_DEFAULT == YC_H2_HEADER_BYTES_DEFAULT, "header bytes");
+_Static_assert(YC_CONFIG_HEADER_FIELDS_DEFAULT == YC_H2_HEADER_FIELDS_DEFAULT, "header fields");
+_Static_assert(YC_CONFIG_BODY_BYTES_DEFAULT == YC_H2_BODY_BYTES_DEFAULT, "body bytes");
+_Static_assert(YC_CONFIG_BODY_BYTES_DEFAULT == YC_API_BODY_MAX_DEFAULT, "api body bytes");
+_Static_assert(YC_CONFIG_BODY_BYTES_MAX <= YC_H2_BODY_BYTES_LIMIT, "body bytes limit");
+_Static_assert(YC_CONFIG_BODY_BYTES_MAX <= YC_API_BODY_MAX_LIMIT, "api body bytes limit");
+_Static_assert(YC_CONFIG_IDLE_TIMEOUT_MS_DEFAULT == YC_H2_IDLE_TIMEOUT_MS_DEFAULT, "idle");
+_Static_assert(YC_CONFIG_STREAMS_DEFAULT == YC_H2_MAX_CONCURRENT_STREAMS, "streams");
+_Static_assert(YC_CONFIG_STREAMS_MAX <= YC_H2_MAX_CONCURRENT_STREAMS_LIMIT, "streams limit");
+_Static_assert(YC_CONFIG_DRAIN_MS_DEFAULT == YC_H2_DRAIN_TIMEOUT_MS_DEFAULT, "drain");
 
 static const char usage[] =
-    "usage: yrdcreditd --data DIR [--h2c-listen HOST:PORT] [--workers N]\n"
+    "usage: yrdcreditd --data DIR [--h2c-listen HOST:PORT] [--workers N] [--access-log FILE]\n"
     "\n"
     "Serves the yrdcredit HTTP/2 API (api/openapi.yaml) over h2c with prior knowledge.\n"
     "  --data DIR              data directory created by `yrdcredit init` (required)\n"
     "  --h2c-listen HOST:PORT  numeric address and port of the h2c listener\n"
     "                          (default 127.0.0.1:8080; IPv6 as [::1]:8080; port 0 = any)\n"
     "  --workers N             event loops; only 1 is supported in this version (default 1)\n"
-    "SIGTERM or SIGINT: stop accepting, finish in-flight streams (at most 3 s), exit 0.\n"
+    "  --access-log FILE       append the access log (one JSON line per request) to FILE\n"
+    "                          instead of stderr\n"
+    "Limits come from the \"server\" object of DATA_DIR/config.json\n"
+    "(etc/yrdcredit.conf.example documents every key).\n"
+    "SIGTERM or SIGINT: stop accepting, finish in-flight streams (server.drain_timeout_ms), exit "
+    "0.\n"
     "Exit status: 0 ok, 2 usage, 4 cannot open the data dir or the listener, 5 other.\n";
 
 static yc_h2_server *volatile g_server;
+
+/* What the handler needs: the API and the access-log stream. */
+typedef struct daemon_ctx {
+    yc_api *api;
+    FILE *access_log;
+} daemon_ctx;
 
 static void on_signal(int sig)
 {
@@ -40,28 +70,185 @@ static const char problem_431[] =
     "{\"type\":\"urn:yrdcredit:problem:header-too-large\",\"title\":\"Request header fields too "
     "large\",\"status\":431,\"detail\":\"the request header block exceeds the limit\"}";
 
+/* Is the path segment [s, s + len) one of the route's literal words? */
+static bool route_word(const char *s, size_t len)
+{
+    static const char *const words[] = {"healthz", "readyz",  "v1",    "subjects",
+                                        "score",   "records", "lookup"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
+            return true;
+    return false;
+}
+
+/* A subject id segment that may be logged: a valid USCC or pseudonym that is not also a valid
+ * 居民身份证号码 (a client may put a document number in the URL against the API's contract). */
+static bool loggable_subject(const char *s, size_t len)
+{
+    char norm[19];
+    return yc_subject_id_is_valid(s, len) &&
+           !yc_resident_id_normalize(s, len, yc_date_today_shanghai(), norm, NULL);
+}
+
+/* The path for the log: route words and loggable subject ids verbatim, any other segment
+ * replaced by "-" (a client may put anything, even a document number, there). */
+static void log_path(const char *path, char *out, size_t cap)
+{
+    size_t o = 0;
+    const char *p = path;
+    unsigned seg = 0;
+    while (*p == '/' && o + 2 < cap) {
+        const char *s = ++p;
+        while (*p != '\0' && *p != '/')
+            p++;
+        const size_t len = (size_t)(p - s);
+        const bool keep =
+            len < 64 && (route_word(s, len) || (seg == 2 && loggable_subject(s, len)));
+        out[o++] = '/';
+        if (keep && o + len + 1 < cap) {
+            memcpy(out + o, s, len);
+            o += len;
+        } else if (len > 0 && o + 2 < cap) {
+            out[o++] = '-';
+        }
+        seg++;
+    }
+    if (*p != '\0' && o + 2 < cap)
+        out[o++] = '-';
+    out[o] = '\0';
+}
+
+/* The query for the log: only known parameter names; the values of `as_of`, `limit` and
+ * `atomic` when they are short and plain ([0-9A-Za-z-]), never a `cursor` or other value. */
+static void log_query(const char *query, char *out, size_t cap)
+{
+    static const char *const names[] = {"as_of", "limit", "atomic", "cursor"};
+    size_t o = 0;
+    const char *p = query;
+    out[0] = '\0';
+    while (*p != '\0') {
+        const char *s = p;
+        while (*p != '\0' && *p != '&')
+            p++;
+        const char *eq = memchr(s, '=', (size_t)(p - s));
+        const size_t nlen = (size_t)((eq != NULL ? eq : p) - s);
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            if (strlen(names[i]) != nlen || memcmp(names[i], s, nlen) != 0)
+                continue;
+            const char *v = eq != NULL ? eq + 1 : p;
+            size_t vlen = (size_t)(p - v);
+            bool plain = i < 3 && vlen <= 16;
+            for (size_t k = 0; plain && k < vlen; k++)
+                plain = (v[k] >= '0' && v[k] <= '9') || (v[k] >= 'A' && v[k] <= 'Z') ||
+                        (v[k] >= 'a' && v[k] <= 'z') || v[k] == '-';
+            if (!plain)
+                vlen = 0;
+            if (o + nlen + vlen + 3 < cap) {
+                if (o > 0)
+                    out[o++] = '&';
+                memcpy(out + o, s, nlen);
+                o += nlen;
+                if (vlen > 0) {
+                    out[o++] = '=';
+                    memcpy(out + o, v, vlen);
+                    o += vlen;
+                }
+                out[o] = '\0';
+            }
+        }
+        if (*p == '&')
+            p++;
+    }
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One access-log line: {"time","method","path","status","bytes","duration_us","stream_id"}.
+ * A failure to log never fails the request. */
+static void access_log(FILE *f, const struct timespec *start, const yc_h2_request *req, int status,
+                       size_t bytes, int64_t duration_us)
+{
+    struct tm tm;
+    char when[64], stamp[32];
+    char path[YC_API_PATH_MAX + 2], query[YC_API_QUERY_MAX + 2];
+    if (gmtime_r(&start->tv_sec, &tm) == NULL ||
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        return;
+    (void)snprintf(when, sizeof when, "%s.%03ldZ", stamp, start->tv_nsec / 1000000);
+    log_path(req->path, path, sizeof path);
+    /* lookup-like routes: the query is never logged */
+    const bool lookup = strcmp(req->path, "/v1/subjects/lookup") == 0;
+    query[0] = '\0';
+    if (!lookup)
+        log_query(req->query, query, sizeof query);
+    char target[sizeof path + sizeof query + 1];
+    (void)snprintf(target, sizeof target, "%s%s%s", path, query[0] != '\0' ? "?" : "", query);
+    const char *method = req->method;
+    if (strlen(method) > 16)
+        method = "-";
+    json_t *line =
+        json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:i}", "time", when, "method", method, "path",
+                  target, "status", status, "bytes", (json_int_t)bytes, "duration_us",
+                  (json_int_t)duration_us, "stream_id", (int)req->stream_id);
+    if (line == NULL)
+        return;
+    char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(line);
+    if (text == NULL)
+        return;
+    const size_t len = strlen(text);
+    text[len] = '\n'; /* overwrite the NUL: one write of the whole line */
+    (void)fwrite(text, 1, len + 1, f);
+    (void)fflush(f);
+    text[len] = '\0';
+    yc_free(text);
+}
+
 static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
 {
-    if (req->limit_status == 413)
-        return yc_h2_reply_set(reply, 413, "application/problem+json", NULL, problem_413,
-                               sizeof problem_413 - 1);
-    if (req->limit_status != 0)
-        return yc_h2_reply_set(reply, 431, "application/problem+json", NULL, problem_431,
-                               sizeof problem_431 - 1);
-    yc_api_request areq = {
-        .method = req->method,
-        .path = req->path,
-        .query = req->query,
-        .content_type = req->content_type,
-        .body = req->body,
-        .body_len = req->body_len,
-    };
-    yc_api_response ares = {0};
-    yc_err e = yc_api_handle(ctx, &areq, &ares);
-    if (e == YC_OK)
-        e = yc_h2_reply_set(reply, ares.status, ares.content_type, ares.allow, ares.body,
-                            ares.body_len);
-    yc_api_response_clear(&ares);
+    daemon_ctx *d = ctx;
+    struct timespec start;
+    (void)clock_gettime(CLOCK_REALTIME, &start);
+    const int64_t t0 = mono_us();
+    int status;
+    size_t bytes = 0;
+    yc_err e;
+    if (req->limit_status == 413) {
+        status = 413;
+        bytes = sizeof problem_413 - 1;
+        e = yc_h2_reply_set(reply, 413, "application/problem+json", NULL, problem_413, bytes);
+    } else if (req->limit_status != 0) {
+        status = 431;
+        bytes = sizeof problem_431 - 1;
+        e = yc_h2_reply_set(reply, 431, "application/problem+json", NULL, problem_431, bytes);
+    } else {
+        yc_api_request areq = {
+            .method = req->method,
+            .path = req->path,
+            .query = req->query,
+            .content_type = req->content_type,
+            .body = req->body,
+            .body_len = req->body_len,
+        };
+        yc_api_response ares = {0};
+        e = yc_api_handle(d->api, &areq, &ares);
+        if (e == YC_OK)
+            e = yc_h2_reply_set(reply, ares.status, ares.content_type, ares.allow, ares.body,
+                                ares.body_len);
+        status = ares.status;
+        bytes = ares.body_len;
+        yc_api_response_clear(&ares);
+    }
+    if (e != YC_OK) { /* the transport answers without a body (h2.h) */
+        status = e == YC_ERR_NOMEM ? 503 : 500;
+        bytes = 0;
+    }
+    access_log(d->access_log, &start, req, status, bytes, mono_us() - t0);
     return e;
 }
 
@@ -103,12 +290,11 @@ int main(int argc, char **argv)
     char host[64] = "127.0.0.1";
     uint16_t port = 8080;
     unsigned long workers = 1;
+    const char *log_file = NULL;
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"h2c-listen", required_argument, NULL, 'l'},
-        {"workers", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},    {"h2c-listen", required_argument, NULL, 'l'},
+        {"workers", required_argument, NULL, 'w'}, {"access-log", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -131,6 +317,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'a':
+            log_file = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -148,7 +337,26 @@ int main(int argc, char **argv)
     int rc = 5;
     yc_api *api = NULL;
     yc_h2_server *srv = NULL;
-    yc_err e = yc_api_open(data, NULL, &api);
+    daemon_ctx ctx = {.api = NULL, .access_log = stderr};
+    yc_config cfg;
+    const char *field = NULL;
+    yc_err e = yc_config_load(data, &cfg, &field);
+    if (e != YC_OK) {
+        fprintf(stderr, "yrdcreditd: %s/config.json: %s%s%s\n", data, yc_err_str(e),
+                field != NULL ? ": " : "", field != NULL ? field : "");
+        rc = 4;
+        goto out;
+    }
+    if (log_file != NULL) {
+        ctx.access_log = fopen(log_file, "ae");
+        if (ctx.access_log == NULL) {
+            fprintf(stderr, "yrdcreditd: cannot open %s: %s\n", log_file, strerror(errno));
+            rc = 4;
+            goto out;
+        }
+    }
+    const yc_api_opts api_opts = {.max_body_bytes = cfg.server.max_body_bytes};
+    e = yc_api_open(data, &api_opts, &api);
     if (e != YC_OK) {
         fprintf(stderr, "yrdcreditd: cannot open %s: %s\n", data, yc_err_str(e));
         rc = 4;
@@ -158,10 +366,16 @@ int main(int argc, char **argv)
         .h2c_host = host,
         .h2c_port = port,
         .workers = (unsigned)workers,
-        .max_body_bytes = YC_API_BODY_MAX_DEFAULT,
+        .max_header_bytes = cfg.server.max_header_bytes,
+        .max_header_fields = cfg.server.max_header_fields,
+        .max_body_bytes = cfg.server.max_body_bytes,
+        .idle_timeout_ms = cfg.server.idle_timeout_ms,
+        .drain_timeout_ms = cfg.server.drain_timeout_ms,
+        .max_concurrent_streams = cfg.server.max_concurrent_streams,
         .handler = handle,
-        .handler_ctx = api,
+        .handler_ctx = &ctx,
     };
+    ctx.api = api;
     e = yc_h2_server_open(&opts, &srv);
     if (e != YC_OK) {
         fprintf(stderr, "yrdcreditd: cannot listen on %s:%u: %s\n", host, (unsigned)port,
@@ -190,5 +404,7 @@ out:
     g_server = NULL;
     yc_h2_server_close(srv);
     yc_api_close(api);
+    if (ctx.access_log != NULL && ctx.access_log != stderr)
+        (void)fclose(ctx.access_log);
     return rc;
 }

@@ -59,9 +59,60 @@ static yc_err only_keys(json_t *obj, const char *const *keys, size_t n, const ch
     return YC_OK;
 }
 
+/* An optional unsigned key: absent keeps @p *ret (the default). */
+static yc_err get_opt_uint(json_t *obj, const char *key, const char *field, uint64_t lo,
+                           uint64_t hi, uint64_t *ret, const char **ret_field)
+{
+    if (json_object_get(obj, key) == NULL)
+        return YC_OK;
+    return get_uint(obj, key, field, lo, hi, ret, ret_field);
+}
+
+static yc_err parse_server(json_t *root, yc_config_server *srv, const char **ret_field)
+{
+    static const char *const keys[] = {"max_header_bytes",       "max_header_fields",
+                                       "max_body_bytes",         "idle_timeout_ms",
+                                       "max_concurrent_streams", "drain_timeout_ms"};
+    uint64_t hb = YC_CONFIG_HEADER_BYTES_DEFAULT, hf = YC_CONFIG_HEADER_FIELDS_DEFAULT;
+    uint64_t bb = YC_CONFIG_BODY_BYTES_DEFAULT, idle = YC_CONFIG_IDLE_TIMEOUT_MS_DEFAULT;
+    uint64_t streams = YC_CONFIG_STREAMS_DEFAULT, drain = YC_CONFIG_DRAIN_MS_DEFAULT;
+    json_t *server = json_object_get(root, "server");
+    if (server != NULL) {
+        if (!json_is_object(server)) {
+            *ret_field = "server";
+            return YC_ERR_INVALID;
+        }
+        YC_TRY(
+            only_keys(server, keys, sizeof keys / sizeof *keys, "server: unknown key", ret_field));
+        YC_TRY(get_opt_uint(server, "max_header_bytes", "server.max_header_bytes",
+                            YC_CONFIG_HEADER_BYTES_MIN, YC_CONFIG_HEADER_BYTES_MAX, &hb,
+                            ret_field));
+        YC_TRY(get_opt_uint(server, "max_header_fields", "server.max_header_fields",
+                            YC_CONFIG_HEADER_FIELDS_MIN, YC_CONFIG_HEADER_FIELDS_MAX, &hf,
+                            ret_field));
+        YC_TRY(get_opt_uint(server, "max_body_bytes", "server.max_body_bytes",
+                            YC_CONFIG_BODY_BYTES_MIN, YC_CONFIG_BODY_BYTES_MAX, &bb, ret_field));
+        YC_TRY(get_opt_uint(server, "idle_timeout_ms", "server.idle_timeout_ms",
+                            YC_CONFIG_IDLE_TIMEOUT_MS_MIN, YC_CONFIG_IDLE_TIMEOUT_MS_MAX, &idle,
+                            ret_field));
+        YC_TRY(get_opt_uint(server, "max_concurrent_streams", "server.max_concurrent_streams",
+                            YC_CONFIG_STREAMS_MIN, YC_CONFIG_STREAMS_MAX, &streams, ret_field));
+        YC_TRY(get_opt_uint(server, "drain_timeout_ms", "server.drain_timeout_ms",
+                            YC_CONFIG_DRAIN_MS_MIN, YC_CONFIG_DRAIN_MS_MAX, &drain, ret_field));
+    }
+    srv->max_header_bytes = (size_t)hb;
+    srv->max_header_fields = (size_t)hf;
+    srv->max_body_bytes = (size_t)bb;
+    srv->idle_timeout_ms = (unsigned)idle;
+    srv->max_concurrent_streams = (unsigned)streams;
+    srv->drain_timeout_ms = (unsigned)drain;
+    return YC_OK;
+}
+
 static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
-    static const char *const top[] = {"schema", "model", "rules", "calendar", "store", "import"};
+    static const char *const top[] = {"schema", "model",  "rules", "calendar",
+                                      "store",  "import", "server"};
     static const char *const store_keys[] = {"map_size_mib"};
     static const char *const import_keys[] = {"batch_records"};
     if (!json_is_object(root)) {
@@ -95,7 +146,7 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
     YC_TRY(get_uint(import, "batch_records", "import.batch_records", YC_CONFIG_BATCH_MIN,
                     YC_CONFIG_BATCH_MAX, &batch, ret_field));
     cfg->batch_records = (size_t)batch;
-    return YC_OK;
+    return parse_server(root, &cfg->server, ret_field);
 }
 
 yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret_field)

@@ -225,6 +225,7 @@ static void stream_dispatch(nghttp2_session *session, conn *c, stream *st)
         .body = st->limit_status == 0 && st->body_len > 0 ? st->body : NULL,
         .body_len = st->limit_status == 0 ? st->body_len : 0,
         .limit_status = st->limit_status,
+        .stream_id = st->id,
     };
     yc_err e = c->srv->opts.handler(c->srv->opts.handler_ctx, &req, &st->reply);
     if (e != YC_OK || !st->reply.set)
@@ -529,7 +530,7 @@ static void accept_all(yc_h2_server *s)
     uint32_t hdr_max =
         s->opts.max_header_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)s->opts.max_header_bytes;
     const nghttp2_settings_entry settings[] = {
-        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, YC_H2_MAX_CONCURRENT_STREAMS},
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, s->opts.max_concurrent_streams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, hdr_max},
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
@@ -580,6 +581,7 @@ yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server)
     YC_ENSURE(opts->handler != NULL, YC_ERR_INVALID);
     YC_ENSURE(opts->workers <= 1, YC_ERR_INVALID);
     YC_ENSURE(opts->max_body_bytes <= YC_H2_BODY_BYTES_LIMIT, YC_ERR_INVALID);
+    YC_ENSURE(opts->max_concurrent_streams <= YC_H2_MAX_CONCURRENT_STREAMS_LIMIT, YC_ERR_INVALID);
     const char *host = opts->h2c_host != NULL ? opts->h2c_host : "127.0.0.1";
     struct sockaddr_storage ss = {0};
     socklen_t sslen;
@@ -614,6 +616,8 @@ yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server)
         s->opts.idle_timeout_ms = YC_H2_IDLE_TIMEOUT_MS_DEFAULT;
     if (s->opts.drain_timeout_ms == 0)
         s->opts.drain_timeout_ms = YC_H2_DRAIN_TIMEOUT_MS_DEFAULT;
+    if (s->opts.max_concurrent_streams == 0)
+        s->opts.max_concurrent_streams = YC_H2_MAX_CONCURRENT_STREAMS;
 
     if (nghttp2_session_callbacks_new(&s->cbs) != 0 || nghttp2_option_new(&s->opt) != 0) {
         err = YC_ERR_NOMEM;

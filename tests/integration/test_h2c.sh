@@ -35,7 +35,8 @@ done
 
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"
-"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" 2>"$tmp/daemon.err" &
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --access-log "$tmp/access.log" \
+  2>"$tmp/daemon.err" &
 pid=$!
 h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
 up=
@@ -80,6 +81,53 @@ check "POST result: one item, status imported, record_id $rid" test -n "$rid"
 h2 -o "$tmp/body" "$base/v1/subjects/$rec_subject/records?limit=100"
 found=$($py -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["records"] if str(r.get("record_id"))==sys.argv[2]))' "$tmp/body" "$rid" 2>/dev/null)
 check "the posted record is listed by GET .../records" test "$found" = 1
+
+# --- access log: one JSON line per request, never a document number ---
+idnum=$(grep -o '"identify":"[0-9X]\{18\}"' "$src/samples/yiwu-xycn.jsonl" | head -1 | cut -d'"' -f4)
+check "a sample 居民身份证号码 was found in samples/ ($idnum)" test ${#idnum} = 18
+before=$(wc -l <"$tmp/access.log")
+h2 -o /dev/null "$base/healthz"
+h2 -o "$tmp/log-score" "$base/v1/subjects/$subject/score?as_of=2026-11-29"
+h2 -o "$tmp/log-lookup" -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary "{\"doc_type\":\"resident_id\",\"number\":\"$idnum\"}" \
+  "$base/v1/subjects/lookup" >"$tmp/meta"
+check "POST /v1/subjects/lookup of a sample ID number: 200" grep -qx 200 "$tmp/meta"
+# the number where it must never be: query strings and the path (each a 400)
+h2 -o /dev/null -H 'content-type: application/json' \
+  --data-binary "{\"doc_type\":\"resident_id\",\"number\":\"$idnum\"}" \
+  "$base/v1/subjects/lookup?number=$idnum"
+h2 -o /dev/null "$base/v1/subjects/$idnum/score"
+h2 -o /dev/null "$base/v1/subjects/$rec_subject/records?limit=5&cursor=$idnum"
+h2 -o /dev/null "$base/v1/subjects/$subject/score?as_of=2026-11-29&note=$idnum"
+tail -n +$((before + 1)) "$tmp/access.log" >"$tmp/access.new"
+$py - "$tmp/access.new" "$subject" "$rec_subject" "$(wc -c <"$tmp/log-score")" \
+  "$(wc -c <"$tmp/log-lookup")" >"$tmp/access.check" 2>&1 <<'PY'
+import json, re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+subject, rec, score_bytes, lookup_bytes = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+want = [("GET", "/healthz", 200, 15),
+        ("GET", f"/v1/subjects/{subject}/score?as_of=2026-11-29", 200, score_bytes),
+        ("POST", "/v1/subjects/lookup", 200, lookup_bytes),
+        ("POST", "/v1/subjects/lookup", 400, None),
+        ("GET", "/v1/subjects/-/score", 400, None),
+        ("GET", f"/v1/subjects/{rec}/records?limit=5&cursor", 400, None),
+        ("GET", f"/v1/subjects/{subject}/score?as_of=2026-11-29", 400, None)]
+assert len(lines) == len(want), f"{len(lines)} lines for {len(want)} requests"
+keys = {"time", "method", "path", "status", "bytes", "duration_us", "stream_id"}
+for line, (method, path, status, size) in zip(lines, want):
+    r = json.loads(line)
+    assert set(r) == keys, sorted(r)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", r["time"]), r["time"]
+    assert (r["method"], r["path"], r["status"]) == (method, path, status), line
+    assert size is None or r["bytes"] == size, line
+    assert isinstance(r["bytes"], int) and r["bytes"] > 0, line
+    assert isinstance(r["duration_us"], int) and r["duration_us"] >= 0, line
+    assert r["stream_id"] == 1, line  # one curl connection per request
+PY
+check "access log: one JSON line per request with time, method, path, status, bytes, duration_us, stream_id" \
+  test $? -eq 0
+sed 's/^/# /' "$tmp/access.check"
+check "access log never contains the ID number" test "$(grep -c "$idnum" "$tmp/access.log")" = 0
 
 # --- limits of the transport ---
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'a' >"$tmp/big"
@@ -141,6 +189,44 @@ check "SIGTERM under load: responses were served before the stop (some 2xx)" \
 check "SIGTERM: nothing on stderr but the start line (no sanitizer report)" \
   test "$(grep -vc '^yrdcreditd: serving h2c on ' "$tmp/daemon.err")" = 0
 sed 's/^/# daemon: /' "$tmp/daemon.err" | head -20
+
+# --- limits from DATA_DIR/config.json ("server" object) ---
+$py - "$data/config.json" 0 <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["server"]["max_body_bytes"] = int(sys.argv[2])
+json.dump(c, open(sys.argv[1], "w"))
+PY
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" 2>"$tmp/daemon2.err"
+check "server.max_body_bytes 0 in config.json: exit 4 (got $?)" test $? -eq 4
+check "the error names server.max_body_bytes" grep -q 'server.max_body_bytes' "$tmp/daemon2.err"
+$py - "$data/config.json" 1000 <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["server"]["max_body_bytes"] = int(sys.argv[2])
+json.dump(c, open(sys.argv[1], "w"))
+PY
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" 2>"$tmp/daemon2.err" &
+pid=$!
+up=
+for _ in $(seq 100); do
+  if [ "$(h2 -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ]; then up=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+check "yrdcreditd restarts with server.max_body_bytes 1000" test -n "$up"
+head -c 1001 /dev/zero | tr '\0' ' ' >"$tmp/big"
+h2 -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary @"$tmp/big" "$base/v1/records" >"$tmp/meta"
+check "config limit: body of 1001 bytes: 413" grep -qx 413 "$tmp/meta"
+head -c 1000 /dev/zero | tr '\0' ' ' >"$tmp/limit"
+h2 -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary @"$tmp/limit" "$base/v1/records" >"$tmp/meta"
+check "config limit: body of exactly 1000 bytes reaches the API (400)" grep -qx 400 "$tmp/meta"
+check "without --access-log the access log goes to stderr (one line per request)" \
+  test "$(grep -c '"method":"POST","path":"/v1/records"' "$tmp/daemon2.err")" = 2
+kill -TERM "$pid"
+wait "$pid"
+check "SIGTERM after the restart: exit 0" test $? -eq 0
+pid=
 
 echo "1..$n"
 [ "$failures" -eq 0 ]

@@ -691,6 +691,12 @@ static void config_load__fail_nth_alloc__nomem_no_leak(void **state)
             assert_string_equal(cfg.model_path, model);
             assert_int_equal(cfg.map_size_mib, 32768);
             assert_int_equal(cfg.batch_records, 8192);
+            assert_int_equal(cfg.server.max_header_bytes, 16384);
+            assert_int_equal(cfg.server.max_header_fields, 100);
+            assert_int_equal(cfg.server.max_body_bytes, 1048576);
+            assert_int_equal(cfg.server.idle_timeout_ms, 60000);
+            assert_int_equal(cfg.server.max_concurrent_streams, 100);
+            assert_int_equal(cfg.server.drain_timeout_ms, 3000);
             break;
         }
         /* Jansson's "invalid token" for a failed allocation must not reach the caller */
@@ -723,6 +729,136 @@ static void safety__file_read_all__at_limit_ok_one_past_too_large(void **state)
     assert_int_equal(unlink(path), 0);
     assert_int_equal(yc_file_read_all(path, 10, &buf, &len), YC_ERR_IO);
     assert_null(buf);
+}
+
+/* ---- config.json "server" object ---- */
+
+/* Write DIR/config.json with @p server_member (e.g. `"server":{...}` or "") and load it. */
+static yc_err load_with_server(const char *server_member, yc_config *cfg, const char **field)
+{
+    char dir[] = "/tmp/yc_core_cfgXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    assert_true(snprintf(path, sizeof path, "%s/config.json", dir) < (int)sizeof path);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_true(fprintf(f,
+                        "{\"schema\":\"yrdcredit-config/1\",\"model\":\"m.json\","
+                        "\"rules\":\"r.json\",\"calendar\":\"c.txt\","
+                        "\"store\":{\"map_size_mib\":1},\"import\":{\"batch_records\":1}%s%s}",
+                        server_member[0] != '\0' ? "," : "", server_member) > 0);
+    assert_int_equal(fclose(f), 0);
+    *field = NULL;
+    const yc_err rv = yc_config_load(dir, cfg, field);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    return rv;
+}
+
+/* One "server" key set to @p value: the loaded value, or UINT64_MAX when the load failed. */
+static uint64_t server_key(const char *key, long long value, yc_err *ret_rv, const char **field)
+{
+    char member[128];
+    assert_true(snprintf(member, sizeof member, "\"server\":{\"%s\":%lld}", key, value) <
+                (int)sizeof member);
+    yc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    *ret_rv = load_with_server(member, &cfg, field);
+    if (*ret_rv != YC_OK)
+        return UINT64_MAX;
+    if (strcmp(key, "max_header_bytes") == 0)
+        return cfg.server.max_header_bytes;
+    if (strcmp(key, "max_header_fields") == 0)
+        return cfg.server.max_header_fields;
+    if (strcmp(key, "max_body_bytes") == 0)
+        return cfg.server.max_body_bytes;
+    if (strcmp(key, "idle_timeout_ms") == 0)
+        return cfg.server.idle_timeout_ms;
+    if (strcmp(key, "max_concurrent_streams") == 0)
+        return cfg.server.max_concurrent_streams;
+    assert_string_equal(key, "drain_timeout_ms");
+    return cfg.server.drain_timeout_ms;
+}
+
+static const struct {
+    const char *key, *field;
+    long long min, max;
+} server_limits[] = {
+    {"max_header_bytes", "server.max_header_bytes", 1024, 1048576},
+    {"max_header_fields", "server.max_header_fields", 8, 1000},
+    {"max_body_bytes", "server.max_body_bytes", 1, 67108864},
+    {"idle_timeout_ms", "server.idle_timeout_ms", 1000, 3600000},
+    {"max_concurrent_streams", "server.max_concurrent_streams", 1, 1000},
+    {"drain_timeout_ms", "server.drain_timeout_ms", 100, 60000},
+};
+
+static void safety__config_server_keys__at_min_and_max__loaded_exactly(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof server_limits / sizeof *server_limits; i++) {
+        yc_err rv;
+        const char *field;
+        assert_int_equal(server_key(server_limits[i].key, server_limits[i].min, &rv, &field),
+                         (uint64_t)server_limits[i].min);
+        assert_int_equal(rv, YC_OK);
+        assert_int_equal(server_key(server_limits[i].key, server_limits[i].max, &rv, &field),
+                         (uint64_t)server_limits[i].max);
+        assert_int_equal(rv, YC_OK);
+    }
+}
+
+static void safety__config_server_keys__one_past_min_and_max__invalid_named(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof server_limits / sizeof *server_limits; i++) {
+        yc_err rv;
+        const char *field;
+        assert_int_equal(server_key(server_limits[i].key, server_limits[i].min - 1, &rv, &field),
+                         UINT64_MAX);
+        assert_int_equal(rv, YC_ERR_INVALID);
+        assert_string_equal(field, server_limits[i].field);
+        assert_int_equal(server_key(server_limits[i].key, server_limits[i].max + 1, &rv, &field),
+                         UINT64_MAX);
+        assert_int_equal(rv, YC_ERR_INVALID);
+        assert_string_equal(field, server_limits[i].field);
+    }
+}
+
+static void config_load__no_server_object__h2_defaults(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    const char *field;
+    assert_int_equal(load_with_server("", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.server.max_header_bytes, 16384);
+    assert_int_equal(cfg.server.max_header_fields, 100);
+    assert_int_equal(cfg.server.max_body_bytes, 1048576);
+    assert_int_equal(cfg.server.idle_timeout_ms, 60000);
+    assert_int_equal(cfg.server.max_concurrent_streams, 100);
+    assert_int_equal(cfg.server.drain_timeout_ms, 3000);
+    memset(&cfg, 0, sizeof cfg); /* an empty object: the same defaults */
+    assert_int_equal(load_with_server("\"server\":{}", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.server.max_body_bytes, 1048576);
+    assert_int_equal(cfg.server.max_concurrent_streams, 100);
+}
+
+static void config_load__server_unknown_key_or_wrong_type__invalid_named(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_server("\"server\":{\"max_body_byte\":10}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "server: unknown key");
+    assert_int_equal(load_with_server("\"server\":[]", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "server");
+    assert_int_equal(load_with_server("\"server\":{\"idle_timeout_ms\":\"60000\"}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "server.idle_timeout_ms");
+    assert_int_equal(load_with_server("\"server\":{\"drain_timeout_ms\":3000.5}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "server.drain_timeout_ms");
 }
 
 int main(void)
@@ -764,6 +900,10 @@ int main(void)
         cmocka_unit_test(amount_format__shortest_exact_decimal__round_trip),
         cmocka_unit_test_teardown(calendar_load__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
         cmocka_unit_test_teardown(config_load__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
+        cmocka_unit_test(safety__config_server_keys__at_min_and_max__loaded_exactly),
+        cmocka_unit_test(safety__config_server_keys__one_past_min_and_max__invalid_named),
+        cmocka_unit_test(config_load__no_server_object__h2_defaults),
+        cmocka_unit_test(config_load__server_unknown_key_or_wrong_type__invalid_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
