@@ -68,6 +68,14 @@ typedef enum yc_doc_type {
     YC_DOC_COUNT
 } yc_doc_type;
 
+/** What yc_store_ingest() did with one record of a batch (valid only when it returned YC_OK). */
+typedef enum yc_ingest_outcome {
+    YC_INGEST_NONE = 0,       /**< not ingested (yet) */
+    YC_INGEST_IMPORTED = 1,   /**< a new record (version 1) */
+    YC_INGEST_DUPLICATE = 2,  /**< identical to the stored version: nothing written */
+    YC_INGEST_SUPERSEDED = 3, /**< changed: stored as a new version */
+} yc_ingest_outcome;
+
 /* Field limits in bytes, excluding the NUL.  Longer input is rejected, never truncated. */
 #define YC_SUBJECT_ID_MAX  33   /**< USCC (18) or 'P' + 32 base32 characters */
 #define YC_USCC_LEN        18   /**< 统一社会信用代码 length */
@@ -108,7 +116,8 @@ typedef struct yc_record {
     yc_date pub_max_end; /**< maximum publication period ends; YC_DATE_LONG_TERM = 长期 */
     char region[YC_REGION_LEN + 1];
     yc_status status;
-    int64_t ingest_ms; /**< Unix ms when first ingested (set by the store) */
+    int64_t ingest_ms;                /**< Unix ms when first ingested (set by the store) */
+    yc_ingest_outcome ingest_outcome; /**< set by yc_store_ingest(); not stored */
 } yc_record;
 
 /**

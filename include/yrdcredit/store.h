@@ -175,7 +175,8 @@ YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char
  *   version, previous value moved to `history`.  A record filed under the wrong subject is
  *   withdrawn by sending it again with status `revoked`, then filed under the right one;
  * - @c record_id, @c version and @c ingest_ms of the array element are set to the stored
- *   values (input values of these three are ignored).
+ *   values (input values of these three are ignored), and @c ingest_outcome to what was
+ *   done with it (imported, duplicate, superseded).
  *
  * @param[in]     st    Open store.
  * @param[in,out] recs  @p n records; on YC_OK updated as above.  On failure nothing is stored

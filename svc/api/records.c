@@ -130,17 +130,8 @@ static void on_reject(void *ctx, const yc_reject *r)
         item_error(it, ptr, r->reason);
 }
 
-/* recs[j] is the first element of the batch with its record_id. */
-static bool first_occurrence(const yc_record *recs, size_t j)
-{
-    for (size_t i = 0; i < j; i++)
-        if (recs[i].record_id == recs[j].record_id)
-            return false;
-    return true;
-}
-
 /* The one batch (batch_size exceeds the item count): ingest in one durable transaction, then
- * give each accepted item its record_id and status. */
+ * give each accepted item its record_id and what the store did with it. */
 static yc_err on_batch(void *ctx, yc_record *recs, size_t n)
 {
     post_run *run = ctx;
@@ -150,48 +141,16 @@ static yc_err on_batch(void *ctx, yc_record *recs, size_t n)
         run->store_err = rv;
         return rv;
     }
-    /* First occurrence of a record id in this batch: new (version 1 created now), or an
-     * existing record that stayed the same (duplicate) or got a new version (superseded);
-     * a repeated id within the batch is superseded when its version grew, else duplicate. */
-    size_t k = 0, existing = 0, superseded_inside = 0;
+    static const char *const names[] = {[YC_INGEST_IMPORTED] = "imported",
+                                        [YC_INGEST_DUPLICATE] = "duplicate",
+                                        [YC_INGEST_SUPERSEDED] = "superseded"};
+    size_t k = 0;
     for (size_t line = 0; line < run->n_lines && k < n; line++) {
         item *it = &run->items[run->line_item[line]];
         if (it->error)
             continue;
-        const yc_record *r = &recs[k];
-        it->record_id = r->record_id;
-        it->status = NULL;
-        for (size_t j = 0; j < k; j++)
-            if (recs[j].record_id == r->record_id) {
-                it->status = r->version > recs[j].version ? "superseded" : "duplicate";
-                superseded_inside += r->version > recs[j].version;
-            }
-        if (it->status == NULL) {
-            /* New ids come from the store's counter, above every existing id: the first
-             * occurrences with the st.imported largest ids are the new records. */
-            size_t larger = 0;
-            for (size_t j = 0; j < n; j++)
-                larger += recs[j].record_id > r->record_id && first_occurrence(recs, j);
-            if (r->version == 1 && larger < st.imported)
-                it->status = "imported";
-            else
-                existing++;
-        }
-        k++;
-    }
-    /* Existing records: the counts tell duplicates from supersessions when they are not mixed;
-     * when they are, a record whose version is 1 cannot have been superseded. */
-    const size_t sup = st.superseded - (superseded_inside <= st.superseded ? superseded_inside : 0);
-    k = 0;
-    for (size_t line = 0; line < run->n_lines && k < n; line++) {
-        item *it = &run->items[run->line_item[line]];
-        if (it->error)
-            continue;
-        if (it->status == NULL)
-            it->status = sup == 0               ? "duplicate"
-                         : sup == existing      ? "superseded"
-                         : recs[k].version == 1 ? "duplicate"
-                                                : "superseded";
+        it->record_id = recs[k].record_id;
+        it->status = names[recs[k].ingest_outcome];
         k++;
     }
     return YC_OK;

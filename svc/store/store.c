@@ -562,6 +562,7 @@ static yc_err ingest_new(ingest_ctx *c, yc_record *rec, const MDB_val *sk)
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
     YC_TRY(put_record(c, rec->subject_id, rec->record_id, val, len));
     YC_TRY(put_source(c, sk, rec->record_id, rec->subject_id));
+    rec->ingest_outcome = YC_INGEST_IMPORTED;
     c->stats.imported++;
     return YC_OK;
 }
@@ -595,6 +596,7 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
     size_t len = 0;
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
     if (len == old_len && memcmp(val, old, len) == 0) {
+        rec->ingest_outcome = YC_INGEST_DUPLICATE;
         c->stats.duplicates++;
         return YC_OK;
     }
@@ -611,6 +613,7 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
             hv = {yc_codec_history_val(old_sid, strlen(old_sid), old, old_len, hval), hval};
     YC_TRY(from_mdb(mdb_put(c->txn, c->st->history, &hk, &hv, 0)));
     YC_TRY(put_record(c, rec->subject_id, rid, val, len));
+    rec->ingest_outcome = YC_INGEST_SUPERSEDED;
     c->stats.superseded++;
     return YC_OK;
 }

@@ -869,6 +869,7 @@ static void ingest__changed_record__supersedes_version_2_with_history(void **sta
     assert_int_equal(r[1].record_id, 1);
     assert_int_equal(r[1].version, 2);
     assert_int_equal(r[1].ingest_ms, first_ms);
+    assert_int_equal(r[1].ingest_outcome, YC_INGEST_SUPERSEDED);
     yc_record *back = NULL;
     size_t n = 0;
     assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
@@ -944,6 +945,8 @@ static void regress__issue_2__same_decision_two_subjects__two_records(void **sta
     /* both again: duplicates */
     assert_int_equal(yc_store_ingest(st, r, 2, &s), YC_OK);
     assert_int_equal(s.duplicates, 2);
+    assert_int_equal(r[0].ingest_outcome, YC_INGEST_DUPLICATE);
+    assert_int_equal(r[1].ingest_outcome, YC_INGEST_DUPLICATE);
     free(r);
     yc_store_close(st);
     tdir_remove(&t);
