@@ -8,14 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export YRDCREDIT_ETC="$src/etc"
 data="$tmp/data"
-n=0
-failures=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $*"; }
-check() { # description, then a command; ok when the command succeeds
-  local d=$1; shift
-  if "$@"; then ok "$d"; else nok "$d"; fi
-}
+. "$src/tests/support/tap.sh"
 run() { # capture stdout, stderr and exit status of the CLI
   "$cli" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
 }
@@ -187,5 +180,4 @@ for c in init import score records lookup gen; do
   check "$c --help exits 0 and prints usage" eval 'test $rc -eq 0 && grep -q "usage: yrdcredit $c" "$tmp/out"'
 done
 
-echo "1..$n"
-[ "$failures" -eq 0 ]
+tap_done

@@ -16,14 +16,7 @@ trap cleanup EXIT
 export YRDCREDIT_ETC="$src/etc"
 py=/usr/bin/python3
 data="$tmp/data"
-n=0
-failures=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $*"; }
-check() { # description, then a command; ok when the command succeeds
-  local d=$1; shift
-  if "$@"; then ok "$d"; else nok "$d"; fi
-}
+. "$src/tests/support/tap.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 for tool in curl nghttp h2load; do
   command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh)"
@@ -228,5 +221,4 @@ wait "$pid"
 check "SIGTERM after the restart: exit 0" test $? -eq 0
 pid=
 
-echo "1..$n"
-[ "$failures" -eq 0 ]
+tap_done
