@@ -261,4 +261,27 @@ YC_MUST_USE yc_err yc_score_result_to_json(const yc_model *model, const char *su
                                            const yc_score_result *result, char *buf, size_t buf_len,
                                            size_t *ret_len);
 
+/**
+ * @brief Score a subject from its stored records and serialize the result: the whole path of
+ *        `yrdcredit score` and `GET /v1/subjects/{subject_id}/score` (facts from records,
+ *        yc_score_compute(), yc_score_result_to_json()).
+ * @param[in]  model       A loaded model.
+ * @param[in]  subject_id  NUL-terminated subject id, 1..YC_SUBJECT_ID_MAX bytes.
+ * @param[in]  recs        @p n records of the subject (1..YC_SCORE_FACTS_MAX); the subject
+ *                         type is taken from recs[0].
+ * @param[in]  n           Number of records, at least 1.
+ * @param[in]  as_of       The date to score at.
+ * @param[out] ret_json    On YC_OK: the compact JSON, NUL-terminated, from yc_alloc(); the
+ *                         caller frees it with yc_free().
+ * @param[out] ret_len     On YC_OK: its length in bytes without the NUL; may be NULL.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID, YC_ERR_TOO_LARGE  as yc_score_compute() and
+ *                         yc_score_result_to_json(); also @p n is 0
+ * @retval YC_ERR_NOMEM    allocation failed
+ * @par Source: issue 2 item 5; api/openapi.yaml operationId getScore.
+ */
+YC_MUST_USE yc_err yc_score_records_json(const yc_model *model, const char *subject_id,
+                                         const yc_record *recs, size_t n, yc_date as_of,
+                                         char **ret_json, size_t *ret_len);
+
 #endif

@@ -9,36 +9,17 @@
 static yc_err score_json(const yc_api *api, const char *subject_id, const yc_record *recs, size_t n,
                          yc_date as_of, yc_api_response *res)
 {
-    yc_fact *facts = yc_calloc(n, sizeof *facts);
-    yc_score_reason *reasons = yc_calloc(n, sizeof *reasons);
-    const size_t cap = YC_SCORE_JSON_BASE_MAX + n * YC_SCORE_JSON_REASON_MAX;
-    char *json = yc_alloc(cap);
-    yc_err rv = YC_ERR_NOMEM;
-    if (facts == NULL || reasons == NULL || json == NULL)
-        goto out;
-    for (size_t i = 0; i < n; i++)
-        yc_record_to_fact(&recs[i], &facts[i]);
-    yc_score_result result;
+    char *json = NULL;
     size_t len = 0;
-    rv = yc_score_compute(api->model, recs[0].subject_type, facts, n, as_of, reasons, n, &result);
-    if (rv == YC_OK)
-        rv = yc_score_result_to_json(api->model, subject_id, &result, json, cap, &len);
-    if (rv == YC_OK) {
-        yc_free(res->body);
-        res->body = json;
-        res->body_len = len;
-        res->status = 200;
-        res->content_type = "application/json";
-        json = NULL;
-    }
-out:
-    yc_free(json);
-    yc_free(reasons);
-    yc_free(facts);
-    return rv;
+    YC_TRY(yc_score_records_json(api->model, subject_id, recs, n, as_of, &json, &len));
+    yc_free(res->body);
+    res->body = json;
+    res->body_len = len;
+    res->status = 200;
+    res->content_type = "application/json";
+    return YC_OK;
 }
 
-/* as_of: absent = today (Asia/Shanghai); else exactly YYYY-MM-DD, a real date in range. */
 static bool parse_as_of(const yc_api_query *q, yc_date *ret)
 {
     size_t len = 0;

@@ -409,24 +409,11 @@ static const char records_usage[] =
 static int print_score(const yc_model *model, const char *subject, const yc_record *recs, size_t n,
                        yc_date as_of)
 {
-    yc_fact *facts = yc_calloc(n, sizeof *facts);
-    yc_score_reason *reasons = yc_calloc(n, sizeof *reasons);
-    size_t cap = YC_SCORE_JSON_BASE_MAX + n * YC_SCORE_JSON_REASON_MAX;
-    char *json = yc_alloc(cap);
-    yc_score_result res;
-    yc_err rv = YC_ERR_NOMEM;
-    if (facts != NULL && reasons != NULL && json != NULL) {
-        for (size_t i = 0; i < n; i++)
-            yc_record_to_fact(&recs[i], &facts[i]);
-        rv = yc_score_compute(model, recs[0].subject_type, facts, n, as_of, reasons, n, &res);
-        if (rv == YC_OK)
-            rv = yc_score_result_to_json(model, subject, &res, json, cap, NULL);
-        if (rv == YC_OK)
-            puts(json);
-    }
+    char *json = NULL;
+    yc_err rv = yc_score_records_json(model, subject, recs, n, as_of, &json, NULL);
+    if (rv == YC_OK)
+        puts(json);
     yc_free(json);
-    yc_free(reasons);
-    yc_free(facts);
     if (rv != YC_OK)
         fprintf(stderr, "yrdcredit score: %s\n", yc_err_str(rv));
     return yc_err_exit_code(rv);

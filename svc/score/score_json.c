@@ -104,3 +104,35 @@ out:
     json_decref(root);
     return rc;
 }
+
+yc_err yc_score_records_json(const yc_model *model, const char *subject_id, const yc_record *recs,
+                             size_t n, yc_date as_of, char **ret_json, size_t *ret_len)
+{
+    YC_ENSURE(n >= 1, YC_ERR_INVALID);
+    YC_ENSURE(n <= YC_SCORE_FACTS_MAX, YC_ERR_TOO_LARGE);
+    yc_fact *facts = yc_calloc(n, sizeof *facts);
+    yc_score_reason *reasons = yc_calloc(n, sizeof *reasons);
+    const size_t cap = YC_SCORE_JSON_BASE_MAX + n * YC_SCORE_JSON_REASON_MAX;
+    char *json = yc_alloc(cap);
+    yc_err rv = YC_ERR_NOMEM;
+    if (facts == NULL || reasons == NULL || json == NULL)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        yc_record_to_fact(&recs[i], &facts[i]);
+    yc_score_result result;
+    size_t len = 0;
+    rv = yc_score_compute(model, recs[0].subject_type, facts, n, as_of, reasons, n, &result);
+    if (rv == YC_OK)
+        rv = yc_score_result_to_json(model, subject_id, &result, json, cap, &len);
+    if (rv == YC_OK) {
+        *ret_json = json;
+        if (ret_len != NULL)
+            *ret_len = len;
+        json = NULL;
+    }
+out:
+    yc_free(json);
+    yc_free(reasons);
+    yc_free(facts);
+    return rv;
+}
