@@ -31,16 +31,6 @@
 /** Largest accepted yc_import_opts.batch_size. */
 #define YC_IMPORT_BATCH_MAX 1000000
 
-/**
- * Publication window of one taxonomy code, in calendar months from the decision date
- * (domain.md §4).  @c max_months 0 means 长期 (no end: YC_DATE_LONG_TERM);
- * @c min_months 0 means the minimum period ends on the decision date.
- */
-typedef struct yc_window {
-    int min_months; /**< 0..1200 */
-    int max_months; /**< 0 (长期) or min_months..1200 */
-} yc_window;
-
 /** The 处罚类别 → N01–N05 rule table (etc/rules/penalty-categories.json); opaque. */
 typedef struct yc_rules yc_rules;
 

@@ -76,6 +76,16 @@ typedef enum yc_ingest_outcome {
     YC_INGEST_SUPERSEDED = 3, /**< changed: stored as a new version */
 } yc_ingest_outcome;
 
+/**
+ * Publication window of one taxonomy code, in calendar months from the decision date
+ * (domain.md §4).  @c max_months 0 means 长期 (no end: YC_DATE_LONG_TERM);
+ * @c min_months 0 means the minimum period ends on the decision date.
+ */
+typedef struct yc_window {
+    int min_months; /**< 0..1200 */
+    int max_months; /**< 0 (长期) or min_months..1200 */
+} yc_window;
+
 /* Field limits in bytes, excluding the NUL.  Longer input is rejected, never truncated. */
 #define YC_SUBJECT_ID_MAX  33   /**< USCC (18) or 'P' + 32 base32 characters */
 #define YC_USCC_LEN        18   /**< 统一社会信用代码 length */

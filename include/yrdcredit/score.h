@@ -189,6 +189,15 @@ YC_MUST_USE yc_err yc_model_window_months(const yc_model *model, yc_code code, i
                                           int *ret_max_months);
 
 /**
+ * @brief The publication windows of every code, as the importer takes them
+ *        (yc_import_opts.windows): yc_model_window_months() per code, and {0, 0} (长期:
+ *        the end comes from the record, e.g. a licence's 有效期至) where it is YC_ERR_NOT_FOUND.
+ * @param[in]  model  A loaded model.
+ * @param[out] ret    YC_CODE_COUNT entries indexed by yc_code.
+ */
+void yc_model_windows(const yc_model *model, yc_window ret[static YC_CODE_COUNT]);
+
+/**
  * @brief Compute a subject's score at @p as_of from its facts (rules in the file comment).
  *
  * No allocation.  Reasons are every counted fact whose contribution after fade and caps is

@@ -18,16 +18,8 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     if (rv != YC_OK)
         goto out;
     /* Model, rules and store failures leave the instance open but not ready (503). */
-    if (yc_model_load(api->cfg.model_path, &api->model, NULL, 0) == YC_OK) {
-        for (int code = 0; code < YC_CODE_COUNT; code++) {
-            int lo = 0, hi = 0;
-            /* NOT_FOUND: the window comes from the record itself (licence 有效期至). */
-            api->windows[code] =
-                yc_model_window_months(api->model, (yc_code)code, &lo, &hi) == YC_OK
-                    ? (yc_window){lo, hi}
-                    : (yc_window){0, 0};
-        }
-    }
+    if (yc_model_load(api->cfg.model_path, &api->model, NULL, 0) == YC_OK)
+        yc_model_windows(api->model, api->windows);
     char msg[256];
     if (yc_rules_load(api->cfg.rules_path, &api->rules, msg, sizeof msg) != YC_OK)
         api->rules = NULL;

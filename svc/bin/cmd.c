@@ -285,12 +285,7 @@ static int import_files(cli_instance *in, char **files, size_t n, const yc_impor
         return yc_err_exit_code(rv);
     }
     yc_window windows[YC_CODE_COUNT];
-    for (int code = 0; code < YC_CODE_COUNT; code++) {
-        int lo = 0, hi = 0;
-        rv = yc_model_window_months(in->model, (yc_code)code, &lo, &hi);
-        /* NOT_FOUND: the window comes from the record itself (licence 有效期至). */
-        windows[code] = rv == YC_OK ? (yc_window){lo, hi} : (yc_window){0, 0};
-    }
+    yc_model_windows(in->model, windows);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         yc_import_opts o = *base;

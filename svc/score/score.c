@@ -956,6 +956,16 @@ static size_t cap_reasons(const yc_model *m, yc_score_reason *reasons, size_t n)
     return kept;
 }
 
+void yc_model_windows(const yc_model *model, yc_window ret[static YC_CODE_COUNT])
+{
+    for (int code = 0; code < YC_CODE_COUNT; code++) {
+        int lo = 0, hi = 0;
+        ret[code] = yc_model_window_months(model, (yc_code)code, &lo, &hi) == YC_OK
+                        ? (yc_window){lo, hi}
+                        : (yc_window){0, 0};
+    }
+}
+
 yc_err yc_score_compute(const yc_model *model, yc_subject_type subject_type, const yc_fact *facts,
                         size_t n, yc_date as_of, yc_score_reason *reasons, size_t reasons_cap,
                         yc_score_result *ret)

@@ -347,6 +347,16 @@ static void model_load__real_model__version_digest_windows(void **state)
     assert_int_equal(yc_model_window_months(g_real, YC_CODE_B02, &lo, &hi), YC_ERR_NOT_FOUND);
     assert_int_equal(yc_model_window_months(g_real, YC_CODE_P04, &lo, &hi), YC_ERR_NOT_FOUND);
     assert_int_equal(yc_model_window_months(g_real, YC_CODE_COUNT, &lo, &hi), YC_ERR_INVALID);
+    /* the importer's table: the same windows, {0, 0} where the record gives the end */
+    yc_window w[YC_CODE_COUNT];
+    yc_model_windows(g_real, w);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(w[want[i].code].min_months, want[i].lo);
+        assert_int_equal(w[want[i].code].max_months, want[i].hi);
+    }
+    assert_int_equal(w[YC_CODE_B02].min_months, 0);
+    assert_int_equal(w[YC_CODE_B02].max_months, 0);
+    assert_int_equal(w[YC_CODE_P04].max_months, 0);
 }
 
 static void model_load__test_model__digest_matches_sha256sum(void **state)
