@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/cert.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/ids.h"
 #include "yrdcredit/import.h"
@@ -104,7 +105,9 @@ static const char init_usage[] =
     "Creates DIR (or accepts an existing empty directory): keys/ (pseudonym and sealing keys,\n"
     "mode 0600), the LMDB store, and copies of the default config.json, model/score-v1.json,\n"
     "rules/penalty-categories.json and calendar.txt from etc/ ($YRDCREDIT_ETC overrides where\n"
-    "etc/ is).  Later commands and the server need only DIR.\n"
+    "etc/ is), and tls/cert.pem + tls/key.pem (mode 0600): a new self-signed ECDSA P-256\n"
+    "certificate for localhost, 127.0.0.1 and ::1 that yrdcreditd's TLS listener serves.\n"
+    "Later commands and the server need only DIR.\n"
     "Exit status: 0 ok; 2 usage or DIR not empty; 4 I/O error.\n";
 
 static int copy_file(const char *src, const char *dst)
@@ -163,9 +166,9 @@ int cli_init(int argc, char **argv)
     }
     static const char *const files[] = {"config.json", "model/score-v1.json",
                                         "rules/penalty-categories.json", "calendar.txt"};
-    static const char *const subdirs[] = {"model", "rules"};
+    static const char *const subdirs[] = {"model", "rules", "tls"};
     char src[4096], dst[4096];
-    for (size_t k = 0; k < 2; k++) {
+    for (size_t k = 0; k < sizeof subdirs / sizeof *subdirs; k++) {
         snprintf(dst, sizeof dst, "%s/%s", dir, subdirs[k]);
         if (mkdir(dst, 0755) != 0) {
             fprintf(stderr, "yrdcredit init: cannot create %s: %s\n", dst, strerror(errno));
@@ -178,6 +181,14 @@ int cli_init(int argc, char **argv)
         int rc = copy_file(src, dst);
         if (rc != 0)
             return rc;
+    }
+    snprintf(src, sizeof src, "%s/tls/cert.pem", dir);
+    snprintf(dst, sizeof dst, "%s/tls/key.pem", dir);
+    rv = yc_cert_self_signed(src, dst, "localhost", YC_CERT_DAYS_DEFAULT);
+    if (rv != YC_OK) {
+        fprintf(stderr, "yrdcredit init: cannot create the TLS certificate %s: %s\n", src,
+                yc_err_str(rv));
+        return yc_err_exit_code(rv);
     }
     printf("initialised %s\n", dir);
     return 0;

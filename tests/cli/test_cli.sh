@@ -20,6 +20,20 @@ run init "$data"
 check "init creates a data directory (exit 0)" test "$rc" -eq 0
 check "init writes keys with mode 0600" test "$(stat -c %a "$data/keys/pseudonym.key")" = 600
 check "init copies the model" cmp -s "$data/model/score-v1.json" "$src/etc/model/score-v1.json"
+check "init writes the TLS key with mode 0600" test "$(stat -c %a "$data/tls/key.pem")" = 600
+openssl x509 -in "$data/tls/cert.pem" -noout -text >"$tmp/cert.txt" 2>&1
+check "init's certificate: ECDSA P-256, signed with SHA-256" \
+  eval 'grep -q "NIST CURVE: P-256" "$tmp/cert.txt" && grep -q "Signature Algorithm: ecdsa-with-SHA256" "$tmp/cert.txt"'
+check "init's certificate names DNS:localhost, IP 127.0.0.1 and ::1" \
+  grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1' "$tmp/cert.txt"
+check "init's certificate is valid now and for 800 more days, not for 826" \
+  eval 'openssl x509 -in "$data/tls/cert.pem" -noout -checkend $((800 * 86400)) >/dev/null &&
+        ! openssl x509 -in "$data/tls/cert.pem" -noout -checkend $((826 * 86400)) >/dev/null'
+check "init's key matches its certificate" \
+  test "$(openssl pkey -in "$data/tls/key.pem" -pubout 2>/dev/null)" = \
+       "$(openssl x509 -in "$data/tls/cert.pem" -noout -pubkey 2>/dev/null)"
+check "init's certificate verifies as its own trust anchor for localhost (server use)" \
+  eval 'openssl verify -CAfile "$data/tls/cert.pem" -purpose sslserver -verify_hostname localhost "$data/tls/cert.pem" >/dev/null 2>&1'
 run init "$data"
 check "init refuses a non-empty directory (exit 2)" test "$rc" -eq 2
 mkdir "$tmp/empty"
