@@ -6,6 +6,7 @@
 #ifndef YRDCREDIT_CONFIG_H
 #define YRDCREDIT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,16 +41,74 @@
 #define YC_CONFIG_DRAIN_MS_DEFAULT        3000
 #define YC_CONFIG_DRAIN_MS_MIN            100
 #define YC_CONFIG_DRAIN_MS_MAX            60000
+#define YC_CONFIG_WORKERS_DEFAULT         0 /* the number of online CPUs */
+#define YC_CONFIG_WORKERS_MIN             0
+#define YC_CONFIG_WORKERS_MAX             256
+#define YC_CONFIG_CONNECTIONS_DEFAULT     4096
+#define YC_CONFIG_CONNECTIONS_MIN         1
+#define YC_CONFIG_CONNECTIONS_MAX         1000000
+#define YC_CONFIG_OUTBOUND_QUEUE_DEFAULT  5000
+#define YC_CONFIG_OUTBOUND_QUEUE_MIN      16
+#define YC_CONFIG_OUTBOUND_QUEUE_MAX      1000000
+#define YC_CONFIG_HIGH_WATER_DEFAULT      (64 * 1024)
+#define YC_CONFIG_HIGH_WATER_MIN          4096
+#define YC_CONFIG_HIGH_WATER_MAX          (16 * 1024 * 1024)
+#define YC_CONFIG_GLITCH_BURST_DEFAULT    1000
+#define YC_CONFIG_GLITCH_RATE_DEFAULT     100
+#define YC_CONFIG_RESET_BURST_DEFAULT     1000
+#define YC_CONFIG_RESET_RATE_DEFAULT      33
+#define YC_CONFIG_BUCKET_MIN              1 /* burst and rate of both buckets */
+#define YC_CONFIG_BUCKET_MAX              1000000
+#define YC_CONFIG_CONTINUATIONS_DEFAULT   8
+#define YC_CONFIG_CONTINUATIONS_MIN       1
+#define YC_CONFIG_CONTINUATIONS_MAX       1024
+#define YC_CONFIG_HANDSHAKE_MS_DEFAULT    10000
+#define YC_CONFIG_PREFACE_MS_DEFAULT      10000
+#define YC_CONFIG_HEADER_MS_DEFAULT       10000
+#define YC_CONFIG_BODY_MS_DEFAULT         30000
+#define YC_CONFIG_WRITE_MS_DEFAULT        30000
+#define YC_CONFIG_TIMEOUT_MS_MIN          100 /* handshake, preface, header, body, write */
+#define YC_CONFIG_TIMEOUT_MS_MAX          600000
+#define YC_CONFIG_LISTEN_DEFAULT          "127.0.0.1:8443"
+#define YC_CONFIG_H2C_LISTEN_DEFAULT      "127.0.0.1:8080"
+#define YC_CONFIG_TLS_CERT_DEFAULT        "tls/cert.pem"
+#define YC_CONFIG_TLS_KEY_DEFAULT         "tls/key.pem"
 
-/** Limits of the HTTP/2 service (the "server" object; every key optional).  Documented in
+/** Longest listener host (a numeric IPv6 address), in bytes without the NUL. */
+#define YC_CONFIG_HOST_MAX 45
+
+/** One listening address: "HOST:PORT", "[V6]:PORT" or "off". */
+typedef struct yc_config_listen {
+    bool enabled;                      /**< false for "off" */
+    char host[YC_CONFIG_HOST_MAX + 1]; /**< numeric IPv4 or IPv6 address, without brackets */
+    uint16_t port;                     /**< TCP port; 0 = any free port */
+} yc_config_listen;
+
+/** Settings of the HTTP/2 service (the "server" object; every key optional).  Documented in
  * etc/yrdcredit.conf.example. */
 typedef struct yc_config_server {
     size_t max_header_bytes;         /**< header block of one request, bytes (431 past it) */
     size_t max_header_fields;        /**< header fields of one request (431 past it) */
     size_t max_body_bytes;           /**< request body, bytes (413 past it); transport and API */
-    unsigned idle_timeout_ms;        /**< idle connection timeout, milliseconds */
+    unsigned idle_timeout_ms;        /**< no open stream for this long: GOAWAY, close */
     unsigned max_concurrent_streams; /**< SETTINGS_MAX_CONCURRENT_STREAMS per connection */
     unsigned drain_timeout_ms;       /**< bound on the drain after SIGTERM, milliseconds */
+    unsigned workers;                /**< worker threads; 0 = the number of online CPUs */
+    yc_config_listen listen;         /**< TLS listener */
+    yc_config_listen h2c_listen;     /**< h2c (prior knowledge) listener */
+    unsigned max_connections;        /**< open connections, all workers and listeners */
+    size_t max_outbound_queue;       /**< nghttp2 outbound queue frames after a receive */
+    size_t output_high_water;        /**< gathered output bytes at which reading stops */
+    unsigned glitch_burst;           /**< glitch token bucket size */
+    unsigned glitch_rate_per_s;      /**< glitch token bucket refill per second */
+    unsigned reset_burst;            /**< incoming RST_STREAM bucket size (nghttp2) */
+    unsigned reset_rate_per_s;       /**< its refill per second */
+    unsigned max_continuations;      /**< CONTINUATION frames after one HEADERS */
+    unsigned handshake_timeout_ms;   /**< TLS handshake */
+    unsigned preface_timeout_ms;     /**< client preface + first SETTINGS */
+    unsigned header_timeout_ms;      /**< first HEADERS frame to END_HEADERS */
+    unsigned body_timeout_ms;        /**< no body bytes on a stream with an incomplete body */
+    unsigned write_timeout_ms;       /**< output pending and no byte written */
 } yc_config_server;
 
 /** Resolved configuration.  Fields are public; strings are NUL-terminated absolute-or-relative
@@ -60,20 +119,23 @@ typedef struct yc_config {
     char calendar_path[YC_CONFIG_PATH_MAX + 1]; /**< working-day calendar */
     uint64_t map_size_mib;                      /**< LMDB map size in MiB */
     size_t batch_records;                       /**< records per write transaction on import */
-    yc_config_server server;                    /**< yrdcreditd limits; defaults if absent */
+    yc_config_server server;                    /**< yrdcreditd settings; defaults if absent */
+    char tls_cert_path[YC_CONFIG_PATH_MAX + 1]; /**< PEM certificate of the TLS listener */
+    char tls_key_path[YC_CONFIG_PATH_MAX + 1];  /**< its PEM private key */
 } yc_config;
 
 /**
  * @brief Load DATA_DIR/config.json and resolve its relative paths against @p data_dir.
  *
  * Unknown keys are rejected (a typo must not silently fall back to a default).  The "server"
- * object and each of its keys are optional (the YC_CONFIG_*_DEFAULT values apply), so data
- * directories initialised before it existed still load.
+ * and "tls" objects and each of their keys are optional (the YC_CONFIG_*_DEFAULT values apply),
+ * so data directories initialised before they existed still load.
  *
  * @param[in]  data_dir   NUL-terminated data directory.
  * @param[out] ret_cfg    Filled on YC_OK.
  * @param[out] ret_field  On YC_ERR_INVALID, a static string naming the offending key
- *                        (e.g. "store.map_size_mib", "server.max_body_bytes"); may be NULL.
+ *                        (e.g. "store.map_size_mib", "server.max_body_bytes", "tls.cert");
+ *                        may be NULL.
  * @retval YC_OK
  * @retval YC_ERR_IO        config.json missing or unreadable
  * @retval YC_ERR_INVALID   not JSON, duplicate or unknown key, wrong type, value out of range
@@ -83,5 +145,41 @@ typedef struct yc_config {
  *      (every limit has a config key and a default; etc/yrdcredit.conf.example).
  */
 YC_MUST_USE yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret_field);
+
+/**
+ * @brief Load a configuration file given by path (yrdcreditd `--config FILE`) instead of
+ *        DATA_DIR/config.json; relative paths in it still resolve against @p data_dir.
+ *
+ * Same format, checks and errors as yc_config_load().
+ *
+ * @param[in]  path       NUL-terminated path of the JSON configuration file.
+ * @param[in]  data_dir   NUL-terminated data directory.
+ * @param[out] ret_cfg    Filled on YC_OK.
+ * @param[out] ret_field  On YC_ERR_INVALID, a static string naming the offending key; may be
+ *                        NULL.
+ * @retval YC_OK
+ * @retval YC_ERR_IO        @p path missing or unreadable
+ * @retval YC_ERR_INVALID   not JSON, duplicate or unknown key, wrong type, value out of range
+ * @retval YC_ERR_TOO_LARGE a resolved path longer than YC_CONFIG_PATH_MAX
+ * @retval YC_ERR_NOMEM     allocation failed
+ * @par Source: issue 3 item 4 (`--config FILE`: one config file).
+ */
+YC_MUST_USE yc_err yc_config_load_file(const char *path, const char *data_dir, yc_config *ret_cfg,
+                                       const char **ret_field);
+
+/**
+ * @brief Parse a listening address as the "server.listen" and "server.h2c_listen" keys and the
+ *        yrdcreditd options `--listen` and `--h2c-listen` write it.
+ *
+ * Accepted: `off` (listener disabled); `IPV4:PORT`; `[IPV6]:PORT`.  The host must be a numeric
+ * address (no name lookup); PORT is 1..5 decimal digits, 0..65535 (0 = any free port).
+ *
+ * @param[in]  text  NUL-terminated text.
+ * @param[out] ret   Filled on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  any other text
+ * @par Source: issue 3 items 1 and 4 (`--listen HOST:PORT`, `--h2c-listen HOST:PORT`).
+ */
+YC_MUST_USE yc_err yc_config_listen_parse(const char *text, yc_config_listen *ret);
 
 #endif

@@ -1,24 +1,45 @@
 /**
  * @file h2.h
- * @brief The HTTP/2 transport of yrdcreditd (svc/h2/): listeners, one epoll event loop,
- *        connections and nghttp2 server sessions.  It knows nothing of credit: each complete
- *        request is handed to ONE handler callback given in yc_h2_opts, which answers through
- *        yc_h2_reply_set().
+ * @brief The HTTP/2 transport of yrdcreditd (svc/h2/): listeners, N worker event loops,
+ *        connections, TLS and nghttp2 server sessions.  It knows nothing of credit: each
+ *        complete request is handed to ONE handler callback given in yc_h2_opts, which answers
+ *        through yc_h2_reply_set().
  *
- * This first slice serves h2c with prior knowledge (RFC 9113 §3.3) on one loopback listener
- * with one worker; TLS with ALPN `h2` comes later.  Per connection: SETTINGS as http2.md §2.4
- * (at most 100 concurrent streams, no push, no RFC 7540 priorities), nghttp2_session_mem_send()
- * output gathered into one buffer that is written once per loop iteration, no reading while
- * that buffer is backed up, an idle timeout.  Per stream: a cap on header bytes and fields
- * (answered 431) and on body bytes (answered 413).  Bytes that are not the HTTP/2 client
- * preface (for example an HTTP/1.1 request line) get a short `HTTP/1.1 505` response and a
- * close.
+ * Threads: one process, @c workers threads (the thread that calls yc_h2_server_run() is
+ * worker 0).  Each worker owns an epoll loop, its own SO_REUSEPORT listener on each listening
+ * port (the kernel spreads new connections over them), the connections it accepted and their
+ * nghttp2 sessions; nothing of a connection is ever touched by another thread.  The connection
+ * count is global (one atomic counter).
  *
- * @par Source: issue 3 item 1; docs/design/http2.md §1.5 and §2.4; RFC 9113; RFC 9110 §15.
+ * Listeners: h2c with prior knowledge (RFC 9113 §3.3) and TLS 1.2+ with ALPN `h2` (RFC 9113
+ * §3.2; svc/h2/tls.c); either may be off but not both.  Bytes on the h2c port that are not the
+ * HTTP/2 client preface (for example an HTTP/1.1 request line) get a short `HTTP/1.1 505`
+ * response and a close.  A TLS client that does not negotiate `h2` is closed during or right
+ * after the handshake.
+ *
+ * Per connection: SETTINGS and nghttp2 options as http2.md §2.4 (max_settings 32,
+ * max_outbound_ack 1000, stream reset rate limit, max continuations, no closed streams kept;
+ * SETTINGS MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE 65535, MAX_HEADER_LIST_SIZE,
+ * ENABLE_PUSH 0, NO_RFC7540_PRIORITIES 1); any fatal error of nghttp2_session_mem_recv() ends
+ * the connection (NGHTTP2_ERR_FLOODED: at once; others: after a GOAWAY); the output of
+ * nghttp2_session_mem_send() gathered into one buffer that is written once per loop iteration
+ * (one SSL_write for TLS); no reading while that buffer holds @c output_high_water bytes or
+ * more; a "glitch" token bucket (http2.md §2.2, see yc_h2_opts.glitch_burst); a cap on
+ * nghttp2's outbound queue; timers.  Per stream: caps on header bytes and fields (431) and on
+ * body bytes (413), and a body-progress timer (408).
+ *
+ * Timers are checked by a scan of the worker's connections every YC_H2_TIMER_TICK_MS, so each
+ * fires 0..YC_H2_TIMER_TICK_MS after its deadline.
+ *
+ * The TLS layer writes with write(2): the process must ignore SIGPIPE (yrdcreditd does).
+ *
+ * @par Source: issue 3 items 1 and 4; docs/design/http2.md §1.5, §2.2 and §2.4; RFC 9113;
+ *      RFC 9110 §15.
  */
 #ifndef YRDCREDIT_H2_H
 #define YRDCREDIT_H2_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,7 +53,7 @@
 #define YC_H2_BODY_BYTES_DEFAULT (1024 * 1024)
 /** Upper bound of yc_h2_opts.max_body_bytes, in bytes. */
 #define YC_H2_BODY_BYTES_LIMIT (64 * 1024 * 1024)
-/** Default idle connection timeout (no bytes read or written), in milliseconds. */
+/** Default idle connection timeout (no open stream), in milliseconds. */
 #define YC_H2_IDLE_TIMEOUT_MS_DEFAULT 60000
 /** Default bound on the drain after yc_h2_server_stop(), in milliseconds. */
 #define YC_H2_DRAIN_TIMEOUT_MS_DEFAULT 3000
@@ -40,8 +61,40 @@
 #define YC_H2_MAX_CONCURRENT_STREAMS 100
 /** Upper bound of yc_h2_opts.max_concurrent_streams. */
 #define YC_H2_MAX_CONCURRENT_STREAMS_LIMIT 1000
-/** Output bytes per connection above which the connection is not read. */
-#define YC_H2_OUTPUT_HIGH_WATER (64 * 1024)
+/** Default output bytes per connection at which the connection is not read. */
+#define YC_H2_OUTPUT_HIGH_WATER_DEFAULT (64 * 1024)
+/** Upper bound of yc_h2_opts.workers. */
+#define YC_H2_WORKERS_MAX 256
+/** Default cap on open connections of the whole server (all workers, both listeners). */
+#define YC_H2_MAX_CONNECTIONS_DEFAULT 4096
+/** Default cap on nghttp2's outbound queue (frames), checked after each receive. */
+#define YC_H2_MAX_OUTBOUND_QUEUE_DEFAULT 5000
+/** Default glitch bucket size (glitches a connection may send at once). */
+#define YC_H2_GLITCH_BURST_DEFAULT 1000
+/** Default glitch bucket refill, glitches per second. */
+#define YC_H2_GLITCH_RATE_DEFAULT 100
+/** Default burst of nghttp2's incoming RST_STREAM bucket (Rapid Reset, CVE-2023-44487). */
+#define YC_H2_RESET_BURST_DEFAULT 1000
+/** Default refill of nghttp2's incoming RST_STREAM bucket, per second. */
+#define YC_H2_RESET_RATE_DEFAULT 33
+/** Default cap on CONTINUATION frames after one HEADERS frame (CVE-2024-28182). */
+#define YC_H2_MAX_CONTINUATIONS_DEFAULT 8
+/** Default TLS handshake timeout, in milliseconds. */
+#define YC_H2_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000
+/** Default timeout for the client preface and first SETTINGS frame, in milliseconds. */
+#define YC_H2_PREFACE_TIMEOUT_MS_DEFAULT 10000
+/** Default timeout from a stream's first HEADERS frame to END_HEADERS, in milliseconds. */
+#define YC_H2_HEADER_TIMEOUT_MS_DEFAULT 10000
+/** Default timeout without request body bytes on a stream whose body is incomplete, in ms. */
+#define YC_H2_BODY_TIMEOUT_MS_DEFAULT 30000
+/** Default timeout without bytes accepted by the socket while output is pending, in ms. */
+#define YC_H2_WRITE_TIMEOUT_MS_DEFAULT 30000
+/** Period of each worker's timer scan, in milliseconds. */
+#define YC_H2_TIMER_TICK_MS 100
+/** How long a connection that is being closed (after GOAWAY) may still flush, in ms. */
+#define YC_H2_CLOSE_LINGER_MS 1000
+/** A WINDOW_UPDATE with a smaller increment (bytes) counts as a glitch. */
+#define YC_H2_TINY_WINDOW_UPDATE 1024
 
 /** One complete request.  Every member is borrowed from the transport for the handler call. */
 typedef struct yc_h2_request {
@@ -51,23 +104,33 @@ typedef struct yc_h2_request {
     const char *content_type; /**< NUL-terminated `content-type` value; NULL if absent */
     const uint8_t *body;      /**< @c body_len bytes, not NUL-terminated; NULL when 0 */
     size_t body_len;          /**< bytes */
-    int limit_status;         /**< 0 normally; 413 (body over the cap) or 431 (header block over
-                                   the cap): the request was cut short, @c body is NULL and the
-                                   handler should only produce that error (a bare status is
-                                   sent if it sets nothing) */
+    int limit_status;         /**< 0 normally; otherwise the request was cut short by the
+                                   transport, @c body is NULL, and the handler should only
+                                   produce that error (a bare status is sent if it sets
+                                   nothing): 408 (no body bytes for @c body_timeout_ms),
+                                   413 (body over the cap) or 431 (header block over the cap) */
     int32_t stream_id;        /**< HTTP/2 stream identifier (RFC 9113 §5.1.1), for logging */
+    unsigned worker;          /**< index of the worker thread serving it, 0..workers-1 */
+    bool tls;                 /**< true when the connection came in on the TLS listener */
 } yc_h2_request;
 
 /** The response a handler fills through yc_h2_reply_set().  Opaque. */
 typedef struct yc_h2_reply yc_h2_reply;
 
 /**
- * @brief The request handler: called once per complete request, on the worker's thread.
- * @param[in]  ctx    yc_h2_opts.handler_ctx.
+ * @brief The request handler: called once per complete request, on the thread of the worker
+ *        that owns the connection.
+ *
+ * Thread-safety: with more than one worker the handler runs on several threads at once with
+ * the same @p ctx, so everything it reaches through @p ctx must be safe for concurrent use.
+ * It runs inside the worker's event loop: while it runs, no other connection of that worker is
+ * served, so it should not block for long.
+ *
+ * @param[in]  ctx    yc_h2_opts.handler_ctx; shared by all workers.
  * @param[in]  req    The request; borrowed for the call.
  * @param[out] reply  Fill with yc_h2_reply_set().  When the handler returns an error or never
- *                    sets the reply, the transport answers 500 (503 for YC_ERR_NOMEM) without
- *                    a body.
+ *                    sets the reply, the transport answers 500 (503 for YC_ERR_NOMEM; the
+ *                    limit status when @c req->limit_status is set) without a body.
  * @return YC_OK, or any error (mapped as above).
  */
 typedef yc_err (*yc_h2_handler_fn)(void *ctx, const yc_h2_request *req, yc_h2_reply *reply);
@@ -76,21 +139,65 @@ typedef yc_err (*yc_h2_handler_fn)(void *ctx, const yc_h2_request *req, yc_h2_re
 typedef struct yc_h2_opts {
     const char *h2c_host;      /**< NUL-terminated numeric IPv4/IPv6 address; NULL = 127.0.0.1 */
     uint16_t h2c_port;         /**< TCP port; 0 = any free port (see yc_h2_server_port()) */
-    unsigned workers;          /**< event loops; only 1 is supported for now; 0 = 1 */
-    size_t max_header_bytes;   /**< 0 = YC_H2_HEADER_BYTES_DEFAULT */
+    bool h2c_off;              /**< true: no h2c listener */
+    const char *tls_host;      /**< NUL-terminated numeric address of the TLS listener;
+                                    NULL = 127.0.0.1 */
+    uint16_t tls_port;         /**< TCP port; 0 = any free port (see yc_h2_server_tls_port()) */
+    const char *tls_cert;      /**< NUL-terminated path of the PEM certificate (chain); NULL = no
+                                    TLS listener */
+    const char *tls_key;       /**< NUL-terminated path of the PEM private key; required with
+                                    @c tls_cert */
+    unsigned workers;          /**< worker threads, 1..YC_H2_WORKERS_MAX; 0 = the number of online
+                                    CPUs (at most YC_H2_WORKERS_MAX) */
+    size_t max_header_bytes;   /**< 0 = YC_H2_HEADER_BYTES_DEFAULT; also advertised as
+                                    SETTINGS_MAX_HEADER_LIST_SIZE */
     size_t max_header_fields;  /**< 0 = YC_H2_HEADER_FIELDS_DEFAULT */
     size_t max_body_bytes;     /**< 1..YC_H2_BODY_BYTES_LIMIT; 0 = YC_H2_BODY_BYTES_DEFAULT */
-    unsigned idle_timeout_ms;  /**< 0 = YC_H2_IDLE_TIMEOUT_MS_DEFAULT; checked once a second,
-                                    so a connection closes 0..1 s after it */
+    unsigned idle_timeout_ms;  /**< a connection without an open stream for this long gets
+                                    GOAWAY NO_ERROR and is closed (without a byte before
+                                    the client preface); 0 = default */
     unsigned drain_timeout_ms; /**< 0 = YC_H2_DRAIN_TIMEOUT_MS_DEFAULT */
     unsigned max_concurrent_streams; /**< SETTINGS_MAX_CONCURRENT_STREAMS per connection,
                                           1..YC_H2_MAX_CONCURRENT_STREAMS_LIMIT;
-                                          0 = YC_H2_MAX_CONCURRENT_STREAMS */
+                                          0 = YC_H2_MAX_CONCURRENT_STREAMS.  A stream past it
+                                          after the client acknowledged the setting: nghttp2
+                                          1.52 answers GOAWAY PROTOCOL_ERROR */
+    unsigned max_connections;        /**< open connections of the server (all workers and
+                                          listeners); a connection accepted at the cap is
+                                          closed at once without a byte; 0 = default */
+    size_t max_outbound_queue;       /**< frames in nghttp2's outbound queue after a receive;
+                                          past it: GOAWAY ENHANCE_YOUR_CALM and close;
+                                          0 = default */
+    size_t output_high_water;        /**< bytes of gathered output at which the connection is
+                                          not read; 0 = default */
+    unsigned glitch_burst;           /**< glitch bucket size; when a glitch finds it empty:
+                                          GOAWAY ENHANCE_YOUR_CALM and close; 0 = default */
+    unsigned glitch_rate_per_s;      /**< glitch bucket refill per second; 0 = default */
+    unsigned reset_burst;            /**< nghttp2 stream reset rate limit burst; 0 = default */
+    unsigned reset_rate_per_s;       /**< its refill per second; 0 = default */
+    unsigned max_continuations;      /**< CONTINUATION frames after one HEADERS; past it:
+                                          GOAWAY ENHANCE_YOUR_CALM and close; 0 = default */
+    unsigned handshake_timeout_ms;   /**< TLS handshake, from accept; past it: close without a
+                                          byte; 0 = default */
+    unsigned preface_timeout_ms;     /**< client preface + first SETTINGS frame, from accept
+                                          (h2c) or handshake (TLS); past it: close without
+                                          GOAWAY (the server's SETTINGS went out once the
+                                          preface was complete); 0 = default */
+    unsigned header_timeout_ms;      /**< from the first HEADERS frame of a header block to
+                                          END_HEADERS; past it: GOAWAY ENHANCE_YOUR_CALM and
+                                          close; 0 = default */
+    unsigned body_timeout_ms;        /**< no request body bytes for this long on a stream
+                                          whose body is incomplete: the handler is called with
+                                          limit_status 408, the response is sent and the
+                                          stream reset (NO_ERROR); 0 = default */
+    unsigned write_timeout_ms;       /**< output pending (in the buffer, or a response held
+                                          back by flow control) and no byte accepted by the
+                                          socket for this long: close; 0 = default */
     yc_h2_handler_fn handler;        /**< required */
     void *handler_ctx;               /**< passed to @c handler; borrowed, may be NULL */
 } yc_h2_opts;
 
-/** A server: listener, event loop and connections.  Opaque. */
+/** A server: listeners, worker event loops and connections.  Opaque. */
 typedef struct yc_h2_server yc_h2_server;
 
 /**
@@ -113,39 +220,65 @@ YC_MUST_USE yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *c
                                    const char *allow, const void *body, size_t body_len);
 
 /**
- * @brief Create a server and bind its listener (SO_REUSEADDR, non-blocking, backlog 511).
+ * @brief Create a server: load the TLS certificate, bind one listener per worker on each
+ *        enabled port (SO_REUSEADDR + SO_REUSEPORT, non-blocking, backlog 511).
+ *
+ * With port 0 the first listener gets a free port and the others bind to that port.  An
+ * explicit port that another socket already listens on fails (checked by binding it once
+ * without SO_REUSEPORT), so two servers never share a port by accident.
+ *
  * @param[in]  opts        Options; @c opts->handler required.  Copied (strings are not kept).
  * @param[out] ret_server  New server; free with yc_h2_server_close().  Written only on YC_OK.
  * @retval YC_OK
- * @retval YC_ERR_INVALID  no handler, a host that is not a numeric address, @c workers > 1, or
- *                         @c max_body_bytes over YC_H2_BODY_BYTES_LIMIT, or
+ * @retval YC_ERR_INVALID  no handler; a host that is not a numeric address; both listeners
+ *                         off; @c tls_cert without @c tls_key; @c workers over
+ *                         YC_H2_WORKERS_MAX; @c max_body_bytes over YC_H2_BODY_BYTES_LIMIT;
  *                         @c max_concurrent_streams over YC_H2_MAX_CONCURRENT_STREAMS_LIMIT
- * @retval YC_ERR_IO       socket, bind (e.g. the port is taken), listen or epoll failed
+ * @retval YC_ERR_IO       the certificate or key is missing, unreadable or mismatched;
+ *                         socket, bind (e.g. the port is taken), listen or epoll failed
  * @retval YC_ERR_NOMEM    allocation failed
  * @par Source: issue 3 item 1; http2.md §1.5.
  */
 YC_MUST_USE yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server);
 
 /**
- * @brief The port the h2c listener is bound to (useful with @c h2c_port 0).
+ * @brief The port the h2c listeners are bound to (useful with @c h2c_port 0).
  * @param[in] server  Open server.
- * @return TCP port in host byte order.
+ * @return TCP port in host byte order; 0 when h2c is off.
  */
 uint16_t yc_h2_server_port(const yc_h2_server *server);
 
 /**
- * @brief Run the event loop on the calling thread until yc_h2_server_stop(), then drain: stop
- *        accepting, send GOAWAY, finish streams whose requests were received, and close every
- *        connection when its output is written or after @c drain_timeout_ms.
+ * @brief The port the TLS listeners are bound to (useful with @c tls_port 0).
+ * @param[in] server  Open server.
+ * @return TCP port in host byte order; 0 when TLS is off.
+ */
+uint16_t yc_h2_server_tls_port(const yc_h2_server *server);
+
+/**
+ * @brief The number of worker threads the server runs (yc_h2_opts.workers resolved).
+ * @param[in] server  Open server.
+ * @return 1..YC_H2_WORKERS_MAX.
+ */
+unsigned yc_h2_server_workers(const yc_h2_server *server);
+
+/**
+ * @brief Run the workers until yc_h2_server_stop(): the calling thread runs worker 0 and
+ *        starts (then joins) a thread for each other worker.  After the stop each worker
+ *        drains: it closes its listeners, sends GOAWAY, finishes streams whose requests were
+ *        received, and closes every connection when its output is written or after
+ *        @c drain_timeout_ms.
  * @param[in,out] server  Open server; run at most once.
  * @retval YC_OK      stopped and drained (connections still open at the bound are closed)
- * @retval YC_ERR_IO  epoll_wait failed with an error other than EINTR
- * @par Source: issue 3 item 4 (SIGTERM: stop accepting, finish in-flight streams, bounded).
+ * @retval YC_ERR_IO  a worker thread could not be started (the others are stopped), or
+ *                    epoll_wait failed with an error other than EINTR
+ * @par Source: issue 3 items 1 and 4 (SIGTERM: stop accepting, finish in-flight streams,
+ *      bounded).
  */
 YC_MUST_USE yc_err yc_h2_server_run(yc_h2_server *server);
 
 /**
- * @brief Ask a running (or not yet running) server to stop.
+ * @brief Ask a running (or not yet running) server to stop; every worker begins its drain.
  * @param[in] server  Open server.
  * @note Async-signal-safe (one write(2) to an eventfd); may be called from a signal handler or
  *       from any thread.
@@ -153,7 +286,7 @@ YC_MUST_USE yc_err yc_h2_server_run(yc_h2_server *server);
 void yc_h2_server_stop(yc_h2_server *server);
 
 /**
- * @brief Close the listener and every connection and free the server.
+ * @brief Close the listeners and every connection and free the server.
  * @param[in] server  May be NULL (no-op).  yc_h2_server_run() must not be running.
  */
 void yc_h2_server_close(yc_h2_server *server);

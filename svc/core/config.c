@@ -1,8 +1,10 @@
 /* Instance configuration (DATA_DIR/config.json), parsed with Jansson. */
 #include "yrdcredit/config.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,51 +70,190 @@ static yc_err get_opt_uint(json_t *obj, const char *key, const char *field, uint
     return get_uint(obj, key, field, lo, hi, ret, ret_field);
 }
 
+/* An optional string key: absent keeps @p *ret (the default); must be a string without NUL. */
+static yc_err get_opt_string(json_t *obj, const char *key, const char *field, const char **ret,
+                             const char **ret_field)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL)
+        return YC_OK;
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        *ret_field = field;
+        return YC_ERR_INVALID;
+    }
+    *ret = json_string_value(v);
+    return YC_OK;
+}
+
+yc_err yc_config_listen_parse(const char *text, yc_config_listen *ret)
+{
+    if (strcmp(text, "off") == 0) {
+        *ret = (yc_config_listen){.enabled = false};
+        return YC_OK;
+    }
+    const char *host = text, *colon;
+    size_t hlen;
+    bool v6 = text[0] == '[';
+    if (v6) {
+        const char *close = strchr(text, ']');
+        YC_ENSURE(close != NULL && close[1] == ':', YC_ERR_INVALID);
+        host = text + 1;
+        hlen = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        YC_ENSURE(colon != NULL, YC_ERR_INVALID);
+        hlen = (size_t)(colon - text);
+    }
+    YC_ENSURE(hlen > 0 && hlen <= YC_CONFIG_HOST_MAX, YC_ERR_INVALID);
+    yc_config_listen l = {.enabled = true};
+    memcpy(l.host, host, hlen);
+    l.host[hlen] = '\0';
+    unsigned char addr[16];
+    YC_ENSURE(inet_pton(v6 ? AF_INET6 : AF_INET, l.host, addr) == 1, YC_ERR_INVALID);
+    const char *p = colon + 1;
+    size_t digits = strlen(p);
+    YC_ENSURE(digits >= 1 && digits <= 5, YC_ERR_INVALID);
+    unsigned long port = 0;
+    for (size_t i = 0; i < digits; i++) {
+        YC_ENSURE(p[i] >= '0' && p[i] <= '9', YC_ERR_INVALID);
+        port = port * 10 + (unsigned long)(p[i] - '0');
+    }
+    YC_ENSURE(port <= 65535, YC_ERR_INVALID);
+    l.port = (uint16_t)port;
+    *ret = l;
+    return YC_OK;
+}
+
+static yc_err get_opt_listen(json_t *obj, const char *key, const char *field, const char *def,
+                             yc_config_listen *ret, const char **ret_field)
+{
+    const char *text = def;
+    YC_TRY(get_opt_string(obj, key, field, &text, ret_field));
+    if (yc_config_listen_parse(text, ret) != YC_OK) {
+        *ret_field = field;
+        return YC_ERR_INVALID;
+    }
+    return YC_OK;
+}
+
+/* One unsigned key of the "server" object: JSON name, default, range, destination. */
+typedef struct server_key {
+    const char *key, *field;
+    uint64_t def, lo, hi;
+    size_t offset;
+    bool is_size; /* size_t member, else unsigned */
+} server_key;
+
+/* clang-format off */
+#define IS_SIZE(name) _Generic(((yc_config_server *)0)->name, size_t: true, default: false)
+#define SK(name, def, lo, hi) \
+    {#name, "server." #name, (def), (lo), (hi), offsetof(yc_config_server, name), IS_SIZE(name)}
+/* clang-format on */
+
+static const server_key server_keys[] = {
+    SK(max_header_bytes, YC_CONFIG_HEADER_BYTES_DEFAULT, YC_CONFIG_HEADER_BYTES_MIN,
+       YC_CONFIG_HEADER_BYTES_MAX),
+    SK(max_header_fields, YC_CONFIG_HEADER_FIELDS_DEFAULT, YC_CONFIG_HEADER_FIELDS_MIN,
+       YC_CONFIG_HEADER_FIELDS_MAX),
+    SK(max_body_bytes, YC_CONFIG_BODY_BYTES_DEFAULT, YC_CONFIG_BODY_BYTES_MIN,
+       YC_CONFIG_BODY_BYTES_MAX),
+    SK(idle_timeout_ms, YC_CONFIG_IDLE_TIMEOUT_MS_DEFAULT, YC_CONFIG_IDLE_TIMEOUT_MS_MIN,
+       YC_CONFIG_IDLE_TIMEOUT_MS_MAX),
+    SK(max_concurrent_streams, YC_CONFIG_STREAMS_DEFAULT, YC_CONFIG_STREAMS_MIN,
+       YC_CONFIG_STREAMS_MAX),
+    SK(drain_timeout_ms, YC_CONFIG_DRAIN_MS_DEFAULT, YC_CONFIG_DRAIN_MS_MIN,
+       YC_CONFIG_DRAIN_MS_MAX),
+    SK(workers, YC_CONFIG_WORKERS_DEFAULT, YC_CONFIG_WORKERS_MIN, YC_CONFIG_WORKERS_MAX),
+    SK(max_connections, YC_CONFIG_CONNECTIONS_DEFAULT, YC_CONFIG_CONNECTIONS_MIN,
+       YC_CONFIG_CONNECTIONS_MAX),
+    SK(max_outbound_queue, YC_CONFIG_OUTBOUND_QUEUE_DEFAULT, YC_CONFIG_OUTBOUND_QUEUE_MIN,
+       YC_CONFIG_OUTBOUND_QUEUE_MAX),
+    SK(output_high_water, YC_CONFIG_HIGH_WATER_DEFAULT, YC_CONFIG_HIGH_WATER_MIN,
+       YC_CONFIG_HIGH_WATER_MAX),
+    SK(glitch_burst, YC_CONFIG_GLITCH_BURST_DEFAULT, YC_CONFIG_BUCKET_MIN, YC_CONFIG_BUCKET_MAX),
+    SK(glitch_rate_per_s, YC_CONFIG_GLITCH_RATE_DEFAULT, YC_CONFIG_BUCKET_MIN,
+       YC_CONFIG_BUCKET_MAX),
+    SK(reset_burst, YC_CONFIG_RESET_BURST_DEFAULT, YC_CONFIG_BUCKET_MIN, YC_CONFIG_BUCKET_MAX),
+    SK(reset_rate_per_s, YC_CONFIG_RESET_RATE_DEFAULT, YC_CONFIG_BUCKET_MIN, YC_CONFIG_BUCKET_MAX),
+    SK(max_continuations, YC_CONFIG_CONTINUATIONS_DEFAULT, YC_CONFIG_CONTINUATIONS_MIN,
+       YC_CONFIG_CONTINUATIONS_MAX),
+    SK(handshake_timeout_ms, YC_CONFIG_HANDSHAKE_MS_DEFAULT, YC_CONFIG_TIMEOUT_MS_MIN,
+       YC_CONFIG_TIMEOUT_MS_MAX),
+    SK(preface_timeout_ms, YC_CONFIG_PREFACE_MS_DEFAULT, YC_CONFIG_TIMEOUT_MS_MIN,
+       YC_CONFIG_TIMEOUT_MS_MAX),
+    SK(header_timeout_ms, YC_CONFIG_HEADER_MS_DEFAULT, YC_CONFIG_TIMEOUT_MS_MIN,
+       YC_CONFIG_TIMEOUT_MS_MAX),
+    SK(body_timeout_ms, YC_CONFIG_BODY_MS_DEFAULT, YC_CONFIG_TIMEOUT_MS_MIN,
+       YC_CONFIG_TIMEOUT_MS_MAX),
+    SK(write_timeout_ms, YC_CONFIG_WRITE_MS_DEFAULT, YC_CONFIG_TIMEOUT_MS_MIN,
+       YC_CONFIG_TIMEOUT_MS_MAX),
+};
+
+#define N_SERVER_KEYS (sizeof server_keys / sizeof server_keys[0])
+
 static yc_err parse_server(json_t *root, yc_config_server *srv, const char **ret_field)
 {
-    static const char *const keys[] = {"max_header_bytes",       "max_header_fields",
-                                       "max_body_bytes",         "idle_timeout_ms",
-                                       "max_concurrent_streams", "drain_timeout_ms"};
-    uint64_t hb = YC_CONFIG_HEADER_BYTES_DEFAULT, hf = YC_CONFIG_HEADER_FIELDS_DEFAULT;
-    uint64_t bb = YC_CONFIG_BODY_BYTES_DEFAULT, idle = YC_CONFIG_IDLE_TIMEOUT_MS_DEFAULT;
-    uint64_t streams = YC_CONFIG_STREAMS_DEFAULT, drain = YC_CONFIG_DRAIN_MS_DEFAULT;
+    const char *names[N_SERVER_KEYS + 2];
+    for (size_t i = 0; i < N_SERVER_KEYS; i++)
+        names[i] = server_keys[i].key;
+    names[N_SERVER_KEYS] = "listen";
+    names[N_SERVER_KEYS + 1] = "h2c_listen";
     json_t *server = json_object_get(root, "server");
-    if (server != NULL) {
-        if (!json_is_object(server)) {
-            *ret_field = "server";
+    if (server != NULL && !json_is_object(server)) {
+        *ret_field = "server";
+        return YC_ERR_INVALID;
+    }
+    /* absent: every default (json_object_get(NULL, ...) is NULL) */
+    yc_err rv = server == NULL
+                    ? YC_OK
+                    : only_keys(server, names, N_SERVER_KEYS + 2, "server: unknown key", ret_field);
+    for (size_t i = 0; rv == YC_OK && i < N_SERVER_KEYS; i++) {
+        const server_key *k = &server_keys[i];
+        uint64_t v = k->def;
+        rv = get_opt_uint(server, k->key, k->field, k->lo, k->hi, &v, ret_field);
+        unsigned char *dst = (unsigned char *)srv + k->offset;
+        if (k->is_size) {
+            size_t z = (size_t)v;
+            memcpy(dst, &z, sizeof z);
+        } else {
+            unsigned u = (unsigned)v;
+            memcpy(dst, &u, sizeof u);
+        }
+    }
+    if (rv == YC_OK)
+        rv = get_opt_listen(server, "listen", "server.listen", YC_CONFIG_LISTEN_DEFAULT,
+                            &srv->listen, ret_field);
+    if (rv == YC_OK)
+        rv = get_opt_listen(server, "h2c_listen", "server.h2c_listen", YC_CONFIG_H2C_LISTEN_DEFAULT,
+                            &srv->h2c_listen, ret_field);
+    return rv;
+}
+
+/* The optional "tls" object: certificate and key of the TLS listener. */
+static yc_err parse_tls(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
+{
+    static const char *const keys[] = {"cert", "key"};
+    const char *cert = YC_CONFIG_TLS_CERT_DEFAULT, *key = YC_CONFIG_TLS_KEY_DEFAULT;
+    json_t *tls = json_object_get(root, "tls");
+    if (tls != NULL) {
+        if (!json_is_object(tls)) {
+            *ret_field = "tls";
             return YC_ERR_INVALID;
         }
-        YC_TRY(
-            only_keys(server, keys, sizeof keys / sizeof *keys, "server: unknown key", ret_field));
-        YC_TRY(get_opt_uint(server, "max_header_bytes", "server.max_header_bytes",
-                            YC_CONFIG_HEADER_BYTES_MIN, YC_CONFIG_HEADER_BYTES_MAX, &hb,
-                            ret_field));
-        YC_TRY(get_opt_uint(server, "max_header_fields", "server.max_header_fields",
-                            YC_CONFIG_HEADER_FIELDS_MIN, YC_CONFIG_HEADER_FIELDS_MAX, &hf,
-                            ret_field));
-        YC_TRY(get_opt_uint(server, "max_body_bytes", "server.max_body_bytes",
-                            YC_CONFIG_BODY_BYTES_MIN, YC_CONFIG_BODY_BYTES_MAX, &bb, ret_field));
-        YC_TRY(get_opt_uint(server, "idle_timeout_ms", "server.idle_timeout_ms",
-                            YC_CONFIG_IDLE_TIMEOUT_MS_MIN, YC_CONFIG_IDLE_TIMEOUT_MS_MAX, &idle,
-                            ret_field));
-        YC_TRY(get_opt_uint(server, "max_concurrent_streams", "server.max_concurrent_streams",
-                            YC_CONFIG_STREAMS_MIN, YC_CONFIG_STREAMS_MAX, &streams, ret_field));
-        YC_TRY(get_opt_uint(server, "drain_timeout_ms", "server.drain_timeout_ms",
-                            YC_CONFIG_DRAIN_MS_MIN, YC_CONFIG_DRAIN_MS_MAX, &drain, ret_field));
+        YC_TRY(only_keys(tls, keys, 2, "tls: unknown key", ret_field));
+        YC_TRY(get_opt_string(tls, "cert", "tls.cert", &cert, ret_field));
+        YC_TRY(get_opt_string(tls, "key", "tls.key", &key, ret_field));
     }
-    srv->max_header_bytes = (size_t)hb;
-    srv->max_header_fields = (size_t)hf;
-    srv->max_body_bytes = (size_t)bb;
-    srv->idle_timeout_ms = (unsigned)idle;
-    srv->max_concurrent_streams = (unsigned)streams;
-    srv->drain_timeout_ms = (unsigned)drain;
-    return YC_OK;
+    YC_TRY(join_path(data_dir, cert, cfg->tls_cert_path));
+    return join_path(data_dir, key, cfg->tls_key_path);
 }
 
 static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
-    static const char *const top[] = {"schema", "model",  "rules", "calendar",
-                                      "store",  "import", "server"};
+    static const char *const top[] = {"schema", "model",  "rules",  "calendar",
+                                      "store",  "import", "server", "tls"};
     static const char *const store_keys[] = {"map_size_mib"};
     static const char *const import_keys[] = {"batch_records"};
     if (!json_is_object(root)) {
@@ -146,14 +287,14 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
     YC_TRY(get_uint(import, "batch_records", "import.batch_records", YC_CONFIG_BATCH_MIN,
                     YC_CONFIG_BATCH_MAX, &batch, ret_field));
     cfg->batch_records = (size_t)batch;
-    return parse_server(root, &cfg->server, ret_field);
+    YC_TRY(parse_server(root, &cfg->server, ret_field));
+    return parse_tls(root, data_dir, cfg, ret_field);
 }
 
-yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret_field)
+yc_err yc_config_load_file(const char *path, const char *data_dir, yc_config *ret_cfg,
+                           const char **ret_field)
 {
-    char path[YC_CONFIG_PATH_MAX + 1];
     const char *field = NULL;
-    YC_TRY(join_path(data_dir, "config.json", path));
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return YC_ERR_IO;
@@ -173,6 +314,8 @@ yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret
     yc_config cfg;
     yc_err rv = parse(root, data_dir, &cfg, &field);
     json_decref(root);
+    if (rv == YC_ERR_INVALID && yc_alloc_failures() != failures)
+        rv = YC_ERR_NOMEM; /* a Jansson allocation inside parse failed */
     if (rv != YC_OK) {
         if (ret_field != NULL)
             *ret_field = field;
@@ -180,4 +323,11 @@ yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret
     }
     *ret_cfg = cfg;
     return YC_OK;
+}
+
+yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, const char **ret_field)
+{
+    char path[YC_CONFIG_PATH_MAX + 1];
+    YC_TRY(join_path(data_dir, "config.json", path));
+    return yc_config_load_file(path, data_dir, ret_cfg, ret_field);
 }

@@ -28,7 +28,7 @@ done
 
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"
-"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --access-log "$tmp/access.log" \
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --listen 127.0.0.1:0 --access-log "$tmp/access.log" \
   2>"$tmp/daemon.err" &
 pid=$!
 h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
@@ -106,7 +106,7 @@ want = [("GET", "/healthz", 200, 15),
         ("GET", f"/v1/subjects/{rec}/records?limit=5&cursor", 400, None),
         ("GET", f"/v1/subjects/{subject}/score?as_of=2026-11-29", 400, None)]
 assert len(lines) == len(want), f"{len(lines)} lines for {len(want)} requests"
-keys = {"time", "method", "path", "status", "bytes", "duration_us", "stream_id"}
+keys = {"time", "method", "path", "status", "bytes", "duration_us", "stream_id", "worker"}
 for line, (method, path, status, size) in zip(lines, want):
     r = json.loads(line)
     assert set(r) == keys, sorted(r)
@@ -116,8 +116,9 @@ for line, (method, path, status, size) in zip(lines, want):
     assert isinstance(r["bytes"], int) and r["bytes"] > 0, line
     assert isinstance(r["duration_us"], int) and r["duration_us"] >= 0, line
     assert r["stream_id"] == 1, line  # one curl connection per request
+    assert isinstance(r["worker"], int) and r["worker"] >= 0, line
 PY
-check "access log: one JSON line per request with time, method, path, status, bytes, duration_us, stream_id" \
+check "access log: one JSON line per request with time, method, path, status, bytes, duration_us, stream_id, worker" \
   test $? -eq 0
 sed 's/^/# /' "$tmp/access.check"
 check "access log never contains the ID number" test "$(grep -c "$idnum" "$tmp/access.log")" = 0
@@ -189,7 +190,7 @@ import json, sys
 c = json.load(open(sys.argv[1])); c["server"]["max_body_bytes"] = int(sys.argv[2])
 json.dump(c, open(sys.argv[1], "w"))
 PY
-"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" 2>"$tmp/daemon2.err"
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --listen 127.0.0.1:0 2>"$tmp/daemon2.err"
 check "server.max_body_bytes 0 in config.json: exit 4 (got $?)" test $? -eq 4
 check "the error names server.max_body_bytes" grep -q 'server.max_body_bytes' "$tmp/daemon2.err"
 $py - "$data/config.json" 1000 <<'PY'
@@ -197,7 +198,7 @@ import json, sys
 c = json.load(open(sys.argv[1])); c["server"]["max_body_bytes"] = int(sys.argv[2])
 json.dump(c, open(sys.argv[1], "w"))
 PY
-"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" 2>"$tmp/daemon2.err" &
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --listen 127.0.0.1:0 2>"$tmp/daemon2.err" &
 pid=$!
 up=
 for _ in $(seq 100); do

@@ -776,6 +776,34 @@ static uint64_t server_key(const char *key, long long value, yc_err *ret_rv, con
         return cfg.server.idle_timeout_ms;
     if (strcmp(key, "max_concurrent_streams") == 0)
         return cfg.server.max_concurrent_streams;
+    if (strcmp(key, "workers") == 0)
+        return cfg.server.workers;
+    if (strcmp(key, "max_connections") == 0)
+        return cfg.server.max_connections;
+    if (strcmp(key, "max_outbound_queue") == 0)
+        return cfg.server.max_outbound_queue;
+    if (strcmp(key, "output_high_water") == 0)
+        return cfg.server.output_high_water;
+    if (strcmp(key, "glitch_burst") == 0)
+        return cfg.server.glitch_burst;
+    if (strcmp(key, "glitch_rate_per_s") == 0)
+        return cfg.server.glitch_rate_per_s;
+    if (strcmp(key, "reset_burst") == 0)
+        return cfg.server.reset_burst;
+    if (strcmp(key, "reset_rate_per_s") == 0)
+        return cfg.server.reset_rate_per_s;
+    if (strcmp(key, "max_continuations") == 0)
+        return cfg.server.max_continuations;
+    if (strcmp(key, "handshake_timeout_ms") == 0)
+        return cfg.server.handshake_timeout_ms;
+    if (strcmp(key, "preface_timeout_ms") == 0)
+        return cfg.server.preface_timeout_ms;
+    if (strcmp(key, "header_timeout_ms") == 0)
+        return cfg.server.header_timeout_ms;
+    if (strcmp(key, "body_timeout_ms") == 0)
+        return cfg.server.body_timeout_ms;
+    if (strcmp(key, "write_timeout_ms") == 0)
+        return cfg.server.write_timeout_ms;
     assert_string_equal(key, "drain_timeout_ms");
     return cfg.server.drain_timeout_ms;
 }
@@ -790,6 +818,20 @@ static const struct {
     {"idle_timeout_ms", "server.idle_timeout_ms", 1000, 3600000},
     {"max_concurrent_streams", "server.max_concurrent_streams", 1, 1000},
     {"drain_timeout_ms", "server.drain_timeout_ms", 100, 60000},
+    {"workers", "server.workers", 0, 256},
+    {"max_connections", "server.max_connections", 1, 1000000},
+    {"max_outbound_queue", "server.max_outbound_queue", 16, 1000000},
+    {"output_high_water", "server.output_high_water", 4096, 16777216},
+    {"glitch_burst", "server.glitch_burst", 1, 1000000},
+    {"glitch_rate_per_s", "server.glitch_rate_per_s", 1, 1000000},
+    {"reset_burst", "server.reset_burst", 1, 1000000},
+    {"reset_rate_per_s", "server.reset_rate_per_s", 1, 1000000},
+    {"max_continuations", "server.max_continuations", 1, 1024},
+    {"handshake_timeout_ms", "server.handshake_timeout_ms", 100, 600000},
+    {"preface_timeout_ms", "server.preface_timeout_ms", 100, 600000},
+    {"header_timeout_ms", "server.header_timeout_ms", 100, 600000},
+    {"body_timeout_ms", "server.body_timeout_ms", 100, 600000},
+    {"write_timeout_ms", "server.write_timeout_ms", 100, 600000},
 };
 
 static void safety__config_server_keys__at_min_and_max__loaded_exactly(void **state)
@@ -837,6 +879,30 @@ static void config_load__no_server_object__h2_defaults(void **state)
     assert_int_equal(cfg.server.idle_timeout_ms, 60000);
     assert_int_equal(cfg.server.max_concurrent_streams, 100);
     assert_int_equal(cfg.server.drain_timeout_ms, 3000);
+    assert_int_equal(cfg.server.workers, 0);
+    assert_int_equal(cfg.server.max_connections, 4096);
+    assert_int_equal(cfg.server.max_outbound_queue, 5000);
+    assert_int_equal(cfg.server.output_high_water, 65536);
+    assert_int_equal(cfg.server.glitch_burst, 1000);
+    assert_int_equal(cfg.server.glitch_rate_per_s, 100);
+    assert_int_equal(cfg.server.reset_burst, 1000);
+    assert_int_equal(cfg.server.reset_rate_per_s, 33);
+    assert_int_equal(cfg.server.max_continuations, 8);
+    assert_int_equal(cfg.server.handshake_timeout_ms, 10000);
+    assert_int_equal(cfg.server.preface_timeout_ms, 10000);
+    assert_int_equal(cfg.server.header_timeout_ms, 10000);
+    assert_int_equal(cfg.server.body_timeout_ms, 30000);
+    assert_int_equal(cfg.server.write_timeout_ms, 30000);
+    assert_true(cfg.server.listen.enabled);
+    assert_string_equal(cfg.server.listen.host, "127.0.0.1");
+    assert_int_equal(cfg.server.listen.port, 8443);
+    assert_true(cfg.server.h2c_listen.enabled);
+    assert_string_equal(cfg.server.h2c_listen.host, "127.0.0.1");
+    assert_int_equal(cfg.server.h2c_listen.port, 8080);
+    const char *tail = cfg.tls_cert_path + strlen(cfg.tls_cert_path) - strlen("/tls/cert.pem");
+    assert_string_equal(tail, "/tls/cert.pem");
+    tail = cfg.tls_key_path + strlen(cfg.tls_key_path) - strlen("/tls/key.pem");
+    assert_string_equal(tail, "/tls/key.pem");
     memset(&cfg, 0, sizeof cfg); /* an empty object: the same defaults */
     assert_int_equal(load_with_server("\"server\":{}", &cfg, &field), YC_OK);
     assert_int_equal(cfg.server.max_body_bytes, 1048576);
@@ -859,6 +925,94 @@ static void config_load__server_unknown_key_or_wrong_type__invalid_named(void **
     assert_int_equal(load_with_server("\"server\":{\"drain_timeout_ms\":3000.5}", &cfg, &field),
                      YC_ERR_INVALID);
     assert_string_equal(field, "server.drain_timeout_ms");
+}
+
+static void config_listen_parse__forms__exact(void **state)
+{
+    (void)state;
+    yc_config_listen l;
+    assert_int_equal(yc_config_listen_parse("off", &l), YC_OK);
+    assert_false(l.enabled);
+    assert_int_equal(yc_config_listen_parse("127.0.0.1:0", &l), YC_OK);
+    assert_true(l.enabled);
+    assert_string_equal(l.host, "127.0.0.1");
+    assert_int_equal(l.port, 0);
+    assert_int_equal(yc_config_listen_parse("0.0.0.0:65535", &l), YC_OK);
+    assert_int_equal(l.port, 65535);
+    assert_int_equal(yc_config_listen_parse("[::1]:8443", &l), YC_OK);
+    assert_string_equal(l.host, "::1");
+    assert_int_equal(l.port, 8443);
+    /* the longest IPv6 text form: 45 bytes, YC_CONFIG_HOST_MAX */
+    assert_int_equal(
+        yc_config_listen_parse("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:1", &l), YC_OK);
+    assert_int_equal(strlen(l.host), YC_CONFIG_HOST_MAX);
+    static const char *const bad[] = {
+        "",       "off ",         "127.0.0.1",      "127.0.0.1:",    "127.0.0.1:65536",
+        ":80",    "localhost:80", "127.0.0.1:-1",   "127.0.0.1:+80", "127.0.0.1:123456",
+        "::1:80", "[::1]80",      "[127.0.0.1]:80", "[::1:80",       "127.0.0.1:8 0",
+        "[]:80",  "1.2.3.4.5:80", "127.0.0.1:0x50",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        l.port = 7;
+        assert_int_equal(yc_config_listen_parse(bad[i], &l), YC_ERR_INVALID);
+        assert_int_equal(l.port, 7); /* ret written only on YC_OK */
+    }
+}
+
+static void config_load__listen_and_tls_keys__loaded_or_named(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_server("\"server\":{\"listen\":\"off\",\"h2c_listen\":\"[::1]:0\"},"
+                                      "\"tls\":{\"cert\":\"/etc/c.pem\",\"key\":\"k.pem\"}",
+                                      &cfg, &field),
+                     YC_OK);
+    assert_false(cfg.server.listen.enabled);
+    assert_true(cfg.server.h2c_listen.enabled);
+    assert_string_equal(cfg.server.h2c_listen.host, "::1");
+    assert_string_equal(cfg.tls_cert_path, "/etc/c.pem"); /* absolute stays */
+    const char *tail = cfg.tls_key_path + strlen(cfg.tls_key_path) - strlen("/k.pem");
+    assert_string_equal(tail, "/k.pem"); /* relative: under the data dir */
+    assert_true(strncmp(cfg.tls_key_path, "/tmp/yc_core_cfg", 16) == 0);
+    assert_int_equal(load_with_server("\"server\":{\"listen\":\"localhost:1\"}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "server.listen");
+    assert_int_equal(load_with_server("\"server\":{\"h2c_listen\":8080}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "server.h2c_listen");
+    assert_int_equal(load_with_server("\"tls\":{\"cert\":\"\"}", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "tls.cert");
+    assert_int_equal(load_with_server("\"tls\":{\"chain\":\"x\"}", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "tls: unknown key");
+    assert_int_equal(load_with_server("\"tls\":\"x\"", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "tls");
+}
+
+static void config_load_file__other_path__relative_paths_under_data_dir(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/yc_core_cfgfXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    assert_true(snprintf(path, sizeof path, "%s/other.json", dir) < (int)sizeof path);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_true(
+        fputs("{\"schema\":\"yrdcredit-config/1\",\"model\":\"m.json\",\"rules\":\"r.json\","
+              "\"calendar\":\"c.txt\",\"store\":{\"map_size_mib\":1},"
+              "\"import\":{\"batch_records\":1},\"server\":{\"max_connections\":7}}",
+              f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    static yc_config cfg;
+    const char *field = NULL;
+    assert_int_equal(yc_config_load_file(path, "/data", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.server.max_connections, 7);
+    assert_string_equal(cfg.model_path, "/data/m.json");
+    assert_string_equal(cfg.tls_cert_path, "/data/tls/cert.pem");
+    assert_int_equal(yc_config_load_file("/nonexistent/x.json", "/data", &cfg, &field), YC_ERR_IO);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
 }
 
 int main(void)
@@ -904,6 +1058,9 @@ int main(void)
         cmocka_unit_test(safety__config_server_keys__one_past_min_and_max__invalid_named),
         cmocka_unit_test(config_load__no_server_object__h2_defaults),
         cmocka_unit_test(config_load__server_unknown_key_or_wrong_type__invalid_named),
+        cmocka_unit_test(config_listen_parse__forms__exact),
+        cmocka_unit_test(config_load__listen_and_tls_keys__loaded_or_named),
+        cmocka_unit_test(config_load_file__other_path__relative_paths_under_data_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

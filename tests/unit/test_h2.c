@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -281,15 +282,50 @@ static void safety__open__no_handler__invalid(void **state)
     yc_h2_server_close(s); /* closing NULL is a no-op */
 }
 
-static void safety__open__two_workers__invalid(void **state)
+static void safety__open__workers_max_plus_one__invalid(void **state)
 {
     (void)state;
     yc_h2_opts o = base_opts;
-    o.workers = 2;
+    o.workers = YC_H2_WORKERS_MAX + 1;
     yc_h2_server *s = NULL;
     assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
-    o.workers = 1;
+    assert_null(s);
+    o.workers = YC_H2_WORKERS_MAX; /* one listener and one epoll per worker, no threads yet */
     assert_int_equal(yc_h2_server_open(&o, &s), YC_OK);
+    assert_int_equal(yc_h2_server_workers(s), YC_H2_WORKERS_MAX);
+    yc_h2_server_close(s);
+    o.workers = 0; /* the number of online CPUs */
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_OK);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(yc_h2_server_workers(s), cpus < 1 ? 1 : (unsigned)cpus);
+    yc_h2_server_close(s);
+}
+
+static void safety__open__listener_options__exact_errors(void **state)
+{
+    (void)state;
+    yc_h2_server *s = NULL;
+    yc_h2_opts o = base_opts;
+    o.h2c_off = true; /* and no TLS: nothing to listen on */
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    o = base_opts;
+    o.tls_cert = "/nonexistent/cert.pem"; /* a certificate without a key */
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    o.tls_key = "/nonexistent/key.pem";
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_IO);
+    o.tls_host = "localhost";
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    assert_null(s);
+    o = base_opts;
+    o.h2c_host = "not an address";
+    o.h2c_off = true; /* the host of a listener that is off is not looked at */
+    o.tls_cert = "/nonexistent/cert.pem";
+    o.tls_key = "/nonexistent/key.pem";
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_IO);
+    o = base_opts; /* h2c alone: no TLS port */
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_OK);
+    assert_int_equal(yc_h2_server_tls_port(s), 0);
+    assert_true(yc_h2_server_port(s) != 0);
     yc_h2_server_close(s);
 }
 
@@ -491,7 +527,7 @@ static void run__idle_connection__closed_after_timeout(void **state)
     close(fd);
     assert_int_equal(n, 0);
     assert_true(dt >= 300);
-    assert_true(dt < 2500); /* the idle sweep runs once a second */
+    assert_true(dt < 2500); /* the timer scan runs every YC_H2_TIMER_TICK_MS */
     stop(&r);
 }
 
@@ -542,11 +578,304 @@ static void run__stop_with_open_connection__drains_and_returns(void **state)
     assert_memory_equal(buf + n - 8, goaway_payload, 8);
 }
 
+/* ---- workers, connection cap, glitches, timers ---- */
+
+/* Read one frame: its type, flags, stream and payload (up to @p cap bytes kept).  Returns the
+ * payload length, or -1 at EOF, reset or the 10 s timeout. */
+static long next_frame(int fd, uint8_t *type, uint8_t *flags, uint32_t *sid, uint8_t *payload,
+                       size_t cap)
+{
+    uint8_t h[9];
+    size_t got = 0;
+    while (got < 9) {
+        ssize_t n = recv(fd, h + got, 9 - got, 0);
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+    *type = h[3];
+    *flags = h[4];
+    *sid = (uint32_t)(h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
+    for (size_t k = 0; k < len; k++) {
+        uint8_t b;
+        if (recv(fd, &b, 1, 0) != 1)
+            return -1;
+        if (k < cap)
+            payload[k] = b;
+    }
+    return (long)len;
+}
+
+typedef struct seen_frames {
+    int frames;
+    long goaway_code; /* -1: no GOAWAY */
+    long rst_code;    /* of stream 1; -1: none */
+    int data_frames;  /* on stream 1 */
+    char body[64];    /* DATA of stream 1 */
+    size_t body_len;
+    int64_t eof_ms; /* mono_ms() at EOF */
+} seen_frames;
+
+static int64_t mono_ms(void);
+
+/* Read every frame until EOF (or the 10 s timeout). */
+static void read_to_close(int fd, seen_frames *sf)
+{
+    memset(sf, 0, sizeof *sf);
+    sf->goaway_code = sf->rst_code = -1;
+    uint8_t type, flags, p[256];
+    uint32_t sid;
+    long len;
+    while ((len = next_frame(fd, &type, &flags, &sid, p, sizeof p)) >= 0) {
+        sf->frames++;
+        if (type == 7 && len >= 8)
+            sf->goaway_code =
+                (long)((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]);
+        if (type == 3 && sid == 1 && len == 4)
+            sf->rst_code =
+                (long)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+        if (type == 0 && sid == 1) {
+            sf->data_frames++;
+            size_t n = (size_t)len < sizeof p ? (size_t)len : sizeof p;
+            if (sf->body_len + n <= sizeof sf->body) {
+                memcpy(sf->body + sf->body_len, p, n);
+                sf->body_len += n;
+            }
+        }
+    }
+    sf->eof_ms = mono_ms();
+}
+
+/* HEADERS of a GET /p on stream @p sid (END_STREAM|END_HEADERS), HPACK static entries only. */
+static void get_frame(frame_buf *f, uint32_t sid)
+{
+    static const uint8_t hb[] = {0x82, 0x86, 0x84, 0x01, 1, 'a'}; /* GET http / :authority a */
+    frame(f, 1, 0x05, sid, hb, sizeof hb);
+}
+
+static atomic_int g_worker_calls[2];
+
+static yc_err count_handler(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
+{
+    (void)ctx;
+    if (req->worker < 2)
+        atomic_fetch_add(&g_worker_calls[req->worker], 1);
+    return yc_h2_reply_set(reply, 200, "text/plain", NULL, "hello", 5);
+}
+
+static void run__two_workers_port_zero__both_serve(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.workers = 2;
+    o.handler = count_handler;
+    atomic_store(&g_worker_calls[0], 0);
+    atomic_store(&g_worker_calls[1], 0);
+    running r;
+    start(&r, &o);
+    assert_int_equal(yc_h2_server_workers(r.srv), 2);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_frame(f, 1);
+    for (int i = 0; i < 32; i++) { /* SO_REUSEPORT hashes each 4-tuple to one of the two */
+        int fd = dial(&r);
+        send_all(fd, f->b, f->n);
+        char body[16];
+        int frames;
+        assert_int_equal(read_stream1(fd, body, sizeof body, &frames), 5);
+        close(fd);
+    }
+    test_free(f);
+    stop(&r); /* both workers drain and return */
+    int a = atomic_load(&g_worker_calls[0]), b = atomic_load(&g_worker_calls[1]);
+    assert_int_equal(a + b, 32);
+    assert_true(a > 0);
+    assert_true(b > 0);
+}
+
+static void run__max_connections__at_cap_served_past_closed(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.workers = 1;
+    o.max_connections = 2;
+    running r;
+    start(&r, &o);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_frame(f, 1);
+    int fds[2];
+    char body[16];
+    int frames;
+    for (int i = 0; i < 2; i++) { /* both open at once, both served */
+        fds[i] = dial(&r);
+        send_all(fds[i], f->b, f->n);
+        assert_int_equal(read_stream1(fds[i], body, sizeof body, &frames), 5);
+    }
+    int extra = dial(&r); /* the kernel completes the handshake; the server closes at once */
+    (void)send(extra, f->b, f->n, MSG_NOSIGNAL);
+    char buf[64];
+    assert_true(recv(extra, buf, sizeof buf, 0) <= 0);
+    close(extra);
+    close(fds[0]);
+    usleep(100000); /* the worker sees the close */
+    int again = dial(&r);
+    send_all(again, f->b, f->n);
+    assert_int_equal(read_stream1(again, body, sizeof body, &frames), 5);
+    close(again);
+    close(fds[1]);
+    test_free(f);
+    stop(&r);
+}
+
+/* @p n PRIORITY frames (stream 3), then GET on stream 1. */
+static void priority_flood(const running *r, int n, seen_frames *sf)
+{
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    static const uint8_t prio[5] = {0, 0, 0, 0, 15};
+    for (int i = 0; i < n; i++)
+        frame(f, 2 /* PRIORITY */, 0, 3, prio, sizeof prio);
+    get_frame(f, 1);
+    int fd = dial(r);
+    send_all(fd, f->b, f->n);
+    /* at the limit the connection stays open after the reply: stop at the idle timeout */
+    read_to_close(fd, sf);
+    close(fd);
+    test_free(f);
+}
+
+static void run__glitch_burst__at_limit_served_past_goaway_calm(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.glitch_burst = 5;
+    o.glitch_rate_per_s = 1;
+    o.idle_timeout_ms = 300;
+    running r;
+    start(&r, &o);
+    seen_frames sf;
+    priority_flood(&r, 5, &sf);
+    assert_int_equal(sf.body_len, 5); /* served, then the idle GOAWAY NO_ERROR */
+    assert_memory_equal(sf.body, "hello", 5);
+    assert_int_equal(sf.goaway_code, 0);
+    priority_flood(&r, 6, &sf);
+    assert_int_equal(sf.body_len, 0);
+    assert_int_equal(sf.goaway_code, 11); /* ENHANCE_YOUR_CALM */
+    stop(&r);
+}
+
+static void run__body_stalled__408_then_rst_no_error(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.body_timeout_ms = 200;
+    o.idle_timeout_ms = 1000;
+    running r;
+    start(&r, &o);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    static const uint8_t hb[] = {0x83, 0x86, 0x84, 0x01, 1, 'a'}; /* POST http / a */
+    frame(f, 1, 0x04 /* END_HEADERS only */, 1, hb, sizeof hb);
+    frame(f, 0, 0, 1, "b", 1); /* one body byte, then nothing */
+    int fd = dial(&r);
+    int64_t t0 = mono_ms();
+    send_all(fd, f->b, f->n);
+    seen_frames sf;
+    read_to_close(fd, &sf); /* 408, RST_STREAM NO_ERROR, later the idle GOAWAY */
+    close(fd);
+    test_free(f);
+    assert_int_equal(g_seen.calls, 1);
+    assert_int_equal(g_seen.limit_status, 408);
+    assert_true(g_seen.body_null);
+    assert_int_equal(g_seen.body_len, 0);
+    assert_int_equal(sf.body_len, 5);
+    assert_int_equal(sf.rst_code, 0);
+    assert_int_equal(sf.goaway_code, 0);
+    assert_true(sf.eof_ms - t0 >= 200 + 1000);
+    stop(&r);
+}
+
+static void run__header_block_stalled__goaway_calm(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.header_timeout_ms = 200;
+    running r;
+    start(&r, &o);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    static const uint8_t hb[] = {0x82, 0x86}; /* the rest never comes */
+    frame(f, 1, 0x01 /* END_STREAM, no END_HEADERS */, 1, hb, sizeof hb);
+    int fd = dial(&r);
+    int64_t t0 = mono_ms();
+    send_all(fd, f->b, f->n);
+    seen_frames sf;
+    read_to_close(fd, &sf);
+    close(fd);
+    test_free(f);
+    assert_int_equal(sf.goaway_code, 11);
+    assert_true(sf.eof_ms - t0 >= 200);
+    assert_true(sf.eof_ms - t0 < 5000);
+    assert_int_equal(g_seen.calls, 0);
+    stop(&r);
+}
+
+static void run__preface_without_settings__closed_no_goaway(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.preface_timeout_ms = 200;
+    running r;
+    start(&r, &o);
+    int fd = dial(&r);
+    int64_t t0 = mono_ms();
+    send_all(fd, PREFACE, sizeof PREFACE - 1);
+    seen_frames sf;
+    read_to_close(fd, &sf);
+    close(fd);
+    assert_int_equal(sf.frames, 1); /* the server's SETTINGS, nothing else */
+    assert_int_equal(sf.goaway_code, -1);
+    assert_true(sf.eof_ms - t0 >= 200);
+    assert_true(sf.eof_ms - t0 < 5000); /* long before the 60 s idle timeout */
+    stop(&r);
+}
+
+static void run__zero_window__closed_after_write_timeout(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.write_timeout_ms = 200;
+    running r;
+    start(&r, &o);
+    frame_buf *f = test_malloc(sizeof *f);
+    f->n = sizeof PREFACE - 1;
+    memcpy(f->b, PREFACE, f->n);
+    static const uint8_t win0[6] = {0, 4, 0, 0, 0, 0}; /* SETTINGS_INITIAL_WINDOW_SIZE 0 */
+    frame(f, 4, 0, 0, win0, sizeof win0);
+    get_frame(f, 1);
+    int fd = dial(&r);
+    int64_t t0 = mono_ms();
+    send_all(fd, f->b, f->n);
+    seen_frames sf;
+    read_to_close(fd, &sf);
+    close(fd);
+    test_free(f);
+    assert_int_equal(g_seen.calls, 1);
+    assert_int_equal(sf.data_frames, 0); /* the body never fit the window */
+    assert_int_equal(sf.goaway_code, -1);
+    assert_true(sf.eof_ms - t0 >= 200);
+    assert_true(sf.eof_ms - t0 < 5000);
+    stop(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(safety__open__no_handler__invalid),
-        cmocka_unit_test(safety__open__two_workers__invalid),
+        cmocka_unit_test(safety__open__workers_max_plus_one__invalid),
+        cmocka_unit_test(safety__open__listener_options__exact_errors),
         cmocka_unit_test(safety__open__body_cap_limit_plus_one__invalid),
         cmocka_unit_test(safety__open__host_not_numeric__invalid),
         cmocka_unit_test(safety__open__port_in_use__io),
@@ -561,6 +890,13 @@ int main(void)
         cmocka_unit_test(run__idle_connection__closed_after_timeout),
         cmocka_unit_test(run__idle_h2_connection__goaway_then_close),
         cmocka_unit_test(run__stop_with_open_connection__drains_and_returns),
+        cmocka_unit_test(run__two_workers_port_zero__both_serve),
+        cmocka_unit_test(run__max_connections__at_cap_served_past_closed),
+        cmocka_unit_test(run__glitch_burst__at_limit_served_past_goaway_calm),
+        cmocka_unit_test(run__body_stalled__408_then_rst_no_error),
+        cmocka_unit_test(run__header_block_stalled__goaway_calm),
+        cmocka_unit_test(run__preface_without_settings__closed_no_goaway),
+        cmocka_unit_test(run__zero_window__closed_after_write_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

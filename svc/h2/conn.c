@@ -1,0 +1,938 @@
+/* One HTTP/2 connection (h2c or TLS) of a worker: socket I/O, the nghttp2 server session and
+ * its callbacks, streams, the glitch bucket and the connection's timers (http2.md §1.5, §2.2,
+ * §2.4). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "h2_int.h"
+#include "yrdcredit/alloc.h"
+
+#define PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define PREFACE_LEN (sizeof PREFACE - 1)
+#define READ_CHUNK  16384
+/* RFC 9218 PRIORITY_UPDATE: a known extension, not counted as an unknown frame type */
+#define FRAME_PRIORITY_UPDATE 0x10
+
+static const char not_h2_reply[] = "HTTP/1.1 505 HTTP Version Not Supported\r\n"
+                                   "Content-Type: text/plain\r\n"
+                                   "Content-Length: 50\r\n"
+                                   "Connection: close\r\n"
+                                   "\r\n"
+                                   "this port speaks HTTP/2 only (h2c prior knowledge)";
+
+static const yc_h2_opts *opts_of(const conn *c)
+{
+    return &c->w->srv->opts;
+}
+
+/* ------------------------------------------------------------------ replies */
+
+static bool header_value_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n > HDR_VALUE_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == '\r' || v[i] == '\n')
+            return false;
+    return true;
+}
+
+yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *content_type, const char *allow,
+                       const void *body, size_t body_len)
+{
+    YC_ENSURE(status >= 200 && status <= 599, YC_ERR_INVALID);
+    YC_ENSURE(content_type == NULL || header_value_ok(content_type), YC_ERR_INVALID);
+    YC_ENSURE(allow == NULL || header_value_ok(allow), YC_ERR_INVALID);
+    YC_ENSURE(body != NULL || body_len == 0, YC_ERR_INVALID);
+    uint8_t *copy = yc_alloc(body_len);
+    YC_ENSURE(copy != NULL, YC_ERR_NOMEM);
+    if (body_len > 0)
+        memcpy(copy, body, body_len);
+    yc_free(reply->body);
+    reply->body = copy;
+    reply->body_len = body_len;
+    reply->status = status;
+    snprintf(reply->content_type, sizeof reply->content_type, "%s",
+             content_type != NULL ? content_type : "");
+    snprintf(reply->allow, sizeof reply->allow, "%s", allow != NULL ? allow : "");
+    reply->set = true;
+    return YC_OK;
+}
+
+/* ------------------------------------------------------------------ glitches */
+
+/* Stop serving an abusive connection: GOAWAY ENHANCE_YOUR_CALM (RFC 9113 §7), no more reads,
+ * close once it is flushed (bounded by YC_H2_CLOSE_LINGER_MS). */
+static void conn_calm(conn *c)
+{
+    if (c->dead)
+        return;
+    c->dead = true;
+    c->dead_since_ms = c->w->now_ms;
+    (void)nghttp2_session_terminate_session(c->session, NGHTTP2_ENHANCE_YOUR_CALM);
+}
+
+/* One glitch (http2.md §2.2: frames that cost the server work but serve no request): take a
+ * token from the connection's bucket; an empty bucket ends the connection. */
+static void glitch(conn *c)
+{
+    const yc_h2_opts *o = opts_of(c);
+    const int64_t now = c->w->now_ms;
+    const uint64_t cap = (uint64_t)o->glitch_burst * 1000u;
+    if (now > c->glitch_last_ms) {
+        /* rate per second = rate thousandths of a token per millisecond */
+        uint64_t add = (uint64_t)(now - c->glitch_last_ms) * o->glitch_rate_per_s;
+        c->glitch_mtokens = add >= cap - c->glitch_mtokens ? cap : c->glitch_mtokens + add;
+        c->glitch_last_ms = now;
+    }
+    if (c->glitch_mtokens < 1000) {
+        conn_calm(c);
+        return;
+    }
+    c->glitch_mtokens -= 1000;
+}
+
+/* ------------------------------------------------------------------ streams */
+
+static void stream_free(stream *st)
+{
+    if (st == NULL)
+        return;
+    yc_free(st->method);
+    yc_free(st->path);
+    yc_free(st->content_type);
+    yc_free(st->body);
+    yc_free(st->reply.body);
+    yc_free(st);
+}
+
+static char *dup_n(const uint8_t *s, size_t n)
+{
+    char *d = yc_alloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static ssize_t body_read_cb(nghttp2_session *session, int32_t stream_id, uint8_t *buf,
+                            size_t length, uint32_t *data_flags, nghttp2_data_source *source,
+                            void *user_data)
+{
+    (void)session;
+    (void)stream_id;
+    (void)user_data;
+    stream *st = source->ptr;
+    size_t left = st->reply.body_len - st->sent;
+    size_t n = left < length ? left : length;
+    if (n > 0)
+        memcpy(buf, st->reply.body + st->sent, n);
+    st->sent += n;
+    if (st->sent == st->reply.body_len)
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)n;
+}
+
+#define NV(name, value)                                                                         \
+    ((nghttp2_nv){(uint8_t *)(uintptr_t)(name), (uint8_t *)(uintptr_t)(value), sizeof name - 1, \
+                  strlen(value), NGHTTP2_NV_FLAG_NO_COPY_NAME})
+
+/* Submit the stream's reply (or a bare status); a failure resets the stream. */
+static void stream_respond(conn *c, stream *st)
+{
+    if (st->responded)
+        return;
+    st->responded = true;
+    st->body_since_ms = NEVER;
+    yc_h2_reply *r = &st->reply;
+    snprintf(st->status_str, sizeof st->status_str, "%d", r->status);
+    snprintf(st->length_str, sizeof st->length_str, "%zu", r->body_len);
+    nghttp2_nv nva[4];
+    size_t n = 0;
+    nva[n++] = NV(":status", st->status_str);
+    if (r->content_type[0] != '\0')
+        nva[n++] = NV("content-type", r->content_type);
+    nva[n++] = NV("content-length", st->length_str);
+    if (r->allow[0] != '\0')
+        nva[n++] = NV("allow", r->allow);
+    bool head = st->method != NULL && strcmp(st->method, "HEAD") == 0;
+    nghttp2_data_provider prd = {.source.ptr = st, .read_callback = body_read_cb};
+    int rv =
+        nghttp2_submit_response(c->session, st->id, nva, n, head || r->body_len == 0 ? NULL : &prd);
+    if (rv != 0)
+        (void)nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, st->id,
+                                        NGHTTP2_INTERNAL_ERROR);
+    else
+        c->responding++;
+}
+
+static void bare_status(stream *st, int status)
+{
+    yc_free(st->reply.body);
+    st->reply = (yc_h2_reply){.set = true, .status = status};
+}
+
+/* The request is complete (END_STREAM) or cut short at a limit: run the handler. */
+static void stream_dispatch(conn *c, stream *st)
+{
+    if (st->responded)
+        return;
+    if (st->limit_status == 0 && (st->method == NULL || st->path == NULL)) {
+        bare_status(st, 400);
+        stream_respond(c, st);
+        return;
+    }
+    char *q = st->path != NULL ? strchr(st->path, '?') : NULL;
+    if (q != NULL)
+        *q = '\0';
+    yc_h2_request req = {
+        .method = st->method != NULL ? st->method : "",
+        .path = st->path != NULL ? st->path : "",
+        .query = q != NULL ? q + 1 : "",
+        .content_type = st->content_type,
+        .body = st->limit_status == 0 && st->body_len > 0 ? st->body : NULL,
+        .body_len = st->limit_status == 0 ? st->body_len : 0,
+        .limit_status = st->limit_status,
+        .stream_id = st->id,
+        .worker = c->w->index,
+        .tls = c->tls != NULL,
+    };
+    const yc_h2_opts *o = opts_of(c);
+    yc_err e = o->handler(o->handler_ctx, &req, &st->reply);
+    if (e != YC_OK || !st->reply.set)
+        bare_status(st, st->limit_status != 0 ? st->limit_status : e == YC_ERR_NOMEM ? 503 : 500);
+    else if (st->limit_status != 0)
+        st->reply.status = st->limit_status;
+    stream_respond(c, st);
+}
+
+/* ------------------------------------------------------------------ nghttp2 callbacks */
+
+static int on_begin_frame(nghttp2_session *session, const nghttp2_frame_hd *hd, void *user_data)
+{
+    (void)session;
+    conn *c = user_data;
+    const bool end_stream = (hd->flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    switch (hd->type) {
+    case NGHTTP2_DATA:
+        if (hd->length == 0 && !end_stream)
+            glitch(c); /* CVE-2019-9518 */
+        break;
+    case NGHTTP2_HEADERS:
+        if (hd->length == 0 && !end_stream)
+            glitch(c);
+        if (c->hdr_since_ms == NEVER) { /* header timer: first HEADERS to END_HEADERS */
+            c->hdr_since_ms = c->w->now_ms;
+            c->hdr_stream = hd->stream_id;
+        }
+        break;
+    case NGHTTP2_CONTINUATION:
+        if (hd->length == 0 && (hd->flags & NGHTTP2_FLAG_END_HEADERS) == 0)
+            glitch(c);
+        break;
+    case NGHTTP2_PRIORITY: /* CVE-2019-9513; ignored with SETTINGS_NO_RFC7540_PRIORITIES */
+        glitch(c);
+        break;
+    default:
+        /* Unknown types reach this callback only because yc_h2_session_setup() registers
+         * them as user extension types. */
+        if (hd->type > NGHTTP2_CONTINUATION && hd->type != FRAME_PRIORITY_UPDATE)
+            glitch(c);
+        break;
+    }
+    /* A header block is contiguous (RFC 9113 §6.10): any other frame means it ended. */
+    if (hd->type != NGHTTP2_HEADERS && hd->type != NGHTTP2_CONTINUATION)
+        c->hdr_since_ms = NEVER;
+    return 0;
+}
+
+static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *user_data)
+{
+    conn *c = user_data;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    stream *st = yc_calloc(1, sizeof *st);
+    if (st == NULL)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM INTERNAL_ERROR */
+    st->id = frame->hd.stream_id;
+    st->body_since_ms = NEVER;
+    if (nghttp2_session_set_stream_user_data(session, st->id, st) != 0) {
+        stream_free(st);
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    st->next = c->streams;
+    if (c->streams != NULL)
+        c->streams->prev = st;
+    c->streams = st;
+    c->open_streams++;
+    return 0;
+}
+
+static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const uint8_t *name,
+                     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                     void *user_data)
+{
+    (void)flags;
+    conn *c = user_data;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    stream *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (st == NULL || st->limit_status != 0)
+        return 0;
+    st->hdr_bytes += namelen + valuelen;
+    st->hdr_fields++;
+    const yc_h2_opts *o = opts_of(c);
+    if (st->hdr_bytes > o->max_header_bytes || st->hdr_fields > o->max_header_fields) {
+        /* Stop storing; the rest of the block is still decoded (HPACK state) and counted
+         * by nothing.  The 431 goes out at END_HEADERS. */
+        st->limit_status = 431;
+        glitch(c);
+        return 0;
+    }
+    char **slot = NULL;
+    if (namelen == 7 && memcmp(name, ":method", 7) == 0)
+        slot = &st->method;
+    else if (namelen == 5 && memcmp(name, ":path", 5) == 0)
+        slot = &st->path;
+    else if (namelen == 12 && memcmp(name, "content-type", 12) == 0)
+        slot = &st->content_type;
+    if (slot == NULL || *slot != NULL)
+        return 0;
+    *slot = dup_n(value, valuelen);
+    if (*slot == NULL)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    return 0;
+}
+
+static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream_id,
+                         const uint8_t *data, size_t len, void *user_data)
+{
+    (void)flags;
+    conn *c = user_data;
+    stream *st = nghttp2_session_get_stream_user_data(session, stream_id);
+    if (st == NULL || st->limit_status != 0 || st->responded)
+        return 0;
+    if (len > 0 && st->body_since_ms != NEVER)
+        st->body_since_ms = c->w->now_ms;
+    size_t max = opts_of(c)->max_body_bytes;
+    if (len > max - st->body_len) {
+        /* Over the cap: answer 413 now; nghttp2 resets the stream (NO_ERROR) once the response
+         * is sent while the request is still open (RFC 9113 §8.1). */
+        st->limit_status = 413;
+        yc_free(st->body);
+        st->body = NULL;
+        st->body_len = 0;
+        stream_dispatch(c, st);
+        return 0;
+    }
+    if (st->body_len + len > st->body_cap) {
+        size_t cap = st->body_cap < 4096 ? 4096 : st->body_cap;
+        while (cap < st->body_len + len)
+            cap = cap > max / 2 ? max : cap * 2;
+        uint8_t *nb = yc_realloc(st->body, cap);
+        if (nb == NULL)
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        st->body = nb;
+        st->body_cap = cap;
+    }
+    memcpy(st->body + st->body_len, data, len);
+    st->body_len += len;
+    return 0;
+}
+
+static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user_data)
+{
+    conn *c = user_data;
+    switch (frame->hd.type) {
+    case NGHTTP2_SETTINGS:
+        if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0)
+            c->settings_seen = true;
+        return 0;
+    case NGHTTP2_WINDOW_UPDATE:
+        if (frame->window_update.window_size_increment < YC_H2_TINY_WINDOW_UPDATE)
+            glitch(c);
+        return 0;
+    case NGHTTP2_HEADERS:
+        if ((frame->hd.flags & NGHTTP2_FLAG_END_HEADERS) != 0)
+            c->hdr_since_ms = NEVER;
+        break;
+    case NGHTTP2_DATA:
+        break;
+    default:
+        return 0;
+    }
+    stream *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (st == NULL)
+        return 0;
+    const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (end_stream) {
+        st->body_since_ms = NEVER;
+        st->req_done = true;
+    } else if (frame->hd.type == NGHTTP2_HEADERS && st->limit_status == 0)
+        st->body_since_ms = c->w->now_ms; /* body timer: from END_HEADERS */
+    if (end_stream || (frame->hd.type == NGHTTP2_HEADERS && st->limit_status == 431))
+        stream_dispatch(c, st);
+    return 0;
+}
+
+static int on_invalid_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
+                                 int lib_error_code, void *user_data)
+{
+    (void)session;
+    (void)lib_error_code;
+    conn *c = user_data;
+    if (frame->hd.stream_id == c->hdr_stream)
+        c->hdr_since_ms = NEVER;
+    glitch(c); /* CVE-2025-8671 (MadeYouReset) */
+    return 0;
+}
+
+static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *user_data)
+{
+    conn *c = user_data;
+    if (frame->hd.type == NGHTTP2_RST_STREAM) {
+        glitch(c); /* server-sent resets: CVE-2019-9514, CVE-2025-8671 */
+        return 0;
+    }
+    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0)
+        return 0;
+    stream *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    /*
+     *= https://www.rfc-editor.org/rfc/rfc9113#section-8.1
+     *# A server can send a complete response prior to the client sending an entire request
+     *# if the response does not depend on any portion of the request that has not been sent
+     *# and received.  When this is true, a server MAY request that the client abort
+     *# transmission of a request without error by sending a RST_STREAM with an error code of
+     *# NO_ERROR after sending a complete response
+     * (413 and 408: the rest of the body is not wanted, and the stream must not stay open.)
+     */
+    if (st != NULL && !st->req_done)
+        (void)nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
+    return 0;
+}
+
+static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t error_code,
+                           void *user_data)
+{
+    (void)error_code;
+    conn *c = user_data;
+    if (stream_id == c->hdr_stream)
+        c->hdr_since_ms = NEVER;
+    stream *st = nghttp2_session_get_stream_user_data(session, stream_id);
+    if (st == NULL)
+        return 0;
+    (void)nghttp2_session_set_stream_user_data(session, stream_id, NULL);
+    if (st->prev != NULL)
+        st->prev->next = st->next;
+    else
+        c->streams = st->next;
+    if (st->next != NULL)
+        st->next->prev = st->prev;
+    if (st->responded && c->responding > 0)
+        c->responding--;
+    stream_free(st);
+    if (c->open_streams > 0 && --c->open_streams == 0)
+        c->idle_since_ms = c->w->now_ms;
+    return 0;
+}
+
+/* Unknown frame types are registered as extensions only so that on_begin_frame sees them;
+ * their payload is dropped and the frame ignored. */
+static int on_extension_chunk(nghttp2_session *session, const nghttp2_frame_hd *hd,
+                              const uint8_t *data, size_t len, void *user_data)
+{
+    (void)session;
+    (void)hd;
+    (void)data;
+    (void)len;
+    (void)user_data;
+    return 0;
+}
+
+static int unpack_extension(nghttp2_session *session, void **payload, const nghttp2_frame_hd *hd,
+                            void *user_data)
+{
+    (void)session;
+    (void)payload;
+    (void)hd;
+    (void)user_data;
+    return NGHTTP2_ERR_CANCEL;
+}
+
+yc_err yc_h2_session_setup(yc_h2_server *s)
+{
+    if (nghttp2_session_callbacks_new(&s->cbs) != 0 || nghttp2_option_new(&s->opt) != 0)
+        return YC_ERR_NOMEM;
+    nghttp2_session_callbacks *cbs = s->cbs;
+    nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, on_begin_frame);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, on_invalid_frame_recv);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+    nghttp2_session_callbacks_set_on_extension_chunk_recv_callback(cbs, on_extension_chunk);
+    nghttp2_session_callbacks_set_unpack_extension_callback(cbs, unpack_extension);
+    /* http2.md §2.4; HTTP messaging stays on (no nghttp2_option_set_no_http_messaging) */
+    nghttp2_option *opt = s->opt;
+    nghttp2_option_set_max_settings(opt, 32);
+    nghttp2_option_set_max_outbound_ack(opt, 1000);
+    nghttp2_option_set_stream_reset_rate_limit(opt, s->opts.reset_burst, s->opts.reset_rate_per_s);
+    nghttp2_option_set_max_continuations(opt, s->opts.max_continuations);
+    nghttp2_option_set_no_closed_streams(opt, 1);
+    for (unsigned t = NGHTTP2_CONTINUATION + 1; t <= 0xff; t++)
+        if (t != FRAME_PRIORITY_UPDATE)
+            nghttp2_option_set_user_recv_extension_type(opt, (uint8_t)t);
+    return YC_OK;
+}
+
+/* ------------------------------------------------------------------ connections */
+
+void yc_h2_conn_close(conn *c)
+{
+    worker *w = c->w;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    w->n_conns--;
+    (void)atomic_fetch_sub(&w->srv->n_conns, 1);
+    (void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->tls != NULL) {
+        if (!c->kill)
+            yc_tls_shutdown(c->tls); /* close_notify unless the connection is broken */
+        yc_tls_conn_free(c->tls);
+    }
+    close(c->fd);
+    nghttp2_session_del(c->session); /* does not call on_stream_close */
+    for (stream *st = c->streams, *next; st != NULL; st = next) {
+        next = st->next;
+        stream_free(st);
+    }
+    yc_free(c->out);
+    yc_free(c);
+}
+
+static bool out_pending(const conn *c)
+{
+    return c->out_len > c->out_off;
+}
+
+static bool out_reserve(conn *c, size_t more)
+{
+    if (c->out_off > 0 && c->out_off == c->out_len) {
+        c->out_off = 0;
+        c->out_len = 0;
+    }
+    if (c->out_len + more <= c->out_cap)
+        return true;
+    if (c->out_off > 0) {
+        memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+        c->out_len -= c->out_off;
+        c->out_off = 0;
+        if (c->out_len + more <= c->out_cap)
+            return true;
+    }
+    size_t cap = c->out_cap == 0 ? 16384 : c->out_cap;
+    while (cap < c->out_len + more)
+        cap *= 2;
+    uint8_t *nb = yc_realloc(c->out, cap);
+    if (nb == NULL)
+        return false;
+    c->out = nb;
+    c->out_cap = cap;
+    return true;
+}
+
+/* Gather nghttp2's output into the connection buffer, up to the high-water mark. */
+static bool conn_gather(conn *c)
+{
+    if (c->not_h2 || c->preface_seen < PREFACE_LEN) /* nothing until the client is HTTP/2 */
+        return true;
+    const size_t high = opts_of(c)->output_high_water;
+    while (c->out_len - c->out_off < high) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(c->session, &data);
+        if (n < 0)
+            return false;
+        if (n == 0)
+            break;
+        if (!out_reserve(c, (size_t)n))
+            return false;
+        memcpy(c->out + c->out_len, data, (size_t)n);
+        c->out_len += (size_t)n;
+    }
+    return true;
+}
+
+static bool conn_set_events(conn *c, uint32_t ev)
+{
+    if (ev == c->events)
+        return true;
+    struct epoll_event e = {.events = ev, .data.ptr = c};
+    if (epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &e) != 0)
+        return false;
+    c->events = ev;
+    return true;
+}
+
+/* Bytes > 0 read; 0: nothing now (retry on the next event); -1: closed or failed. */
+static ssize_t conn_recv(conn *c, uint8_t *buf, size_t len)
+{
+    if (c->tls == NULL) {
+        ssize_t n = recv(c->fd, buf, len, 0);
+        if (n > 0)
+            return n;
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    }
+    c->tls_read_wants_write = false;
+    ssize_t n = yc_tls_read(c->tls, buf, len);
+    if (n > 0)
+        return n;
+    if (n == YC_TLS_WANT_WRITE)
+        c->tls_read_wants_write = true;
+    return n == YC_TLS_WANT_READ || n == YC_TLS_WANT_WRITE ? 0 : -1;
+}
+
+/* Bytes > 0 accepted; 0: nothing now; -1: failed. */
+static ssize_t conn_send(conn *c, const uint8_t *buf, size_t len)
+{
+    if (c->tls == NULL) {
+        ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+        if (n > 0)
+            return n;
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    }
+    c->tls_write_wants_read = false;
+    ssize_t n = yc_tls_write(c->tls, buf, len);
+    if (n > 0)
+        return n;
+    if (n == YC_TLS_WANT_READ)
+        c->tls_write_wants_read = true;
+    return n == YC_TLS_WANT_READ || n == YC_TLS_WANT_WRITE ? 0 : -1;
+}
+
+/* Gather, write once, then decide whether to read, wait for writability, or close.
+ * Returns false when the connection was closed (and freed). */
+static bool conn_flush(conn *c)
+{
+    if (c->kill || !conn_gather(c)) {
+        c->kill = true;
+        yc_h2_conn_close(c);
+        return false;
+    }
+    bool wrote = false;
+    if (out_pending(c)) {
+        ssize_t w = conn_send(c, c->out + c->out_off, c->out_len - c->out_off);
+        if (w < 0) {
+            c->kill = true;
+            yc_h2_conn_close(c);
+            return false;
+        }
+        if (w > 0) {
+            wrote = true;
+            c->out_off += (size_t)w;
+        }
+        if (c->out_off == c->out_len) {
+            c->out_off = 0;
+            c->out_len = 0;
+            if (!conn_gather(c)) { /* more output that did not fit under the high water */
+                c->kill = true;
+                yc_h2_conn_close(c);
+                return false;
+            }
+        }
+    }
+    const bool pending = out_pending(c);
+    /* write progress: output waits in the buffer or inside nghttp2 (flow control) */
+    if (!pending && c->responding == 0)
+        c->write_wait_ms = NEVER;
+    else if (wrote || c->write_wait_ms == NEVER)
+        c->write_wait_ms = c->w->now_ms;
+    if (!pending) {
+        const bool want_write = !c->not_h2 && nghttp2_session_want_write(c->session);
+        const bool done = c->not_h2 || c->dead ||
+                          (!nghttp2_session_want_read(c->session) && !want_write) ||
+                          (c->w->draining && c->open_streams == 0 && !want_write);
+        if (done) {
+            yc_h2_conn_close(c);
+            return false;
+        }
+    }
+    uint32_t ev;
+    if (pending) /* backed up: stop reading */
+        ev = c->tls_write_wants_read ? EPOLLIN : EPOLLOUT;
+    else
+        ev = c->tls_read_wants_write ? EPOLLOUT : EPOLLIN;
+    if (!conn_set_events(c, ev)) {
+        c->kill = true;
+        yc_h2_conn_close(c);
+        return false;
+    }
+    return true;
+}
+
+/* A fatal return of nghttp2_session_mem_recv() (http2.md §1.5). */
+static void conn_fatal(conn *c, ssize_t rv)
+{
+    if (rv == NGHTTP2_ERR_FLOODED) { /* "must be closed": its output is the flood's ACKs */
+        c->kill = true;
+        return;
+    }
+    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+        conn_calm(c);
+        return;
+    }
+    if (!c->dead) {
+        c->dead = true;
+        c->dead_since_ms = c->w->now_ms;
+    }
+    (void)nghttp2_session_terminate_session(
+        c->session, rv == NGHTTP2_ERR_NOMEM ? NGHTTP2_INTERNAL_ERROR : NGHTTP2_PROTOCOL_ERROR);
+}
+
+/* Feed received bytes: the h2c preface check, then nghttp2. */
+static void conn_input(conn *c, const uint8_t *buf, size_t len)
+{
+    if (c->preface_seen < PREFACE_LEN) {
+        size_t k = PREFACE_LEN - c->preface_seen < len ? PREFACE_LEN - c->preface_seen : len;
+        if (memcmp(buf, &PREFACE[c->preface_seen], k) != 0) {
+            /* Not HTTP/2 (e.g. an HTTP/1.1 request line): a short HTTP/1.1 error, then close. */
+            c->not_h2 = true;
+            c->dead = true;
+            c->dead_since_ms = c->w->now_ms;
+            c->out_len = 0;
+            c->out_off = 0;
+            if (!out_reserve(c, sizeof not_h2_reply - 1)) {
+                c->kill = true;
+                return;
+            }
+            memcpy(c->out, not_h2_reply, sizeof not_h2_reply - 1);
+            c->out_len = sizeof not_h2_reply - 1;
+            if (c->tls == NULL)
+                (void)shutdown(c->fd, SHUT_RD);
+            return;
+        }
+        c->preface_seen += k;
+    }
+    ssize_t rv = nghttp2_session_mem_recv(c->session, buf, len);
+    if (rv < 0) {
+        conn_fatal(c, rv);
+        return;
+    }
+    /* CVE-2019-9514: nghttp2 1.52 has no cap on its outbound queue */
+    if (nghttp2_session_get_outbound_queue_size(c->session) > opts_of(c)->max_outbound_queue)
+        conn_calm(c);
+}
+
+/* Read: once per readiness event for h2c; for TLS also what OpenSSL already decrypted, which
+ * no epoll event would announce.  Returns false when the connection was closed. */
+static bool conn_read(conn *c)
+{
+    uint8_t buf[READ_CHUNK];
+    for (;;) {
+        ssize_t n = conn_recv(c, buf, sizeof buf);
+        if (n < 0) {
+            c->kill = true;
+            yc_h2_conn_close(c);
+            return false;
+        }
+        if (n > 0)
+            conn_input(c, buf, (size_t)n);
+        if (!conn_flush(c))
+            return false;
+        if (n == 0 || c->tls == NULL || c->dead || out_pending(c) || yc_tls_pending(c->tls) == 0)
+            return true;
+    }
+}
+
+/* Advance the TLS handshake; returns false when the connection was closed. */
+static bool conn_handshake(conn *c)
+{
+    int r = yc_tls_handshake(c->tls);
+    if (r == YC_TLS_DONE) {
+        c->handshaking = false;
+        c->preface_since_ms = c->w->now_ms;
+        c->idle_since_ms = c->w->now_ms;
+        return conn_read(c); /* the client's preface may already be here */
+    }
+    if ((r == YC_TLS_WANT_READ && conn_set_events(c, EPOLLIN)) ||
+        (r == YC_TLS_WANT_WRITE && conn_set_events(c, EPOLLOUT)))
+        return true;
+    c->kill = true; /* failed (e.g. ALPN not h2: the alert is sent) or closed */
+    yc_h2_conn_close(c);
+    return false;
+}
+
+void yc_h2_conn_event(conn *c, uint32_t events)
+{
+    if ((events & (EPOLLERR | EPOLLHUP)) != 0 && (events & (EPOLLIN | EPOLLOUT)) == 0) {
+        c->kill = true;
+        yc_h2_conn_close(c);
+        return;
+    }
+    if (c->handshaking) {
+        (void)conn_handshake(c);
+        return;
+    }
+    if (!out_pending(c) && !c->dead) {
+        (void)conn_read(c);
+        return;
+    }
+    if (!conn_flush(c))
+        return;
+    /* The buffer drained: read what OpenSSL holds already (no event will say so). */
+    if (c->tls != NULL && !out_pending(c) && !c->dead && yc_tls_pending(c->tls) > 0)
+        (void)conn_read(c);
+}
+
+void yc_h2_conn_new(worker *w, int fd, bool tls)
+{
+    yc_h2_server *s = w->srv;
+    const yc_h2_opts *o = &s->opts;
+    /* http2.md §2.4; the header list size is advisory, the cap is enforced in on_header */
+    uint32_t hdr_max =
+        o->max_header_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)o->max_header_bytes;
+    const nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, o->max_concurrent_streams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, hdr_max},
+        {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+        {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
+    };
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    conn *c = yc_calloc(1, sizeof *c);
+    if (c == NULL) {
+        close(fd);
+        (void)atomic_fetch_sub(&s->n_conns, 1);
+        return;
+    }
+    c->kind = EV_CONN;
+    c->w = w;
+    c->fd = fd;
+    c->accepted_ms = c->preface_since_ms = c->idle_since_ms = w->now_ms;
+    c->hdr_since_ms = c->write_wait_ms = c->dead_since_ms = NEVER;
+    c->glitch_mtokens = (uint64_t)o->glitch_burst * 1000u;
+    c->glitch_last_ms = w->now_ms;
+    c->events = EPOLLIN;
+    struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
+    if ((tls && yc_tls_conn_new(s->tls, fd, &c->tls) != YC_OK) ||
+        nghttp2_session_server_new2(&c->session, s->cbs, c, s->opt) != 0 ||
+        nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, settings,
+                                sizeof settings / sizeof settings[0]) != 0 ||
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &e) != 0) {
+        nghttp2_session_del(c->session);
+        yc_tls_conn_free(c->tls);
+        yc_free(c);
+        close(fd);
+        (void)atomic_fetch_sub(&s->n_conns, 1);
+        return;
+    }
+    c->handshaking = tls;
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    w->n_conns++;
+    /* SETTINGS go out with the first response to the preface (one write). */
+}
+
+void yc_h2_conn_goaway(conn *c)
+{
+    if (c->handshaking || c->preface_seen < PREFACE_LEN) {
+        c->kill = true;
+        yc_h2_conn_close(c);
+        return;
+    }
+    if (!c->not_h2 && !c->goaway_sent && !c->dead) {
+        c->goaway_sent = true;
+        (void)nghttp2_submit_goaway(c->session, NGHTTP2_FLAG_NONE,
+                                    nghttp2_session_get_last_proc_stream_id(c->session),
+                                    NGHTTP2_NO_ERROR, NULL, 0);
+    }
+    (void)conn_flush(c);
+}
+
+static bool due(int64_t since, int64_t now, unsigned timeout_ms)
+{
+    return since != NEVER && now - since >= (int64_t)timeout_ms;
+}
+
+void yc_h2_conn_timers(conn *c)
+{
+    const yc_h2_opts *o = opts_of(c);
+    const int64_t now = c->w->now_ms;
+    if (c->handshaking) {
+        if (due(c->accepted_ms, now, o->handshake_timeout_ms)) {
+            c->kill = true;
+            yc_h2_conn_close(c);
+        }
+        return;
+    }
+    if (c->dead) { /* GOAWAY or the HTTP/1.1 error queued: bounded flush */
+        if (due(c->dead_since_ms, now, YC_H2_CLOSE_LINGER_MS) ||
+            due(c->write_wait_ms, now, o->write_timeout_ms)) {
+            c->kill = true;
+            yc_h2_conn_close(c);
+        }
+        return;
+    }
+    if (!c->settings_seen && due(c->preface_since_ms, now, o->preface_timeout_ms)) {
+        c->kill = true; /* slowloris on the preface: no byte back */
+        yc_h2_conn_close(c);
+        return;
+    }
+    if (due(c->write_wait_ms, now, o->write_timeout_ms)) {
+        c->kill = true;
+        yc_h2_conn_close(c);
+        return;
+    }
+    if (due(c->hdr_since_ms, now, o->header_timeout_ms)) {
+        conn_calm(c);
+        (void)conn_flush(c);
+        return;
+    }
+    bool answered = false;
+    for (stream *st = c->streams; st != NULL; st = st->next) {
+        if (due(st->body_since_ms, now, o->body_timeout_ms)) {
+            st->limit_status = 408;
+            yc_free(st->body);
+            st->body = NULL;
+            st->body_len = 0;
+            stream_dispatch(c, st);
+            answered = true;
+        }
+    }
+    if (answered) {
+        (void)conn_flush(c);
+        return;
+    }
+    if (c->open_streams == 0 && due(c->idle_since_ms, now, o->idle_timeout_ms)) {
+        if (c->preface_seen < PREFACE_LEN) {
+            c->kill = true;
+            yc_h2_conn_close(c);
+            return;
+        }
+        c->goaway_sent = true;
+        c->dead = true;
+        c->dead_since_ms = now;
+        (void)nghttp2_submit_goaway(c->session, NGHTTP2_FLAG_NONE,
+                                    nghttp2_session_get_last_proc_stream_id(c->session),
+                                    NGHTTP2_NO_ERROR, NULL, 0);
+        (void)conn_flush(c);
+    }
+}

@@ -1,0 +1,132 @@
+/* svc/h2 internal: the server, its workers, connections and streams (server.c owns the server,
+ * workers, listeners and timers; conn.c owns connections, streams and nghttp2 callbacks). */
+#ifndef YRDCREDIT_SVC_H2_INT_H
+#define YRDCREDIT_SVC_H2_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "tls.h"
+#include "yrdcredit/h2.h"
+
+#define HDR_VALUE_MAX 255
+/* "no deadline" for the millisecond time stamps below */
+#define NEVER INT64_C(-1)
+
+/* What an epoll_event's data.ptr points to: each of these structs starts with its kind. */
+enum { EV_STOP = 1, EV_LISTENER, EV_CONN };
+
+struct yc_h2_reply {
+    bool set;
+    int status;
+    char content_type[HDR_VALUE_MAX + 1];
+    char allow[HDR_VALUE_MAX + 1];
+    uint8_t *body;
+    size_t body_len;
+};
+
+typedef struct stream {
+    struct stream *prev, *next; /* the connection's open streams */
+    int32_t id;
+    char *method, *path, *content_type;
+    size_t hdr_bytes, hdr_fields;
+    uint8_t *body;
+    size_t body_len, body_cap;
+    int limit_status;      /* 408, 413 or 431 once the request was cut short */
+    int64_t body_since_ms; /* last body progress while the body is incomplete; NEVER if not */
+    bool responded;
+    bool req_done; /* END_STREAM received */
+    yc_h2_reply reply;
+    size_t sent;
+    char status_str[4];
+    char length_str[24];
+} stream;
+
+struct worker;
+
+typedef struct conn {
+    uint8_t kind; /* EV_CONN */
+    struct conn *prev, *next;
+    struct worker *w;
+    int fd;
+    yc_tls_conn *tls; /* NULL: h2c */
+    bool handshaking; /* TLS handshake not finished */
+    bool tls_read_wants_write, tls_write_wants_read;
+    nghttp2_session *session;
+    uint8_t *out;
+    size_t out_len, out_off, out_cap;
+    size_t preface_seen;
+    bool settings_seen; /* the client's first SETTINGS frame arrived */
+    stream *streams;
+    unsigned open_streams;
+    unsigned responding; /* streams with a submitted response, not yet closed */
+    uint32_t events;     /* registered epoll events */
+    int64_t accepted_ms;
+    int64_t preface_since_ms; /* accept (h2c) or end of the handshake (TLS) */
+    int64_t idle_since_ms;    /* since when no stream is open */
+    int64_t hdr_since_ms;     /* a header block is incomplete since; NEVER if none */
+    int32_t hdr_stream;       /* its stream */
+    int64_t write_wait_ms;    /* output pending and no progress since; NEVER if none */
+    int64_t dead_since_ms;
+    uint64_t glitch_mtokens; /* glitch bucket, in thousandths of a token */
+    int64_t glitch_last_ms;
+    bool not_h2;      /* answering the HTTP/1.1 error, then close */
+    bool goaway_sent; /* graceful GOAWAY (drain or idle) */
+    bool dead;        /* GOAWAY queued or fatal error: flush (bounded), then close */
+    bool kill;        /* close at once, without flushing */
+} conn;
+
+typedef struct listener {
+    uint8_t kind; /* EV_LISTENER */
+    int fd;
+    bool tls;
+} listener;
+
+typedef struct worker {
+    struct yc_h2_server *srv;
+    unsigned index;
+    int epfd;
+    listener lis[2]; /* h2c, TLS; fd -1 when off */
+    bool accept_paused;
+    bool stop_registered;
+    bool draining;
+    int64_t drain_deadline_ms;
+    int64_t now_ms;
+    conn *conns;
+    unsigned n_conns;
+    pthread_t thread;
+    bool started;
+    yc_err rv;
+} worker;
+
+struct yc_h2_server {
+    uint8_t stop_kind; /* EV_STOP: data.ptr of the stop eventfd */
+    yc_h2_opts opts;   /* defaults resolved; strings cleared */
+    int stop_fd;
+    uint16_t h2c_port, tls_port;
+    unsigned n_workers;
+    worker *workers;
+    atomic_uint n_conns; /* open connections, all workers */
+    yc_tls_ctx *tls;
+    nghttp2_session_callbacks *cbs;
+    nghttp2_option *opt;
+};
+
+int64_t yc_h2_now_ms(void);
+
+/* conn.c */
+yc_err yc_h2_session_setup(struct yc_h2_server *s);
+/* Take ownership of an accepted socket; on failure the socket is closed. */
+void yc_h2_conn_new(worker *w, int fd, bool tls);
+void yc_h2_conn_event(conn *c, uint32_t events);
+void yc_h2_conn_close(conn *c);
+/* Graceful GOAWAY (drain); a connection that is not yet HTTP/2 is closed. */
+void yc_h2_conn_goaway(conn *c);
+/* Check the connection's timers at w->now_ms; may close it. */
+void yc_h2_conn_timers(conn *c);
+
+#endif

@@ -1,0 +1,775 @@
+#!/usr/bin/python3
+"""Every limit of the HTTP/2 transport against the real yrdcreditd (TAP output).
+
+usage: test_limits.py YRDCREDIT_BINARY YRDCREDITD_BINARY SOURCE_ROOT
+
+Starts yrdcreditd on free loopback ports (port 0, read back from its start line) with a
+temporary data dir whose config.json has small limits and short timeouts, then drives it with
+hand-built frames (Debian's python3-hyperframe and python3-hpack) over h2c and TLS.  For each
+limit: a test at the limit (served) and one past it (the documented error: 408/413/431, an
+RST_STREAM code, a GOAWAY code or a close), and after each abuse a normal client still gets
+200 from /healthz.  Documented in etc/yrdcredit.conf.example and include/yrdcredit/h2.h.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+import hpack
+from hyperframe.frame import (ContinuationFrame, DataFrame, Frame,
+                              GoAwayFrame, HeadersFrame, PingFrame, PriorityFrame,
+                              RstStreamFrame, SettingsFrame, WindowUpdateFrame)
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, REFUSED_STREAM, ENHANCE_YOUR_CALM = 0, 1, 2, 7, 11
+
+# The limits of the test configuration (config.json "server" object).
+LIMITS = {
+    "max_header_bytes": 2048,
+    "max_header_fields": 12,
+    "max_body_bytes": 4096,
+    "idle_timeout_ms": 1000,
+    "max_concurrent_streams": 4,
+    "drain_timeout_ms": 1000,
+    "workers": 1,  # the command line (--workers 2) overrides it
+    "max_connections": 64,
+    "max_outbound_queue": 64,
+    "output_high_water": 4096,
+    "glitch_burst": 20,
+    "glitch_rate_per_s": 1,
+    "reset_burst": 5,
+    "reset_rate_per_s": 1,
+    "max_continuations": 2,
+    "handshake_timeout_ms": 500,
+    "preface_timeout_ms": 500,
+    "header_timeout_ms": 500,
+    "body_timeout_ms": 500,
+    "write_timeout_ms": 500,
+}
+WITHIN = 0.25  # seconds a "within the timeout" client waits (half of the 500 ms timeouts)
+
+n = 0
+failures = 0
+
+
+def tap(cond, desc, detail=None):
+    global n, failures
+    n += 1
+    if cond:
+        print(f"ok {n} - {desc}")
+    else:
+        failures += 1
+        print(f"not ok {n} - {desc}")
+        if detail is not None:
+            for line in str(detail).splitlines():
+                print(f"# {line}")
+    sys.stdout.flush()
+    return cond
+
+
+def bail(msg):
+    print(f"Bail out! {msg}")
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------- the server
+
+
+class Daemon:
+    """yrdcreditd on port 0 (h2c and TLS); the ports come from its start line."""
+
+    def __init__(self, binary, data, tmp, name, args=()):
+        self.err_path = os.path.join(tmp, f"{name}.err")
+        self.log_path = os.path.join(tmp, f"{name}.log")
+        self.err = open(self.err_path, "w")
+        cmd = [binary, "--data", data, "--access-log", self.log_path, *args]
+        if "--h2c-listen" not in args:
+            cmd += ["--h2c-listen", "127.0.0.1:0"]
+        if "--listen" not in args:
+            cmd += ["--listen", "127.0.0.1:0"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.err)
+        self.line = ""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with open(self.err_path) as f:
+                first = f.readline()
+            if first.endswith("\n"):
+                self.line = first.strip()
+                break
+            time.sleep(0.05)
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", self.line)
+        self.port = int(m.group(1)) if m else None
+        m = re.search(r"https://127\.0\.0\.1:(\d+)/", self.line)
+        self.tls_port = int(m.group(1)) if m else None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return None
+        return self.proc.returncode
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+
+# ---------------------------------------------------------------- a frame-level client
+
+
+class Conn:
+    """One HTTP/2 connection with raw frames.  Events are frames; EOF sets self.eof."""
+
+    def __init__(self, port, tls=False, alpn=("h2",), preface=True, settings=None,
+                 auto_ack=True):
+        self.tls = tls
+        self.auto_ack = auto_ack
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE  # the ALPN policy is under test, not the PKI
+            if alpn:
+                ctx.set_alpn_protocols(list(alpn))
+            raw = ctx.wrap_socket(raw, server_hostname="localhost")
+        self.sock = raw
+        self.buf = b""
+        self.eof = False
+        self.enc = hpack.Encoder()
+        self.dec = hpack.Decoder()
+        self.frames = []
+        if preface:
+            self.send(PREFACE + SettingsFrame(0, settings=settings or {}).serialize())
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def send_frames(self, *frames):
+        self.send(b"".join(f.serialize() for f in frames))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _fill(self, timeout):
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except (ConnectionResetError, ssl.SSLError, OSError):
+            data = b""
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    def next_frame(self, timeout=5.0):
+        """The next frame, or None on EOF or timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if len(self.buf) >= 9:
+                f, length = Frame.parse_frame_header(memoryview(self.buf[:9]))
+                if len(self.buf) >= 9 + length:
+                    f.parse_body(memoryview(self.buf[9:9 + length]))
+                    self.buf = self.buf[9 + length:]
+                    if (isinstance(f, SettingsFrame) and "ACK" not in f.flags and
+                            self.auto_ack):
+                        self.send_frames(SettingsFrame(0, flags=["ACK"]))
+                    if isinstance(f, HeadersFrame):
+                        f.decoded = self.dec.decode(f.data)
+                    self.frames.append(f)
+                    return f
+            if self.eof:
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._fill(left):
+                if self.eof or time.monotonic() >= deadline:
+                    return None
+
+    def until(self, pred, timeout=5.0):
+        """Read frames until pred(frame) holds; returns that frame or None (EOF/timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            f = self.next_frame(max(deadline - time.monotonic(), 0))
+            if f is None:
+                return None
+            if pred(f):
+                return f
+
+    def wait_eof(self, timeout=5.0):
+        """Read (and keep) frames until EOF; returns whether EOF came in time."""
+        deadline = time.monotonic() + timeout
+        while not self.eof and time.monotonic() < deadline:
+            self.next_frame(max(deadline - time.monotonic(), 0))
+        return self.eof
+
+    def goaway(self):
+        for f in self.frames:
+            if isinstance(f, GoAwayFrame):
+                return f.error_code
+        return None
+
+    def headers_frame(self, sid, headers, end_stream=True, end_headers=True):
+        flags = (["END_STREAM"] if end_stream else []) + (["END_HEADERS"] if end_headers else [])
+        return HeadersFrame(sid, data=self.enc.encode(headers), flags=flags)
+
+    def request(self, sid, method="GET", path="/healthz", extra=(), body=None, ctype=None):
+        hdrs = [(":method", method), (":scheme", "https" if self.tls else "http"),
+                (":authority", "a"), (":path", path)]
+        if ctype:
+            hdrs.append(("content-type", ctype))
+        hdrs += list(extra)
+        frames = [self.headers_frame(sid, hdrs, end_stream=body is None)]
+        if body is not None:
+            frames.append(DataFrame(sid, data=body, flags=["END_STREAM"]))
+        self.send_frames(*frames)
+
+    def response(self, sid, timeout=5.0):
+        """(status, body, rst_code) of stream sid, from every frame received on this connection
+        (also those read while waiting for another stream); status None when it never came."""
+        status, body = None, b""
+        deadline = time.monotonic() + timeout
+        i = 0
+        while True:
+            while i < len(self.frames):
+                f = self.frames[i]
+                i += 1
+                if f.stream_id != sid:
+                    continue
+                if isinstance(f, HeadersFrame):
+                    for k, v in f.decoded:
+                        if k in (":status", b":status"):
+                            status = int(v)
+                elif isinstance(f, DataFrame):
+                    body += f.data
+                elif isinstance(f, RstStreamFrame):
+                    return status, body, f.error_code
+                if "END_STREAM" in f.flags:
+                    return status, body, None
+            if self.next_frame(max(deadline - time.monotonic(), 0)) is None:
+                return status, body, None
+
+
+class Raw:
+    """Frame bytes as they are (hyperframe 6.0's ExtensionFrame writes a length of 0)."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def serialize(self):
+        return self.data
+
+
+def healthz(port, tls=False):
+    """A normal client: a new connection, GET /healthz; returns the status."""
+    try:
+        c = Conn(port, tls=tls)
+        c.request(1)
+        status, _, _ = c.response(1)
+        c.close()
+        return status
+    except OSError as e:
+        return f"error {e}"
+
+
+# ---------------------------------------------------------------- tests
+
+
+def header_caps(d):
+    base = [(":method", "GET"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz")]
+    base_bytes = sum(len(k) + len(v) for k, v in base) + len("x-pad")
+    for pad, want in ((LIMITS["max_header_bytes"] - base_bytes, 200),
+                      (LIMITS["max_header_bytes"] - base_bytes + 1, 431)):
+        c = Conn(d.port)
+        c.request(1, extra=[("x-pad", "p" * pad)])
+        status, body, rst = c.response(1)
+        c.close()
+        total = base_bytes + pad
+        tap(status == want, f"header block of {total} bytes (cap {LIMITS['max_header_bytes']}): "
+            f"{want} (got {status})")
+        if want == 431:
+            tap(b"header-too-large" in body, "431 body is the header-too-large problem", body)
+    fields = LIMITS["max_header_fields"]
+    for count, want in ((fields, 200), (fields + 1, 431)):
+        c = Conn(d.port)
+        c.request(1, extra=[(f"x-f{i}", "v") for i in range(count - 4)])
+        status, _, _ = c.response(1)
+        c.close()
+        tap(status == want, f"{count} header fields (cap {fields}): {want} (got {status})")
+    tap(healthz(d.port) == 200, "after the 431s a normal client gets 200")
+
+
+def body_cap(d):
+    cap = LIMITS["max_body_bytes"]
+    for size, want in ((cap, 400), (cap + 1, 413)):
+        c = Conn(d.port)
+        c.request(1, method="POST", path="/v1/records", body=b" " * size,
+                  ctype="application/json")
+        status, body, _ = c.response(1)
+        c.close()
+        what = "reaches the API (400 malformed-json)" if want == 400 else "413 payload-too-large"
+        tap(status == want and (want != 413 or b"payload-too-large" in body),
+            f"body of {size} bytes (cap {cap}): {what} (got {status})", body)
+    tap(healthz(d.port) == 200, "after the 413 a normal client gets 200")
+
+
+def concurrent_streams(d):
+    cap = LIMITS["max_concurrent_streams"]
+    hdrs = [(":method", "POST"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz")]
+    for count in (cap, cap + 1):
+        c = Conn(d.port)
+        c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
+        sids = [1 + 2 * i for i in range(count)]
+        c.send_frames(*[c.headers_frame(s, hdrs, end_stream=False) for s in sids])
+        if count == cap:
+            c.send_frames(*[DataFrame(s, data=b"", flags=["END_STREAM"]) for s in sids])
+            got = {s: c.response(s)[0] for s in sids}
+            tap(all(v == 405 for v in got.values()),
+                f"{count} concurrent streams (cap {cap}): all served (405 for POST /healthz)",
+                got)
+        else:
+            eof = c.wait_eof()
+            g = [f for f in c.frames if isinstance(f, GoAwayFrame)]
+            tap(eof and len(g) == 1 and g[0].error_code == PROTOCOL_ERROR and
+                g[0].additional_data == b"request HEADERS: max concurrent streams exceeded",
+                f"{count} concurrent streams (cap {cap}, acknowledged): nghttp2 answers GOAWAY "
+                f"PROTOCOL_ERROR and closes", g and (g[0].error_code, g[0].additional_data))
+        c.close()
+    tap(healthz(d.port) == 200, "after the refused stream a normal client gets 200")
+
+
+def connection_cap(daemon_bin, data, tmp):
+    cfg = os.path.join(tmp, "conncap.json")
+    conf = json.load(open(os.path.join(data, "config.json")))
+    conf["server"]["max_connections"] = 4
+    json.dump(conf, open(cfg, "w"))
+    d = Daemon(daemon_bin, data, tmp, "conncap",
+               ["--config", cfg, "--workers", "2", "--listen", "off"])
+    if not tap(d.port is not None, f"--config FILE with max_connections 4 starts ({d.line})",
+               d.stderr()):
+        d.stop()
+        return
+    conns = [Conn(d.port) for _ in range(4)]
+    ok4 = []
+    for c in conns:
+        c.request(1)
+        ok4.append(c.response(1)[0])
+    tap(ok4 == [200] * 4, f"4 connections open at once (cap 4): all served {ok4}")
+    extra = Conn(d.port)
+    try:
+        extra.request(1)
+    except OSError:
+        pass
+    f = extra.next_frame(timeout=3)
+    tap(f is None and extra.eof, "connection 5 (cap 4): closed at once without a byte",
+        f"frame {f!r}, eof {extra.eof}")
+    extra.close()
+    conns[0].close()
+    status = None
+    for _ in range(20):  # the worker notices the close on its next event
+        time.sleep(0.05)
+        status = healthz(d.port)
+        if status == 200:
+            break
+    tap(status == 200, f"after one of the 4 closes, a new connection is served (got {status})")
+    for c in conns[1:]:
+        c.close()
+    rc = d.stop()
+    tap(rc == 0, f"SIGTERM: exit 0 (got {rc})")
+
+
+def timeouts(d):
+    # TLS handshake: within the timeout it completes; past it the server closes.
+    raw = socket.create_connection(("127.0.0.1", d.tls_port), timeout=5)
+    time.sleep(WITHIN)
+    try:
+        c = Conn.__new__(Conn)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(["h2"])
+        c.sock, c.tls, c.buf, c.eof, c.frames = ctx.wrap_socket(raw), True, b"", False, []
+        c.auto_ack = True
+        c.enc, c.dec = hpack.Encoder(), hpack.Decoder()
+        c.send(PREFACE + SettingsFrame(0).serialize())
+        c.request(1)
+        status = c.response(1)[0]
+        c.close()
+    except (OSError, ssl.SSLError) as e:
+        status = f"error {e}"
+    tap(status == 200, f"TLS handshake started {WITHIN} s after connect (timeout 0.5 s): "
+        f"200 (got {status})")
+    raw = socket.create_connection(("127.0.0.1", d.tls_port), timeout=5)
+    t0 = time.monotonic()
+    data = raw.recv(100)
+    dt = time.monotonic() - t0
+    raw.close()
+    tap(data == b"" and 0.45 <= dt < 3, f"no TLS handshake: closed without a byte after {dt:.2f} s "
+        f"(timeout 0.5 s)")
+
+    # Preface + first SETTINGS
+    c = Conn(d.port, preface=False)
+    time.sleep(WITHIN)
+    c.send(PREFACE + SettingsFrame(0).serialize())
+    c.request(1)
+    status = c.response(1)[0]
+    c.close()
+    tap(status == 200, f"preface + SETTINGS {WITHIN} s after connect: 200 (got {status})")
+    c = Conn(d.port, preface=False, auto_ack=False)
+    t0 = time.monotonic()
+    c.send(PREFACE)  # no SETTINGS frame
+    eof = c.wait_eof()
+    dt = time.monotonic() - t0
+    tap(eof and c.goaway() is None and 0.45 <= dt < 3,
+        f"preface without SETTINGS: closed (no GOAWAY) after {dt:.2f} s (timeout 0.5 s, "
+        f"idle 1 s)", [type(f).__name__ for f in c.frames])
+    c.close()
+
+    # Header block: first HEADERS to END_HEADERS
+    hdrs = [(":method", "GET"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz")]
+    c = Conn(d.port)
+    c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)  # no ACK mid-block
+    block = c.enc.encode(hdrs)
+    c.send_frames(HeadersFrame(1, data=block[:2], flags=["END_STREAM"]))
+    time.sleep(WITHIN)
+    c.send_frames(ContinuationFrame(1, data=block[2:], flags=["END_HEADERS"]))
+    status = c.response(1)[0]
+    c.close()
+    tap(status == 200, f"CONTINUATION with END_HEADERS {WITHIN} s after HEADERS: 200 "
+        f"(got {status})")
+    c = Conn(d.port)
+    c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
+    block = c.enc.encode(hdrs)
+    t0 = time.monotonic()
+    c.send_frames(HeadersFrame(1, data=block[:2], flags=["END_STREAM"]))
+    eof = c.wait_eof()
+    dt = time.monotonic() - t0
+    tap(eof and c.goaway() == ENHANCE_YOUR_CALM and 0.45 <= dt < 3,
+        f"header block never completed: GOAWAY ENHANCE_YOUR_CALM and close after {dt:.2f} s "
+        f"(got GOAWAY {c.goaway()})")
+    c.close()
+
+    # Body progress
+    post = [(":method", "POST"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz")]
+    c = Conn(d.port)
+    c.send_frames(c.headers_frame(1, post, end_stream=False))
+    for _ in range(3):  # 0.75 s in all, never 0.5 s without a body byte
+        time.sleep(WITHIN)
+        c.send_frames(DataFrame(1, data=b"x"))
+    c.send_frames(DataFrame(1, data=b"", flags=["END_STREAM"]))
+    status = c.response(1)[0]
+    c.close()
+    tap(status == 405, f"a body byte every {WITHIN} s for 0.75 s: the request completes "
+        f"(405 for POST /healthz, got {status})")
+    c = Conn(d.port)
+    t0 = time.monotonic()
+    c.send_frames(c.headers_frame(1, post, end_stream=False), DataFrame(1, data=b"x"))
+    status, body, rst = c.response(1)
+    dt = time.monotonic() - t0
+    tap(status == 408 and b"request-timeout" in body and 0.45 <= dt < 3,
+        f"body stalled: 408 request-timeout after {dt:.2f} s (got {status})", body)
+    if rst is None:
+        f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=2)
+        rst = f.error_code if f is not None else None
+    tap(rst == NO_ERROR, f"then RST_STREAM NO_ERROR on the unfinished request (got {rst})")
+    c.close()
+
+    # Write progress: the client's stream window is 0, so the response body cannot be sent.
+    c = Conn(d.port, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0})
+    c.request(1)
+    time.sleep(WITHIN)
+    c.send_frames(WindowUpdateFrame(1, window_increment=65535))
+    status, body, _ = c.response(1)
+    c.close()
+    tap(status == 200 and body == b'{"status":"ok"}',
+        f"stream window opened {WITHIN} s after the response was ready: 200 (got {status})",
+        body)
+    c = Conn(d.port, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0})
+    t0 = time.monotonic()
+    c.request(1)
+    eof = c.wait_eof()
+    dt = time.monotonic() - t0
+    heads = [f for f in c.frames if isinstance(f, HeadersFrame)]
+    tap(eof and len(heads) == 1 and 0.45 <= dt < 3,
+        f"response held by a zero window: connection closed after {dt:.2f} s (write timeout "
+        f"0.5 s)", [type(f).__name__ for f in c.frames])
+    c.close()
+
+    # Idle: no open stream for idle_timeout_ms
+    c = Conn(d.port)
+    c.request(1)
+    c.response(1)
+    time.sleep(0.7)
+    c.request(3)
+    status = c.response(3)[0]
+    t0 = time.monotonic()
+    eof = c.wait_eof()
+    dt = time.monotonic() - t0
+    tap(status == 200, f"a second request 0.7 s after the first (idle 1 s): 200 (got {status})")
+    tap(eof and c.goaway() == NO_ERROR and 0.95 <= dt < 3,
+        f"then idle: GOAWAY NO_ERROR and close {dt:.2f} s after the last stream "
+        f"(got GOAWAY {c.goaway()})")
+    c.close()
+    tap(healthz(d.port) == 200 and healthz(d.tls_port, tls=True) == 200,
+        "after every timeout a normal client gets 200 (h2c and TLS)")
+
+
+def glitches(d):
+    burst = LIMITS["glitch_burst"]
+    post = [(":method", "POST"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz")]
+
+    kinds = {
+        "PRIORITY frames": lambda c, k: [PriorityFrame(1, depends_on=0, stream_weight=15)
+                                         for _ in range(k)],
+        "frames of an unknown type (0x20)": lambda c, k: [Raw(b"\0\0\1\x20\0\0\0\0\0z")
+                                                          for _ in range(k)],
+        "WINDOW_UPDATEs of 1 byte": lambda c, k: [WindowUpdateFrame(0, window_increment=1)
+                                                  for _ in range(k)],
+        "empty DATA frames without END_STREAM": None,
+    }
+    for name, make in kinds.items():
+        for count, past in ((burst, False), (burst + 1, True)):
+            c = Conn(d.port)
+            c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
+            if make is None:
+                frames = [c.headers_frame(1, post, end_stream=False)]
+                frames += [DataFrame(1, data=b"") for _ in range(count)]
+                frames.append(DataFrame(1, data=b"", flags=["END_STREAM"]))
+                c.send_frames(*frames)
+                status = c.response(1)[0]
+                want_status = 405
+            else:
+                c.send_frames(*make(c, count))
+                c.request(3 if count else 1)
+                status = c.response(3)[0]
+                want_status = 200
+            if past:
+                eof = c.wait_eof()
+                tap(eof and c.goaway() == ENHANCE_YOUR_CALM,
+                    f"{count} {name} (glitch burst {burst}): GOAWAY ENHANCE_YOUR_CALM and close "
+                    f"(got GOAWAY {c.goaway()})")
+            else:
+                tap(status == want_status and c.goaway() is None,
+                    f"{count} {name} (glitch burst {burst}): still served ({want_status}, got "
+                    f"{status})")
+            c.close()
+    # Server-sent RST_STREAMs and invalid-frame events count too: a request with an invalid
+    # header name is reset by nghttp2 (RST_STREAM PROTOCOL_ERROR, RFC 9113 §8.2.1): 2 glitches.
+    bad = [(":method", "GET"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz"),
+           ("X-Upper", "1")]
+    for count, past in ((burst // 2, False), (burst // 2 + 1, True)):
+        c = Conn(d.port)
+        c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
+        rsts = []
+        for i in range(count):  # one at a time: the streams never exceed the concurrency cap
+            c.send_frames(c.headers_frame(1 + 2 * i, bad))
+            f = c.until(lambda f: isinstance(f, (RstStreamFrame, GoAwayFrame)), timeout=3)
+            if f is None or isinstance(f, GoAwayFrame):
+                break
+            rsts.append(f.error_code)
+        if past:
+            eof = c.wait_eof()
+            tap(eof and c.goaway() == ENHANCE_YOUR_CALM and rsts == [PROTOCOL_ERROR] * (count - 1),
+                f"{count} requests reset for an invalid header name ({2 * count} glitches, "
+                f"burst {burst}): GOAWAY ENHANCE_YOUR_CALM at the last (got {c.goaway()}, "
+                f"{len(rsts)} resets before)")
+        else:
+            sid = 1 + 2 * count
+            c.request(sid)
+            status = c.response(sid)[0]
+            tap(rsts == [PROTOCOL_ERROR] * count and status == 200 and c.goaway() is None,
+                f"{count} requests reset for an invalid header name ({2 * count} glitches, "
+                f"burst {burst}): RST_STREAM PROTOCOL_ERROR each, then still served "
+                f"(got {rsts}, {status})")
+        c.close()
+    tap(healthz(d.port) == 200, "after every glitch flood a normal client gets 200")
+
+
+def resets(d):
+    burst = LIMITS["reset_burst"]
+    hdrs = [(":method", "POST"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz")]
+    for count, past in ((burst, False), (burst + 1, True)):
+        c = Conn(d.port)
+        c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
+        frames = []
+        for i in range(count):
+            sid = 1 + 2 * i
+            frames += [c.headers_frame(sid, hdrs, end_stream=False), RstStreamFrame(sid, 8)]
+        c.send_frames(*frames)
+        if past:
+            eof = c.wait_eof()
+            tap(eof and c.goaway() == INTERNAL_ERROR,
+                f"{count} HEADERS+RST_STREAM pairs (reset burst {burst}): GOAWAY INTERNAL_ERROR "
+                f"and close (got GOAWAY {c.goaway()})")
+        else:
+            sid = 1 + 2 * count
+            c.request(sid)
+            status = c.response(sid)[0]
+            tap(status == 200 and c.goaway() is None,
+                f"{count} HEADERS+RST_STREAM pairs (reset burst {burst}): the connection still "
+                f"serves (got {status})")
+        c.close()
+    tap(healthz(d.port) == 200, "after the rapid reset a normal client gets 200")
+
+
+def continuations(d):
+    cap = LIMITS["max_continuations"]
+    hdrs = [(":method", "GET"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz"),
+            ("x-a", "1"), ("x-b", "2"), ("x-c", "3"), ("x-d", "4")]
+    for count, past in ((cap, False), (cap + 1, True)):
+        c = Conn(d.port)
+        block = c.enc.encode(hdrs)
+        step = len(block) // (count + 1) or 1
+        pieces = [block[i * step:(i + 1) * step] for i in range(count)] + [block[count * step:]]
+        frames = [HeadersFrame(1, data=pieces[0], flags=["END_STREAM"])]
+        for k, p in enumerate(pieces[1:]):
+            frames.append(ContinuationFrame(1, data=p, flags=["END_HEADERS"] if k == count - 1
+                                            else []))
+        c.send_frames(*frames)
+        if past:
+            eof = c.wait_eof()
+            tap(eof and c.goaway() == ENHANCE_YOUR_CALM,
+                f"HEADERS + {count} CONTINUATION (cap {cap}): GOAWAY ENHANCE_YOUR_CALM and close "
+                f"(got GOAWAY {c.goaway()})")
+        else:
+            status = c.response(1)[0]
+            tap(status == 200, f"HEADERS + {count} CONTINUATION (cap {cap}): 200 (got {status})")
+        c.close()
+    tap(healthz(d.port) == 200, "after the CONTINUATION flood a normal client gets 200")
+
+
+def outbound_queue(d):
+    cap = LIMITS["max_outbound_queue"]
+    for count, past in ((cap, False), (cap + 1, True)):
+        c = Conn(d.port)
+        c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
+        c.send_frames(*[PingFrame(0, opaque_data=i.to_bytes(8, "big")) for i in range(count)])
+        if past:
+            eof = c.wait_eof()
+            tap(eof and c.goaway() == ENHANCE_YOUR_CALM,
+                f"{count} PINGs in one read (outbound queue cap {cap}): GOAWAY ENHANCE_YOUR_CALM "
+                f"and close (got GOAWAY {c.goaway()})")
+        else:
+            acks = 0
+            while acks < count:
+                f = c.until(lambda f: isinstance(f, PingFrame) and "ACK" in f.flags, timeout=3)
+                if f is None:
+                    break
+                acks += 1
+            tap(acks == count and c.goaway() is None,
+                f"{count} PINGs in one read (outbound queue cap {cap}): {acks} ACKs, no GOAWAY")
+        c.close()
+    tap(healthz(d.port) == 200, "after the PING flood a normal client gets 200")
+
+
+def tls_alpn(d):
+    tap(healthz(d.tls_port, tls=True) == 200, "TLS with ALPN h2: GET /healthz 200")
+    try:
+        c = Conn(d.tls_port, tls=True, alpn=("http/1.1",))
+        outcome = f"handshake completed (ALPN {c.sock.selected_alpn_protocol()})"
+        c.close()
+    except ssl.SSLError as e:
+        outcome = str(e)
+    except OSError as e:
+        outcome = f"os error {e}"
+    tap("NO APPLICATION PROTOCOL" in outcome.upper().replace("_", " "),
+        "TLS offering only http/1.1: handshake fails with alert no_application_protocol",
+        outcome)
+    tap(healthz(d.tls_port, tls=True) == 200, "the server stays up (TLS h2 200)")
+    outcome = None
+    try:
+        c = Conn(d.tls_port, tls=True, alpn=None)
+        f = c.next_frame(timeout=3)
+        outcome = ("closed" if f is None and c.eof else f"frame {f!r}")
+        c.close()
+    except (ssl.SSLError, OSError) as e:
+        outcome = f"closed during the handshake ({e})"
+    tap(outcome is not None and outcome.startswith("closed"),
+        "TLS offering no ALPN: closed without an HTTP/2 byte", outcome)
+    tap(healthz(d.tls_port, tls=True) == 200, "the server stays up after the no-ALPN client")
+
+
+def workers(d):
+    tap(d.line.endswith("with 2 workers"), f"--workers 2 overrides server.workers 1 ({d.line})")
+    before = sum(1 for _ in open(d.log_path))
+    for _ in range(40):
+        healthz(d.port)
+    lines = [json.loads(x) for x in open(d.log_path).read().splitlines()[before:]]
+    seen = sorted({x["worker"] for x in lines})
+    tap(len(lines) == 40 and seen == [0, 1],
+        f"40 connections: both workers served (access-log workers {seen}, {len(lines)} lines)")
+
+
+def main():
+    if len(sys.argv) != 4:
+        bail("usage: test_limits.py YRDCREDIT YRDCREDITD SOURCE_ROOT")
+    cli, daemon_bin, src = sys.argv[1:4]
+    tmp = tempfile.mkdtemp(prefix="yc_limits_")
+    daemons = []
+    try:
+        data = os.path.join(tmp, "data")
+        env = dict(os.environ, YRDCREDIT_ETC=os.path.join(src, "etc"))
+        r = subprocess.run([cli, "init", data], env=env, capture_output=True)
+        if r.returncode != 0:
+            bail(f"yrdcredit init failed: {r.stderr.decode(errors='replace')}")
+        tls_dir = os.path.join(data, "tls")
+        if not os.path.exists(os.path.join(tls_dir, "cert.pem")):
+            os.makedirs(tls_dir, exist_ok=True)
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+                            "/CN=localhost", "-keyout", os.path.join(tls_dir, "key.pem"),
+                            "-out", os.path.join(tls_dir, "cert.pem")],
+                           check=True, capture_output=True)
+        conf_path = os.path.join(data, "config.json")
+        conf = json.load(open(conf_path))
+        conf["server"] = dict(LIMITS)
+        json.dump(conf, open(conf_path, "w"), indent=2)
+
+        d = Daemon(daemon_bin, data, tmp, "main", ["--workers", "2"])
+        daemons.append(d)
+        if d.port is None or d.tls_port is None:
+            bail(f"yrdcreditd did not start: {d.stderr()}")
+        tap(healthz(d.port) == 200, f"yrdcreditd serves h2c and TLS on port 0 ({d.line})")
+        workers(d)
+        header_caps(d)
+        body_cap(d)
+        concurrent_streams(d)
+        timeouts(d)
+        glitches(d)
+        resets(d)
+        continuations(d)
+        outbound_queue(d)
+        tls_alpn(d)
+        connection_cap(daemon_bin, data, tmp)
+        rc = d.stop()
+        tap(rc == 0, f"SIGTERM after all abuse: exit 0 (got {rc})")
+        err = [x for x in d.stderr().splitlines() if not x.startswith("yrdcreditd: serving ")]
+        tap(err == [], "nothing on stderr but the start line (no sanitizer report)", "\n".join(err))
+    finally:
+        for d in daemons:
+            if d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"1..{n}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
