@@ -213,4 +213,66 @@ YC_MUST_USE yc_err yc_import_file(const char *path, const yc_import_opts *opts,
 YC_MUST_USE yc_err yc_import_buffer(const char *name, const uint8_t *data, size_t len,
                                     const yc_import_opts *opts, yc_import_stats *ret_stats);
 
+/** One field of a 双公示 row given as a field code and its value (e.g. a JSON object member). */
+typedef struct yc_import_field {
+    const char *code;  /**< NUL-terminated field code: "CF_WSH", "XK_YXQZI", "DFBM"… (matched
+                            case-insensitively, as a CSV header cell; Chinese names are not
+                            accepted here) */
+    const char *value; /**< @c value_len bytes of UTF-8, not NUL-terminated; may be NULL when
+                            @c value_len is 0 */
+    size_t value_len;  /**< bytes; 0 = absent, as an empty CSV cell */
+} yc_import_field;
+
+/** One 双公示 row: its fields in any order.  Everything is borrowed for the import call. */
+typedef struct yc_import_row {
+    const yc_import_field *fields; /**< @c n_fields fields; may be NULL when 0 */
+    size_t n_fields;
+} yc_import_row;
+
+/**
+ * @brief Import 双公示 rows given as field-code/value pairs (the CF_* / XK_* form of
+ *        POST /v1/records) through the CSV importer's own row path.
+ *
+ * Each row is validated and mapped exactly as the data row of a 双公示 CSV whose header holds
+ * the row's codes and whose cells hold its values (docs/formats.md §2: the same field checks,
+ * subject rules, 处罚类别 classification, publication window and reject reasons), so a row
+ * gives the same yc_record as `yrdcredit import` of that CSV row.  The kind comes from the
+ * code prefix: CF_* → 行政处罚, XK_* → 行政许可; DFBM, XZQH, SJC and BZ belong to both; a
+ * legacy v1 code (CF_CFLB1, CF_JG, CF_XZJG, XK_XDR, XK_JZQ…) selects the v1 layout as in a
+ * header.  What a CSV header would decide for the whole file is decided here per row, and
+ * rejects only that row (field = the code, row = the row's index + 1):
+ * - a missing required code is an empty value: `required field missing`;
+ * - a code of neither table: `unknown field code` (the field is "(key)" when the code is not
+ *   1–32 bytes of [A-Za-z0-9_]); the standard's codes the CSV importer ignores (CF_FRDB,
+ *   CF_FR_ZJLX, CF_FR_ZJHM, CF_NR_ZKDX, CF_XDR_GSZC, CF_XDR_ZZJG, CF_XDR_SWDJ, CF_XDR_SYDW,
+ *   CF_XDR_SHZZ, v1 CF_XDR_ZDM, CF_XDR_GSDJ, CF_FR, and the same XK_* codes) are accepted
+ *   and ignored;
+ * - the same field twice (also through an alias such as CF_NR and CF_JG): `duplicate field`,
+ *   naming the second;
+ * - CF_* and XK_* codes in one row: `mixes 行政处罚 (CF_*) and 行政许可 (XK_*) field codes`,
+ *   naming the first code of the other kind; no CF_* or XK_* code at all: `no CF_* or XK_*
+ *   field code`, field "(row)";
+ * - more than YC_IMPORT_MAX_COLUMNS fields: `more than 256 fields`, field "(row)"; a value over
+ *   YC_IMPORT_MAX_FIELD_BYTES: `field longer than 65536 bytes`, naming the code;
+ * - a CF_* row when @c opts->rules is NULL: `行政处罚 needs the 处罚类别 rule table`, "(row)".
+ *
+ * Records go to @c opts->on_batch in row order, in batches as for yc_import_buffer();
+ * @c opts->atomic validates every row first and delivers nothing if any is rejected.
+ * @c opts->encoding is ignored: values are UTF-8 (invalid UTF-8 rejects the row).
+ *
+ * @param[in]  name       NUL-terminated name used in rejects (e.g. "body").
+ * @param[in]  rows       @p n_rows rows; borrowed; may be NULL when @p n_rows is 0.
+ * @param[in]  n_rows     Number of rows.
+ * @param[in]  opts       Options; @c opts->windows must not be NULL.
+ * @param[out] ret_stats  Counts (rows = @p n_rows); written on every return.
+ * @retval YC_OK           every row was read; rows may still have been rejected (see stats)
+ * @retval YC_ERR_INVALID  bad options; or @c opts->atomic and at least one row rejected
+ * @retval YC_ERR_NOMEM    an allocation failed; on_batch has received only full batches
+ * @retval other           the error returned by @c opts->on_batch (import stopped)
+ * @par Source: issue 3 item 2 (POST /v1/records: "a 双公示 row keyed by its CF_* / XK_* field
+ *      codes"; operationId postRecords); docs/formats.md §2; domain.md §5.
+ */
+YC_MUST_USE yc_err yc_import_rows(const char *name, const yc_import_row *rows, size_t n_rows,
+                                  const yc_import_opts *opts, yc_import_stats *ret_stats);
+
 #endif

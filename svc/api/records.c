@@ -92,66 +92,98 @@ out:
 
 /* ---- postRecords ---- */
 
-/* One item of the request: its import line (0 = not passed to the importer) and outcome. */
+/* How an item reaches the importer. */
+typedef enum item_kind {
+    ITEM_BAD,  /* rejected here: not an object, mixed key forms, a row value not a string */
+    ITEM_LINE, /* a JSON Lines record (snake_case record, 失信被执行人, 信用承诺) */
+    ITEM_ROW   /* a 双公示 row keyed by CF_* / XK_* field codes (yc_import_rows()) */
+} item_kind;
+
+/* One item of the request and its outcome. */
 typedef struct item {
-    char field[64];   /* JSON Pointer of the bad member, "" for the whole item */
+    char field[64];   /* JSON Pointer of the bad member ("" or "/<index>": the whole item) */
     char reason[256]; /* importer's reason text (never holds names or document numbers) */
     bool error;
-    uint64_t record_id;
-    const char *status;
+    item_kind kind;
+    json_t *obj;  /* ITEM_ROW: the object (a reference of the item's own) */
+    bool has_rec; /* accepted by the importer: its record is run->recs[slot] */
+    size_t slot;
 } item;
 
 typedef struct post_run {
     item *items;
     size_t n_items;
-    size_t *line_item; /* import line k (1-based) -> item index, k = 1..n_lines */
+    bool array;       /* the body is a JSON array: pointers start with "/<index>" */
+    size_t *line_map; /* JSON Lines line k (1-based) -> item index, k = 1..n_lines */
     size_t n_lines;
-    yc_store *store;
-    yc_err store_err;
+    size_t *row_map; /* yc_import_rows() row k (1-based) -> item index, k = 1..n_rows */
+    size_t n_rows;
+    const size_t *map; /* the running import's map (line_map or row_map) */
+    size_t n_map;
+    size_t next;     /* first entry of map that may still receive a record */
+    yc_record *recs; /* n_items slots: the record of item i in recs[i], compacted for ingest */
 } post_run;
 
-static void item_error(item *it, const char *field, const char *reason)
+/* A member name that may appear in a result: 1..32 bytes of [A-Za-z0-9_] without a run of 6
+ * digits (the importer's rule for naming keys, docs/formats.md §5). */
+static bool key_is_nameable(const char *key)
 {
+    const size_t n = strlen(key);
+    int run = 0;
+    if (n == 0 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const char c = key[i];
+        const bool digit = c >= '0' && c <= '9';
+        if (!digit && !(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && c != '_')
+            return false;
+        run = digit ? run + 1 : 0;
+        if (run > 5)
+            return false;
+    }
+    return true;
+}
+
+/* Marks item i invalid (the first error wins).  key: the member at fault, NULL for the whole
+ * item; named only when nameable, so it never needs JSON Pointer escaping (RFC 6901 §3). */
+static void item_error(post_run *run, size_t i, const char *key, const char *reason)
+{
+    item *it = &run->items[i];
+    if (it->error)
+        return;
     it->error = true;
-    snprintf(it->field, sizeof it->field, "%s", field);
+    char base[24] = "";
+    if (run->array)
+        snprintf(base, sizeof base, "/%zu", i);
+    if (key != NULL && key_is_nameable(key))
+        snprintf(it->field, sizeof it->field, "%s/%s", base, key);
+    else
+        snprintf(it->field, sizeof it->field, "%s", base);
     snprintf(it->reason, sizeof it->reason, "%s", reason);
 }
 
 static void on_reject(void *ctx, const yc_reject *r)
 {
     post_run *run = ctx;
-    if (r->row < 1 || (size_t)r->row > run->n_lines)
+    if (r->row < 1 || (size_t)r->row > run->n_map)
         return;
-    item *it = &run->items[run->line_item[r->row - 1]];
-    char ptr[64] = "";
-    if (r->field[0] != '(')
-        snprintf(ptr, sizeof ptr, "/%s", r->field);
-    if (!it->error)
-        item_error(it, ptr, r->reason);
+    /* "(row)", "(key)", "(file)": the whole item */
+    item_error(run, run->map[r->row - 1], r->field[0] == '(' ? NULL : r->field, r->reason);
 }
 
-/* The one batch (batch_size exceeds the item count): ingest in one durable transaction, then
- * give each accepted item its record_id and what the store did with it. */
+/* Keeps the accepted records: they arrive in the import's row order, and every rejected row
+ * before them has been reported already.  Nothing is stored here (see yc_api_post_records()). */
 static yc_err on_batch(void *ctx, yc_record *recs, size_t n)
 {
     post_run *run = ctx;
-    yc_ingest_stats st = {0};
-    yc_err rv = yc_store_ingest(run->store, recs, n, &st);
-    if (rv != YC_OK) {
-        run->store_err = rv;
-        return rv;
-    }
-    static const char *const names[] = {[YC_INGEST_IMPORTED] = "imported",
-                                        [YC_INGEST_DUPLICATE] = "duplicate",
-                                        [YC_INGEST_SUPERSEDED] = "superseded"};
-    size_t k = 0;
-    for (size_t line = 0; line < run->n_lines && k < n; line++) {
-        item *it = &run->items[run->line_item[line]];
-        if (it->error)
-            continue;
-        it->record_id = recs[k].record_id;
-        it->status = names[recs[k].ingest_outcome];
-        k++;
+    for (size_t k = 0; k < n; k++) {
+        while (run->next < run->n_map && run->items[run->map[run->next]].error)
+            run->next++;
+        if (run->next == run->n_map)
+            return YC_ERR_INTERNAL; /* more records than rows: never */
+        const size_t i = run->map[run->next++];
+        run->recs[i] = recs[k];
+        run->items[i].has_rec = true;
     }
     return YC_OK;
 }
@@ -194,27 +226,111 @@ static bool lines_add(lines *l, const void *p, size_t n)
     return true;
 }
 
-static yc_err build_results(const post_run *run, json_t **ret)
+/* A 双公示 row's key: "CF_…" (行政处罚) or "XK_…" (行政许可), upper case as in the standard. */
+static bool has_row_prefix(const char *key)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr != NULL && i < run->n_items; i++) {
-        const item *it = &run->items[i];
-        char id[24];
-        snprintf(id, sizeof id, "%" PRIu64, it->record_id);
-        json_t *o = it->error ? json_pack("{s:I,s:{s:s,s:s}}", "index", (json_int_t)i, "error",
-                                          "field", it->field, "reason", it->reason)
-                              : json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i, "record_id", id,
-                                          "status", it->status ? it->status : "duplicate");
-        if (json_array_append_new(arr, o) != 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    *ret = arr;
-    return arr != NULL ? YC_OK : YC_ERR_NOMEM;
+    return strncmp(key, "CF_", 3) == 0 || strncmp(key, "XK_", 3) == 0;
 }
 
-/* Split the body into items and JSON Lines; fills run (items, line map) and l. */
+/* A key of the field-code form: upper-case ASCII letters, digits and '_' (CF_WSH, DFBM, BZ).
+ * Keys of the record forms (subject_type, caseCode, …) have lower-case letters. */
+static bool is_code_form(const char *key)
+{
+    if (*key == '\0')
+        return false;
+    for (; *key != '\0'; key++)
+        if (!((*key >= 'A' && *key <= 'Z') || (*key >= '0' && *key <= '9') || *key == '_'))
+            return false;
+    return true;
+}
+
+/* How object o (item i) is imported.  The first key that decides (a CF_/XK_ key: a 双公示 row;
+ * a key not of the code form: a JSON Lines record) gives the form; a later key of the other
+ * form is the item's error.  Code-form keys without the prefix (DFBM, XZQH, SJC, BZ) go with
+ * either.  A row's values must be strings (null = absent, as an empty CSV cell). */
+static item_kind classify(post_run *run, size_t i, json_t *o)
+{
+    enum { FORM_NONE, FORM_ROW, FORM_RECORD };
+    int form = FORM_NONE;
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        const int f = has_row_prefix(key) ? FORM_ROW : is_code_form(key) ? FORM_NONE : FORM_RECORD;
+        if (f == FORM_NONE || f == form)
+            continue;
+        if (form != FORM_NONE) {
+            item_error(run, i, key, "mixes CF_*/XK_* field codes with other keys");
+            return ITEM_BAD;
+        }
+        form = f;
+    }
+    if (form != FORM_ROW)
+        return ITEM_LINE;
+    if (json_object_size(o) > YC_IMPORT_MAX_COLUMNS) {
+        char reason[48];
+        snprintf(reason, sizeof reason, "more than %d fields", YC_IMPORT_MAX_COLUMNS);
+        item_error(run, i, NULL, reason);
+        return ITEM_BAD;
+    }
+    json_object_foreach(o, key, v)
+    {
+        if (!json_is_string(v) && !json_is_null(v)) {
+            item_error(run, i, key, "must be a string");
+            return ITEM_BAD;
+        }
+    }
+    run->items[i].obj = json_incref(o);
+    return ITEM_ROW;
+}
+
+/* Files object o as item i: a row (row_map) or a JSON Lines record (its text s, n bytes, or
+ * its compact dump when s is NULL, appended to l). */
+static yc_err add_object(post_run *run, size_t i, json_t *o, const char *s, size_t n, lines *l)
+{
+    item *it = &run->items[i];
+    it->kind = classify(run, i, o);
+    if (it->kind == ITEM_ROW)
+        run->row_map[run->n_rows++] = i;
+    if (it->kind != ITEM_LINE)
+        return YC_OK;
+    char *dump = NULL;
+    if (s == NULL) {
+        dump = json_dumps(o, JSON_COMPACT);
+        YC_ENSURE(dump != NULL, YC_ERR_NOMEM);
+        s = dump;
+        n = strlen(dump);
+    }
+    const bool ok = lines_add(l, s, n);
+    yc_free(dump);
+    YC_ENSURE(ok, YC_ERR_NOMEM);
+    run->line_map[run->n_lines++] = i;
+    return YC_OK;
+}
+
+/* One NDJSON line that starts with '{': parsed here to tell a row from a record; a line that
+ * does not parse goes to the JSON Lines importer as it is, which reports it. */
+static yc_err add_ndjson_line(post_run *run, size_t i, const uint8_t *p, size_t n, lines *l)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (o == NULL && json_error_code(&jerr) == json_error_out_of_memory)
+        return YC_ERR_NOMEM;
+    yc_err rv = YC_OK;
+    if (json_is_object(o)) {
+        rv = add_object(run, i, o, (const char *)p, n, l);
+    } else {
+        run->items[i].kind = ITEM_LINE;
+        if (!lines_add(l, p, n))
+            rv = YC_ERR_NOMEM;
+        else
+            run->line_map[run->n_lines++] = i;
+    }
+    json_decref(o);
+    return rv;
+}
+
+/* Split the body into items: rows (run->row_map) and JSON Lines (l, run->line_map). */
 static yc_err split_body(const yc_api_request *req, bool ndjson, post_run *run, lines *l,
                          yc_api_response *res, bool *answered)
 {
@@ -245,7 +361,8 @@ static yc_err split_body(const yc_api_request *req, bool ndjson, post_run *run, 
             return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field",
                                   "the body must be a record object or an array of them", "");
         }
-        count = json_is_array(root) ? json_array_size(root) : 1;
+        run->array = json_is_array(root);
+        count = run->array ? json_array_size(root) : 1;
     }
     if (count > YC_API_RECORDS_MAX_ITEMS) {
         json_decref(root);
@@ -254,46 +371,140 @@ static yc_err split_body(const yc_api_request *req, bool ndjson, post_run *run, 
                               "at most 1000 records per request", "");
     }
     run->items = yc_calloc(count, sizeof *run->items);
-    run->line_item = yc_calloc(count, sizeof *run->line_item);
+    run->line_map = yc_calloc(count, sizeof *run->line_map);
+    run->row_map = yc_calloc(count, sizeof *run->row_map);
     yc_err rv = YC_ERR_NOMEM;
-    if (run->items == NULL || run->line_item == NULL)
+    if (run->items == NULL || run->line_map == NULL || run->row_map == NULL)
         goto out;
     run->n_items = count;
+    rv = YC_OK;
     size_t idx = 0;
     if (ndjson) {
-        for (size_t i = 0; i < req->body_len;) {
+        for (size_t i = 0; i < req->body_len && rv == YC_OK;) {
             const uint8_t *p = req->body + i, *nl = memchr(p, '\n', req->body_len - i);
             size_t n = nl != NULL ? (size_t)(nl - p) : req->body_len - i;
             i += n + 1;
             if (line_is_blank(p, n))
                 continue;
-            if (!starts_object(p, n)) {
-                item_error(&run->items[idx++], "", "not a JSON object");
-                continue;
-            }
-            if (!lines_add(l, p, n))
-                goto out;
-            run->line_item[run->n_lines++] = idx++;
+            if (starts_object(p, n))
+                rv = add_ndjson_line(run, idx, p, n, l);
+            else
+                item_error(run, idx, NULL, "not a JSON object");
+            idx++;
         }
     } else {
-        for (size_t i = 0; i < count; i++) {
-            json_t *e = json_is_array(root) ? json_array_get(root, i) : root;
-            if (!json_is_object(e)) {
-                item_error(&run->items[i], "", "not a JSON object");
-                continue;
-            }
-            char *s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            bool ok = s != NULL && lines_add(l, s, strlen(s));
-            yc_free(s);
-            if (!ok)
-                goto out;
-            run->line_item[run->n_lines++] = i;
+        for (size_t i = 0; i < count && rv == YC_OK; i++) {
+            json_t *e = run->array ? json_array_get(root, i) : root;
+            if (json_is_object(e))
+                rv = add_object(run, i, e, NULL, 0, l);
+            else
+                item_error(run, i, NULL, "not a JSON object");
         }
     }
-    rv = YC_OK;
 out:
     json_decref(root);
     return rv;
+}
+
+/* Import every row and every JSON Lines record into run->recs (nothing is stored). */
+static yc_err import_items(const yc_api *api, post_run *run, const lines *l)
+{
+    yc_import_opts o = {.encoding = "UTF-8",
+                        .today = yc_date_today_shanghai(),
+                        .windows = api->windows,
+                        .rules = api->rules,
+                        .on_batch = on_batch,
+                        .on_reject = on_reject,
+                        .ctx = run};
+    yc_import_stats st;
+    if (run->n_lines > 0) {
+        run->map = run->line_map;
+        run->n_map = run->n_lines;
+        run->next = 0;
+        YC_TRY(yc_import_buffer("body", (const uint8_t *)l->buf, l->len, &o, &st));
+    }
+    if (run->n_rows == 0)
+        return YC_OK;
+    size_t total = 0;
+    for (size_t r = 0; r < run->n_rows; r++)
+        total += json_object_size(run->items[run->row_map[r]].obj);
+    yc_import_field *fields = yc_calloc(total > 0 ? total : 1, sizeof *fields);
+    yc_import_row *rows = yc_calloc(run->n_rows, sizeof *rows);
+    yc_err rv = YC_ERR_NOMEM;
+    if (fields == NULL || rows == NULL)
+        goto out;
+    size_t f = 0;
+    for (size_t r = 0; r < run->n_rows; r++) {
+        const char *key;
+        json_t *v;
+        rows[r].fields = fields + f;
+        json_object_foreach(run->items[run->row_map[r]].obj, key, v)
+        {
+            const bool str = json_is_string(v); /* else null: absent */
+            fields[f++] = (yc_import_field){.code = key,
+                                            .value = str ? json_string_value(v) : NULL,
+                                            .value_len = str ? json_string_length(v) : 0};
+            rows[r].n_fields++;
+        }
+    }
+    run->map = run->row_map;
+    run->n_map = run->n_rows;
+    run->next = 0;
+    rv = yc_import_rows("body", rows, run->n_rows, &o, &st);
+out:
+    yc_free(rows);
+    yc_free(fields);
+    return rv;
+}
+
+/* results[]: every item, or with errors_only just the invalid ones (an atomic 422). */
+static yc_err build_results(const post_run *run, bool errors_only, json_t **ret)
+{
+    static const char *const names[] = {[YC_INGEST_IMPORTED] = "imported",
+                                        [YC_INGEST_DUPLICATE] = "duplicate",
+                                        [YC_INGEST_SUPERSEDED] = "superseded"};
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < run->n_items; i++) {
+        const item *it = &run->items[i];
+        if (errors_only && !it->error)
+            continue;
+        json_t *o;
+        if (it->error) {
+            o = json_pack("{s:I,s:{s:s,s:s}}", "index", (json_int_t)i, "error", "field", it->field,
+                          "reason", it->reason);
+        } else {
+            const yc_record *r = &run->recs[it->slot];
+            char id[24];
+            snprintf(id, sizeof id, "%" PRIu64, r->record_id);
+            o = json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i, "record_id", id, "status",
+                          names[r->ingest_outcome]);
+        }
+        if (json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    *ret = arr;
+    return arr != NULL ? YC_OK : YC_ERR_NOMEM;
+}
+
+/* The atomic 422: a problem whose `results` extension member (RFC 9457 §3.2) lists the
+ * invalid items. */
+static yc_err rejected(yc_api_response *res, json_t *results)
+{
+    yc_err rv = yc_api_problem(res, 422, YC_API_PROBLEM_REJECTED, "Records rejected",
+                               "atomic request with an invalid item: nothing was stored", "");
+    if (rv != YC_OK)
+        return rv;
+    json_error_t jerr;
+    json_t *p = json_loadb(res->body, res->body_len, 0, &jerr);
+    if (p == NULL || json_object_set(p, "results", results) != 0) {
+        json_decref(p);
+        return YC_ERR_NOMEM;
+    }
+    YC_TRY(yc_api_json(res, 422, p));
+    res->content_type = "application/problem+json";
+    return YC_OK;
 }
 
 yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_response *res)
@@ -317,61 +528,60 @@ yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_respon
         return bad_param(res, "atomic", "expected true or false");
     if (yc_api_not_ready(api, res, &rv))
         return rv;
-    post_run run = {.store = api->store};
+    post_run run = {0};
     lines l = {0};
     json_t *results = NULL;
     bool answered = false;
     rv = split_body(req, ndjson, &run, &l, res, &answered);
     if (rv != YC_OK || answered)
         goto out;
-    bool any_error = false;
-    for (size_t i = 0; i < run.n_items; i++)
-        any_error |= run.items[i].error;
-    if (run.n_lines > 0 && !(atomic && any_error)) {
-        yc_import_opts o = {.encoding = "UTF-8",
-                            .atomic = atomic,
-                            .today = yc_date_today_shanghai(),
-                            .windows = api->windows,
-                            .rules = api->rules,
-                            .batch_size = YC_API_RECORDS_MAX_ITEMS + 1,
-                            .on_batch = on_batch,
-                            .on_reject = on_reject,
-                            .ctx = &run};
-        yc_import_stats st;
-        rv = yc_import_buffer("body", (const uint8_t *)l.buf, l.len, &o, &st);
-        if (rv != YC_OK && run.store_err == YC_OK && atomic && st.rejected > 0)
-            rv = YC_OK; /* reported below as 422 */
+    if (run.n_lines + run.n_rows > 0) {
+        run.recs = yc_calloc(run.n_items, sizeof *run.recs);
+        rv = run.recs != NULL ? import_items(api, &run, &l) : YC_ERR_NOMEM;
         if (rv != YC_OK) {
             rv = yc_api_error(res, rv);
             goto out;
         }
-        for (size_t i = 0; i < run.n_items; i++)
-            any_error |= run.items[i].error;
     }
-    rv = build_results(&run, &results);
-    if (rv != YC_OK)
-        goto out;
+    /* The accepted records in item order, so that a later item sees an earlier one (the same
+     * decision twice in one request: imported, then duplicate). */
+    bool any_error = false;
+    size_t n_recs = 0;
+    for (size_t i = 0; i < run.n_items; i++) {
+        item *it = &run.items[i];
+        any_error |= it->error;
+        if (it->error || !it->has_rec)
+            continue;
+        if (n_recs != i)
+            run.recs[n_recs] = run.recs[i];
+        it->slot = n_recs++;
+    }
     if (atomic && any_error) {
-        rv = yc_api_problem(res, 422, YC_API_PROBLEM_REJECTED, "Records rejected",
-                            "atomic request with an invalid item: nothing was stored", "");
-        if (rv == YC_OK) {
-            /* RFC 9457 §3.2 extension member: every item's outcome. */
-            json_error_t jerr;
-            json_t *p = json_loadb(res->body, res->body_len, 0, &jerr);
-            rv = p != NULL && json_object_set(p, "results", results) == 0 ? yc_api_json(res, 422, p)
-                                                                          : YC_ERR_NOMEM;
-            if (rv == YC_OK)
-                res->content_type = "application/problem+json";
-            else
-                json_decref(p);
-        }
-    } else {
-        rv = yc_api_json(res, 200, json_pack("{s:O}", "results", results));
+        rv = build_results(&run, true, &results);
+        rv = rv == YC_OK ? rejected(res, results) : rv;
+        goto out;
     }
+    for (size_t i = 0; i < run.n_items; i++)
+        if (!run.items[i].error && !run.items[i].has_rec) {
+            rv = YC_ERR_INTERNAL; /* an item neither rejected nor accepted: never */
+            goto out;
+        }
+    /* One durable transaction (yc_store_ingest() commits before returning). */
+    if (n_recs > 0 && (rv = yc_store_ingest(api->store, run.recs, n_recs, NULL)) != YC_OK) {
+        rv = yc_api_error(res, rv);
+        goto out;
+    }
+    rv = build_results(&run, false, &results);
+    if (rv == YC_OK)
+        rv = yc_api_json(res, 200, json_pack("{s:O}", "results", results));
 out:
     json_decref(results);
+    for (size_t i = 0; i < run.n_items; i++)
+        json_decref(run.items[i].obj);
+    yc_free(run.recs);
     yc_free(l.buf);
-    yc_free(run.line_item);
+    yc_free(run.row_map);
+    yc_free(run.line_map);
     yc_free(run.items);
     return rv;
 }

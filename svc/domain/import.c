@@ -790,6 +790,44 @@ yc_err yc_import_buffer(const char *name, const uint8_t *data, size_t len,
     return one_pass(name, data, len, opts, true, ret_stats);
 }
 
+/* One pass of yc_import_rows() over every row, as one_pass() over a buffer. */
+static yc_err rows_pass(const char *name, const yc_import_row *rows, size_t n_rows,
+                        const yc_import_opts *opts, bool deliver, yc_import_stats *ret_stats)
+{
+    yc_imp imp = {.opts = opts, .name = name, .deliver = deliver, .report = true};
+    imp.batch_cap = !deliver                ? 1
+                    : opts->batch_size == 0 ? YC_IMPORT_BATCH_DEFAULT
+                                            : opts->batch_size;
+    imp.batch_alloc = imp.batch_cap < 64 ? imp.batch_cap : 64;
+    imp.batch = yc_calloc(imp.batch_alloc, sizeof *imp.batch);
+    yc_err rv = imp.batch != NULL ? yc_csv_begin(&imp) : YC_ERR_NOMEM;
+    for (size_t i = 0; rv == YC_OK && i < n_rows; i++)
+        rv = yc_csv_row(&imp, (long)i + 1, rows[i].fields, rows[i].n_fields);
+    if (rv == YC_OK)
+        rv = flush(&imp);
+    yc_csv_end(&imp);
+    yc_free(imp.batch);
+    *ret_stats = imp.stats;
+    return rv;
+}
+
+yc_err yc_import_rows(const char *name, const yc_import_row *rows, size_t n_rows,
+                      const yc_import_opts *opts, yc_import_stats *ret_stats)
+{
+    *ret_stats = (yc_import_stats){0};
+    YC_TRY(check_opts(opts));
+    if (!opts->atomic)
+        return rows_pass(name, rows, n_rows, opts, true, ret_stats);
+    /* atomic: validate every row first, deliver only when none was rejected */
+    yc_err rv = rows_pass(name, rows, n_rows, opts, false, ret_stats);
+    ret_stats->accepted = 0;
+    if (rv != YC_OK)
+        return rv;
+    if (ret_stats->rejected > 0)
+        return YC_ERR_INVALID;
+    return rows_pass(name, rows, n_rows, opts, true, ret_stats);
+}
+
 static yc_err read_all(int fd, uint8_t **ret, size_t *ret_len)
 {
     size_t cap = 1 << 16, len = 0;

@@ -328,17 +328,26 @@ static yc_err map_columns(yc_imp *imp, yc_csv_state *st)
     return YC_OK;
 }
 
-static yc_err check_required(yc_imp *imp, yc_csv_state *st)
+/* The required fields of the kind and layout (st->kind, st->legacy). */
+static const fid *required_list(const yc_csv_state *st, size_t *ret_n)
 {
     const fid *req;
-    size_t n;
     if (st->kind == K_PENALTY) {
         req = st->legacy ? req_penalty_v1 : req_penalty_v2;
-        n = st->legacy ? sizeof req_penalty_v1 / sizeof *req : sizeof req_penalty_v2 / sizeof *req;
+        *ret_n =
+            st->legacy ? sizeof req_penalty_v1 / sizeof *req : sizeof req_penalty_v2 / sizeof *req;
     } else {
         req = st->legacy ? req_licence_v1 : req_licence_v2;
-        n = st->legacy ? sizeof req_licence_v1 / sizeof *req : sizeof req_licence_v2 / sizeof *req;
+        *ret_n =
+            st->legacy ? sizeof req_licence_v1 / sizeof *req : sizeof req_licence_v2 / sizeof *req;
     }
+    return req;
+}
+
+static yc_err check_required(yc_imp *imp, yc_csv_state *st)
+{
+    size_t n;
+    const fid *req = required_list(st, &n);
     for (size_t i = 0; i < n; i++) {
         st->required[req[i]] = true;
         if (!has_col(st, req[i])) {
@@ -1037,4 +1046,185 @@ void yc_csv_end(yc_imp *imp)
     yc_free(st->replay);
     yc_free(st);
     imp->csv = NULL;
+}
+
+/* ---- one row given as field codes and values (yc_import_rows()) ---- */
+
+/* Codes of the 双公示 standard (domain.md §5; the v1 layout of samples/) that neither table
+ * lists: the CSV importer ignores such columns, and the row form accepts and ignores them
+ * too.  Any other code that is not in the kind's table is unknown. */
+static const char *const ignored_penalty_codes[] = {
+    "CF_XDR_GSZC", "CF_XDR_ZZJG", "CF_XDR_SWDJ", "CF_XDR_SYDW", "CF_XDR_SHZZ", "CF_FRDB",
+    "CF_FR_ZJLX",  "CF_FR_ZJHM",  "CF_NR_ZKDX",  "CF_XDR_ZDM",  "CF_XDR_GSDJ", "CF_FR"};
+static const char *const ignored_licence_codes[] = {
+    "XK_XDR_GSZC", "XK_XDR_ZZJG", "XK_XDR_SWDJ", "XK_XDR_SYDW", "XK_XDR_SHZZ", "XK_FRDB",
+    "XK_FR_ZJLX",  "XK_FR_ZJHM",  "XK_XDR_ZDM",  "XK_XDR_GSDJ", "XK_FR"};
+
+/* The kind a code's prefix names (CF_ / XK_, any case, as in a header), else K_NONE. */
+static int code_kind(const char *code)
+{
+    if (strncasecmp(code, "CF_", 3) == 0)
+        return K_PENALTY;
+    if (strncasecmp(code, "XK_", 3) == 0)
+        return K_LICENCE;
+    return K_NONE;
+}
+
+/* The table entry of a field code (codes only, never Chinese names), or NULL. */
+static const entry *find_code(const yc_csv_state *st, const char *code)
+{
+    for (size_t i = 0; i < st->table_n; i++)
+        if (strcasecmp(st->table[i].code, code) == 0)
+            return &st->table[i];
+    return NULL;
+}
+
+static bool is_ignored_code(int kind, const char *code)
+{
+    const char *const *list = kind == K_PENALTY ? ignored_penalty_codes : ignored_licence_codes;
+    size_t n = kind == K_PENALTY ? sizeof ignored_penalty_codes / sizeof *ignored_penalty_codes
+                                 : sizeof ignored_licence_codes / sizeof *ignored_licence_codes;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(list[i], code) == 0)
+            return true;
+    return false;
+}
+
+/* A caller's code is named in a reject only when it is short [A-Za-z0-9_]. */
+static const char *code_field(const char *code)
+{
+    return yc_imp_key_is_safe(code) ? code : "(key)";
+}
+
+/* Appends one cell (a header code or a value) to the current record of st. */
+static yc_err put_cell(yc_imp *imp, yc_csv_state *st, const char *p, size_t n)
+{
+    /* rows are at most YC_IMPORT_MAX_COLUMNS distinct known codes plus the added required ones;
+     * row_header() rejects more before this could be reached */
+    YC_ENSURE(st->n_fields < YC_IMPORT_MAX_COLUMNS, YC_ERR_INTERNAL);
+    if (st->buf_len + n > st->buf_cap) {
+        size_t cap = st->buf_cap * 2 > st->buf_len + n ? st->buf_cap * 2 : st->buf_len + n;
+        char *g = yc_realloc(st->buf, cap);
+        if (g == NULL) {
+            imp->fatal = YC_ERR_NOMEM;
+            return YC_ERR_NOMEM;
+        }
+        st->buf = g;
+        st->buf_cap = cap;
+    }
+    if (n > 0)
+        memcpy(st->buf + st->buf_len, p, n);
+    st->off[st->n_fields] = st->buf_len;
+    st->len[st->n_fields] = n;
+    st->buf_len += n;
+    st->n_fields++;
+    return YC_OK;
+}
+
+/* The kind of a row from its codes' prefixes; false after rejecting the row. */
+static bool row_kind(yc_imp *imp, yc_csv_state *st, long row, const yc_import_field *fields,
+                     size_t n)
+{
+    int kind = K_NONE;
+    for (size_t i = 0; i < n; i++) {
+        int k = code_kind(fields[i].code);
+        if (k == K_NONE || k == kind)
+            continue;
+        if (kind != K_NONE) {
+            yc_imp_reject(imp, row, code_field(fields[i].code),
+                          "mixes 行政处罚 (CF_*) and 行政许可 (XK_*) field codes");
+            return false;
+        }
+        kind = k;
+    }
+    if (kind == K_NONE) {
+        yc_imp_reject(imp, row, YC_FIELD_ROW, "no CF_* or XK_* field code");
+        return false;
+    }
+    if (kind == K_PENALTY && imp->opts->rules == NULL) {
+        yc_imp_reject(imp, row, YC_FIELD_ROW, "行政处罚 needs the 处罚类别 rule table");
+        return false;
+    }
+    st->kind = kind;
+    st->table = kind == K_PENALTY ? penalty_entries : licence_entries;
+    st->table_n = kind == K_PENALTY ? N_PENALTY : N_LICENCE;
+    return true;
+}
+
+/* The header of one row: its codes, then the code of each required field it lacks (an empty
+ * value, so that the row path says `required field missing`, as for an empty CSV cell).
+ * Maps the columns as header() does.  *ret_ok is false when the row was rejected. */
+static yc_err row_header(yc_imp *imp, yc_csv_state *st, long row, const yc_import_field *fields,
+                         size_t n, bool *ret_ok)
+{
+    bool seen[F_COUNT] = {false};
+    *ret_ok = false;
+    st->legacy = false;
+    st->n_fields = 0;
+    st->buf_len = 0;
+    memset(st->required, 0, sizeof st->required);
+    for (size_t i = 0; i < n; i++) {
+        const char *code = fields[i].code;
+        const entry *e = find_code(st, code);
+        if (e == NULL && !is_ignored_code(st->kind, code)) {
+            yc_imp_reject(imp, row, code_field(code), "unknown field code");
+            return YC_OK;
+        }
+        bool dup = e != NULL && e->f != F_IGNORE && seen[e->f];
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = strcasecmp(fields[j].code, code) == 0;
+        if (dup) {
+            yc_imp_reject(imp, row, code, "duplicate field");
+            return YC_OK;
+        }
+        if (fields[i].value_len > YC_IMPORT_MAX_FIELD_BYTES) {
+            yc_imp_reject(imp, row, code, "field longer than %d bytes", YC_IMPORT_MAX_FIELD_BYTES);
+            return YC_OK;
+        }
+        if (e != NULL && e->f != F_IGNORE)
+            seen[e->f] = true;
+        st->legacy = st->legacy || (e != NULL && (e->flags & E_V1) != 0);
+        YC_TRY(put_cell(imp, st, code, strlen(code)));
+    }
+    size_t n_req;
+    const fid *req = required_list(st, &n_req);
+    for (size_t i = 0; i < n_req; i++)
+        if (!seen[req[i]]) {
+            const char *code = default_code(st, req[i]);
+            YC_TRY(put_cell(imp, st, code, strlen(code)));
+        }
+    st->n_cols = st->n_fields;
+    yc_err rv = map_columns(imp, st);
+    if (rv == YC_OK)
+        rv = check_required(imp, st);
+    if (rv == YC_ERR_INVALID) { /* not reached (checked above); reported: this row only */
+        imp->fatal = YC_OK;
+        return YC_OK;
+    }
+    *ret_ok = rv == YC_OK;
+    return rv;
+}
+
+yc_err yc_csv_row(yc_imp *imp, long row, const yc_import_field *fields, size_t n)
+{
+    yc_csv_state *st = imp->csv;
+    imp->stats.rows++;
+    if (n > YC_IMPORT_MAX_COLUMNS) {
+        yc_imp_reject(imp, row, YC_FIELD_ROW, "more than %d fields", YC_IMPORT_MAX_COLUMNS);
+        return YC_OK;
+    }
+    if (!row_kind(imp, st, row, fields, n))
+        return YC_OK;
+    bool ok = false;
+    YC_TRY(row_header(imp, st, row, fields, n, &ok));
+    if (!ok)
+        return YC_OK;
+    /* the values, in the header's column order (the added required columns are empty) */
+    st->n_fields = 0;
+    st->buf_len = 0;
+    for (size_t i = 0; i < st->n_cols; i++)
+        YC_TRY(put_cell(imp, st, i < n ? fields[i].value : NULL, i < n ? fields[i].value_len : 0));
+    if (!row_bytes(imp, st, row))
+        return YC_OK;
+    return st->kind == K_PENALTY ? penalty_row(imp, st, row) : licence_row(imp, st, row);
 }

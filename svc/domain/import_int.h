@@ -102,6 +102,10 @@ YC_MUST_USE yc_err yc_csv_begin(yc_imp *imp);
 YC_MUST_USE yc_err yc_csv_feed(yc_imp *imp, const char *p, size_t n);
 YC_MUST_USE yc_err yc_csv_finish(yc_imp *imp);
 void yc_csv_end(yc_imp *imp);
+/* One 双公示 row given as field codes and values (yc_import_rows()), after yc_csv_begin():
+ * validated and mapped as a CSV data row whose header holds the codes.  Rejects only the row;
+ * returns an error only when the import must stop (allocation, on_batch). */
+YC_MUST_USE yc_err yc_csv_row(yc_imp *imp, long row, const yc_import_field *fields, size_t n);
 
 YC_MUST_USE yc_err yc_jsonl_feed(yc_imp *imp, const char *p, size_t n);
 YC_MUST_USE yc_err yc_jsonl_finish(yc_imp *imp);

@@ -1,6 +1,9 @@
 /* Tests for include/yrdcredit/api.h (svc/api/): every route and status of api/openapi.yaml. */
 #define _GNU_SOURCE /* nftw */
+#include <csv.h>
 #include <ftw.h>
+#include <iconv.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/import.h"
+#include "yrdcredit/record_json.h"
 #include "yrdcredit/score.h"
 #include "yrdcredit/store.h"
 
@@ -281,7 +285,7 @@ static void safety__post_records__items_at_max__200_and_over__413(void **state)
     assert_int_equal(json_integer_value(json_object_get(last, "index")),
                      YC_API_RECORDS_MAX_ITEMS - 1);
     assert_string_equal(str_at(json_object_get(last, "error"), "reason"), "not a JSON object");
-    assert_string_equal(str_at(json_object_get(last, "error"), "field"), "");
+    assert_string_equal(str_at(json_object_get(last, "error"), "field"), "/999");
     json_decref(j);
     n--; /* drop ']' and add one more item */
     body[n++] = ',';
@@ -557,8 +561,9 @@ static void post_records__atomic_with_bad_item__422_nothing_stored(void **state)
     assert_problem(422, YC_API_PROBLEM_REJECTED, "");
     json_t *j = body_json();
     json_t *res = json_object_get(j, "results");
-    assert_int_equal(json_array_size(res), 2);
-    assert_non_null(json_object_get(json_array_get(res, 1), "error"));
+    assert_int_equal(json_array_size(res), 1); /* only the invalid item */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(res, 0), "index")), 1);
+    assert_non_null(json_object_get(json_array_get(res, 0), "error"));
     json_decref(j);
     /* Nothing was stored: the good record is new when sent alone. */
     assert_int_equal(call("POST", "/v1/records", "atomic=true", "application/json", a), 200);
@@ -694,6 +699,932 @@ static void lookup_subject__bad_fields__400_naming_field(void **state)
     assert_problem(415, YC_API_PROBLEM_MEDIA_TYPE, NULL);
 }
 
+/* ---- 双公示 rows keyed by CF_* / XK_* field codes ---- */
+
+/* Whole file into a malloc'd buffer (+ NUL). */
+static char *slurp(const char *path, size_t *ret_len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    do {
+        if (len + 65536 + 1 > cap) {
+            cap = (len + 65536 + 1) * 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        n = fread(buf + len, 1, 65536, f);
+        len += n;
+    } while (n > 0);
+    fclose(f);
+    buf[len] = '\0';
+    *ret_len = len;
+    return buf;
+}
+
+/* A JSON file of tests/data/api/. */
+static json_t *test_json(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/api/%s", getenv("YC_TEST_DATA"), name);
+    json_error_t err;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    assert_non_null(j);
+    return j;
+}
+
+/* libcsv callbacks turning a CSV into a JSON array of row objects keyed by the header. */
+typedef struct csv_rows {
+    json_t *header, *rows, *cur;
+    size_t col;
+} csv_rows;
+
+static void csv_rows_field(void *s, size_t len, void *data)
+{
+    csv_rows *c = data;
+    json_t *v = json_stringn(s != NULL ? s : "", len);
+    assert_non_null(v);
+    if (c->rows == NULL) {
+        assert_int_equal(json_array_append_new(c->header, v), 0);
+        return;
+    }
+    const char *key = json_string_value(json_array_get(c->header, c->col++));
+    assert_non_null(key);
+    assert_int_equal(json_object_set_new(c->cur, key, v), 0);
+}
+
+static void csv_rows_record(int ch, void *data)
+{
+    (void)ch;
+    csv_rows *c = data;
+    if (c->rows == NULL) {
+        c->rows = json_array();
+    } else {
+        assert_int_equal(c->col, json_array_size(c->header));
+        assert_int_equal(json_array_append_new(c->rows, c->cur), 0);
+    }
+    c->cur = json_object();
+    c->col = 0;
+}
+
+/* The data rows of samples/FILE as JSON objects keyed by the header's field codes, every cell
+ * a string (empty cells ""), as a client turns a 双公示 CSV into the API's row form. */
+static json_t *sample_rows(const char *file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/samples/%s", getenv("YC_SOURCE_ROOT"), file);
+    size_t len = 0;
+    char *raw = slurp(path, &len), *text = raw;
+    char *utf8 = NULL;
+    if (strstr(file, "gb18030") != NULL) {
+        iconv_t cd = iconv_open("UTF-8", "GB18030");
+        assert_true(cd != (iconv_t)-1);
+        size_t out_cap = len * 2 + 1, out_left = out_cap, in_left = len;
+        utf8 = malloc(out_cap);
+        assert_non_null(utf8);
+        char *in = raw, *out = utf8;
+        assert_int_not_equal(iconv(cd, &in, &in_left, &out, &out_left), (size_t)-1);
+        iconv_close(cd);
+        len = out_cap - out_left;
+        text = utf8;
+    } else if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    struct csv_parser p;
+    assert_int_equal(csv_init(&p, CSV_STRICT | CSV_STRICT_FINI), 0);
+    csv_rows c = {.header = json_array()};
+    assert_int_equal(csv_parse(&p, text, len, csv_rows_field, csv_rows_record, &c), len);
+    assert_int_equal(csv_fini(&p, csv_rows_field, csv_rows_record, &c), 0);
+    csv_free(&p);
+    json_decref(c.cur);
+    json_decref(c.header);
+    free(utf8);
+    free(raw);
+    assert_non_null(c.rows);
+    return c.rows;
+}
+
+/* The score model's windows and the rule table of a data dir, as the CLI loads them. */
+typedef struct tables {
+    yc_model *model;
+    yc_rules *rules;
+    yc_window windows[YC_CODE_COUNT];
+} tables;
+
+static void tables_load(const char *dir, tables *t)
+{
+    yc_config cfg;
+    assert_int_equal(yc_config_load(dir, &cfg, NULL), YC_OK);
+    assert_int_equal(yc_model_load(cfg.model_path, &t->model, NULL, 0), YC_OK);
+    char msg[256];
+    assert_int_equal(yc_rules_load(cfg.rules_path, &t->rules, msg, sizeof msg), YC_OK);
+    yc_model_windows(t->model, t->windows);
+}
+
+static void tables_free(tables *t)
+{
+    yc_rules_free(t->rules);
+    yc_model_free(t->model);
+}
+
+static const char *outcome_name(yc_ingest_outcome o)
+{
+    return o == YC_INGEST_IMPORTED    ? "imported"
+           : o == YC_INGEST_DUPLICATE ? "duplicate"
+                                      : "superseded";
+}
+
+/* on_batch of the CLI path: ingest, then note each record's id and outcome in order. */
+typedef struct cli_import {
+    yc_store *st;
+    json_t *outcomes;
+} cli_import;
+
+static yc_err cli_ingest(void *ctx, yc_record *recs, size_t n)
+{
+    cli_import *c = ctx;
+    yc_err rv = yc_store_ingest(c->st, recs, n, NULL);
+    for (size_t k = 0; rv == YC_OK && k < n; k++) {
+        char id[24];
+        snprintf(id, sizeof id, "%" PRIu64, recs[k].record_id);
+        assert_int_equal(
+            json_array_append_new(c->outcomes, json_pack("{s:s,s:s}", "record_id", id, "status",
+                                                         outcome_name(recs[k].ingest_outcome))),
+            0);
+    }
+    return rv;
+}
+
+/* What `yrdcredit --data DIR import FILE...` does (svc/bin/cmd.c import_files()). */
+static json_t *cli_import_files(const char *dir, const char *const *files, size_t n)
+{
+    tables t;
+    tables_load(dir, &t);
+    cli_import c = {.outcomes = json_array()};
+    yc_store_opts so = {.map_size_bytes = 64u << 20};
+    assert_int_equal(yc_store_open(dir, &so, &c.st), YC_OK);
+    for (size_t i = 0; i < n; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/samples/%s", getenv("YC_SOURCE_ROOT"), files[i]);
+        yc_import_opts o = {.today = yc_date_today_shanghai(),
+                            .windows = t.windows,
+                            .rules = t.rules,
+                            .on_batch = cli_ingest,
+                            .ctx = &c};
+        yc_import_stats stats;
+        assert_int_equal(yc_import_file(path, &o, &stats), YC_OK);
+        assert_int_equal(stats.rejected, 0);
+        assert_int_equal(stats.accepted, stats.rows);
+    }
+    yc_store_close(c.st);
+    tables_free(&t);
+    return c.outcomes;
+}
+
+/* Every subject and current record of a store, one line each: yc_record_to_json() without
+ * ingest_time (a clock reading), and for natural persons the sealed name and document. */
+typedef struct subjects {
+    char **ids;
+    size_t n;
+} subjects;
+
+static yc_err note_subject(void *ctx, const char *subject_id, yc_subject_type type,
+                           const yc_fact *facts, size_t n)
+{
+    (void)type;
+    (void)facts;
+    (void)n;
+    subjects *s = ctx;
+    s->ids = realloc(s->ids, (s->n + 1) * sizeof *s->ids);
+    assert_non_null(s->ids);
+    s->ids[s->n] = strdup(subject_id);
+    assert_non_null(s->ids[s->n]);
+    s->n++;
+    return YC_OK;
+}
+
+static char *store_dump(const char *dir, size_t *ret_records)
+{
+    yc_store *st = NULL;
+    yc_store_opts so = {.map_size_bytes = 64u << 20};
+    assert_int_equal(yc_store_open(dir, &so, &st), YC_OK);
+    subjects s = {0};
+    assert_int_equal(yc_store_walk(st, note_subject, &s), YC_OK);
+    char *text = NULL;
+    size_t len = 0, records = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    for (size_t i = 0; i < s.n; i++) {
+        yc_record *recs = NULL;
+        size_t n = 0;
+        assert_int_equal(yc_store_subject_records(st, s.ids[i], &recs, &n), YC_OK);
+        for (size_t k = 0; k < n; k++, records++) {
+            json_t *j = yc_record_to_json(&recs[k]);
+            assert_non_null(j);
+            assert_int_equal(json_object_del(j, "ingest_time"), 0);
+            char *line = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+            fprintf(out, "%s\n", line);
+            free(line);
+            json_decref(j);
+        }
+        yc_store_records_free(recs);
+        yc_store_person p;
+        if (s.ids[i][0] == 'P') {
+            assert_int_equal(yc_store_person_get(st, s.ids[i], &p), YC_OK);
+            fprintf(out, "%s %s %d %s %s\n", s.ids[i], p.name, (int)p.doc_type, p.doc_country,
+                    p.doc_number);
+        }
+        free(s.ids[i]);
+    }
+    free(s.ids);
+    assert_int_equal(fclose(out), 0);
+    yc_store_close(st);
+    *ret_records = records;
+    return text;
+}
+
+/* A copy of the fresh data dir src (same keys, instance id and empty store) at dst. */
+static void copy_data_dir(const char *src, const char *dst)
+{
+    static const char *const files[] = {"keys/pseudonym.key", "keys/seal.key", "lmdb/data.mdb"};
+    char a[512], b[512];
+    assert_int_equal(mkdir(dst, 0700), 0);
+    snprintf(b, sizeof b, "%s/keys", dst);
+    assert_int_equal(mkdir(b, 0700), 0);
+    snprintf(b, sizeof b, "%s/lmdb", dst);
+    assert_int_equal(mkdir(b, 0700), 0);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(a, sizeof a, "%s/%s", src, files[i]);
+        snprintf(b, sizeof b, "%s/%s", dst, files[i]);
+        copy_file(a, b);
+        assert_int_equal(chmod(b, 0600), 0);
+    }
+    copy_etc(dst);
+}
+
+/* POST body to api; every result must be a success: append {record_id, status} to out. */
+static void post_rows_ok(yc_api *api, const char *ctype, const char *body, size_t n_items,
+                         json_t *out)
+{
+    assert_int_equal(call_on(api, "POST", "/v1/records", NULL, ctype, body, strlen(body)), 200);
+    json_t *j = body_json();
+    json_t *res = json_object_get(j, "results");
+    assert_int_equal(json_array_size(res), n_items);
+    for (size_t i = 0; i < n_items; i++) {
+        json_t *r = json_array_get(res, i);
+        json_t *err = json_object_get(r, "error");
+        if (err != NULL)
+            fail_msg("item %zu: %s: %s", i, str_at(err, "field"), str_at(err, "reason"));
+        assert_int_equal(json_integer_value(json_object_get(r, "index")), i);
+        assert_int_equal(
+            json_array_append_new(out, json_pack("{s:s,s:s}", "record_id", str_at(r, "record_id"),
+                                                 "status", str_at(r, "status"))),
+            0);
+    }
+    json_decref(j);
+}
+
+/* NDJSON of the objects of array rows. */
+static char *ndjson_of(json_t *rows)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        char *line = json_dumps(json_array_get(rows, i), JSON_COMPACT);
+        fprintf(out, "%s\n", line);
+        free(line);
+    }
+    assert_int_equal(fclose(out), 0);
+    return text;
+}
+
+static void post_records__cf_xk_rows_of_samples__same_ids_and_records_as_cli_import(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"yiwu-xzcf-2024.csv", "yiwu-xzxk-2024-bom.csv",
+                                        "yiwu-xzcf-v1-2018.csv", "yiwu-xzcf-2025-gb18030.csv"};
+    enum { N_FILES = sizeof files / sizeof *files };
+    /* Two data dirs that differ in nothing: the CLI path fills one, the API the other. */
+    char cli_dir[192], api_dir[192];
+    snprintf(cli_dir, sizeof cli_dir, "%s/rows-cli", g_base);
+    snprintf(api_dir, sizeof api_dir, "%s/rows-api", g_base);
+    assert_int_equal(yc_store_init_dir(cli_dir), YC_OK);
+    copy_etc(cli_dir);
+    copy_data_dir(cli_dir, api_dir);
+    json_t *expected = cli_import_files(cli_dir, files, N_FILES);
+    assert_int_equal(json_array_size(expected), 220 + 216 + 16 + 60);
+
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(api_dir, NULL, &api), YC_OK);
+    json_t *got = json_array();
+    for (size_t f = 0; f < N_FILES; f++) {
+        json_t *rows = sample_rows(files[f]);
+        const size_t n = json_array_size(rows);
+        if (f == 1) { /* 行政许可 as NDJSON */
+            char *body = ndjson_of(rows);
+            post_rows_ok(api, "application/x-ndjson", body, n, got);
+            free(body);
+        } else if (f == 2) { /* the v1 rows one object at a time */
+            for (size_t i = 0; i < n; i++) {
+                char *body = json_dumps(json_array_get(rows, i), JSON_COMPACT);
+                post_rows_ok(api, "application/json", body, 1, got);
+                free(body);
+            }
+        } else { /* a JSON array */
+            char *body = json_dumps(rows, JSON_COMPACT);
+            post_rows_ok(api, "application/json", body, n, got);
+            free(body);
+        }
+        json_decref(rows);
+    }
+    yc_api_close(api);
+    /* The same record ids and outcomes, row for row... */
+    assert_int_equal(json_array_size(got), json_array_size(expected));
+    for (size_t i = 0; i < json_array_size(got); i++)
+        if (!json_equal(json_array_get(got, i), json_array_get(expected, i)))
+            fail_msg("row %zu: API %s/%s, CLI %s/%s", i,
+                     str_at(json_array_get(got, i), "record_id"),
+                     str_at(json_array_get(got, i), "status"),
+                     str_at(json_array_get(expected, i), "record_id"),
+                     str_at(json_array_get(expected, i), "status"));
+    assert_string_equal(str_at(json_array_get(got, 0), "record_id"), "1");
+    /* ...and the same stored records, subjects and sealed identities. */
+    size_t n_cli = 0, n_api = 0;
+    char *dump_cli = store_dump(cli_dir, &n_cli), *dump_api = store_dump(api_dir, &n_api);
+    assert_int_equal(n_cli, 220 + 216 + 16 + 60);
+    assert_int_equal(n_api, n_cli);
+    assert_string_equal(dump_api, dump_cli);
+    free(dump_api);
+    free(dump_cli);
+    json_decref(got);
+    json_decref(expected);
+}
+
+static void post_records__sample_rows_again__duplicates_of_imported(void **state)
+{
+    (void)state;
+    /* g_data holds samples/ imported by the library path of `yrdcredit import`. */
+    json_t *rows = sample_rows("yiwu-xzxk-2024-bom.csv");
+    char *body = json_dumps(rows, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    json_t *j = body_json();
+    json_t *res = json_object_get(j, "results");
+    assert_int_equal(json_array_size(res), 216);
+    for (size_t i = 0; i < 216; i++)
+        assert_string_equal(str_at(json_array_get(res, i), "status"), "duplicate");
+    /* The first row's record is the one listed for its merchant, with the same fields. */
+    const char *id = str_at(json_array_get(res, 0), "record_id");
+    char path[96];
+    snprintf(path, sizeof path, "/v1/subjects/%s/records",
+             str_at(json_array_get(rows, 0), "XK_XDR_SHXYM"));
+    char idc[24];
+    snprintf(idc, sizeof idc, "%s", id);
+    json_decref(j);
+    assert_int_equal(call("GET", path, "limit=100", NULL, NULL), 200);
+    j = body_json();
+    json_t *recs = json_object_get(j, "records");
+    size_t found = 0;
+    for (size_t i = 0; i < json_array_size(recs); i++) {
+        json_t *r = json_array_get(recs, i);
+        if (strcmp(str_at(r, "record_id"), idc) != 0)
+            continue;
+        found++;
+        assert_string_equal(str_at(r, "decision_no"), str_at(json_array_get(rows, 0), "XK_WSH"));
+        assert_string_equal(str_at(r, "code"), "B02");
+        assert_string_equal(str_at(r, "pub_start"), "2024-10-19");
+        assert_string_equal(str_at(r, "pub_max_end"), "2029-10-18");
+    }
+    assert_int_equal(found, 1);
+    json_decref(j);
+    free(body);
+    json_decref(rows);
+}
+
+/* The CSV text of a row object: a header of its codes and one row (every cell quoted). */
+static char *row_csv(json_t *row)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    const char *key;
+    json_t *v;
+    size_t i = 0;
+    json_object_foreach(row, key, v) fprintf(out, "%s%s", i++ ? "," : "", key);
+    fputc('\n', out);
+    i = 0;
+    json_object_foreach(row, key, v)
+    {
+        fputs(i++ ? ",\"" : "\"", out);
+        for (const char *s = json_string_value(v); *s != '\0'; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    }
+    fputc('\n', out);
+    assert_int_equal(fclose(out), 0);
+    return text;
+}
+
+typedef struct first_reject {
+    int n;
+    char field[64], reason[256];
+} first_reject;
+
+static void note_reject(void *ctx, const yc_reject *r)
+{
+    first_reject *f = ctx;
+    if (f->n++ > 0)
+        return;
+    snprintf(f->field, sizeof f->field, "%s", r->field);
+    snprintf(f->reason, sizeof f->reason, "%s", r->reason);
+}
+
+/* Post row alone and assert its item error is the reject of the same row imported as CSV. */
+static void assert_same_reject_as_csv(const tables *t, json_t *row, const char *field)
+{
+    char *csv = row_csv(row);
+    first_reject fr = {0};
+    yc_import_opts o = {.today = yc_date_today_shanghai(),
+                        .windows = t->windows,
+                        .rules = t->rules,
+                        .on_reject = note_reject,
+                        .ctx = &fr};
+    yc_import_stats st;
+    assert_int_equal(yc_import_buffer("row.csv", (const uint8_t *)csv, strlen(csv), &o, &st),
+                     YC_OK);
+    assert_int_equal(fr.n, 1);
+    assert_int_equal(st.rejected, 1);
+    assert_string_equal(fr.field, field);
+    char *body = json_dumps(row, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    json_t *j = body_json();
+    json_t *err = json_object_get(json_array_get(json_object_get(j, "results"), 0), "error");
+    assert_non_null(err);
+    char ptr[80];
+    snprintf(ptr, sizeof ptr, "/%s", field);
+    assert_string_equal(str_at(err, "field"), ptr);
+    assert_string_equal(str_at(err, "reason"), fr.reason);
+    json_decref(j);
+    free(body);
+    free(csv);
+}
+
+static void post_records__bad_cf_xk_rows__same_reject_as_csv_import(void **state)
+{
+    (void)state;
+    tables t;
+    tables_load(g_data, &t);
+    static const struct {
+        const char *file, *code, *value;
+    } bad[] = {
+        {"cf-row.json", "CF_XDR_SHXYM", "91330782MA26FY5M26"},
+        {"cf-row.json", "CF_XDR_LB", "外星人"},
+        {"cf-row.json", "CF_JDRQ", "2098-01-01"},
+        {"cf-row.json", "CF_JDRQ", "2024-02-30"},
+        {"cf-row.json", "CF_CFLB", "吊销驾照"},
+        {"cf-row.json", "CF_NR_FK", "-1"},
+        {"cf-row.json", "CF_NR_FK", "1.1234567"},
+        {"cf-row.json", "CF_WSH", "义市\a监罚"},
+        {"cf-row.json", "CF_GSJZQ", "2024-03-14"},
+        {"cf-row.json", "CF_CFJGDM", ""},
+        {"xk-row.json", "XK_XKLB", "随便"},
+        {"xk-row.json", "XK_YXQZI", "2024-01-07"},
+        {"xk-row.json", "XK_XDR_SHXYM", "9233078"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *row = test_json(bad[i].file);
+        assert_int_equal(json_object_set_new(row, bad[i].code, json_string(bad[i].value)), 0);
+        assert_same_reject_as_csv(&t, row, bad[i].code);
+        json_decref(row);
+    }
+    tables_free(&t);
+}
+
+/* The base row of file with its 文书号 made unique by n. */
+static json_t *row_numbered(const char *file, int n)
+{
+    json_t *row = test_json(file);
+    const char *key = file[0] == 'c' ? "CF_WSH" : "XK_WSH";
+    char no[96];
+    snprintf(no, sizeof no, "%s-T%d", json_string_value(json_object_get(row, key)), n);
+    assert_int_equal(json_object_set_new(row, key, json_string(no)), 0);
+    return row;
+}
+
+/* The result of item i of the last response. */
+static json_t *result_at(json_t *j, size_t i)
+{
+    json_t *r = json_array_get(json_object_get(j, "results"), i);
+    assert_non_null(r);
+    assert_int_equal(json_integer_value(json_object_get(r, "index")), i);
+    return r;
+}
+
+static void assert_item_error(json_t *j, size_t i, const char *field, const char *reason)
+{
+    json_t *err = json_object_get(result_at(j, i), "error");
+    assert_non_null(err);
+    assert_string_equal(str_at(err, "field"), field);
+    assert_string_equal(str_at(err, "reason"), reason);
+}
+
+static void post_records__cf_row_form_errors__item_error_naming_field(void **state)
+{
+    (void)state;
+    json_t *arr = json_array();
+    json_t *r;
+    /* 0: a number where the CSV gives a string */
+    r = row_numbered("cf-row.json", 10);
+    json_object_set_new(r, "CF_NR_FK", json_real(3.0));
+    json_array_append_new(arr, r);
+    /* 1: CF_* and XK_* in one object */
+    r = row_numbered("cf-row.json", 11);
+    json_object_set_new(r, "XK_XKLB", json_string("普通"));
+    json_array_append_new(arr, r);
+    /* 2: a row with a snake_case key */
+    r = row_numbered("cf-row.json", 12);
+    json_object_set_new(r, "subject_type", json_string("legal_person"));
+    json_array_append_new(arr, r);
+    /* 3: a record with a field code */
+    json_array_append_new(arr,
+                          json_pack("{s:s,s:s}", "subject_type", "legal_person", "CF_WSH", "x"));
+    /* 4: a code neither table knows */
+    r = row_numbered("cf-row.json", 14);
+    json_object_set_new(r, "CF_XYZ", json_string("1"));
+    json_array_append_new(arr, r);
+    /* 5: a required code missing: as an empty CSV cell */
+    r = row_numbered("cf-row.json", 15);
+    json_object_del(r, "CF_CFJG");
+    json_array_append_new(arr, r);
+    /* 6: one field twice through the v1 alias CF_JG of CF_NR */
+    r = row_numbered("cf-row.json", 16);
+    json_object_set_new(r, "CF_JG", json_string("罚款"));
+    json_array_append_new(arr, r);
+    /* 7: valid, with null (absent) values and a standard code the importer ignores */
+    r = row_numbered("cf-row.json", 17);
+    json_object_set_new(r, "CF_GSJZQ", json_null());
+    json_object_set_new(r, "CF_FRDB", json_string("张三"));
+    json_object_set_new(r, "XZQH", json_string("330782"));
+    json_array_append_new(arr, r);
+    /* 8: a required value null */
+    r = row_numbered("cf-row.json", 18);
+    json_object_set_new(r, "CF_JDRQ", json_null());
+    json_array_append_new(arr, r);
+    /* 9: a valid 行政许可 row */
+    json_array_append_new(arr, row_numbered("xk-row.json", 19));
+    /* 10: an object value */
+    r = row_numbered("xk-row.json", 20);
+    json_object_set_new(r, "XK_NR", json_object());
+    json_array_append_new(arr, r);
+    char *body = json_dumps(arr, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    json_t *j = body_json();
+    assert_int_equal(json_array_size(json_object_get(j, "results")), 11);
+    assert_item_error(j, 0, "/0/CF_NR_FK", "must be a string");
+    assert_item_error(j, 1, "/1/XK_XKLB", "mixes 行政处罚 (CF_*) and 行政许可 (XK_*) field codes");
+    assert_item_error(j, 2, "/2/subject_type", "mixes CF_*/XK_* field codes with other keys");
+    assert_item_error(j, 3, "/3/CF_WSH", "mixes CF_*/XK_* field codes with other keys");
+    assert_item_error(j, 4, "/4/CF_XYZ", "unknown field code");
+    assert_item_error(j, 5, "/5/CF_CFJG", "required field missing");
+    assert_item_error(j, 6, "/6/CF_JG", "duplicate field");
+    assert_string_equal(str_at(result_at(j, 7), "status"), "imported");
+    assert_item_error(j, 8, "/8/CF_JDRQ", "required field missing");
+    assert_string_equal(str_at(result_at(j, 9), "status"), "imported");
+    assert_item_error(j, 10, "/10/XK_NR", "must be a string");
+    /* the stored row 7 is the docs example's record: N03 for a 3 万元 fine of a 法人 */
+    char id7[24];
+    snprintf(id7, sizeof id7, "%s", str_at(result_at(j, 7), "record_id"));
+    json_decref(j);
+    assert_int_equal(
+        call("GET", "/v1/subjects/91330782MA26FY5M25/records", "limit=100", NULL, NULL), 200);
+    j = body_json();
+    json_t *recs = json_object_get(j, "records");
+    size_t found = 0;
+    for (size_t i = 0; i < json_array_size(recs); i++) {
+        json_t *rec = json_array_get(recs, i);
+        if (strcmp(str_at(rec, "record_id"), id7) != 0)
+            continue;
+        found++;
+        assert_string_equal(str_at(rec, "code"), "N03");
+        assert_string_equal(str_at(rec, "decision_no"), "义市监罚处〔2024〕101号-T17");
+        assert_string_equal(str_at(rec, "decision_date"), "2024-03-15");
+        assert_string_equal(str_at(rec, "amount"), "3");
+        assert_string_equal(str_at(rec, "region"), "330782");
+    }
+    assert_int_equal(found, 1);
+    json_decref(j);
+    free(body);
+
+    /* One object: the pointer has no index.  NDJSON: the index counts lines, the field is the
+     * member's name. */
+    r = row_numbered("cf-row.json", 21);
+    json_object_set_new(r, "CF_XDR_MC", json_integer(1));
+    body = json_dumps(r, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    j = body_json();
+    assert_item_error(j, 0, "/CF_XDR_MC", "must be a string");
+    json_decref(j);
+    char *line0 = json_dumps(json_array_get(arr, 9), JSON_COMPACT);
+    char nd[4096];
+    snprintf(nd, sizeof nd, "%s\n\n%s\nnot json\n", line0, body);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/x-ndjson", nd), 200);
+    j = body_json();
+    assert_int_equal(json_array_size(json_object_get(j, "results")), 3);
+    assert_string_equal(str_at(result_at(j, 0), "status"), "duplicate");
+    assert_item_error(j, 1, "/CF_XDR_MC", "must be a string");
+    assert_item_error(j, 2, "", "not a JSON object");
+    json_decref(j);
+    free(line0);
+    free(body);
+    json_decref(r);
+    json_decref(arr);
+}
+
+static void post_records__atomic_with_bad_xk_row__422_nothing_stored(void **state)
+{
+    (void)state;
+    json_t *good = row_numbered("cf-row.json", 30), *bad = row_numbered("xk-row.json", 31);
+    json_object_set_new(bad, "XK_JDRQ", json_string("2098-12-01"));
+    json_t *arr = json_pack("[O,O]", good, bad);
+    char *body = json_dumps(arr, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", "atomic=true", "application/json", body), 422);
+    assert_problem(422, YC_API_PROBLEM_REJECTED, "");
+    json_t *j = body_json();
+    json_t *res = json_object_get(j, "results");
+    assert_int_equal(json_array_size(res), 1); /* only the invalid item */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(res, 0), "index")), 1);
+    json_t *err = json_object_get(json_array_get(res, 0), "error");
+    assert_string_equal(str_at(err, "field"), "/1/XK_JDRQ");
+    assert_string_equal(str_at(err, "reason"), "date in the future");
+    json_decref(j);
+    free(body);
+    /* Nothing was stored: the good row is new when sent alone. */
+    body = json_dumps(good, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", "atomic=true", "application/json", body), 200);
+    j = body_json();
+    assert_string_equal(str_at(result_at(j, 0), "status"), "imported");
+    json_decref(j);
+    free(body);
+    json_decref(arr);
+    json_decref(bad);
+    json_decref(good);
+}
+
+static void safety__post_records__cf_body_at_limit__200_and_over__413(void **state)
+{
+    (void)state;
+    json_t *row = row_numbered("cf-row.json", 40);
+    char *line = json_dumps(row, JSON_COMPACT);
+    const size_t limit = strlen(line) + 64;
+    char *body = malloc(limit + 2);
+    assert_non_null(body);
+    yc_api *api = NULL;
+    yc_api_opts opts = {.max_body_bytes = limit};
+    yc_api_close(g_api); /* one LMDB environment per process */
+    g_api = NULL;
+    assert_int_equal(yc_api_open(g_data, &opts, &api), YC_OK);
+    /* A JSON array of exactly limit bytes (padded with spaces), then one byte more. */
+    memset(body, ' ', limit + 1);
+    body[0] = '[';
+    memcpy(body + 1, line, strlen(line));
+    body[1 + strlen(line)] = ']';
+    assert_int_equal(call_on(api, "POST", "/v1/records", NULL, "application/json", body, limit),
+                     200);
+    json_t *j = body_json();
+    assert_string_equal(str_at(result_at(j, 0), "status"), "imported");
+    json_decref(j);
+    assert_int_equal(call_on(api, "POST", "/v1/records", NULL, "application/json", body, limit + 1),
+                     413);
+    assert_problem(413, YC_API_PROBLEM_TOO_LARGE, NULL);
+    /* NDJSON of exactly limit bytes (padded with blank lines), then one byte more. */
+    memset(body, '\n', limit + 1);
+    memcpy(body, line, strlen(line));
+    assert_int_equal(call_on(api, "POST", "/v1/records", NULL, "application/x-ndjson", body, limit),
+                     200);
+    j = body_json();
+    assert_int_equal(json_array_size(json_object_get(j, "results")), 1);
+    assert_string_equal(str_at(result_at(j, 0), "status"), "duplicate");
+    json_decref(j);
+    assert_int_equal(
+        call_on(api, "POST", "/v1/records", NULL, "application/x-ndjson", body, limit + 1), 413);
+    assert_problem(413, YC_API_PROBLEM_TOO_LARGE, NULL);
+    yc_api_close(api);
+    assert_int_equal(yc_api_open(g_data, NULL, &g_api), YC_OK);
+    free(body);
+    free(line);
+    json_decref(row);
+}
+
+static void safety__post_records__cf_rows_at_item_max__200_and_over__413(void **state)
+{
+    (void)state;
+    json_t *row = row_numbered("cf-row.json", 50);
+    json_t *arr = json_array();
+    for (int i = 0; i < YC_API_RECORDS_MAX_ITEMS; i++)
+        assert_int_equal(json_array_append(arr, row), 0);
+    char *body = json_dumps(arr, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    json_t *j = body_json();
+    json_t *res = json_object_get(j, "results");
+    assert_int_equal(json_array_size(res), YC_API_RECORDS_MAX_ITEMS);
+    /* one decision: the first is imported, each later copy is its duplicate */
+    char id[24];
+    snprintf(id, sizeof id, "%s", str_at(result_at(j, 0), "record_id"));
+    assert_string_equal(str_at(result_at(j, 0), "status"), "imported");
+    for (size_t i = 1; i < YC_API_RECORDS_MAX_ITEMS; i++) {
+        assert_string_equal(str_at(result_at(j, i), "status"), "duplicate");
+        assert_string_equal(str_at(result_at(j, i), "record_id"), id);
+    }
+    json_decref(j);
+    free(body);
+    assert_int_equal(json_array_append(arr, row), 0);
+    body = json_dumps(arr, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 413);
+    assert_problem(413, YC_API_PROBLEM_TOO_MANY_ITEMS, "");
+    free(body);
+    /* NDJSON: 1000 lines, then 1001. */
+    assert_int_equal(json_array_remove(arr, 0), 0);
+    body = ndjson_of(arr);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/x-ndjson", body), 200);
+    j = body_json();
+    assert_int_equal(json_array_size(json_object_get(j, "results")), YC_API_RECORDS_MAX_ITEMS);
+    assert_string_equal(str_at(result_at(j, YC_API_RECORDS_MAX_ITEMS - 1), "status"), "duplicate");
+    assert_string_equal(str_at(result_at(j, YC_API_RECORDS_MAX_ITEMS - 1), "record_id"), id);
+    json_decref(j);
+    free(body);
+    assert_int_equal(json_array_append(arr, row), 0);
+    body = ndjson_of(arr);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/x-ndjson", body), 413);
+    assert_problem(413, YC_API_PROBLEM_TOO_MANY_ITEMS, "");
+    free(body);
+    json_decref(arr);
+    json_decref(row);
+}
+
+static void safety__post_records__cf_value_at_field_max__imported_and_over__error(void **state)
+{
+    (void)state;
+    char *text = malloc(YC_IMPORT_MAX_FIELD_BYTES + 2);
+    assert_non_null(text);
+    memset(text, 'a', YC_IMPORT_MAX_FIELD_BYTES + 1);
+    text[YC_IMPORT_MAX_FIELD_BYTES] = '\0';
+    json_t *row = row_numbered("cf-row.json", 60);
+    json_object_set_new(row, "CF_SY", json_string(text)); /* 违法事实: free text */
+    char *body = json_dumps(row, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    json_t *j = body_json();
+    assert_string_equal(str_at(result_at(j, 0), "status"), "imported");
+    json_decref(j);
+    free(body);
+    text[YC_IMPORT_MAX_FIELD_BYTES] = 'a';
+    text[YC_IMPORT_MAX_FIELD_BYTES + 1] = '\0';
+    json_decref(row);
+    row = row_numbered("cf-row.json", 61);
+    json_object_set_new(row, "CF_SY", json_string(text));
+    body = json_dumps(row, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    j = body_json();
+    assert_item_error(j, 0, "/CF_SY", "field longer than 65536 bytes");
+    json_decref(j);
+    free(body);
+    json_decref(row);
+    free(text);
+}
+
+static void safety__post_records__cf_row_of_256_fields__passes_count_and_257__error(void **state)
+{
+    (void)state;
+    json_t *row = row_numbered("cf-row.json", 70);
+    for (int i = 0; json_object_size(row) < YC_IMPORT_MAX_COLUMNS; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "CF_X%03d", i);
+        json_object_set_new(row, key, json_string(""));
+    }
+    char *body = json_dumps(row, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    json_t *j = body_json();
+    assert_item_error(j, 0, "/CF_X000", "unknown field code"); /* the next check speaks */
+    json_decref(j);
+    free(body);
+    json_object_set_new(row, "CF_Y", json_string(""));
+    body = json_dumps(row, JSON_COMPACT);
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", body), 200);
+    j = body_json();
+    assert_item_error(j, 0, "", "more than 256 fields");
+    json_decref(j);
+    free(body);
+    json_decref(row);
+}
+
+/* yc_import_rows() directly: what the API never sends. */
+typedef struct direct_run {
+    int batches;
+    size_t records;
+    yc_record first;
+    first_reject rej;
+} direct_run;
+
+static yc_err direct_batch(void *ctx, yc_record *recs, size_t n)
+{
+    direct_run *d = ctx;
+    if (d->records == 0)
+        d->first = recs[0];
+    d->batches++;
+    d->records += n;
+    return YC_OK;
+}
+
+static void direct_reject(void *ctx, const yc_reject *r)
+{
+    direct_run *d = ctx;
+    assert_string_equal(r->file, "direct");
+    note_reject(&d->rej, r);
+}
+
+static void yc_import_rows__kinds_rules_case_atomic__as_documented(void **state)
+{
+    (void)state;
+    tables t;
+    tables_load(g_data, &t);
+#define FIELD(code, value)            \
+    {                                 \
+        code, value, sizeof value - 1 \
+    }
+    static const yc_import_field xk[] = {
+        FIELD("xk_xdr_mc", "义乌市江东饰品商行"),
+        FIELD("XK_XDR_LB", "个体工商户"),
+        FIELD("XK_XDR_SHXYM", "92330782MA2JLRGWXW"),
+        FIELD("XK_WSH", "义市监食经〔2024〕0007号"),
+        FIELD("XK_XKLB", "普通"),
+        FIELD("XK_JDRQ", "2024-01-08"),
+        FIELD("XK_YXQZ", "2024-01-08"),
+        FIELD("XK_YXQZI", "2029-01-07"),
+        FIELD("XK_XKJG", "义乌市市场监督管理局"),
+        FIELD("XK_XKJGDM", "11330782MB1A07019X"),
+        FIELD("XK_LYDW", "义乌市市场监督管理局"),
+        FIELD("XK_LYDWDM", "11330782MB1A07019X"),
+        {"BZ", NULL, 0},
+    };
+    static const yc_import_field cf[] = {FIELD("CF_WSH", "x")};
+    static const yc_import_field none[] = {FIELD("DFBM", "330782")};
+#undef FIELD
+    const yc_import_row rows[] = {{xk, sizeof xk / sizeof *xk}, {cf, 1}, {none, 1}};
+    direct_run d = {0};
+    yc_import_opts o = {.today = yc_date_today_shanghai(),
+                        .windows = t.windows,
+                        .on_batch = direct_batch,
+                        .on_reject = direct_reject,
+                        .ctx = &d};
+    yc_import_stats st;
+    /* No rule table: the 行政许可 row is imported (lower-case codes match, as in a header; a
+     * NULL value of length 0 is absent), the 行政处罚 row is rejected. */
+    assert_int_equal(yc_import_rows("direct", rows, 2, &o, &st), YC_OK);
+    assert_int_equal(st.rows, 2);
+    assert_int_equal(st.accepted, 1);
+    assert_int_equal(st.rejected, 1);
+    assert_int_equal(d.records, 1);
+    assert_string_equal(d.first.subject_id, "92330782MA2JLRGWXW");
+    assert_int_equal(d.first.subject_type, YC_SUBJECT_INDIVIDUAL_BUSINESS);
+    assert_int_equal(d.first.code, YC_CODE_B02);
+    assert_int_equal(d.first.pub_start, d.first.decision_date);
+    assert_string_equal(d.rej.field, "(row)");
+    assert_string_equal(d.rej.reason, "行政处罚 needs the 处罚类别 rule table");
+    /* A row without a CF_/XK_ code. */
+    d = (direct_run){0};
+    assert_int_equal(yc_import_rows("direct", rows + 2, 1, &o, &st), YC_OK);
+    assert_int_equal(st.rejected, 1);
+    assert_string_equal(d.rej.field, "(row)");
+    assert_string_equal(d.rej.reason, "no CF_* or XK_* field code");
+    /* Atomic: one bad row (with the rules: CF row lacks nearly everything) delivers nothing. */
+    o.rules = t.rules;
+    o.atomic = true;
+    d = (direct_run){0};
+    assert_int_equal(yc_import_rows("direct", rows, 2, &o, &st), YC_ERR_INVALID);
+    assert_int_equal(st.accepted, 0);
+    assert_int_equal(st.rejected, 1);
+    assert_int_equal(d.batches, 0);
+    assert_string_equal(d.rej.field, "CF_XDR_MC");
+    assert_string_equal(d.rej.reason, "required field missing");
+    /* Atomic with only good rows: delivered; zero rows: nothing, YC_OK. */
+    d = (direct_run){0};
+    assert_int_equal(yc_import_rows("direct", rows, 1, &o, &st), YC_OK);
+    assert_int_equal(st.accepted, 1);
+    assert_int_equal(d.batches, 1);
+    assert_int_equal(yc_import_rows("direct", NULL, 0, &o, &st), YC_OK);
+    assert_int_equal(st.rows, 0);
+    /* Missing windows: bad options. */
+    o.windows = NULL;
+    assert_int_equal(yc_import_rows("direct", rows, 1, &o, &st), YC_ERR_INVALID);
+    tables_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,6 +1651,16 @@ int main(void)
         cmocka_unit_test(list_records__bad_cursor_or_subject__400_404),
         cmocka_unit_test(lookup_subject__sample_individual__200_known_pseudonym),
         cmocka_unit_test(lookup_subject__bad_fields__400_naming_field),
+        cmocka_unit_test(post_records__cf_xk_rows_of_samples__same_ids_and_records_as_cli_import),
+        cmocka_unit_test(post_records__sample_rows_again__duplicates_of_imported),
+        cmocka_unit_test(post_records__bad_cf_xk_rows__same_reject_as_csv_import),
+        cmocka_unit_test(post_records__cf_row_form_errors__item_error_naming_field),
+        cmocka_unit_test(post_records__atomic_with_bad_xk_row__422_nothing_stored),
+        cmocka_unit_test(safety__post_records__cf_body_at_limit__200_and_over__413),
+        cmocka_unit_test(safety__post_records__cf_rows_at_item_max__200_and_over__413),
+        cmocka_unit_test(safety__post_records__cf_value_at_field_max__imported_and_over__error),
+        cmocka_unit_test(safety__post_records__cf_row_of_256_fields__passes_count_and_257__error),
+        cmocka_unit_test(yc_import_rows__kinds_rules_case_atomic__as_documented),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
