@@ -1,0 +1,1021 @@
+#!/usr/bin/python3
+"""Every route and every status code of api/openapi.yaml against the real yrdcreditd, over h2c
+and over TLS, with a real HTTP/2 client (python3-h2, tests/support/h2client.py).
+
+Every response is checked against the operation of api/openapi.yaml that its request matched:
+its status must be declared for that operation, its content type declared for that status, its
+declared headers present, and its body valid against the declared schema (python3-jsonschema,
+Draft 2020-12, `#/components/...` references resolved against the whole document).  At the end
+the (path, method, status) triples seen must equal those the spec declares, per transport.
+
+Three servers on temporary data dirs: "main" (samples/ imported), "notready" (its model file is
+broken: 503 from /readyz and the data routes) and "full" (samples/ in a 1 MiB LMDB map: 507).
+
+usage: test_api.py YRDCREDIT YRDCREDITD SOURCE_ROOT [--transports h2c,tls]   (TAP on stdout)
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import jsonschema
+import yaml
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+BODY_LIMIT = 1048576      # server.max_body_bytes default (etc/yrdcredit.conf.example)
+HEADER_BYTES_LIMIT = 16384  # server.max_header_bytes default
+HEADER_FIELDS_LIMIT = 100   # server.max_header_fields default
+ITEMS_LIMIT = 1000        # YC_API_RECORDS_MAX_ITEMS
+PAGE_MAX = 100            # YC_API_PAGE_MAX
+MERCHANT = "92330782MA2KDDUY4M"  # a sample 个体工商户 with records (README, scripts/run)
+TLS_NAME = "localhost"    # the name the client verifies the server certificate for
+PROBLEM = "urn:yrdcredit:problem:"
+
+# ---------------------------------------------------------------------------------- TAP
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failures = 0
+
+    def line(self, ok, desc, diag=""):
+        self.n += 1
+        if not ok:
+            self.failures += 1
+        print(f"{'ok' if ok else 'not ok'} {self.n} - {desc}", flush=True)
+        for d in (diag if not ok else "").splitlines():
+            print(f"# {d}", flush=True)
+
+    def run(self, desc, fn, *args):
+        """One TAP line: ok when fn(*args) returns, not ok (with the reason) when it raises."""
+        try:
+            fn(*args)
+        except AssertionError as e:
+            self.line(False, desc, str(e) or traceback.format_exc())
+        except Exception:  # a client error, a timeout, a bad body: the case failed
+            self.line(False, desc, traceback.format_exc())
+        else:
+            self.line(True, desc)
+
+    def done(self):
+        print(f"1..{self.n}", flush=True)
+        return 1 if self.failures else 0
+
+
+def bail(msg):
+    print(f"Bail out! {msg}", flush=True)
+    sys.exit(1)
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise AssertionError(f"{what}: got {got!r}, want {want!r}")
+
+# ---------------------------------------------------------------------------------- the spec
+
+
+def strict_json(raw):
+    """Parse a JSON body: UTF-8, no duplicate keys, no NaN/Infinity."""
+    def pairs(kv):
+        d = {}
+        for k, v in kv:
+            if k in d:
+                raise ValueError(f"duplicate key {k!r} in a response body")
+            d[k] = v
+        return d
+
+    def no_constant(c):
+        raise ValueError(f"{c} in a response body")
+    return json.loads(raw.decode("utf-8"), object_pairs_hook=pairs, parse_constant=no_constant)
+
+
+class Spec:
+    """api/openapi.yaml: response checks and the coverage of (path, method, status)."""
+
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as f:
+            self.doc = yaml.safe_load(f)
+        self.resolver = jsonschema.RefResolver.from_schema(self.doc)
+        self.templates = list(self.doc["paths"])
+        self.observed = {}  # transport -> set of (path, method, status)
+
+    def declared(self):
+        out = set()
+        for tmpl, item in self.doc["paths"].items():
+            for m, op in item.items():
+                if m in HTTP_METHODS:
+                    out.update((tmpl, m, int(s)) for s in op["responses"])
+        return out
+
+    def deref(self, obj):
+        while isinstance(obj, dict) and "$ref" in obj:
+            _, obj = self.resolver.resolve(obj["$ref"])
+        return obj
+
+    def validator(self, schema):
+        return jsonschema.Draft202012Validator(
+            schema, resolver=self.resolver,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+    def check_schemas(self):
+        """Every schema in the document is a valid Draft 2020-12 schema whose refs resolve."""
+        refs = 0
+
+        def walk(node):
+            nonlocal refs
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if k == "schema" and isinstance(v, dict):
+                        jsonschema.Draft202012Validator.check_schema(v)
+                    if k == "$ref":
+                        self.resolver.resolve(v)
+                        refs += 1
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+        for s in self.doc["components"]["schemas"].values():
+            jsonschema.Draft202012Validator.check_schema(s)
+        walk(self.doc)
+        expect(refs > 0 and len(self.declared()) > 0, "no $ref or no operation in the spec")
+
+    def match(self, path):
+        segs = path.split("/")
+        for tmpl in self.templates:
+            t = tmpl.split("/")
+            if len(t) == len(segs) and all(
+                    (a.startswith("{") and a.endswith("}") and b != "") or a == b
+                    for a, b in zip(t, segs)):
+                return tmpl
+        return None
+
+    def check(self, transport, method, target, resp):
+        """Check resp against the operation target (path?query) and method matched; record
+        the coverage; return the parsed JSON body (None for HEAD)."""
+        expect(resp.complete, f"{method} {target}: response not complete ({resp})")
+        path = target.split("?", 1)[0]
+        tmpl = self.match(path)
+        head = method == "HEAD"
+        m = "get" if head else method.lower()
+        where = f"{method} {target}"
+        keys = []
+        if tmpl is None:
+            # no route: the spec's NotFound response (documented, not an operation)
+            expect(resp.status == 404, f"{where}: no such path in the spec, got {resp.status}")
+            r = self.deref(self.doc["components"]["responses"]["NotFound"])
+        else:
+            ops = {k: v for k, v in self.doc["paths"][tmpl].items() if k in HTTP_METHODS}
+            if m in ops:
+                keys = [(tmpl, m)]
+            else:
+                # a method the path does not have: answered by the 405 its operations declare
+                expect(resp.status == 405,
+                       f"{where}: {tmpl} has no {m} operation, want 405, got {resp.status}")
+                keys = [(tmpl, k) for k in ops]
+            op = ops[keys[0][1]]
+            st = str(resp.status)
+            expect(st in op["responses"],
+                   f"{where}: status {st} is not declared for {keys[0][1]} {tmpl} "
+                   f"(declared: {sorted(op['responses'])}); body {resp.body[:300]!r}")
+            r = self.deref(op["responses"][st])
+        for name, h in (r.get("headers") or {}).items():
+            h = self.deref(h)
+            value = resp.header(name)
+            expect(value is not None or not h.get("required"),
+                   f"{where}: required header {name} missing")
+            if value is not None and "schema" in h:
+                errs = sorted(self.validator(h["schema"]).iter_errors(value), key=str)
+                expect(not errs, f"{where}: header {name}: {[e.message for e in errs]}")
+        clen = resp.header("content-length")
+        if not head:
+            expect(clen is None or int(clen) == len(resp.body),
+                   f"{where}: content-length {clen} but {len(resp.body)} body bytes")
+        else:
+            eq(resp.body, b"", f"{where}: HEAD body")
+        body = None
+        content = r.get("content")
+        if not content:
+            eq(resp.body, b"", f"{where}: body of a response without content")
+        else:
+            ctype = resp.header("content-type")
+            expect(ctype is not None, f"{where}: no content-type")
+            media = ctype.split(";")[0].strip().lower()
+            expect(media in content,
+                   f"{where}: content-type {ctype} not declared for {resp.status} "
+                   f"(declared: {sorted(content)})")
+            if not head:
+                body = strict_json(resp.body)
+                errs = sorted(self.validator(content[media]["schema"]).iter_errors(body),
+                              key=lambda e: list(e.absolute_path))
+                expect(not errs, f"{where}: {resp.status} body does not match the spec:\n" +
+                       "\n".join(f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                                 for e in errs[:10]) + f"\nbody: {resp.body[:500]!r}")
+                if media == "application/problem+json":
+                    eq(body["status"], resp.status, f"{where}: problem status member")
+        if not head:
+            seen = self.observed.setdefault(transport, set())
+            seen.update((t, k, resp.status) for t, k in keys)
+        return body
+
+# ---------------------------------------------------------------------------------- servers
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    """One yrdcreditd on free loopback ports: h2c always, TLS when asked."""
+
+    def __init__(self, name, daemon, data, tmp, tls):
+        self.name = name
+        self.data = data
+        self.ports = {"h2c": free_port()}
+        args = [daemon, "--data", data, "--h2c-listen", f"127.0.0.1:{self.ports['h2c']}",
+                "--access-log", os.path.join(tmp, f"{name}.access.log")]
+        if tls:
+            self.ports["tls"] = free_port()
+            args += ["--listen", f"127.0.0.1:{self.ports['tls']}"]
+        else:
+            args += ["--listen", "off"]
+        self.cafile = os.path.join(data, "tls", "cert.pem")
+        self.errpath = os.path.join(tmp, f"{name}.err")
+        self.errfile = open(self.errpath, "w")
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errfile)
+
+    def stderr(self):
+        with open(self.errpath, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def client(self, transport, **kw):
+        if transport == "tls":
+            return Client("127.0.0.1", self.ports["tls"], tls=True, cafile=self.cafile,
+                          server_hostname=TLS_NAME, **kw)
+        return Client("127.0.0.1", self.ports["h2c"], **kw)
+
+    def wait_up(self):
+        deadline = time.monotonic() + 15
+        for t in self.ports:
+            while True:
+                expect(self.proc.poll() is None,
+                       f"{self.name}: yrdcreditd exited {self.proc.returncode}:\n{self.stderr()}")
+                try:
+                    with self.client(t, timeout=2) as c:
+                        if c.request("GET", "/healthz").status == 200:
+                            break
+                except (OSError, ssl.SSLError, H2ClientError):
+                    pass
+                expect(time.monotonic() < deadline,
+                       f"{self.name}: no 200 from /healthz over {t}:\n{self.stderr()}")
+                time.sleep(0.1)
+
+    def up(self, transport):
+        """The process runs and answers GET /healthz 200 on a new connection."""
+        expect(self.proc.poll() is None,
+               f"{self.name}: yrdcreditd exited {self.proc.returncode}:\n{self.stderr()[-2000:]}")
+        with self.client(transport) as c:
+            r = c.request("GET", "/healthz")
+        eq((r.status, r.body), (200, b'{"status":"ok"}'), f"{self.name}: GET /healthz afterwards")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.errfile.close()
+        return self.proc.returncode
+
+# ---------------------------------------------------------------------------------- data
+
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def make_uscc(seed):
+    """A valid 统一社会信用代码 (GB 32100-2015 check, GB 11714 organisation code check) of a
+    企业 in 义乌 (330782), derived from seed."""
+    digits = str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:8]
+    org = sum(int(c) * w for c, w in zip(digits, (3, 7, 9, 10, 5, 8, 4, 2)))
+    c = 11 - org % 11
+    body = "91330782" + digits + ("X" if c == 10 else "0" if c == 11 else str(c))
+    s = sum(USCC_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(body))
+    return body + USCC_ALPHABET[(31 - s % 31) % 31]
+
+
+def record(subject, n, tag, **over):
+    """A generic record (docs/formats.md §3.3) of subject, unique by (tag, n)."""
+    r = {"subject_type": "legal_person", "subject_id": subject,
+         "name": f"义乌市测试{tag}贸易有限公司",
+         "code": "B01", "decision_no": f"义市监登字〔2026〕第{tag}-{n}号",
+         "decision_date": (datetime.date.today() - datetime.timedelta(days=10)).isoformat(),
+         "authority_name": "义乌市市场监督管理局", "authority_uscc": "11330782MB1A07019X",
+         "legal_basis": "《中华人民共和国市场主体登记管理条例》"}
+    r.update(over)
+    return r
+
+
+def jbytes(obj):
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+# ---------------------------------------------------------------------------------- cases
+
+
+JSON = [("content-type", "application/json")]
+NDJSON = [("content-type", "application/x-ndjson")]
+
+
+class Cases:
+    """The cases run once per transport; each is one TAP line."""
+
+    def __init__(self, ctx, transport):
+        self.ctx = ctx
+        self.t = transport
+        self.spec = ctx.spec
+        self.main = ctx.servers["main"]
+        self.tag = transport  # keeps the records each transport posts apart
+
+    # helpers ---------------------------------------------------------------------------
+
+    def call(self, server, method, target, headers=(), body=b"", client=None):
+        """One request on a new connection (or on client); returns (response, parsed body)."""
+        if client is not None:
+            r = client.request(method, target, headers, body)
+        else:
+            with server.client(self.t) as c:
+                r = c.request(method, target, headers, body)
+        return r, self.spec.check(self.t, method, target, r)
+
+    def problem(self, server, method, target, status, kind, field=..., headers=(), body=b""):
+        r, b = self.call(server, method, target, headers, body)
+        where = f"{method} {target}"
+        eq(r.status, status, f"{where}: status (body {r.body[:300]!r})")
+        eq(r.header("content-type"), "application/problem+json", f"{where}: content-type")
+        eq(b["type"], PROBLEM + kind, f"{where}: problem type")
+        if field is not ...:
+            eq(b.get("field"), field, f"{where}: problem field")
+        return r, b
+
+    def ok200(self, server, method, target, headers=(), body=b""):
+        r, b = self.call(server, method, target, headers, body)
+        eq(r.status, 200, f"{method} {target}: status (body {r.body[:300]!r})")
+        eq(r.header("content-type"), "application/json", f"{method} {target}: content-type")
+        return b
+
+    # cases -----------------------------------------------------------------------------
+
+    def health(self):
+        b = self.ok200(self.main, "GET", "/healthz")
+        eq(b, {"status": "ok"}, "GET /healthz body")
+        with self.main.client(self.t) as c:
+            r = c.request("HEAD", "/healthz")
+        self.spec.check(self.t, "HEAD", "/healthz", r)
+        eq((r.status, r.header("content-length"), r.body), (200, "15", b""), "HEAD /healthz")
+        self.main.up(self.t)
+
+    def ready(self):
+        b = self.ok200(self.main, "GET", "/readyz")
+        with open(os.path.join(self.main.data, "model", "score-v1.json"), "rb") as f:
+            model = f.read()
+        eq(b, {"status": "ready", "model": {"version": json.loads(model)["version"],
+                                            "digest": hashlib.sha256(model).hexdigest()}},
+           "GET /readyz body")
+        self.main.up(self.t)
+
+    def score(self):
+        target = f"/v1/subjects/{MERCHANT}/score?as_of=2026-11-29"
+        b = self.ok200(self.main, "GET", target)
+        cli = subprocess.run([self.ctx.cli, "--data", self.main.data, "score", MERCHANT,
+                              "--as-of", "2026-11-29"], capture_output=True, check=True)
+        eq(b, strict_json(cli.stdout), f"{target} vs `yrdcredit score`")
+        eq((b["subject_id"], b["subject_type"], b["as_of"], "grade" in b, "band" in b),
+           (MERCHANT, "individual_business", "2026-11-29", True, False), "score members")
+        # the as_of limits of the spec: 1900-01-01..2099-12-31
+        for d in ("1900-01-01", "2099-12-31"):
+            eq(self.ok200(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?as_of={d}")["as_of"],
+               d, f"as_of={d}")
+        # no as_of: today in Asia/Shanghai (UTC+8, no DST)
+        b = self.ok200(self.main, "GET", f"/v1/subjects/{MERCHANT}/score")
+        today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8))
+        expect(b["as_of"] in (today.date().isoformat(),
+                              (today - datetime.timedelta(minutes=1)).date().isoformat()),
+               f"default as_of {b['as_of']} is not today in Shanghai ({today.date()})")
+        self.main.up(self.t)
+
+    def bad_as_of(self):
+        for q in ("as_of=2100-01-01", "as_of=1899-12-31", "as_of=2026-02-30",
+                  "as_of=2026-1-01", "as_of=20261129", "as_of=", "as_of",
+                  "as_of=2026-11-29&as_of=2026-11-28"):
+            self.problem(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?{q}", 400,
+                         "invalid-parameter", "as_of")
+        self.problem(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?asof=2026-11-29", 400,
+                     "invalid-parameter", "query")
+        self.problem(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?as_of=2026-11-29&x" +
+                     "a" * 300, 400, "invalid-parameter", "query")
+        self.main.up(self.t)
+
+    def bad_subject_id(self):
+        bad = ["92330782MA2KDDUY4N",          # check character
+               "92330782ma2kdduy4m",          # lower case
+               "92330782MA2KDDUY4",           # 17 characters
+               "P" + "A" * 31 + "1",          # not base32
+               "330782196802154703",          # a 居民身份证号码 is not a subject id
+               "%20" + MERCHANT]
+        for sid in bad:
+            for route in ("score", "records"):
+                self.problem(self.main, "GET", f"/v1/subjects/{sid}/{route}", 400,
+                             "invalid-parameter", "subject_id")
+        self.main.up(self.t)
+
+    def unknown_subject(self):
+        sid = make_uscc(f"nobody-{self.t}")
+        for route in ("score", "records"):
+            self.problem(self.main, "GET", f"/v1/subjects/{sid}/{route}", 404, "unknown-subject",
+                         "subject_id")
+        self.main.up(self.t)
+
+    def lookup(self):
+        idnum = self.ctx.sample_person
+        body = jbytes({"doc_type": "resident_id", "number": idnum})
+        a = self.ok200(self.main, "POST", "/v1/subjects/lookup", JSON, body)
+        b = self.ok200(self.main, "POST", "/v1/subjects/lookup",
+                       [("content-type", "Application/JSON; charset=utf-8")], body)
+        eq(a, b, "the same document twice: the same subject_id")
+        expect(a["subject_id"].startswith("P"), f"subject_id {a['subject_id']} is a pseudonym")
+        cli = subprocess.run([self.ctx.cli, "--data", self.main.data, "lookup", "--doc-type",
+                              "resident_id", "-"],
+                             input=idnum.encode(), capture_output=True, check=True)
+        eq(a["subject_id"], cli.stdout.decode().strip(), "subject_id vs `yrdcredit lookup`")
+        passport = self.ok200(self.main, "POST", "/v1/subjects/lookup", JSON, jbytes(
+            {"doc_type": "passport", "number": "E12345678", "country": "USA"}))["subject_id"]
+        expect(passport.startswith("P") and passport != a["subject_id"],
+               f"a passport's pseudonym {passport}")
+        pid = a["subject_id"]
+        s = self.ok200(self.main, "GET", f"/v1/subjects/{pid}/score?as_of=2026-11-29")
+        eq((s["subject_id"], s["subject_type"], "band" in s, "grade" in s),
+           (pid, "natural_person", True, False), "a person's score")
+        p = self.ok200(self.main, "GET", f"/v1/subjects/{pid}/records")
+        expect(len(p["records"]) >= 1, "the person has records")
+        for rec in p["records"]:
+            eq((rec["subject_type"], rec["subject_id"], "name" in rec),
+               ("natural_person", pid, False), "a person's record (pseudonym, no name)")
+        expect(idnum not in json.dumps(p, ensure_ascii=False), "no document number in records")
+        self.main.up(self.t)
+
+    def lookup_errors(self):
+        L = "/v1/subjects/lookup"
+        idnum = self.ctx.sample_person
+        bad_check = idnum[:17] + ("0" if idnum[17] != "0" else "1")
+        cases = [
+            ({"doc_type": "resident_id", "number": bad_check}, "/number"),
+            ({"doc_type": "resident_id", "number": "1" * 65}, "/number"),
+            ({"doc_type": "resident_id"}, "/number"),
+            ({"doc_type": "driving_licence", "number": idnum}, "/doc_type"),
+            ({"number": idnum}, "/doc_type"),
+            ({"doc_type": "passport", "number": "E12345678"}, "/country"),
+            ({"doc_type": "resident_id", "number": idnum, "name": "x"}, ""),
+            ([{"doc_type": "resident_id", "number": idnum}], ""),
+        ]
+        for obj, field in cases:
+            _, b = self.problem(self.main, "POST", L, 400, "invalid-field", field, JSON,
+                                jbytes(obj))
+            expect(idnum not in json.dumps(b), "a problem never echoes the number")
+        for raw in (b'{"doc_type":"resident_id","number":', b"",
+                    b'{"doc_type":"resident_id","doc_type":"passport","number":"1"}'):
+            self.problem(self.main, "POST", L, 400, "malformed-json", "", JSON, raw)
+        good = jbytes({"doc_type": "resident_id", "number": idnum})
+        self.problem(self.main, "POST", L + "?number=1", 400, "invalid-parameter", "query", JSON,
+                     good)
+        self.main.up(self.t)
+
+    def lookup_media_type(self):
+        good = jbytes({"doc_type": "resident_id", "number": self.ctx.sample_person})
+        for hdrs in ([("content-type", "text/plain")], [],
+                     [("content-type", "application/x-ndjson")],
+                     [("content-type", "application/jsonx")]):
+            self.problem(self.main, "POST", "/v1/subjects/lookup", 415, "unsupported-media-type",
+                         headers=hdrs, body=good)
+        self.main.up(self.t)
+
+    def lookup_body_limit(self):
+        good = jbytes({"doc_type": "resident_id", "number": self.ctx.sample_person})
+        at = good + b" " * (BODY_LIMIT - len(good))
+        eq(len(at), BODY_LIMIT, "body length")
+        b = self.ok200(self.main, "POST", "/v1/subjects/lookup", JSON, at)
+        expect(b["subject_id"].startswith("P"), "at the limit: a subject_id")
+        self.problem(self.main, "POST", "/v1/subjects/lookup", 413, "payload-too-large",
+                     headers=JSON, body=at + b" ")
+        self.main.up(self.t)
+
+    def post_records(self):
+        sid = make_uscc(f"post-{self.t}")
+        rec = record(sid, 1, self.tag)
+        b = self.ok200(self.main, "POST", "/v1/records", JSON, jbytes(rec))
+        eq(len(b["results"]), 1, "one result")
+        r0 = b["results"][0]
+        eq((r0["index"], r0["status"]), (0, "imported"), "first POST")
+        b = self.ok200(self.main, "POST", "/v1/records", JSON, jbytes(rec))
+        eq(b["results"], [{"index": 0, "record_id": r0["record_id"], "status": "duplicate"}],
+           "the same record again")
+        changed = dict(rec, legal_basis="《促进个体工商户发展条例》")
+        b = self.ok200(self.main, "POST", "/v1/records", JSON, jbytes([changed]))
+        eq((b["results"][0]["index"], b["results"][0]["status"]), (0, "superseded"),
+           "a changed record")
+        bad = dict(record(sid, 2, self.tag), decision_date="2026-02-30")
+        b = self.ok200(self.main, "POST", "/v1/records", JSON,
+                       jbytes([record(sid, 3, self.tag), bad, 7]))
+        res = b["results"]
+        eq([x["index"] for x in res], [0, 1, 2], "indexes")
+        eq(res[0]["status"], "imported", "item 0")
+        # error.field: a JSON Pointer into the body (array: "/<index>/<member>")
+        eq(res[1]["error"], {"field": "/1/decision_date", "reason": "invalid date"}, "item 1")
+        eq(res[2]["error"], {"field": "/2", "reason": "not a JSON object"}, "item 2")
+        b = self.ok200(self.main, "POST", "/v1/records", JSON, jbytes(bad))
+        eq(b["results"], [{"index": 0, "error": {"field": "/decision_date",
+                                                 "reason": "invalid date"}}], "one bad object")
+        nd = b"\n".join([jbytes(record(sid, 4, self.tag)), b"", b"  ", b"[1]",
+                         jbytes(dict(record(sid, 5, self.tag), code="X99")),
+                         jbytes(record(sid, 6, self.tag))]) + b"\n"
+        b = self.ok200(self.main, "POST", "/v1/records", NDJSON, nd)
+        res = b["results"]
+        eq([x["index"] for x in res], [0, 1, 2, 3], "NDJSON indexes count non-blank lines")
+        eq((res[0]["status"], res[1]["error"]["field"], res[2]["error"]["field"],
+            res[3]["status"]), ("imported", "", "/code", "imported"),
+           "NDJSON outcomes (a pointer into the line)")
+        p = self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records?limit=100")
+        eq(len(p["records"]), 4, "records listed (1, 3, 4, 6)")
+        eq([(r["version"], r["legal_basis"]) for r in p["records"]][-1],
+           (2, "《促进个体工商户发展条例》"), "the superseding version keeps its record_id")
+        eq([r["version"] for r in p["records"]][:-1], [1, 1, 1], "the others are version 1")
+        self.main.up(self.t)
+
+    def post_records_errors(self):
+        R = "/v1/records"
+        good = jbytes(record(make_uscc(f"errors-{self.t}"), 1, self.tag))
+        for raw in (b'{"subject_type":', b"", b'{"code":"B01","code":"B02"}',
+                    b'[{"a":1,"a":1}]', b"\xff\xfe"):
+            self.problem(self.main, "POST", R, 400, "malformed-json", "", JSON, raw)
+        for raw in (b"7", b'"x"', b"null"):
+            self.problem(self.main, "POST", R, 400, "invalid-field", "", JSON, raw)
+        for q in ("atomic=yes", "atomic=", "atomic=TRUE"):
+            self.problem(self.main, "POST", f"{R}?{q}", 400, "invalid-parameter", "atomic", JSON,
+                         good)
+        self.problem(self.main, "POST", f"{R}?dry_run=true", 400, "invalid-parameter", "query",
+                     JSON, good)
+        for hdrs in ([("content-type", "text/plain")], [], [("content-type", "text/csv")]):
+            self.problem(self.main, "POST", R, 415, "unsupported-media-type", headers=hdrs,
+                         body=good)
+        self.problem(self.main, "GET", f"/v1/subjects/{make_uscc(f'errors-{self.t}')}/records",
+                     404, "unknown-subject", "subject_id")  # nothing of the above was stored
+        self.main.up(self.t)
+
+    def atomic(self):
+        sid = make_uscc(f"atomic-{self.t}")
+        bad = dict(record(sid, 2, self.tag), authority_uscc="11330782MB1A07019Y")
+        _, b = self.problem(self.main, "POST", "/v1/records?atomic=true", 422, "records-rejected",
+                            "", JSON, jbytes([record(sid, 1, self.tag), bad]))
+        eq([(x["index"], x["error"]["field"]) for x in b["results"]], [(1, "/1/authority_uscc")],
+           "422 results: the invalid items")
+        self.problem(self.main, "GET", f"/v1/subjects/{sid}/records", 404, "unknown-subject",
+                     "subject_id")  # nothing stored
+        b = self.ok200(self.main, "POST", "/v1/records?atomic=true", JSON,
+                       jbytes([record(sid, 1, self.tag), record(sid, 2, self.tag)]))
+        eq([x["status"] for x in b["results"]], ["imported", "imported"], "atomic, all valid")
+        b = self.ok200(self.main, "POST", "/v1/records?atomic=false", NDJSON,
+                       jbytes(record(sid, 3, self.tag)))
+        eq([x["status"] for x in b["results"]], ["imported"], "atomic=false")
+        eq(len(self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records")["records"]), 3,
+           "records stored")
+        self.main.up(self.t)
+
+    def post_body_limit(self):
+        sid = make_uscc(f"limit-{self.t}")
+        one = jbytes(record(sid, 1, self.tag))
+        at = one + b" " * (BODY_LIMIT - len(one))
+        b = self.ok200(self.main, "POST", "/v1/records", JSON, at)
+        eq([x["status"] for x in b["results"]], ["imported"], "a body of exactly the limit")
+        self.problem(self.main, "POST", "/v1/records", 413, "payload-too-large", headers=JSON,
+                     body=jbytes(record(sid, 2, self.tag)) + b" " * BODY_LIMIT)
+        eq(len(self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records")["records"]), 1,
+           "the 413 body stored nothing")
+        self.main.up(self.t)
+
+    def items_limit_and_paging(self):
+        sid = make_uscc(f"paging-{self.t}")
+        recs = [record(sid, i, self.tag) for i in range(ITEMS_LIMIT + 1)]
+        self.problem(self.main, "POST", "/v1/records", 413, "too-many-items", "", JSON,
+                     jbytes(recs))
+        self.problem(self.main, "POST", "/v1/records", 413, "too-many-items", "", NDJSON,
+                     b"\n".join(jbytes(r) for r in recs))
+        self.problem(self.main, "GET", f"/v1/subjects/{sid}/records", 404, "unknown-subject",
+                     "subject_id")  # nothing stored
+        b = self.ok200(self.main, "POST", "/v1/records", JSON, jbytes(recs[:ITEMS_LIMIT]))
+        res = b["results"]
+        eq(len(res), ITEMS_LIMIT, "results at the item limit")
+        eq({x["status"] for x in res}, {"imported"}, "statuses")
+        eq([x["index"] for x in res], list(range(ITEMS_LIMIT)), "indexes")
+        ids = [int(x["record_id"]) for x in res]
+        eq(ids, sorted(set(ids)), "record_ids increase in request order")
+        base = f"/v1/subjects/{sid}/records"
+        p = self.ok200(self.main, "GET", base)
+        eq(len(p["records"]), 20, "default limit")
+        seen, target, pages = [], f"{base}?limit={PAGE_MAX}", 0
+        while True:
+            p = self.ok200(self.main, "GET", target)
+            pages += 1
+            eq(p["subject_id"], sid, "page subject_id")
+            got = [int(r["record_id"]) for r in p["records"]]
+            eq(len(got), PAGE_MAX, f"page {pages} size at limit={PAGE_MAX}")
+            seen += got
+            if p["next_cursor"] is None:
+                break
+            expect(pages < 20, "paging does not end")
+            target = f"{base}?cursor={p['next_cursor']}&limit={PAGE_MAX}"
+        eq(pages, ITEMS_LIMIT // PAGE_MAX, "pages")
+        eq(seen, sorted(ids, reverse=True), "all records once, newest (highest record_id) first")
+        p = self.ok200(self.main, "GET", f"{base}?limit=1")
+        eq(([int(r["record_id"]) for r in p["records"]], p["next_cursor"]),
+           ([ids[-1]], f"r{ids[-1]}"), "limit=1 gives the newest and its cursor")
+        for q, field in (("limit=101", "limit"), ("limit=0", "limit"), ("limit=-1", "limit"),
+                         ("limit=1e2", "limit"), ("limit=", "limit"),
+                         ("limit=99999999999999999999999", "limit"),
+                         ("cursor=abc", "cursor"), ("cursor=r", "cursor"), ("cursor=", "cursor"),
+                         ("cursor=r1x", "cursor"), ("cursor=r99999999999999999999", "cursor"),
+                         ("limit=5&limit=6", "limit"), ("page=2", "query")):
+            self.problem(self.main, "GET", f"{base}?{q}", 400, "invalid-parameter", field)
+        self.main.up(self.t)
+
+    def wrong_method(self):
+        sid = MERCHANT
+        for method, target, allow in (("DELETE", "/healthz", "GET, HEAD"),
+                                      ("POST", "/healthz", "GET, HEAD"),
+                                      ("PUT", "/readyz", "GET, HEAD"),
+                                      ("POST", f"/v1/subjects/{sid}/score", "GET, HEAD"),
+                                      ("PATCH", f"/v1/subjects/{sid}/records", "GET, HEAD"),
+                                      ("GET", "/v1/records", "POST"),
+                                      ("HEAD", "/v1/records", "POST"),
+                                      ("DELETE", "/v1/records", "POST"),
+                                      ("GET", "/v1/subjects/lookup", "POST")):
+            if method == "HEAD":  # HEAD is GET without a body: the 405 has no body
+                with self.main.client(self.t) as c:
+                    r = c.request(method, target)
+                eq((r.status, r.header("allow"), r.body), (405, allow, b""), f"HEAD {target}")
+                continue
+            r, _ = self.problem(self.main, method, target, 405, "method-not-allowed",
+                                headers=JSON if method in ("POST", "PUT", "PATCH") else (),
+                                body=b"{}" if method in ("POST", "PUT", "PATCH") else b"")
+            eq(r.header_values("allow"), [allow], f"{method} {target}: allow")
+        self.main.up(self.t)
+
+    def unknown_route(self):
+        for target in ("/", "/nope", "/healthz/", "/v1", "/v1/subjects", f"/v1/subjects/{MERCHANT}",
+                       f"/v1/subjects/{MERCHANT}/scores", "/v1/subjects//score",
+                       "/v2/records", "/v1/" + "a" * 300):
+            self.problem(self.main, "GET", target, 404, "not-found")
+        self.problem(self.main, "POST", "/v1/record", 404, "not-found", headers=JSON, body=b"{}")
+        self.main.up(self.t)
+
+    def header_limits(self):
+        targets = [("GET", "/healthz", ()), ("GET", "/readyz", ()),
+                   ("GET", f"/v1/subjects/{MERCHANT}/score?as_of=2026-11-29", ()),
+                   ("GET", f"/v1/subjects/{MERCHANT}/records", ()),
+                   ("POST", "/v1/records", JSON), ("POST", "/v1/subjects/lookup", JSON)]
+        bodies = {"/v1/records": b"{}", "/v1/subjects/lookup": jbytes(
+            {"doc_type": "resident_id", "number": self.ctx.sample_person})}
+        with self.main.client(self.t) as c:
+            for method, target, hdrs in targets:
+                body = bodies.get(target, b"")
+                base = c.request_headers(method, target, hdrs)
+                used = sum(len(k) + len(v) for k, v in base)
+                for extra, over in ((0, False), (1, True)):
+                    pad = [("x-pad", "p" * (HEADER_BYTES_LIMIT - used - len("x-pad") + extra))]
+                    eq(sum(len(k) + len(v) for k, v in base + pad),
+                       HEADER_BYTES_LIMIT + extra, "header bytes")
+                    r = c.request(method, target, list(hdrs) + pad, body)
+                    self.spec.check(self.t, method, target, r)
+                    what = f"{method} {target} with {HEADER_BYTES_LIMIT + extra} header bytes"
+                    if over:
+                        eq(r.status, 431, what)
+                        eq(strict_json(r.body)["type"], PROBLEM + "header-too-large", what)
+                    else:
+                        expect(r.status != 431, f"{what}: got 431")
+                for extra, over in ((0, False), (1, True)):
+                    n = HEADER_FIELDS_LIMIT - len(base) + extra
+                    fields = [(f"x-f{i}", "v") for i in range(n)]
+                    eq(len(base) + n, HEADER_FIELDS_LIMIT + extra, "header fields")
+                    r = c.request(method, target, list(hdrs) + fields, body)
+                    self.spec.check(self.t, method, target, r)
+                    what = f"{method} {target} with {HEADER_FIELDS_LIMIT + extra} header fields"
+                    eq(r.status == 431, over, f"{what}: status {r.status}")
+            # the connection survives every 431
+            eq(c.request("GET", "/healthz").status, 200, "the same connection afterwards")
+        self.main.up(self.t)
+
+    def concurrent_streams(self):
+        """100 streams at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS)."""
+        sid = make_uscc(f"paging-{self.t}")
+        reqs = []
+        for i in range(100):
+            k = i % 5
+            if k == 0:
+                reqs.append(("GET", "/healthz", (), b"", 200))
+            elif k == 1:
+                reqs.append(("GET", f"/v1/subjects/{MERCHANT}/score?as_of=2026-11-29", (), b"",
+                             200))
+            elif k == 2:
+                reqs.append(("GET", f"/v1/subjects/{sid}/records?limit={1 + i % PAGE_MAX}", (),
+                             b"", 200))
+            elif k == 3:
+                reqs.append(("POST", "/v1/subjects/lookup", JSON,
+                             jbytes({"doc_type": "resident_id",
+                                     "number": self.ctx.sample_person}), 200))
+            else:
+                reqs.append(("GET", "/nope", (), b"", 404))
+        with self.main.client(self.t) as c:
+            ids = [c.submit(m, t, h, b) for m, t, h, b, _ in reqs]
+            rs = c.wait(ids)
+        scores = set()
+        for (m, t, _, _, want), r in zip(reqs, rs):
+            b = self.spec.check(self.t, m, t, r)
+            eq(r.status, want, f"{m} {t}")
+            if "limit=" in t:
+                eq(len(b["records"]), int(t.rsplit("=", 1)[1]), f"{t}: records")
+            if "/score" in t:
+                scores.add(r.body)
+        eq(len(scores), 1, "the 20 concurrent score responses are identical")
+        self.main.up(self.t)
+
+    def not_ready(self):
+        nr = self.ctx.servers["notready"]
+        b = self.ok200(nr, "GET", "/healthz")
+        eq(b, {"status": "ok"}, "liveness while not ready")
+        idnum = self.ctx.sample_person
+        for method, target, hdrs, body in (
+                ("GET", "/readyz", (), b""),
+                ("GET", f"/v1/subjects/{MERCHANT}/score?as_of=2026-11-29", (), b""),
+                ("GET", f"/v1/subjects/{MERCHANT}/records", (), b""),
+                ("POST", "/v1/records", JSON, jbytes(record(MERCHANT, 1, self.tag))),
+                ("POST", "/v1/subjects/lookup", JSON,
+                 jbytes({"doc_type": "resident_id", "number": idnum}))):
+            self.problem(nr, method, target, 503, "not-ready", headers=hdrs, body=body)
+        nr.up(self.t)
+
+    def storage_full(self):
+        full = self.ctx.servers["full"]
+        sid = make_uscc(f"full-{self.t}")
+        recs = [record(sid, i, self.tag, legal_basis="依据" * 60) for i in range(ITEMS_LIMIT)]
+        self.problem(full, "POST", "/v1/records", 507, "storage-full", headers=JSON,
+                     body=jbytes(recs))
+        self.problem(full, "GET", f"/v1/subjects/{sid}/records", 404, "unknown-subject",
+                     "subject_id")  # nothing half-written
+        eq(self.ok200(full, "GET", "/readyz")["status"], "ready", "ready after the 507")
+        full.up(self.t)
+
+    def coverage(self):
+        seen = self.spec.observed.get(self.t, set())
+        declared = self.spec.declared()
+        missing = sorted(declared - seen)
+        extra = sorted(seen - declared)
+        expect(not missing and not extra,
+               f"declared but never seen: {missing}\nseen but not declared: {extra}")
+
+    def all(self):
+        return [
+            ("GET /healthz 200 and HEAD /healthz", self.health),
+            ("GET /readyz 200: model version and SHA-256 digest of the model file", self.ready),
+            ("GET .../score 200 equals `yrdcredit score`; as_of at 1900-01-01, 2099-12-31 and "
+             "today", self.score),
+            ("GET .../score with a bad as_of (range, impossible date, shape, repeated) or an "
+             "unknown/overlong query: 400", self.bad_as_of),
+            ("GET .../score and .../records with an invalid subject id: 400 subject_id",
+             self.bad_subject_id),
+            ("GET .../score and .../records of a valid unknown subject: 404 unknown-subject",
+             self.unknown_subject),
+            ("POST /v1/subjects/lookup 200 (= `yrdcredit lookup`); the person's score and "
+             "records by pseudonym", self.lookup),
+            ("POST /v1/subjects/lookup: invalid document, members, malformed JSON, duplicate "
+             "keys, query: 400", self.lookup_errors),
+            ("POST /v1/subjects/lookup with a wrong or missing content type: 415",
+             self.lookup_media_type),
+            (f"POST /v1/subjects/lookup: body of exactly {BODY_LIMIT} bytes 200, one byte more "
+             "413", self.lookup_body_limit),
+            ("POST /v1/records: object, duplicate, superseded, array with bad items, NDJSON",
+             self.post_records),
+            ("POST /v1/records: malformed JSON, duplicate keys, not a record, bad atomic, "
+             "unknown query 400; wrong content type 415", self.post_records_errors),
+            ("POST /v1/records?atomic=true: 422 and nothing stored; all valid: 200",
+             self.atomic),
+            (f"POST /v1/records: body of exactly {BODY_LIMIT} bytes 200, one byte more 413",
+             self.post_body_limit),
+            (f"POST /v1/records: {ITEMS_LIMIT} items 200, {ITEMS_LIMIT + 1} 413 (JSON, NDJSON); "
+             f"paging limit={PAGE_MAX} newest first, cursor round trip, limit=101 400",
+             self.items_limit_and_paging),
+            ("wrong method on every path: 405 with the exact allow header", self.wrong_method),
+            ("unknown routes: 404 not-found", self.unknown_route),
+            (f"every operation: {HEADER_BYTES_LIMIT} header bytes and {HEADER_FIELDS_LIMIT} "
+             "fields pass, one more 431", self.header_limits),
+            ("100 concurrent streams on one connection, each answered and valid",
+             self.concurrent_streams),
+            ("a server whose model does not load: /healthz 200, /readyz and every data "
+             "operation 503 not-ready", self.not_ready),
+            ("a full LMDB map: POST /v1/records 507 storage-full, nothing stored, still ready",
+             self.storage_full),
+            ("coverage: the (path, method, status) seen equal those api/openapi.yaml declares",
+             self.coverage),
+        ]
+
+# ---------------------------------------------------------------------------------- once
+
+
+def http11_on_h2c(ctx):
+    main = ctx.servers["main"]
+    with socket.create_connection(("127.0.0.1", main.ports["h2c"]), timeout=10) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break  # the server closed the connection
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("ascii").split("\r\n")
+    eq(lines[0], "HTTP/1.1 505 HTTP Version Not Supported", "status line")
+    hdrs = {k.lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:])}
+    eq((hdrs.get("content-type"), hdrs.get("connection"), int(hdrs.get("content-length", -1))),
+       ("text/plain", "close", len(body)), "content-type, connection and content-length")
+    main.up("h2c")
+
+
+def tls_alpn_http11(ctx):
+    main = ctx.servers["main"]
+    try:
+        c = main.client("tls", alpn=("http/1.1",))
+    except ssl.SSLError as e:  # RFC 7301 §3.2 (svc/h2/tls.h)
+        expect("ALERT NO APPLICATION PROTOCOL" in str(e).upper().replace("_", " "),
+               f"refused, but not with the alert no_application_protocol: {e}")
+    else:
+        c.close()
+        raise AssertionError(f"a TLS client offering only http/1.1 was accepted (ALPN {c.alpn})")
+    main.up("tls")
+
+
+def tls_no_alpn(ctx):
+    """No ALPN at all: the handshake may complete, but the server closes without a byte of
+    HTTP/2 (not even its SETTINGS) even when the client sends the HTTP/2 preface."""
+    main = ctx.servers["main"]
+    tctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    tctx.load_verify_locations(cafile=main.cafile)
+    data = b""
+    with socket.create_connection(("127.0.0.1", main.ports["tls"]), timeout=10) as raw:
+        try:
+            with tctx.wrap_socket(raw, server_hostname=TLS_NAME) as s:
+                eq(s.selected_alpn_protocol(), None, "ALPN")
+                # the client preface and an empty SETTINGS frame (RFC 9113 §3.4)
+                settings = bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+                s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings)
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            pass  # refused in or right after the handshake
+    eq(data, b"", "bytes from the server without ALPN")
+    main.up("tls")
+
+
+def tls_certificate(ctx):
+    main = ctx.servers["main"]
+    with main.client("tls") as c:
+        eq(c.alpn, "h2", "ALPN")
+        eq(c.sock.version() in ("TLSv1.2", "TLSv1.3"), True, f"TLS version {c.sock.version()}")
+        eq(c.request("GET", "/healthz").status, 200, "a request")
+
+# ---------------------------------------------------------------------------------- main
+
+
+class Ctx:
+    pass
+
+
+def init_data(cli, src, tmp, name, samples=True, config=None):
+    data = os.path.join(tmp, name)
+    subprocess.run([cli, "init", data], check=True, capture_output=True)
+    if config is not None:
+        path = os.path.join(data, "config.json")
+        with open(path, encoding="utf-8") as f:
+            c = json.load(f)
+        config(c)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(c, f)
+    if samples:
+        sdir = os.path.join(src, "samples")
+        files = sorted(os.path.join(sdir, f) for f in os.listdir(sdir)
+                       if f.endswith((".csv", ".jsonl")))
+        subprocess.run([cli, "--data", data, "import"] + files, check=True, capture_output=True)
+    return data
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("cli")
+    ap.add_argument("daemon")
+    ap.add_argument("src")
+    ap.add_argument("--transports", default="h2c,tls",
+                    help="comma-separated subset of h2c,tls (default h2c,tls)")
+    args = ap.parse_args()
+    transports = [t for t in args.transports.split(",") if t]
+    if not transports or any(t not in ("h2c", "tls") for t in transports):
+        bail(f"--transports: expected h2c and/or tls, got {args.transports!r}")
+    sys.path.insert(0, os.path.join(args.src, "tests", "support"))
+    global Client, H2ClientError
+    from h2client import Client, H2ClientError  # noqa: E402
+
+    tap = Tap()
+    ctx = Ctx()
+    ctx.cli = args.cli
+    os.environ["YRDCREDIT_ETC"] = os.path.join(args.src, "etc")
+    tmp = tempfile.mkdtemp(prefix="yc-test-api-")
+    ctx.servers = {}
+    try:
+        ctx.spec = Spec(os.path.join(args.src, "api", "openapi.yaml"))
+        tap.run("api/openapi.yaml: every schema is valid Draft 2020-12 and every $ref resolves",
+                ctx.spec.check_schemas)
+        with open(os.path.join(args.src, "samples", "yiwu-sxbzxr.jsonl"), encoding="utf-8") as f:
+            people = [json.loads(ln)["cardNum"] for ln in f if ln.strip()]
+        people = [p for p in people if len(p) == 18 and p[:17].isdigit()]
+        if not people:
+            bail("no 居民身份证号码 in samples/yiwu-sxbzxr.jsonl")
+        ctx.sample_person = people[0]
+        try:
+            d_main = init_data(args.cli, args.src, tmp, "main")
+            d_nr = init_data(args.cli, args.src, tmp, "notready")
+            with open(os.path.join(d_nr, "model", "score-v1.json"), "w") as f:
+                f.write("{ this is not a model")
+            d_full = init_data(args.cli, args.src, tmp, "full",
+                               config=lambda c: c["store"].__setitem__("map_size_mib", 1))
+        except subprocess.CalledProcessError as e:
+            bail(f"{' '.join(e.cmd[:4])}... failed: {e.stderr.decode(errors='replace')}")
+        tls = "tls" in transports
+        for name, data in (("main", d_main), ("notready", d_nr), ("full", d_full)):
+            ctx.servers[name] = Server(name, args.daemon, data, tmp, tls)
+        for s in ctx.servers.values():
+            try:
+                s.wait_up()
+            except AssertionError as e:
+                bail(str(e).replace("\n", " | "))
+        tap.line(True, f"three yrdcreditd (main, notready, full) answer /healthz over "
+                       f"{', '.join(transports)}")
+        if "h2c" in transports:
+            tap.run("[h2c] HTTP/1.1 on the h2c port: 505 HTTP Version Not Supported, "
+                    "connection closed; server stays up", http11_on_h2c, ctx)
+        if tls:
+            tap.run("[tls] certificate verified against DATA_DIR/tls/cert.pem for "
+                    f"{TLS_NAME}; ALPN h2; TLS 1.2+", tls_certificate, ctx)
+            tap.run("[tls] a client offering only http/1.1 in ALPN is refused; server stays up",
+                    tls_alpn_http11, ctx)
+            tap.run("[tls] a client offering no ALPN gets no HTTP/2; server stays up",
+                    tls_no_alpn, ctx)
+        for t in transports:
+            for desc, fn in Cases(ctx, t).all():
+                tap.run(f"[{t}] {desc}", fn)
+        for name, s in ctx.servers.items():
+            rc = s.stop()
+            err = [ln for ln in s.stderr().splitlines() if not ln.startswith("yrdcreditd: serving")]
+            tap.line(rc == 0 and not err,
+                     f"{name}: SIGTERM exits 0 with nothing unexpected on stderr",
+                     f"exit {rc}\n" + "\n".join(err[:20]))
+    finally:
+        for s in ctx.servers.values():
+            if s.proc.poll() is None:
+                s.proc.kill()
+                s.proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
