@@ -5,7 +5,7 @@
  *
  * Policy (issue 3 item 1; http2.md §1.5, §2.2): TLS 1.2 and 1.3 only, no compression, no
  * renegotiation, server cipher preference; ALPN selects `h2` and nothing else: a client that
- * offers ALPN without `h2` gets the fatal alert no_application_protocol (RFC 7301 §3.2), and
+ * offers ALPN without `h2` receives the fatal alert no_application_protocol (RFC 7301 §3.2), and
  * a client that offers no ALPN at all fails yc_tls_handshake() after the handshake (the
  * server must not guess HTTP/1.1).
  *
