@@ -153,7 +153,7 @@ typedef struct yc_h2_opts {
                                     SETTINGS_MAX_HEADER_LIST_SIZE */
     size_t max_header_fields;  /**< 0 = YC_H2_HEADER_FIELDS_DEFAULT */
     size_t max_body_bytes;     /**< 1..YC_H2_BODY_BYTES_LIMIT; 0 = YC_H2_BODY_BYTES_DEFAULT */
-    unsigned idle_timeout_ms;  /**< a connection without an open stream for this long gets
+    unsigned idle_timeout_ms;  /**< a connection without an open stream for this long receives
                                     GOAWAY NO_ERROR and is closed (without a byte before
                                     the client preface); 0 = default */
     unsigned drain_timeout_ms; /**< 0 = YC_H2_DRAIN_TIMEOUT_MS_DEFAULT */
@@ -223,7 +223,7 @@ YC_MUST_USE yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *c
  * @brief Create a server: load the TLS certificate, bind one listener per worker on each
  *        enabled port (SO_REUSEADDR + SO_REUSEPORT, non-blocking, backlog 511).
  *
- * With port 0 the first listener gets a free port and the others bind to that port.  An
+ * With port 0 the first listener is given a free port and the others bind to that port.  An
  * explicit port that another socket already listens on fails (checked by binding it once
  * without SO_REUSEPORT), so two servers never share a port by accident.
  *
