@@ -41,6 +41,7 @@ PAGE_MAX = 100            # YC_API_PAGE_MAX
 MERCHANT = "92330782MA2KDDUY4M"  # a sample 个体工商户 with records (README, scripts/run)
 TLS_NAME = "localhost"    # the name the client verifies the server certificate for
 PROBLEM = "urn:yrdcredit:problem:"
+BODY_TIMEOUT_MS = 1500    # server.body_timeout_ms of the main server (config.json)
 
 # ---------------------------------------------------------------------------------- TAP
 
@@ -235,6 +236,11 @@ class Spec:
         return body
 
 # ---------------------------------------------------------------------------------- servers
+
+
+def _stream_for(stream_id):
+    """h2client's per-stream state for a stream the test drives by hand (no body queued)."""
+    return sys.modules["h2client"]._Stream(stream_id, b"")
 
 
 def free_port():
@@ -623,6 +629,30 @@ class Cases:
            "the 413 body stored nothing")
         self.main.up(self.t)
 
+    def body_timeout(self):
+        """A body that stops arriving: 408 request-timeout after server.body_timeout_ms."""
+        sid = make_uscc(f"timeout-{self.t}")
+        for target, body in (("/v1/records", jbytes(record(sid, 1, self.tag))),
+                             ("/v1/subjects/lookup", b'{"doc_type":"resident_id"}')):
+            with self.main.client(self.t) as c:
+                st = c.conn.get_next_available_stream_id()
+                c.conn.send_headers(st, c.request_headers("POST", target, JSON), end_stream=False)
+                c.conn.send_data(st, body[:5], end_stream=False)  # then nothing more
+                c.streams[st] = _stream_for(st)
+                c._flush()
+                t0 = time.monotonic()
+                r = c.wait([st])[0]
+                waited = time.monotonic() - t0
+            b = self.spec.check(self.t, "POST", target, r)
+            eq(r.status, 408, f"POST {target}: status after a stalled body")
+            eq(b["type"], PROBLEM + "request-timeout", f"POST {target}: problem type")
+            expect(BODY_TIMEOUT_MS / 1000 - 0.05 <= waited <= BODY_TIMEOUT_MS / 1000 + 1.5,
+                   f"POST {target}: 408 after {waited:.2f} s, body timeout "
+                   f"{BODY_TIMEOUT_MS} ms")
+        eq(self.call(self.main, "GET", f"/v1/subjects/{sid}/records")[0].status, 404,
+           "the stalled POST stored nothing")
+        self.main.up(self.t)
+
     def items_limit_and_paging(self):
         sid = make_uscc(f"paging-{self.t}")
         recs = [record(sid, i, self.tag) for i in range(ITEMS_LIMIT + 1)]
@@ -833,6 +863,8 @@ class Cases:
             (f"POST /v1/records: {ITEMS_LIMIT} items 200, {ITEMS_LIMIT + 1} 413 (JSON, NDJSON); "
              f"paging limit={PAGE_MAX} newest first, cursor round trip, limit=101 400",
              self.items_limit_and_paging),
+            (f"POST /v1/records and /v1/subjects/lookup whose body stalls: 408 request-timeout "
+             f"after server.body_timeout_ms ({BODY_TIMEOUT_MS})", self.body_timeout),
             ("wrong method on every path: 405 with the exact allow header", self.wrong_method),
             ("unknown routes: 404 not-found", self.unknown_route),
             (f"every operation: {HEADER_BYTES_LIMIT} header bytes and {HEADER_FIELDS_LIMIT} "
@@ -971,7 +1003,8 @@ def main():
             bail("no 居民身份证号码 in samples/yiwu-sxbzxr.jsonl")
         ctx.sample_person = people[0]
         try:
-            d_main = init_data(args.cli, args.src, tmp, "main")
+            d_main = init_data(args.cli, args.src, tmp, "main", config=lambda c: c.setdefault(
+                "server", {}).__setitem__("body_timeout_ms", BODY_TIMEOUT_MS))
             d_nr = init_data(args.cli, args.src, tmp, "notready")
             with open(os.path.join(d_nr, "model", "score-v1.json"), "w") as f:
                 f.write("{ this is not a model")
