@@ -28,8 +28,22 @@
  * nghttp2's outbound queue; timers.  Per stream: caps on header bytes and fields (431) and on
  * body bytes (413), and a body-progress timer (408).
  *
+ * Early responses: a 413, 408 or 431 sent while the client is still sending the request body
+ * is followed by reading and dropping the rest of that body (never buffered; the flow-control
+ * windows stay open) until END_STREAM, so that clients which treat RST_STREAM as an error
+ * (curl 7.88) still show the response; the stream is reset (RST_STREAM NO_ERROR, RFC 9113
+ * §8.1) once the response is complete only if more than yc_h2_opts.max_discard_bytes arrive,
+ * no body byte arrives for @c body_timeout_ms, or yc_h2_opts.discard_off is set.
+ *
  * Timers are checked by a scan of the worker's connections every YC_H2_TIMER_TICK_MS, so each
- * fires 0..YC_H2_TIMER_TICK_MS after its deadline.
+ * fires 0..YC_H2_TIMER_TICK_MS after its deadline.  Each timer measures the peer's lack of
+ * progress, never the worker's (handlers run inline, so one batch of events may take long):
+ * time stamps are taken after each handler call and at each epoll event, and before a due
+ * timer fires, readiness of the socket that the worker has not served yet (poll(2) with a zero
+ * timeout on what the connection waits for) is served as its event would have been, and the
+ * timer is checked again at a fresh clock.  So the write timer fires only when the socket
+ * would block or the client's flow-control window holds the response back, and the read-side
+ * timers (handshake, preface, header, body, idle) never for bytes that had arrived unread.
  *
  * The TLS layer writes with write(2): the process must ignore SIGPIPE (yrdcreditd does).
  *
@@ -89,6 +103,10 @@
 #define YC_H2_BODY_TIMEOUT_MS_DEFAULT 30000
 /** Default timeout without bytes accepted by the socket while output is pending, in ms. */
 #define YC_H2_WRITE_TIMEOUT_MS_DEFAULT 30000
+/** Default cap on request body bytes read and dropped after an early response, in bytes. */
+#define YC_H2_DISCARD_BYTES_DEFAULT (64 * 1024 * 1024)
+/** Upper bound of yc_h2_opts.max_discard_bytes, in bytes. */
+#define YC_H2_DISCARD_BYTES_LIMIT (1024 * 1024 * 1024)
 /** Period of each worker's timer scan, in milliseconds. */
 #define YC_H2_TIMER_TICK_MS 100
 /** How long a connection that is being closed (after GOAWAY) may still flush, in ms. */
@@ -188,11 +206,23 @@ typedef struct yc_h2_opts {
                                           close; 0 = default */
     unsigned body_timeout_ms;        /**< no request body bytes for this long on a stream
                                           whose body is incomplete: the handler is called with
-                                          limit_status 408, the response is sent and the
-                                          stream reset (NO_ERROR); 0 = default */
+                                          limit_status 408 and the response is sent, then the
+                                          rest of the body is dropped as after a 413 (see
+                                          @c max_discard_bytes); 0 = default */
     unsigned write_timeout_ms;       /**< output pending (in the buffer, or a response held
-                                          back by flow control) and no byte accepted by the
-                                          socket for this long: close; 0 = default */
+                                          back by the client's flow-control window) and no
+                                          byte accepted by the socket for this long: close;
+                                          0 = default */
+    size_t max_discard_bytes;        /**< after an early response (413, 408, 431) to a
+                                          request whose body is still coming, body bytes are
+                                          read and dropped until END_STREAM; more than this
+                                          many (for a 413: past @c max_body_bytes), or none
+                                          for @c body_timeout_ms: RST_STREAM NO_ERROR once
+                                          the response is complete.  Bytes,
+                                          1..YC_H2_DISCARD_BYTES_LIMIT; 0 =
+                                          YC_H2_DISCARD_BYTES_DEFAULT */
+    bool discard_off;                /**< true: no discarding; RST_STREAM NO_ERROR as soon as
+                                          the early response is complete */
     yc_h2_handler_fn handler;        /**< required */
     void *handler_ctx;               /**< passed to @c handler; borrowed, may be NULL */
 } yc_h2_opts;
@@ -233,6 +263,7 @@ YC_MUST_USE yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *c
  * @retval YC_ERR_INVALID  no handler; a host that is not a numeric address; both listeners
  *                         off; @c tls_cert without @c tls_key; @c workers over
  *                         YC_H2_WORKERS_MAX; @c max_body_bytes over YC_H2_BODY_BYTES_LIMIT;
+ *                         @c max_discard_bytes over YC_H2_DISCARD_BYTES_LIMIT;
  *                         @c max_concurrent_streams over YC_H2_MAX_CONCURRENT_STREAMS_LIMIT
  * @retval YC_ERR_IO       the certificate or key is missing, unreadable or mismatched;
  *                         socket, bind (e.g. the port is taken), listen or epoll failed

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -168,11 +169,43 @@ static void stream_respond(conn *c, stream *st)
     nghttp2_data_provider prd = {.source.ptr = st, .read_callback = body_read_cb};
     int rv =
         nghttp2_submit_response(c->session, st->id, nva, n, head || r->body_len == 0 ? NULL : &prd);
-    if (rv != 0)
+    if (rv != 0) {
         (void)nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, st->id,
                                         NGHTTP2_INTERNAL_ERROR);
-    else
-        c->responding++;
+        return;
+    }
+    st->resp_open = true;
+    c->responding++;
+    if (st->limit_status != 0 && !st->req_done) {
+        /* An early response while the client is still sending: drop the rest of the body
+         * (on_data_chunk), so that the client reads the response before its request ends. */
+        const yc_h2_opts *o = opts_of(c);
+        st->discarding = true;
+        st->discard_stop = o->discard_off;
+        st->discard_since_ms = o->discard_off ? NEVER : c->w->now_ms;
+    }
+}
+
+/* Stop discarding: reset the stream (NO_ERROR) now if its response is complete, else once it
+ * is (on_frame_send). */
+static void stream_discard_stop(conn *c, stream *st)
+{
+    if (st->discard_stop)
+        return;
+    st->discard_stop = true;
+    st->discard_since_ms = NEVER;
+    if (!st->resp_open && !st->req_done)
+        (void)nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
+}
+
+/* @p n body bytes received after the early response: counted, never stored. */
+static void stream_discard(conn *c, stream *st, size_t n)
+{
+    st->discarded = n > SIZE_MAX - st->discarded ? SIZE_MAX : st->discarded + n;
+    if (n > 0 && st->discard_since_ms != NEVER)
+        st->discard_since_ms = c->w->now_ms;
+    if (st->discarded > opts_of(c)->max_discard_bytes)
+        stream_discard_stop(c, st);
 }
 
 static void bare_status(stream *st, int status)
@@ -208,6 +241,7 @@ static void stream_dispatch(conn *c, stream *st)
     };
     const yc_h2_opts *o = opts_of(c);
     yc_err e = o->handler(o->handler_ctx, &req, &st->reply);
+    c->w->now_ms = yc_h2_now_ms(); /* handlers may be slow: stamps must not lag behind */
     if (e != YC_OK || !st->reply.set)
         bare_status(st, st->limit_status != 0 ? st->limit_status : e == YC_ERR_NOMEM ? 503 : 500);
     else if (st->limit_status != 0)
@@ -264,7 +298,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     if (st == NULL)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM INTERNAL_ERROR */
     st->id = frame->hd.stream_id;
-    st->body_since_ms = NEVER;
+    st->body_since_ms = st->discard_since_ms = NEVER;
     if (nghttp2_session_set_stream_user_data(session, st->id, st) != 0) {
         stream_free(st);
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -319,19 +353,29 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     (void)flags;
     conn *c = user_data;
     stream *st = nghttp2_session_get_stream_user_data(session, stream_id);
-    if (st == NULL || st->limit_status != 0 || st->responded)
+    if (st == NULL)
+        return 0;
+    if (st->discarding) {
+        stream_discard(c, st, len);
+        return 0;
+    }
+    if (st->limit_status != 0 || st->responded)
         return 0;
     if (len > 0 && st->body_since_ms != NEVER)
         st->body_since_ms = c->w->now_ms;
     size_t max = opts_of(c)->max_body_bytes;
     if (len > max - st->body_len) {
-        /* Over the cap: answer 413 now; nghttp2 resets the stream (NO_ERROR) once the response
-         * is sent while the request is still open (RFC 9113 §8.1). */
+        /* Over the cap: answer 413 now and drop the rest of the body (the bytes past the cap
+         * count against max_discard_bytes). */
+        const size_t over = len - (max - st->body_len);
         st->limit_status = 413;
         yc_free(st->body);
         st->body = NULL;
         st->body_len = 0;
+        st->body_cap = 0;
         stream_dispatch(c, st);
+        if (st->discarding)
+            stream_discard(c, st, over);
         return 0;
     }
     if (st->body_len + len > st->body_cap) {
@@ -376,6 +420,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
     if (end_stream) {
         st->body_since_ms = NEVER;
+        st->discard_since_ms = NEVER;
         st->req_done = true;
     } else if (frame->hd.type == NGHTTP2_HEADERS && st->limit_status == 0)
         st->body_since_ms = c->w->now_ms; /* body timer: from END_HEADERS */
@@ -407,6 +452,13 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0)
         return 0;
     stream *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (st == NULL)
+        return 0;
+    if (st->resp_open) { /* the response is complete */
+        st->resp_open = false;
+        if (c->responding > 0)
+            c->responding--;
+    }
     /*
      *= https://www.rfc-editor.org/rfc/rfc9113#section-8.1
      *# A server can send a complete response prior to the client sending an entire request
@@ -414,9 +466,11 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
      *# and received.  When this is true, a server MAY request that the client abort
      *# transmission of a request without error by sending a RST_STREAM with an error code of
      *# NO_ERROR after sending a complete response
-     * (413 and 408: the rest of the body is not wanted, and the stream must not stay open.)
+     * (413, 408, 431.)  Some clients (curl 7.88) report that reset as an error and never show
+     * the response, so the rest of the body is read and dropped instead, and the reset is kept
+     * for a body over max_discard_bytes, a stalled one, or discarding off.
      */
-    if (st != NULL && !st->req_done)
+    if (!st->req_done && (!st->discarding || st->discard_stop))
         (void)nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
     return 0;
 }
@@ -438,7 +492,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
         c->streams = st->next;
     if (st->next != NULL)
         st->next->prev = st->prev;
-    if (st->responded && c->responding > 0)
+    if (st->resp_open && c->responding > 0)
         c->responding--;
     stream_free(st);
     if (c->open_streams > 0 && --c->open_streams == 0)
@@ -777,26 +831,29 @@ static bool conn_handshake(conn *c)
     return false;
 }
 
-void yc_h2_conn_event(conn *c, uint32_t events)
+/* Serve one readiness event; returns false when the connection was closed. */
+static bool conn_serve(conn *c, uint32_t events)
 {
     if ((events & (EPOLLERR | EPOLLHUP)) != 0 && (events & (EPOLLIN | EPOLLOUT)) == 0) {
         c->kill = true;
         yc_h2_conn_close(c);
-        return;
+        return false;
     }
-    if (c->handshaking) {
-        (void)conn_handshake(c);
-        return;
-    }
-    if (!out_pending(c) && !c->dead) {
-        (void)conn_read(c);
-        return;
-    }
+    if (c->handshaking)
+        return conn_handshake(c);
+    if (!out_pending(c) && !c->dead)
+        return conn_read(c);
     if (!conn_flush(c))
-        return;
+        return false;
     /* The buffer drained: read what OpenSSL holds already (no event will say so). */
     if (c->tls != NULL && !out_pending(c) && !c->dead && yc_tls_pending(c->tls) > 0)
-        (void)conn_read(c);
+        return conn_read(c);
+    return true;
+}
+
+void yc_h2_conn_event(conn *c, uint32_t events)
+{
+    (void)conn_serve(c, events);
 }
 
 void yc_h2_conn_new(worker *w, int fd, bool tls)
@@ -872,60 +929,104 @@ static bool due(int64_t since, int64_t now, unsigned timeout_ms)
     return since != NEVER && now - since >= (int64_t)timeout_ms;
 }
 
-void yc_h2_conn_timers(conn *c)
+static void conn_kill(conn *c)
+{
+    c->kill = true;
+    yc_h2_conn_close(c);
+}
+
+/* Readiness that epoll would report for what the connection waits for (c->events), but that
+ * the worker has not served yet because it was busy: serve it now, as the event would have
+ * been.  Nothing ready means the peer made no progress.  Returns false when the connection was
+ * closed. */
+static bool conn_poke(conn *c)
+{
+    struct pollfd p = {.fd = c->fd, .events = 0};
+    if ((c->events & EPOLLIN) != 0)
+        p.events |= POLLIN;
+    if ((c->events & EPOLLOUT) != 0)
+        p.events |= POLLOUT;
+    if (poll(&p, 1, 0) != 1)
+        return true;
+    uint32_t ev = 0;
+    if ((p.revents & POLLIN) != 0)
+        ev |= EPOLLIN;
+    if ((p.revents & POLLOUT) != 0)
+        ev |= EPOLLOUT;
+    if ((p.revents & POLLERR) != 0)
+        ev |= EPOLLERR;
+    if ((p.revents & POLLHUP) != 0)
+        ev |= EPOLLHUP;
+    return ev == 0 || conn_serve(c, ev);
+}
+
+/* The connection's timers at w->now_ms.  With @p fire false, only whether one is due; with it
+ * true, fire those that are (may close the connection). */
+static bool conn_timers_due(conn *c, bool fire)
 {
     const yc_h2_opts *o = opts_of(c);
     const int64_t now = c->w->now_ms;
     if (c->handshaking) {
-        if (due(c->accepted_ms, now, o->handshake_timeout_ms)) {
-            c->kill = true;
-            yc_h2_conn_close(c);
-        }
-        return;
+        if (!due(c->accepted_ms, now, o->handshake_timeout_ms))
+            return false;
+        if (fire)
+            conn_kill(c);
+        return true;
     }
     if (c->dead) { /* GOAWAY or the HTTP/1.1 error queued: bounded flush */
-        if (due(c->dead_since_ms, now, YC_H2_CLOSE_LINGER_MS) ||
-            due(c->write_wait_ms, now, o->write_timeout_ms)) {
-            c->kill = true;
-            yc_h2_conn_close(c);
-        }
-        return;
+        if (!due(c->dead_since_ms, now, YC_H2_CLOSE_LINGER_MS) &&
+            !due(c->write_wait_ms, now, o->write_timeout_ms))
+            return false;
+        if (fire)
+            conn_kill(c);
+        return true;
     }
     if (!c->settings_seen && due(c->preface_since_ms, now, o->preface_timeout_ms)) {
-        c->kill = true; /* slowloris on the preface: no byte back */
-        yc_h2_conn_close(c);
-        return;
+        if (fire)
+            conn_kill(c); /* slowloris on the preface: no byte back */
+        return true;
     }
     if (due(c->write_wait_ms, now, o->write_timeout_ms)) {
-        c->kill = true;
-        yc_h2_conn_close(c);
-        return;
+        if (fire)
+            conn_kill(c);
+        return true;
     }
     if (due(c->hdr_since_ms, now, o->header_timeout_ms)) {
-        conn_calm(c);
-        (void)conn_flush(c);
-        return;
+        if (fire) {
+            conn_calm(c);
+            (void)conn_flush(c);
+        }
+        return true;
     }
-    bool answered = false;
+    bool any = false;
     for (stream *st = c->streams; st != NULL; st = st->next) {
         if (due(st->body_since_ms, now, o->body_timeout_ms)) {
-            st->limit_status = 408;
-            yc_free(st->body);
-            st->body = NULL;
-            st->body_len = 0;
-            stream_dispatch(c, st);
-            answered = true;
+            any = true;
+            if (fire) {
+                st->limit_status = 408;
+                yc_free(st->body);
+                st->body = NULL;
+                st->body_len = 0;
+                st->body_cap = 0;
+                stream_dispatch(c, st);
+            }
+        } else if (due(st->discard_since_ms, now, o->body_timeout_ms)) {
+            any = true; /* the body after an early response stalled: reset the stream */
+            if (fire)
+                stream_discard_stop(c, st);
         }
     }
-    if (answered) {
-        (void)conn_flush(c);
-        return;
+    if (any) {
+        if (fire)
+            (void)conn_flush(c);
+        return true;
     }
     if (c->open_streams == 0 && due(c->idle_since_ms, now, o->idle_timeout_ms)) {
+        if (!fire)
+            return true;
         if (c->preface_seen < PREFACE_LEN) {
-            c->kill = true;
-            yc_h2_conn_close(c);
-            return;
+            conn_kill(c);
+            return true;
         }
         c->goaway_sent = true;
         c->dead = true;
@@ -934,5 +1035,22 @@ void yc_h2_conn_timers(conn *c)
                                     nghttp2_session_get_last_proc_stream_id(c->session),
                                     NGHTTP2_NO_ERROR, NULL, 0);
         (void)conn_flush(c);
+        return true;
     }
+    return false;
+}
+
+void yc_h2_conn_timers(conn *c)
+{
+    worker *w = c->w;
+    w->now_ms = yc_h2_now_ms();
+    if (!conn_timers_due(c, false))
+        return;
+    /* Due, but maybe only because this worker was busy elsewhere: bytes that the peer sent
+     * may wait unread, or its socket may take our output again.  A timer measures the peer's
+     * lack of progress, so first serve the readiness an event would report, then look again. */
+    if (!conn_poke(c))
+        return;
+    w->now_ms = yc_h2_now_ms();
+    (void)conn_timers_due(c, true);
 }

@@ -38,8 +38,17 @@ typedef struct stream {
     size_t body_len, body_cap;
     int limit_status;      /* 408, 413 or 431 once the request was cut short */
     int64_t body_since_ms; /* last body progress while the body is incomplete; NEVER if not */
-    bool responded;
-    bool req_done; /* END_STREAM received */
+    bool responded;        /* a response (or RST_STREAM) was submitted */
+    bool resp_open;        /* the response is submitted and its END_STREAM not yet sent */
+    bool req_done;         /* END_STREAM received */
+    /* After an early response (limit_status) to a request whose body is still coming: body
+     * bytes are counted and dropped (never buffered) until END_STREAM, and the stream is reset
+     * once the response is complete if more than max_discard_bytes come, no body byte comes
+     * for body_timeout_ms, or discarding is off (yc_h2_opts.discard_off). */
+    bool discarding;
+    bool discard_stop;        /* reset the stream (NO_ERROR) once the response is complete */
+    size_t discarded;         /* body bytes dropped, saturating */
+    int64_t discard_since_ms; /* last dropped body byte; NEVER if not discarding */
     yc_h2_reply reply;
     size_t sent;
     char status_str[4];
@@ -63,7 +72,7 @@ typedef struct conn {
     bool settings_seen; /* the client's first SETTINGS frame arrived */
     stream *streams;
     unsigned open_streams;
-    unsigned responding; /* streams with a submitted response, not yet closed */
+    unsigned responding; /* streams whose response is submitted and not yet complete */
     uint32_t events;     /* registered epoll events */
     int64_t accepted_ms;
     int64_t preface_since_ms; /* accept (h2c) or end of the handshake (TLS) */
@@ -126,7 +135,10 @@ void yc_h2_conn_event(conn *c, uint32_t events);
 void yc_h2_conn_close(conn *c);
 /* Graceful GOAWAY (drain); a connection that is not yet HTTP/2 is closed. */
 void yc_h2_conn_goaway(conn *c);
-/* Check the connection's timers at w->now_ms; may close it. */
+/* Check the connection's timers.  A timer that is due fires only after readiness that the
+ * worker has not served yet (it was busy) was served as its event would have been, and only if
+ * it is still due at a fresh clock: the worker's own slowness never counts against the peer.
+ * May close the connection; updates w->now_ms. */
 void yc_h2_conn_timers(conn *c);
 
 #endif

@@ -145,6 +145,7 @@ static void resolve_defaults(yc_h2_opts *o)
     o->header_timeout_ms = or_default(o->header_timeout_ms, YC_H2_HEADER_TIMEOUT_MS_DEFAULT);
     o->body_timeout_ms = or_default(o->body_timeout_ms, YC_H2_BODY_TIMEOUT_MS_DEFAULT);
     o->write_timeout_ms = or_default(o->write_timeout_ms, YC_H2_WRITE_TIMEOUT_MS_DEFAULT);
+    o->max_discard_bytes = or_default_size(o->max_discard_bytes, YC_H2_DISCARD_BYTES_DEFAULT);
 }
 
 static unsigned online_cpus(void)
@@ -162,6 +163,7 @@ yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server)
     YC_ENSURE(opts->handler != NULL, YC_ERR_INVALID);
     YC_ENSURE(opts->workers <= YC_H2_WORKERS_MAX, YC_ERR_INVALID);
     YC_ENSURE(opts->max_body_bytes <= YC_H2_BODY_BYTES_LIMIT, YC_ERR_INVALID);
+    YC_ENSURE(opts->max_discard_bytes <= YC_H2_DISCARD_BYTES_LIMIT, YC_ERR_INVALID);
     YC_ENSURE(opts->max_concurrent_streams <= YC_H2_MAX_CONCURRENT_STREAMS_LIMIT, YC_ERR_INVALID);
     YC_ENSURE(!opts->h2c_off || opts->tls_cert != NULL, YC_ERR_INVALID);
     YC_ENSURE((opts->tls_cert == NULL) == (opts->tls_key == NULL), YC_ERR_INVALID);
@@ -363,8 +365,10 @@ static yc_err worker_loop(worker *w)
                 continue;
             return YC_ERR_IO;
         }
-        w->now_ms = yc_h2_now_ms();
         for (int i = 0; i < n; i++) {
+            /* A fresh clock for each event: the handlers run inline, so one batch may take
+             * long, and a stamp taken at its start would make every timer look older. */
+            w->now_ms = yc_h2_now_ms();
             const uint8_t kind = *(const uint8_t *)evs[i].data.ptr;
             if (kind == EV_STOP) {
                 if (!w->draining)
@@ -378,8 +382,9 @@ static yc_err worker_loop(worker *w)
             }
             yc_h2_conn_event(evs[i].data.ptr, evs[i].events);
         }
+        w->now_ms = yc_h2_now_ms();
         if (w->now_ms >= next_tick) {
-            sweep(w);
+            sweep(w); /* refreshes w->now_ms */
             resume_accept(w);
             next_tick = w->now_ms + YC_H2_TIMER_TICK_MS;
         }

@@ -9,6 +9,9 @@ hand-built frames (Debian's python3-hyperframe and python3-hpack) over h2c and T
 limit: a test at the limit (served) and one past it (the documented error: 408/413/431, an
 RST_STREAM code, a GOAWAY code or a close), and after each abuse a normal client still gets
 200 from /healthz.  Documented in etc/yrdcredit.conf.example and include/yrdcredit/h2.h.
+Further daemons on the same data dir (--config FILE): a busy single worker against h2load (the
+timers must not count the worker's own slowness), curl 7.88 uploads over the body cap (the 413
+must reach curl), a stalled reader, and server.max_discard_bytes at its bounds.
 """
 import json
 import os
@@ -52,6 +55,7 @@ LIMITS = {
     "header_timeout_ms": 500,
     "body_timeout_ms": 500,
     "write_timeout_ms": 500,
+    "max_discard_bytes": 65536,
 }
 WITHIN = 0.25  # seconds a "within the timeout" client waits (half of the 500 ms timeouts)
 
@@ -487,7 +491,8 @@ def timeouts(d):
     if rst is None:
         f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=2)
         rst = f.error_code if f is not None else None
-    tap(rst == NO_ERROR, f"then RST_STREAM NO_ERROR on the unfinished request (got {rst})")
+    tap(rst == NO_ERROR, f"then no body byte for another body timeout: RST_STREAM NO_ERROR on "
+        f"the unfinished request (got {rst})")
     c.close()
 
     # Write progress: the client's stream window is 0, so the response body cannot be sent.
@@ -716,6 +721,316 @@ def workers(d):
         f"40 connections: both workers served (access-log workers {seen}, {len(lines)} lines)")
 
 
+# ---------------------------------------------------------------- busy worker, discarding
+
+SUBJECT = "91330782MA2B31FL7T"  # a valid 统一社会信用代码; its records are generated below
+SLOW_RECORDS = 6000
+
+
+def daemon_with(daemon_bin, data, tmp, name, server, args=("--workers", "1")):
+    """A second yrdcreditd on the same data dir with the default "server" object updated by
+    `server` (the main daemon's small LIMITS do not apply)."""
+    cfg = os.path.join(tmp, f"{name}.json")
+    conf = json.load(open(os.path.join(data, "config.json")))
+    conf["server"] = dict(server)
+    json.dump(conf, open(cfg, "w"))
+    return Daemon(daemon_bin, data, tmp, name, ["--config", cfg, *args])
+
+
+def curl_post(url, path, tls=False):
+    """curl 7.88 (Debian 12) POST of the file at `path`: (exit status, HTTP code, body)."""
+    cmd = ["curl", "-sS", "--max-time", "60", "-o", "-", "-w", "\n%{http_code}",
+           "-H", "content-type: application/json", "--data-binary", f"@{path}"]
+    cmd += ["-k", "--http2"] if tls else ["--http2-prior-knowledge"]
+    r = subprocess.run(cmd + [url], capture_output=True)
+    out, _, code = r.stdout.rpartition(b"\n")
+    return r.returncode, code.decode(errors="replace"), out, r.stderr.decode(errors="replace")
+
+
+def post_records(port, records):
+    """POST a JSON array of records with curl over h2c; returns the HTTP status."""
+    fd, path = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(records, f, ensure_ascii=False)
+    rc, code, _, _ = curl_post(f"http://127.0.0.1:{port}/v1/records", path)
+    os.unlink(path)
+    return code if rc == 0 else f"curl exit {rc}"
+
+
+def slow_subject(port):
+    """SLOW_RECORDS records of one subject, so that each uncached score takes milliseconds."""
+    codes = []
+    for batch in range(SLOW_RECORDS // 1000):
+        recs = []
+        for i in range(1000):
+            j = batch * 1000 + i
+            recs.append({"subject_type": "legal_person", "subject_id": SUBJECT,
+                         "name": "义乌市创亿物流有限公司", "code": "B01",
+                         "decision_no": f"义市监登字〔2026〕第{j:05d}号",
+                         "decision_date": f"2026-{1 + j % 10:02d}-{1 + j % 28:02d}",
+                         "authority_name": "义乌市市场监督管理局",
+                         "authority_uscc": "11330782MB1A07019X",
+                         "legal_basis": "《中华人民共和国市场主体登记管理条例》"})
+        codes.append(post_records(port, recs))
+    return codes
+
+
+def h2load_result(text):
+    m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                  r"(\d+) failed, (\d+) errored", text)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def stop_clean(d, what):
+    rc = d.stop()
+    err = [x for x in d.stderr().splitlines() if not x.startswith("yrdcreditd: serving ")]
+    tap(rc == 0 and err == [], f"{what}: SIGTERM exit 0 (got {rc}), nothing on stderr but the "
+        f"start line", "\n".join(err))
+
+
+def busy_worker(daemon_bin, data, tmp):
+    """Defect: the write timeout closed healthy clients while the worker was busy.  The worker
+    read the clock once per batch of epoll events and ran handlers inline; after a long batch
+    its timer scan closed connections whose output was pending but whose sockets would accept
+    bytes (h2load: 1,650 of 3,250 streams failed after their 200 headers).  Here one
+    connection keeps the only worker busy with 100 uncached scores at a time (a subject with
+    6,000 records: milliseconds each, a batch 2.5 or more times write_timeout_ms 100) while 100
+    other connections read 64 KB record pages normally (4 KiB of gathered output at a time, so
+    their output is pending the whole time)."""
+    d = daemon_with(daemon_bin, data, tmp, "busy",
+                    {"write_timeout_ms": 100, "output_high_water": 4096})
+    if not tap(d.port is not None and d.tls_port is not None,
+               f"yrdcreditd --workers 1 with server.write_timeout_ms 100 starts ({d.line})",
+               d.stderr()):
+        d.stop()
+        return None
+    codes = slow_subject(d.port)
+    tap(codes == ["200"] * (SLOW_RECORDS // 1000),
+        f"{SLOW_RECORDS} records of {SUBJECT} posted in batches of 1000: {codes}")
+    uris = os.path.join(tmp, "busy-uris")
+    with open(uris, "w") as f:  # distinct as_of dates: no score is served from a cache
+        for i in range(400):
+            day = time.strftime("%Y-%m-%d", time.gmtime(1830297600 + 86400 * i))  # 2028-01-01
+            f.write(f"http://127.0.0.1:{d.port}/v1/subjects/{SUBJECT}/score?as_of={day}\n")
+    busy = subprocess.Popen(["h2load", "-i", uris, "-n", "400", "-c", "1", "-m", "100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(0.2)  # the worker is busy
+    norm = subprocess.run(["h2load", "-n", "1000", "-c", "100", "-m", "1",
+                           f"http://127.0.0.1:{d.port}/v1/subjects/{SUBJECT}/records?limit=100"],
+                          capture_output=True)
+    busy_out = busy.communicate(timeout=120)[0].decode(errors="replace")
+    norm_out = norm.stdout.decode(errors="replace")
+    got = h2load_result(norm_out)
+    tap(got == (1000, 1000, 1000, 1000, 0, 0) and "status codes: 1000 2xx" in norm_out,
+        f"worker busy with slow scores: 100 connections reading 1000 record pages lose no "
+        f"stream to the write timeout (h2load {got})", norm_out)
+    got = h2load_result(busy_out)
+    tap(got == (400, 400, 400, 400, 0, 0) and "status codes: 400 2xx" in busy_out,
+        f"the 400 slow scores on one connection (100 streams at a time) all succeed "
+        f"(h2load {got})", busy_out)
+    tap(healthz(d.port) == 200, "after the busy run a normal client gets 200")
+    return d
+
+
+def wide_conn(port, rcvbuf=None):
+    """A connection whose HTTP/2 windows never hold the server back (SETTINGS
+    INITIAL_WINDOW_SIZE 2^31-1 and a connection WINDOW_UPDATE to match); with `rcvbuf`, a fixed
+    TCP receive buffer (no autotuning), so that a client that stops reading fills the sockets."""
+    c = Conn.__new__(Conn)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.settimeout(5)
+    raw.connect(("127.0.0.1", port))
+    c.sock, c.tls, c.buf, c.eof, c.frames, c.auto_ack = raw, False, b"", False, [], True
+    c.enc, c.dec = hpack.Encoder(), hpack.Decoder()
+    c.send(PREFACE + SettingsFrame(0, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 2**31 - 1})
+           .serialize() + WindowUpdateFrame(0, window_increment=2**31 - 1 - 65535).serialize())
+    return c
+
+
+def stalled_reader(d):
+    """A client that stops reading is still closed at the write timeout; one that pauses for
+    less than it is served in full."""
+    timeout = 0.5
+    streams = 100  # 100 pages of 64 KB: more than the server's send buffer (net.core.wmem_max)
+    page = f"/v1/subjects/{SUBJECT}/records?limit=100"
+    c = Conn(d.port)
+    c.request(1, path=page)
+    status, want, _ = c.response(1)
+    c.close()
+    if not tap(status == 200 and len(want) > 60000,
+               f"a page of 100 records is {len(want)} bytes (got {status})"):
+        return
+    for pause, closed in ((timeout / 2, False), (timeout * 4, True)):
+        logged = sum(1 for _ in open(d.log_path))
+        c = wide_conn(d.port, rcvbuf=65536)
+        sids = [1 + 2 * i for i in range(streams)]
+        for sid in sids:
+            c.request(sid, path=page)
+        c.next_frame()  # the responses begin; then no reading for `pause`
+        if closed:
+            # The server's own time to build the pages does not count (slow under ASan):
+            # the pause starts once every response is submitted (one access-log line each).
+            deadline = time.monotonic() + 60
+            while (sum(1 for _ in open(d.log_path)) < logged + streams and
+                   time.monotonic() < deadline):
+                time.sleep(0.05)
+        time.sleep(pause)
+        got = [c.response(sid, timeout=10) for sid in sids]
+        full = sum(1 for s, b, r in got if s == 200 and r is None and b == want)
+        if closed:
+            tap(c.eof and full < streams and c.goaway() is None,
+                f"client stops reading (for {pause:.1f} s after the last response was "
+                f"submitted; write timeout {timeout} s): closed without GOAWAY ({full} of "
+                f"{streams} pages arrived)")
+        else:
+            tap(full == streams and not c.eof,
+                f"client pauses reading for {pause:.2f} s (write timeout {timeout} s): all "
+                f"{streams} pages arrive ({full})")
+        c.close()
+    tap(healthz(d.port) == 200, "after the stalled reader a normal client gets 200")
+
+
+def post_streaming(c, sid, total, path="/v1/records"):
+    """POST `total` body bytes on stream `sid` in DATA frames within the server's flow-control
+    windows (65535 at the start, reopened by its WINDOW_UPDATEs); stops early at a reset.
+    Returns the number of bytes sent."""
+    hdrs = [(":method", "POST"), (":scheme", "http"), (":authority", "a"), (":path", path),
+            ("content-type", "application/json")]
+    c.send_frames(c.headers_frame(sid, hdrs, end_stream=False))
+    conn_win = stream_win = 65535
+    sent, seen = 0, 0
+    while sent < total:
+        while seen < len(c.frames):
+            f = c.frames[seen]
+            seen += 1
+            if isinstance(f, WindowUpdateFrame):
+                if f.stream_id == 0:
+                    conn_win += f.window_increment
+                elif f.stream_id == sid:
+                    stream_win += f.window_increment
+            elif isinstance(f, RstStreamFrame) and f.stream_id == sid:
+                return sent
+        k = min(16384, total - sent, conn_win, stream_win)
+        if k <= 0:
+            if c.next_frame(timeout=5) is None:
+                return sent
+            continue
+        c.send_frames(DataFrame(sid, data=b" " * k,
+                                flags=["END_STREAM"] if sent + k == total else []))
+        sent += k
+        conn_win -= k
+        stream_win -= k
+    return sent
+
+
+def discard_cap(d):
+    """After the 413 the rest of the body is read and dropped (curl 7.88 reports a reset after
+    the response as an error and never shows the 413): at most max_discard_bytes past
+    max_body_bytes, then RST_STREAM NO_ERROR."""
+    body, cap = LIMITS["max_body_bytes"], LIMITS["max_discard_bytes"]
+    for total, reset in ((body + cap, False), (body + cap + 1, True)):
+        c = Conn(d.port)
+        sent = post_streaming(c, 1, total)
+        status, resp, _ = c.response(1)
+        rst_frames = [f for f in c.frames if isinstance(f, RstStreamFrame) and f.stream_id == 1]
+        if not rst_frames:  # a reset follows at once, or not at all (well within idle 1 s)
+            f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1,
+                        timeout=0.5)
+            rst_frames = [f] if f is not None else []
+        rst = rst_frames[0].error_code if rst_frames else None
+        ok413 = status == 413 and b"payload-too-large" in resp
+        if reset:
+            tap(ok413 and rst == NO_ERROR and sent == total,
+                f"body of {total} bytes ({cap + 1} past the {body}-byte cap, discard cap "
+                f"{cap}): 413, then RST_STREAM NO_ERROR (got {status}, RST {rst}, sent {sent})",
+                resp)
+        else:
+            c.request(3)
+            after = c.response(3)[0]
+            tap(ok413 and rst is None and sent == total and after == 200,
+                f"body of {total} bytes ({cap} past the {body}-byte cap, discard cap {cap}): "
+                f"413, the rest read and dropped, no reset, the connection serves on (got "
+                f"{status}, RST {rst}, sent {sent}, next stream {after})", resp)
+        c.close()
+    # 408: the body stalls, the response goes out, then the rest of the body comes after all
+    post = [(":method", "POST"), (":scheme", "http"), (":authority", "a"),
+            (":path", "/v1/records"), ("content-type", "application/json")]
+    c = Conn(d.port)
+    c.send_frames(c.headers_frame(1, post, end_stream=False), DataFrame(1, data=b"["))
+    status, resp, _ = c.response(1)
+    c.send_frames(DataFrame(1, data=b" " * 100), DataFrame(1, data=b"]", flags=["END_STREAM"]))
+    # longer than the body timeout (0.5 s), shorter than the idle timeout (1 s)
+    f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=0.7)
+    f = f or next((x for x in c.frames if isinstance(x, RstStreamFrame) and x.stream_id == 1),
+                  None)
+    c.request(3)
+    after = c.response(3)[0]
+    tap(status == 408 and b"request-timeout" in resp and f is None and
+        after == 200, f"408, then the rest of the body within the body timeout: dropped, no "
+        f"reset, the connection serves on (got {status}, RST {f and f.error_code}, next "
+        f"stream {after})", resp)
+    c.close()
+    tap(healthz(d.port) == 200 and healthz(d.tls_port, tls=True) == 200,
+        "after discarding a normal client gets 200 (h2c and TLS)")
+
+
+def discard_config(daemon_bin, data, tmp):
+    """server.max_discard_bytes: 0..1073741824; 0 resets the stream right after the 413."""
+    d = daemon_with(daemon_bin, data, tmp, "discard0",
+                    {"max_body_bytes": 4096, "max_discard_bytes": 0})
+    if tap(d.port is not None, f"server.max_discard_bytes 0 starts ({d.line})", d.stderr()):
+        c = Conn(d.port)
+        sent = post_streaming(c, 1, 200000)
+        status, resp, _ = c.response(1)
+        f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=1.0)
+        f = f or next((x for x in c.frames if isinstance(x, RstStreamFrame) and
+                       x.stream_id == 1), None)
+        tap(status == 413 and b"payload-too-large" in resp and f is not None and
+            f.error_code == NO_ERROR and sent < 200000,
+            f"max_discard_bytes 0: 413, then RST_STREAM NO_ERROR at once (got {status}, RST "
+            f"{f and f.error_code}; the client stopped at the reset after {sent} of 200000 "
+            f"bytes)", resp)
+        c.close()
+    stop_clean(d, "the max_discard_bytes 0 daemon")
+    for value, starts in ((1073741824, True), (1073741825, False)):
+        d = daemon_with(daemon_bin, data, tmp, f"discard{value}", {"max_discard_bytes": value})
+        if starts:
+            tap(d.port is not None, f"server.max_discard_bytes {value} (the maximum): starts",
+                d.stderr())
+            stop_clean(d, f"the max_discard_bytes {value} daemon")
+        else:
+            rc = d.proc.wait(timeout=10)
+            tap(rc == 4 and "server.max_discard_bytes" in d.stderr(),
+                f"server.max_discard_bytes {value}: exit 4 naming the key (got {rc})",
+                d.stderr())
+
+
+def curl_413(d, tmp, sizes):
+    """What curl 7.88 shows for a body over max_body_bytes, over h2c and TLS."""
+    for size, path in sizes:
+        f = os.path.join(tmp, f"body-{size}")
+        with open(f, "wb") as out:
+            out.truncate(size)  # NUL bytes: over the cap before any JSON parsing
+        for tls in (False, True):
+            base = (f"https://127.0.0.1:{d.tls_port}" if tls else f"http://127.0.0.1:{d.port}")
+            rc, code, body, err = curl_post(base + path, f, tls=tls)
+            try:
+                problem = json.loads(body)
+            except ValueError:
+                problem = None
+            tap(rc == 0 and code == "413" and problem is not None and
+                problem.get("type") == "urn:yrdcredit:problem:payload-too-large" and
+                problem.get("status") == 413,
+                f"curl POST {path} of {size} bytes over {'TLS' if tls else 'h2c'}: HTTP 413 "
+                f"with the payload-too-large problem (curl exit {rc}, code {code})",
+                f"{err}\n{body[:300]!r}")
+        os.unlink(f)
+    tap(healthz(d.port) == 200 and healthz(d.tls_port, tls=True) == 200,
+        "after the curl uploads a normal client gets 200 (h2c and TLS)")
+
+
 def main():
     if len(sys.argv) != 4:
         bail("usage: test_limits.py YRDCREDIT YRDCREDITD SOURCE_ROOT")
@@ -749,6 +1064,8 @@ def main():
         workers(d)
         header_caps(d)
         body_cap(d)
+        discard_cap(d)
+        curl_413(d, tmp, [(LIMITS["max_body_bytes"] + 1, "/v1/records")])
         concurrent_streams(d)
         timeouts(d)
         glitches(d)
@@ -757,6 +1074,22 @@ def main():
         outbound_queue(d)
         tls_alpn(d)
         connection_cap(daemon_bin, data, tmp)
+        for tool in ("curl", "h2load"):
+            if shutil.which(tool) is None:
+                bail(f"{tool} is not installed (scripts/deps.sh)")
+        bd = busy_worker(daemon_bin, data, tmp)
+        if bd is not None:
+            daemons.append(bd)
+            curl_413(bd, tmp, [(1024 * 1024 + 1, "/v1/records"), (50_000_000, "/v1/records"),
+                               (3_000_000, "/v1/subjects/lookup")])
+            stop_clean(bd, "the busy-worker daemon")
+        discard_config(daemon_bin, data, tmp)
+        sd = daemon_with(daemon_bin, data, tmp, "stall", {"write_timeout_ms": 500})
+        daemons.append(sd)
+        if tap(sd.port is not None, f"yrdcreditd with server.write_timeout_ms 500 starts "
+               f"({sd.line})", sd.stderr()):
+            stalled_reader(sd)
+        stop_clean(sd, "the stalled-reader daemon")
         rc = d.stop()
         tap(rc == 0, f"SIGTERM after all abuse: exit 0 (got {rc})")
         err = [x for x in d.stderr().splitlines() if not x.startswith("yrdcreditd: serving ")]

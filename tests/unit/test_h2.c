@@ -870,6 +870,481 @@ static void run__zero_window__closed_after_write_timeout(void **state)
     stop(&r);
 }
 
+/* ---- timers against a busy worker; discarding after an early response ---- */
+
+static atomic_int g_slow_ms;    /* "/slow" sleeps this long */
+static atomic_size_t g_big_len; /* "/big" answers this many bytes */
+
+/* GET /slow: sleeps; GET /big: a large body; anything else: "hello" ("limit" when the
+ * transport cut the request short). */
+static yc_err path_handler(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
+{
+    (void)ctx;
+    if (req->limit_status != 0)
+        return yc_h2_reply_set(reply, req->limit_status, "text/plain", NULL, "limit", 5);
+    if (strcmp(req->path, "/slow") == 0) {
+        struct timespec ts = {.tv_nsec = (long)atomic_load(&g_slow_ms) * 1000000L};
+        nanosleep(&ts, NULL);
+        return yc_h2_reply_set(reply, 200, "text/plain", NULL, "slow", 4);
+    }
+    if (strcmp(req->path, "/big") == 0) {
+        size_t n = atomic_load(&g_big_len);
+        char *b = test_malloc(n);
+        memset(b, 'z', n);
+        yc_err e = yc_h2_reply_set(reply, 200, "text/plain", NULL, b, n);
+        test_free(b);
+        return e;
+    }
+    return yc_h2_reply_set(reply, 200, "text/plain", NULL, "hello", 5);
+}
+
+/* One client connection read frame by frame without keeping the payloads. */
+typedef struct peer {
+    int fd;
+    uint8_t hdr[9];
+    size_t hdr_n;
+    size_t left; /* payload bytes of the current frame still to come */
+    uint8_t type, flags;
+    uint32_t sid;
+    uint8_t p[8]; /* the first payload bytes of the current frame */
+    size_t p_n;
+    size_t data;  /* DATA bytes of stream 1 */
+    char body[8]; /* its first bytes */
+    size_t body_n;
+    long rst; /* RST_STREAM code on stream 1; -1: none */
+    long goaway;
+    bool done; /* stream 1 ended (END_STREAM or RST_STREAM) */
+    bool eof;
+} peer;
+
+static void peer_frame_end(peer *pe)
+{
+    if (pe->type == 3 && pe->sid == 1 && pe->p_n == 4) {
+        pe->rst = (long)((uint32_t)pe->p[0] << 24 | (uint32_t)pe->p[1] << 16 |
+                         (uint32_t)pe->p[2] << 8 | pe->p[3]);
+        pe->done = true;
+    }
+    if (pe->type == 7 && pe->p_n == 8)
+        pe->goaway = (long)((uint32_t)pe->p[4] << 24 | (uint32_t)pe->p[5] << 16 |
+                            (uint32_t)pe->p[6] << 8 | pe->p[7]);
+    if ((pe->type == 0 || pe->type == 1) && pe->sid == 1 && (pe->flags & 0x01) != 0)
+        pe->done = true;
+    pe->hdr_n = 0;
+}
+
+static void peer_feed(peer *pe, const uint8_t *b, size_t n)
+{
+    while (n > 0) {
+        if (pe->hdr_n < 9) {
+            pe->hdr[pe->hdr_n++] = *b++;
+            n--;
+            if (pe->hdr_n < 9)
+                continue;
+            pe->left = (size_t)pe->hdr[0] << 16 | (size_t)pe->hdr[1] << 8 | pe->hdr[2];
+            pe->type = pe->hdr[3];
+            pe->flags = pe->hdr[4];
+            pe->sid = (uint32_t)(pe->hdr[5] & 0x7f) << 24 | (uint32_t)pe->hdr[6] << 16 |
+                      (uint32_t)pe->hdr[7] << 8 | pe->hdr[8];
+            pe->p_n = 0;
+            if (pe->left == 0)
+                peer_frame_end(pe);
+            continue;
+        }
+        size_t k = n < pe->left ? n : pe->left;
+        for (size_t i = 0; i < k && pe->p_n < sizeof pe->p; i++)
+            pe->p[pe->p_n++] = b[i];
+        if (pe->type == 0 && pe->sid == 1) {
+            for (size_t i = 0; i < k && pe->body_n < sizeof pe->body; i++)
+                pe->body[pe->body_n++] = (char)b[i];
+            pe->data += k;
+        }
+        b += k;
+        n -= k;
+        pe->left -= k;
+        if (pe->left == 0)
+            peer_frame_end(pe);
+    }
+}
+
+/* Read whatever has arrived on any peer (at least one pass), for at most @p ms milliseconds
+ * or until every peer is done (with @p past_done: reset or at EOF) or at EOF. */
+static void pump(peer *pe, size_t n, int ms, bool past_done)
+{
+    static uint8_t buf[65536];
+    const int64_t end = mono_ms() + ms;
+    for (bool first = true;; first = false) {
+        size_t open = 0;
+        for (size_t i = 0; i < n; i++)
+            open += !(pe[i].done && (!past_done || pe[i].rst != -1)) && !pe[i].eof;
+        if (open == 0 || (!first && mono_ms() >= end))
+            return;
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            if ((pe[i].done && (!past_done || pe[i].rst != -1)) || pe[i].eof)
+                continue;
+            ssize_t got = recv(pe[i].fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (got > 0) {
+                peer_feed(&pe[i], buf, (size_t)got);
+                any = true;
+            } else if (got == 0 || errno != EAGAIN) {
+                pe[i].eof = true;
+            }
+        }
+        if (!any)
+            usleep(200);
+    }
+}
+
+static void peers_pump(peer *pe, size_t n, int ms)
+{
+    pump(pe, n, ms, false);
+}
+
+static void peer_open(peer *pe, const running *r)
+{
+    memset(pe, 0, sizeof *pe);
+    pe->rst = pe->goaway = -1;
+    pe->fd = dial(r);
+}
+
+/* The client preface with SETTINGS_INITIAL_WINDOW_SIZE 2^31-1 and a connection WINDOW_UPDATE
+ * to the same size: the server is never held back by flow control. */
+static void client_start_wide(frame_buf *f)
+{
+    f->n = sizeof PREFACE - 1;
+    memcpy(f->b, PREFACE, f->n);
+    static const uint8_t win[6] = {0, 4, 0x7f, 0xff, 0xff, 0xff};
+    frame(f, 4, 0, 0, win, sizeof win);
+    const uint32_t inc = 0x7fffffffu - 65535u;
+    const uint8_t wu[4] = {(uint8_t)(inc >> 24), (uint8_t)(inc >> 16), (uint8_t)(inc >> 8),
+                           (uint8_t)inc};
+    frame(f, 8 /* WINDOW_UPDATE */, 0, 0, wu, sizeof wu);
+}
+
+/* HEADERS of GET @p path (a literal :path of up to 126 bytes) on stream @p sid. */
+static void get_path_frame(frame_buf *f, uint32_t sid, const char *path)
+{
+    uint8_t hb[160];
+    size_t k = 0, pl = strlen(path);
+    assert_true(pl < 127);
+    hb[k++] = 0x82; /* :method GET */
+    hb[k++] = 0x86; /* :scheme http */
+    hb[k++] = 0x01; /* :authority "a" */
+    hb[k++] = 1;
+    hb[k++] = 'a';
+    hb[k++] = 0x04; /* :path, literal value */
+    hb[k++] = (uint8_t)pl;
+    memcpy(hb + k, path, pl);
+    k += pl;
+    frame(f, 1, 0x05 /* END_STREAM|END_HEADERS */, sid, hb, k);
+}
+
+/* A connection that keeps the worker busy: @p n GET /slow on one connection (one read). */
+static int busy_connection(const running *r, uint32_t n)
+{
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    for (uint32_t i = 0; i < n; i++)
+        get_path_frame(f, 1 + 2 * i, "/slow");
+    int fd = dial(r);
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    return fd;
+}
+
+#define N_PEERS 100 /* more than one epoll batch (64 events) of the worker */
+
+/* Defect: the worker read the clock once per batch of epoll events and ran handlers inline, so
+ * after a long batch the timer scan closed connections whose output was pending but whose
+ * sockets would accept bytes: healthy clients lost their streams after the response HEADERS.
+ * Here 100 clients read 512 KiB responses (4 KiB of gathered output at a time) while another
+ * connection holds the worker for 4 x 150 ms, 3 times the write timeout. */
+static void run__worker_busy_while_clients_read__no_write_timeout(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.workers = 1;
+    o.write_timeout_ms = 200;
+    o.output_high_water = 4096;
+    atomic_store(&g_slow_ms, 150);
+    atomic_store(&g_big_len, (size_t)512 * 1024);
+    running r;
+    start(&r, &o);
+    peer *pe = test_calloc(N_PEERS, sizeof *pe);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start_wide(f);
+    get_path_frame(f, 1, "/big");
+    for (size_t i = 0; i < N_PEERS; i++) {
+        peer_open(&pe[i], &r);
+        send_all(pe[i].fd, f->b, f->n);
+    }
+    test_free(f);
+    /* every response has begun before the worker is made busy */
+    for (int64_t end = mono_ms() + 10000; mono_ms() < end;) {
+        size_t started = 0;
+        for (size_t i = 0; i < N_PEERS; i++)
+            started += pe[i].data > 0;
+        if (started == N_PEERS)
+            break;
+        peers_pump(pe, N_PEERS, 1);
+    }
+    int busy = busy_connection(&r, 4);
+    peers_pump(pe, N_PEERS, 20000);
+    size_t complete = 0, closed = 0;
+    for (size_t i = 0; i < N_PEERS; i++) {
+        complete += pe[i].done && pe[i].rst == -1 && pe[i].data == 512 * 1024;
+        closed += pe[i].eof;
+        close(pe[i].fd);
+    }
+    seen_frames sf;
+    read_to_close(busy, &sf); /* served too (the idle timeout ends it) */
+    close(busy);
+    test_free(pe);
+    assert_int_equal(closed, 0);
+    assert_int_equal(complete, N_PEERS);
+    stop(&r);
+}
+
+/* The same defect on the read side: body bytes that arrived while the worker was busy must
+ * not look like a stalled body (408). */
+static void run__worker_busy_while_bodies_arrive__no_body_timeout(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.workers = 1;
+    o.body_timeout_ms = 300;
+    atomic_store(&g_slow_ms, 150);
+    running r;
+    start(&r, &o);
+    peer *pe = test_calloc(N_PEERS, sizeof *pe);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    static const uint8_t hb[] = {0x83, 0x86, 0x84, 0x01, 1, 'a'}; /* POST http / a */
+    frame(f, 1, 0x04 /* END_HEADERS */, 1, hb, sizeof hb);
+    frame(f, 0, 0, 1, "b", 1);
+    for (size_t i = 0; i < N_PEERS; i++) {
+        peer_open(&pe[i], &r);
+        send_all(pe[i].fd, f->b, f->n);
+    }
+    usleep(100000);                    /* the worker reads every first body byte */
+    int busy = busy_connection(&r, 5); /* 750 ms of handlers: 2.5 body timeouts */
+    usleep(150000);                    /* the rest of each body arrives meanwhile */
+    f->n = 0;
+    frame(f, 0, 0x01 /* END_STREAM */, 1, "c", 1);
+    for (size_t i = 0; i < N_PEERS; i++)
+        send_all(pe[i].fd, f->b, f->n);
+    test_free(f);
+    peers_pump(pe, N_PEERS, 10000);
+    size_t hello = 0;
+    for (size_t i = 0; i < N_PEERS; i++) {
+        hello += pe[i].done && pe[i].body_n == 5 && memcmp(pe[i].body, "hello", 5) == 0;
+        close(pe[i].fd);
+    }
+    close(busy);
+    test_free(pe);
+    assert_int_equal(hello, N_PEERS); /* none answered 408 ("limit") */
+    stop(&r);
+}
+
+/* A client that stops reading: the socket buffers fill (the server's send buffer is at most
+ * net.core.wmem_max, 4 MiB on Debian), nothing is accepted for write_timeout_ms, and the
+ * connection is closed.  Not reading for less than that is fine. */
+static void stalled_reader(int pause_ms, peer *pe)
+{
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.write_timeout_ms = 300;
+    o.idle_timeout_ms = 1000;
+    const size_t big = (size_t)16 * 1024 * 1024;
+    atomic_store(&g_big_len, big);
+    running r;
+    start(&r, &o);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start_wide(f);
+    get_path_frame(f, 1, "/big");
+    peer_open(pe, &r);
+    /* a fixed receive buffer (no autotuning up to tcp_rmem's maximum) */
+    int rcvbuf = 65536;
+    assert_int_equal(setsockopt(pe->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
+    send_all(pe->fd, f->b, f->n);
+    test_free(f);
+    uint8_t first[4096]; /* the response begins: read a little, then stop reading */
+    ssize_t got = recv(pe->fd, first, sizeof first, 0);
+    assert_true(got > 0);
+    peer_feed(pe, first, (size_t)got);
+    usleep((useconds_t)pause_ms * 1000);
+    peers_pump(pe, 1, 20000);
+    close(pe->fd);
+    stop(&r);
+}
+
+static void run__reader_pauses_under_write_timeout__served(void **state)
+{
+    (void)state;
+    peer pe;
+    stalled_reader(150, &pe);
+    assert_true(pe.done);
+    assert_int_equal(pe.rst, -1);
+    assert_int_equal(pe.data, 16 * 1024 * 1024);
+}
+
+static void run__reader_stops_past_write_timeout__closed(void **state)
+{
+    (void)state;
+    peer pe;
+    stalled_reader(1500, &pe);
+    assert_true(pe.eof);
+    assert_false(pe.done);
+    assert_true(pe.data < 16 * 1024 * 1024);
+    assert_int_equal(pe.goaway, -1); /* closed without GOAWAY */
+}
+
+/* POST / whose body of @p body_len bytes comes in DATA frames of 16384 bytes (the last with
+ * END_STREAM); reads stream 1 until it ends and then until the connection has nothing more
+ * for 300 ms. */
+static void post_in_frames(const yc_h2_opts *o, size_t body_len, peer *pe)
+{
+    running r;
+    start(&r, o);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    static const uint8_t hb[] = {0x83, 0x86, 0x84, 0x01, 1, 'a'}; /* POST http / a */
+    frame(f, 1, 0x04 /* END_HEADERS */, 1, hb, sizeof hb);
+    peer_open(pe, &r);
+    send_all(pe->fd, f->b, f->n);
+    static uint8_t chunk[16384];
+    memset(chunk, 'b', sizeof chunk);
+    for (size_t sent = 0; sent < body_len;) {
+        size_t k = body_len - sent < sizeof chunk ? body_len - sent : sizeof chunk;
+        sent += k;
+        f->n = 0;
+        frame(f, 0, sent == body_len ? 0x01 : 0, 1, chunk, k);
+        /* the server's windows (65535) are reopened by its WINDOW_UPDATEs; a reset stream
+         * still counts against the connection window, and the server keeps reopening that */
+        if (send(pe->fd, f->b, f->n, MSG_NOSIGNAL) != (ssize_t)f->n)
+            break;
+        peers_pump(pe, 1, 0);
+    }
+    test_free(f);
+    peers_pump(pe, 1, 5000);
+    pump(pe, 1, 300, true); /* a reset would follow the response at once */
+    close(pe->fd);
+    stop(&r);
+}
+
+/* curl 7.88 treats RST_STREAM after the 413 as an error and never shows the 413: the rest of
+ * the body is read and dropped, and the stream ends normally. */
+static void run__body_over_cap_then_rest__413_without_reset(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.max_body_bytes = 1000;
+    peer pe;
+    post_in_frames(&o, 1024 * 1024, &pe);
+    assert_true(pe.done);
+    assert_int_equal(pe.rst, -1);
+    assert_int_equal(pe.body_n, 5);
+    assert_memory_equal(pe.body, "limit", 5);
+    assert_false(pe.eof);
+}
+
+static void run__discard_at_cap__no_reset(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.max_body_bytes = 1000;
+    o.max_discard_bytes = 100000;
+    peer pe;
+    post_in_frames(&o, 1000 + 100000, &pe);
+    assert_true(pe.done);
+    assert_int_equal(pe.rst, -1);
+    assert_memory_equal(pe.body, "limit", 5);
+}
+
+static void run__discard_cap_plus_one__413_then_rst_no_error(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.max_body_bytes = 1000;
+    o.max_discard_bytes = 100000;
+    peer pe;
+    post_in_frames(&o, 1000 + 100000 + 1, &pe);
+    assert_true(pe.done);
+    assert_int_equal(pe.rst, 0); /* NO_ERROR, after the complete 413 */
+    assert_int_equal(pe.body_n, 5);
+    assert_memory_equal(pe.body, "limit", 5);
+}
+
+static void run__discard_off__413_then_rst_no_error(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.max_body_bytes = 1000;
+    o.discard_off = true;
+    peer pe;
+    post_in_frames(&o, 1001, &pe); /* one frame of 1001: over the cap before END_STREAM */
+    assert_true(pe.done);
+    assert_int_equal(pe.body_n, 5);
+    assert_memory_equal(pe.body, "limit", 5);
+    /* the END_STREAM came in the same frame: nothing to reset */
+    assert_int_equal(pe.rst, -1);
+    post_in_frames(&o, 20000, &pe); /* 16384 + 3616: the reset comes before the rest */
+    assert_true(pe.done);
+    assert_memory_equal(pe.body, "limit", 5);
+    assert_int_equal(pe.rst, 0);
+}
+
+static void run__discard_stalled__rst_after_body_timeout(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    o.handler = path_handler;
+    o.max_body_bytes = 1000;
+    o.body_timeout_ms = 200;
+    running r;
+    start(&r, &o);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    static const uint8_t hb[] = {0x83, 0x86, 0x84, 0x01, 1, 'a'}; /* POST http / a */
+    frame(f, 1, 0x04 /* END_HEADERS */, 1, hb, sizeof hb);
+    static uint8_t chunk[2000];
+    memset(chunk, 'b', sizeof chunk);
+    frame(f, 0, 0, 1, chunk, sizeof chunk); /* over the cap, then nothing */
+    peer pe;
+    peer_open(&pe, &r);
+    int64_t t0 = mono_ms();
+    send_all(pe.fd, f->b, f->n);
+    test_free(f);
+    pump(&pe, 1, 5000, true);
+    int64_t dt = mono_ms() - t0;
+    close(pe.fd);
+    stop(&r);
+    assert_true(pe.done);
+    assert_memory_equal(pe.body, "limit", 5);
+    assert_int_equal(pe.rst, 0);
+    assert_true(dt >= 200);
+    assert_true(dt < 3000);
+}
+
+static void safety__open__discard_cap_limit_plus_one__invalid(void **state)
+{
+    (void)state;
+    yc_h2_opts o = base_opts;
+    yc_h2_server *s = NULL;
+    o.max_discard_bytes = (size_t)YC_H2_DISCARD_BYTES_LIMIT + 1;
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_ERR_INVALID);
+    assert_null(s);
+    o.max_discard_bytes = YC_H2_DISCARD_BYTES_LIMIT;
+    assert_int_equal(yc_h2_server_open(&o, &s), YC_OK);
+    yc_h2_server_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -897,6 +1372,16 @@ int main(void)
         cmocka_unit_test(run__header_block_stalled__goaway_calm),
         cmocka_unit_test(run__preface_without_settings__closed_no_goaway),
         cmocka_unit_test(run__zero_window__closed_after_write_timeout),
+        cmocka_unit_test(run__worker_busy_while_clients_read__no_write_timeout),
+        cmocka_unit_test(run__worker_busy_while_bodies_arrive__no_body_timeout),
+        cmocka_unit_test(run__reader_pauses_under_write_timeout__served),
+        cmocka_unit_test(run__reader_stops_past_write_timeout__closed),
+        cmocka_unit_test(run__body_over_cap_then_rest__413_without_reset),
+        cmocka_unit_test(run__discard_at_cap__no_reset),
+        cmocka_unit_test(run__discard_cap_plus_one__413_then_rst_no_error),
+        cmocka_unit_test(run__discard_off__413_then_rst_no_error),
+        cmocka_unit_test(run__discard_stalled__rst_after_body_timeout),
+        cmocka_unit_test(safety__open__discard_cap_limit_plus_one__invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
