@@ -305,6 +305,43 @@ YC_MUST_USE yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx);
 YC_MUST_USE yc_err yc_store_stats(yc_store *st, yc_store_stat *ret);
 
 /**
+ * @brief The store's generation: the id of the newest committed write transaction, by this or
+ *        any other process (e.g. `yrdcredit import` while yrdcreditd runs).  Every commit
+ *        increases it; a read-only call never changes it.
+ *
+ * Cheap: it reads LMDB's meta pages (mdb_env_info(), @c me_last_txnid); no transaction, no
+ * lock, no allocation.  While another thread or process is making a commit durable, the
+ * value may already be that commit's id although a read transaction begun at that moment
+ * still sees the previous snapshot (LMDB publishes the snapshot to readers after its meta
+ * page is written), so the value is never below yc_store_snapshot_generation() and at most
+ * one above it.  A cache of derived data is therefore stamped with
+ * yc_store_snapshot_generation() taken *before* the data is read, and an entry is valid while
+ * yc_store_generation() equals its stamp.
+ *
+ * @param[in] st  Open store.
+ * @return The generation (0 only if LMDB refuses to report it).
+ * @note Thread-safety: may be called from any thread at any time while @p st is open.
+ * @par Source: issue 3 bench acceptance item (per-worker score response cache, svc/api);
+ *      LMDB 0.9 mdb_env_info(), MDB_envinfo.me_last_txnid.
+ */
+uint64_t yc_store_generation(yc_store *st);
+
+/**
+ * @brief The generation a read begun now sees: the id of the snapshot of a new read-only
+ *        transaction (mdb_txn_id()).  Any read that starts after this call sees this snapshot
+ *        or a later one.  Costs a read transaction (begin and abort).
+ * @param[in]  st   Open store.
+ * @param[out] ret  The snapshot's transaction id; written only on YC_OK.  Never above
+ *                  yc_store_generation() read after this call.
+ * @retval YC_OK
+ * @retval YC_ERR_STORE  LMDB could not begin a read transaction (e.g. no reader slot left)
+ * @retval YC_ERR_NOMEM
+ * @note Thread-safety: as yc_store_generation().
+ * @par Source: see yc_store_generation(); LMDB 0.9 mdb_txn_id().
+ */
+YC_MUST_USE yc_err yc_store_snapshot_generation(yc_store *st, uint64_t *ret);
+
+/**
  * @brief Benchmark anchor: the raw LMDB put rate on this machine, for comparison with
  *        the import rate (bench/import, BENCHMARKS.md).  Not used by the service.
  *

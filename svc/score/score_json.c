@@ -2,78 +2,100 @@
  * fixed by construction (Jansson keeps insertion order); output is JSON_COMPACT. */
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/score.h"
 
-/* "YYYY-MM-DD", or NULL for YC_DATE_NONE (packed as JSON null with "s?"). */
-static const char *date_or_null(yc_date d, char buf[static YC_DATE_STR_LEN + 1])
+/* Built with Jansson's constructors and json_object_set_new_nocheck() (no json_pack format
+ * parsing; keys are this file's literals).  Text that comes from outside the engine (the
+ * subject id, an authority) goes through json_stringn(), which rejects invalid UTF-8; the
+ * rest (dates, digits, the model's names, which Jansson checked when the model was loaded) is
+ * ASCII or known-valid and uses the _nocheck constructors. */
+
+/* A date value: "YYYY-MM-DD", or JSON null for YC_DATE_NONE. */
+static json_t *date_json(yc_date d)
 {
     if (d == YC_DATE_NONE)
-        return NULL;
+        return json_null();
+    char buf[YC_DATE_STR_LEN + 1];
     yc_date_format(d, buf);
-    return buf;
+    return json_stringn_nocheck(buf, YC_DATE_STR_LEN);
 }
 
-/* Jansson may report an allocation failure as another error: ask the allocator too. */
-static yc_err pack_error(const json_error_t *jerr, long failures_before)
+/* Steals v (also on failure, as json_object_set_new_nocheck does); false on failure. */
+static bool put(json_t *o, const char *key, json_t *v)
 {
-    return json_error_code(jerr) == json_error_out_of_memory ||
-                   yc_alloc_failures() != failures_before
-               ? YC_ERR_NOMEM
-               : YC_ERR_INVALID;
+    return json_object_set_new_nocheck(o, key, v) == 0;
 }
 
-static yc_err reason_json(const yc_score_reason *r, json_t **ret)
+static bool put_str(json_t *o, const char *key, const char *s)
 {
-    YC_ENSURE(r->authority_len <= YC_NAME_MAX, YC_ERR_INVALID);
-    char id[24], decided[YC_DATE_STR_LEN + 1], end[YC_DATE_STR_LEN + 1],
-        repair[YC_DATE_STR_LEN + 1];
-    snprintf(id, sizeof id, "%" PRIu64, r->record_id);
-    yc_date_format(r->decision_date, decided);
-    json_error_t jerr;
-    const long failures = yc_alloc_failures();
-    json_t *o = json_pack_ex(
-        &jerr, 0, "{s:s, s:I, s:s, s:s%, s:s, s:s?, s:s?, s:b}", "code", yc_code_str(r->code),
-        "points_milli", (json_int_t)r->points_milli, "record_id", id, "authority",
-        r->authority ? r->authority : "", r->authority_len, "decision_date", decided, "window_end",
-        date_or_null(r->window_end, end), "repairable_from",
-        date_or_null(r->repairable_from, repair), "disputed", (int)r->disputed);
-    if (o == NULL)
-        return pack_error(&jerr, failures);
-    *ret = o;
-    return YC_OK;
+    return put(o, key, json_stringn_nocheck(s, strlen(s)));
 }
 
-static yc_err result_json(const yc_model *model, const char *subject_id, const yc_score_result *res,
-                          json_t **ret)
+/* A failed constructor: out of memory (the allocator counted a failure) or invalid UTF-8. */
+static yc_err build_error(long failures_before)
 {
-    char as_of[YC_DATE_STR_LEN + 1], changes[YC_DATE_STR_LEN + 1];
-    yc_date_format(res->as_of, as_of);
-    json_error_t jerr;
-    const long failures = yc_alloc_failures();
-    json_t *reasons = json_array();
-    if (reasons == NULL)
-        return YC_ERR_NOMEM;
-    for (size_t i = 0; i < res->n_reasons; i++) {
-        json_t *r;
-        const yc_err rc = reason_json(&res->reasons[i], &r);
-        if (rc != YC_OK || json_array_append_new(reasons, r) != 0) {
-            json_decref(reasons);
-            return rc != YC_OK ? rc : YC_ERR_NOMEM;
-        }
+    return yc_alloc_failures() != failures_before ? YC_ERR_NOMEM : YC_ERR_INVALID;
+}
+
+static json_t *reason_json(const yc_score_reason *r)
+{
+    char id[24];
+    const int id_len = snprintf(id, sizeof id, "%" PRIu64, r->record_id);
+    json_t *o = json_object();
+    if (o == NULL || !put_str(o, "code", yc_code_str(r->code)) ||
+        !put(o, "points_milli", json_integer((json_int_t)r->points_milli)) ||
+        !put(o, "record_id", json_stringn_nocheck(id, (size_t)id_len)) ||
+        !put(o, "authority",
+             json_stringn(r->authority != NULL ? r->authority : "", r->authority_len)) ||
+        !put(o, "decision_date", date_json(r->decision_date)) ||
+        !put(o, "window_end", date_json(r->window_end)) ||
+        !put(o, "repairable_from", date_json(r->repairable_from)) ||
+        !put(o, "disputed", json_boolean(r->disputed))) {
+        json_decref(o);
+        return NULL;
     }
-    /* "o" steals the reference to reasons, also on failure */
-    json_t *o = json_pack_ex(
-        &jerr, 0, "{s:s, s:s, s:s, s:i, s:s, s:{s:s, s:s}, s:o, s:s?}", "subject_id", subject_id,
-        "subject_type", yc_subject_type_str(res->subject_type), "as_of", as_of, "score",
-        (int)res->score, res->is_grade ? "grade" : "band", res->rating, "model", "version",
-        yc_model_version(model), "digest", yc_model_digest_hex(model), "reasons", reasons,
-        "changes_on", date_or_null(res->changes_on, changes));
-    if (o == NULL)
-        return pack_error(&jerr, failures);
+    return o;
+}
+
+static yc_err result_json(const yc_model *model, const char *subject_id, size_t id_len,
+                          const yc_score_result *res, json_t **ret)
+{
+    const long failures = yc_alloc_failures();
+    for (size_t i = 0; i < res->n_reasons; i++)
+        YC_ENSURE(res->reasons[i].authority_len <= YC_NAME_MAX, YC_ERR_INVALID);
+    json_t *o = json_object(), *model_o = json_object(), *reasons = json_array();
+    bool ok = o != NULL && model_o != NULL && reasons != NULL;
+    for (size_t i = 0; ok && i < res->n_reasons; i++)
+        ok = json_array_append_new(reasons, reason_json(&res->reasons[i])) == 0;
+    ok = ok && put_str(model_o, "version", yc_model_version(model)) &&
+         put(model_o, "digest",
+             json_stringn_nocheck(yc_model_digest_hex(model), YC_MODEL_DIGEST_HEX_LEN));
+    ok = ok && put(o, "subject_id", json_stringn(subject_id, id_len)) &&
+         put_str(o, "subject_type", yc_subject_type_str(res->subject_type)) &&
+         put(o, "as_of", date_json(res->as_of)) &&
+         put(o, "score", json_integer((json_int_t)res->score)) &&
+         put_str(o, res->is_grade ? "grade" : "band", res->rating);
+    /* a put steals its container, also on failure: forget it once it was offered */
+    if (ok) {
+        ok = put(o, "model", model_o);
+        model_o = NULL;
+    }
+    if (ok) {
+        ok = put(o, "reasons", reasons);
+        reasons = NULL;
+    }
+    ok = ok && put(o, "changes_on", date_json(res->changes_on));
+    if (!ok) {
+        json_decref(o);
+        json_decref(model_o);
+        json_decref(reasons);
+        return build_error(failures);
+    }
     *ret = o;
     return YC_OK;
 }
@@ -86,7 +108,7 @@ yc_err yc_score_result_to_json(const yc_model *model, const char *subject_id,
     YC_ENSURE(id_len > 0 && id_len <= YC_SUBJECT_ID_MAX, YC_ERR_INVALID);
     yc_core_init_json();
     json_t *root;
-    YC_TRY(result_json(model, subject_id, result, &root));
+    YC_TRY(result_json(model, subject_id, id_len, result, &root));
     yc_err rc = YC_OK;
     const size_t len = json_dumpb(root, buf, buf_len, JSON_COMPACT);
     if (len == 0) {

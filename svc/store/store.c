@@ -944,6 +944,27 @@ yc_err yc_store_stats(yc_store *st, yc_store_stat *ret)
     return YC_OK;
 }
 
+/* ---- generation ---- */
+
+uint64_t yc_store_generation(yc_store *st)
+{
+    /* The newer of the two meta pages in the shared map: no transaction, no lock, and it sees
+     * commits of other processes (their meta page is written through the page cache). */
+    MDB_envinfo info;
+    if (mdb_env_info(st->env, &info) != 0)
+        return 0;
+    return (uint64_t)info.me_last_txnid;
+}
+
+yc_err yc_store_snapshot_generation(yc_store *st, uint64_t *ret)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    *ret = (uint64_t)mdb_txn_id(txn);
+    mdb_txn_abort(txn);
+    return YC_OK;
+}
+
 /* ---- benchmark anchor ---- */
 
 /* splitmix64 (Steele, Lea, Flood 2014): a bijection on 64-bit values, so keys are unique. */

@@ -1185,6 +1185,46 @@ static void to_json__merchant_with_reasons__exact_bytes(void **state)
     assert_int_equal(len, strlen(want));
 }
 
+static void to_json__authority_quote_backslash_control__escaped_by_jansson(void **state)
+{
+    (void)state;
+    static const char odd[] = "a\"b\\c\x01"
+                              "d/e\xe4\xb9\x89";
+    yc_fact f = fact(g_real, 5, YC_CODE_N02, D(2024, 3, 15));
+    f.authority = odd;
+    f.authority_len = sizeof odd - 1;
+    yc_score_reason reasons[REASONS_CAP];
+    const yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 4, 1), reasons);
+    char buf[YC_SCORE_JSON_BASE_MAX + YC_SCORE_JSON_REASON_MAX];
+    assert_int_equal(
+        yc_score_result_to_json(g_real, "91330100716105852F", &r, buf, sizeof buf, NULL), YC_OK);
+    assert_non_null(strstr(buf, "\"authority\":\"a\\\"b\\\\c\\u0001d/e\xe4\xb9\x89\","));
+}
+
+static void safety__json_authority_at_name_max__ok_and_one_past__invalid(void **state)
+{
+    (void)state;
+    static char name[YC_NAME_MAX + 2];
+    memset(name, 'x', sizeof name - 1);
+    yc_fact f = fact(g_real, 5, YC_CODE_N02, D(2024, 3, 15));
+    f.authority = name;
+    f.authority_len = YC_NAME_MAX;
+    yc_score_reason reasons[REASONS_CAP];
+    yc_score_result r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 4, 1), reasons);
+    static char buf[YC_SCORE_JSON_BASE_MAX + YC_SCORE_JSON_REASON_MAX];
+    size_t len = 0;
+    assert_int_equal(
+        yc_score_result_to_json(g_real, "91330100716105852F", &r, buf, sizeof buf, &len), YC_OK);
+    assert_int_equal(strlen(buf), len);
+    f.authority_len = YC_NAME_MAX + 1;
+    r = score(g_real, YC_SUBJECT_LEGAL_PERSON, &f, 1, D(2024, 4, 1), reasons);
+    len = 12345;
+    assert_int_equal(
+        yc_score_result_to_json(g_real, "91330100716105852F", &r, buf, sizeof buf, &len),
+        YC_ERR_INVALID);
+    assert_int_equal(len, 12345);
+}
+
 static void to_json__clean_individual__band_and_nulls(void **state)
 {
     (void)state;
@@ -1366,6 +1406,8 @@ int main(void)
         cmocka_unit_test(compute__random_subjects__changes_on_matches_day_by_day),
         cmocka_unit_test(to_json__merchant_with_reasons__exact_bytes),
         cmocka_unit_test(to_json__clean_individual__band_and_nulls),
+        cmocka_unit_test(to_json__authority_quote_backslash_control__escaped_by_jansson),
+        cmocka_unit_test(safety__json_authority_at_name_max__ok_and_one_past__invalid),
         cmocka_unit_test_teardown(model_load_bytes__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
         cmocka_unit_test_teardown(model_load__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
         cmocka_unit_test_teardown(to_json__fail_nth_alloc__nomem_no_leak, alloc_hook_off),

@@ -1199,6 +1199,74 @@ static void open__while_another_process_writes__sees_its_commit(void **state)
     tdir_remove(&t);
 }
 
+static void generation__reads_and_own_commits__changes_on_commit_only(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    const uint64_t g0 = yc_store_generation(st);
+    uint64_t snap = 0;
+    assert_int_equal(yc_store_snapshot_generation(st, &snap), YC_OK);
+    assert_int_equal(snap, g0);
+    yc_record rec;
+    make_merchant(&rec, 7);
+    assert_int_equal(yc_store_ingest(st, &rec, 1, NULL), YC_OK);
+    const uint64_t g1 = yc_store_generation(st);
+    assert_int_equal(g1, g0 + 1); /* one write transaction */
+    assert_int_equal(yc_store_snapshot_generation(st, &snap), YC_OK);
+    assert_int_equal(snap, g1);
+    /* reads leave it alone */
+    yc_record *recs = NULL;
+    size_t n = 0;
+    assert_int_equal(yc_store_subject_records(st, rec.subject_id, &recs, &n), YC_OK);
+    assert_int_equal(n, 1);
+    yc_store_records_free(recs);
+    yc_store_stat stat;
+    assert_int_equal(yc_store_stats(st, &stat), YC_OK);
+    assert_int_equal(yc_store_generation(st), g1);
+    /* a changed record (supersede) is a commit too */
+    snprintf(rec.legal_basis, sizeof rec.legal_basis, "%s", "《changed》");
+    yc_ingest_stats is;
+    assert_int_equal(yc_store_ingest(st, &rec, 1, &is), YC_OK);
+    assert_int_equal(is.superseded, 1);
+    assert_int_equal(yc_store_generation(st), g1 + 1);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
+static void generation__another_process_commits__seen_without_reopen(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    const uint64_t g0 = yc_store_generation(st);
+    yc_record rec;
+    make_merchant(&rec, 44);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* like `yrdcredit import` while yrdcreditd runs: its own handle, two commits */
+        yc_store *cst = NULL;
+        int ok = yc_store_open(t.data, NULL, &cst) == YC_OK &&
+                 yc_store_ingest(cst, &rec, 1, NULL) == YC_OK;
+        make_merchant(&rec, 45);
+        ok = ok && yc_store_ingest(cst, &rec, 1, NULL) == YC_OK;
+        yc_store_close(cst);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(yc_store_generation(st), g0 + 2);
+    uint64_t snap = 0;
+    assert_int_equal(yc_store_snapshot_generation(st, &snap), YC_OK);
+    assert_int_equal(snap, g0 + 2);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
 static void bench_raw_put__small_run__ok_then_conflict(void **state)
 {
     (void)state;
@@ -1477,6 +1545,8 @@ int main(void)
         cmocka_unit_test(ingest__tiny_map_filled__fails_full_and_batch_left_nothing),
         cmocka_unit_test(subject_records__value_patched_on_disk__fails_store),
         cmocka_unit_test(open__while_another_process_writes__sees_its_commit),
+        cmocka_unit_test(generation__reads_and_own_commits__changes_on_commit_only),
+        cmocka_unit_test(generation__another_process_commits__seen_without_reopen),
         cmocka_unit_test(bench_raw_put__small_run__ok_then_conflict),
         cmocka_unit_test(codec_record__truncated_at_every_length__fails_store),
         cmocka_unit_test_teardown(init_dir__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
