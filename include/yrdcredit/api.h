@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yrdcredit/config.h"
 #include "yrdcredit/err.h"
 
 /** Default and upper bound of yc_api_opts.max_body_bytes (request body), in bytes. */
@@ -33,6 +34,13 @@
 /** Longest path and query string accepted, in bytes (longer: 404 / 400). */
 #define YC_API_PATH_MAX  256
 #define YC_API_QUERY_MAX 256
+/** Worker indexes yc_api_request.worker may take (0..YC_API_WORKERS_MAX-1); equals
+ *  YC_H2_WORKERS_MAX. */
+#define YC_API_WORKERS_MAX 256
+/** Upper bound of the score cache size per worker (config key api.score_cache_entries). */
+#define YC_API_SCORE_CACHE_MAX (1024 * 1024)
+/** Longest score response body the cache keeps, in bytes (longer ones are recomputed). */
+#define YC_API_SCORE_CACHE_BODY_MAX 4096
 
 /** Problem kinds (the `<kind>` of `urn:yrdcredit:problem:<kind>`), one per error. */
 #define YC_API_PROBLEM_NOT_FOUND         "not-found"              /**< 404 unknown route */
@@ -57,8 +65,12 @@ typedef struct yc_api yc_api;
 
 /** Options of yc_api_open().  Zero members mean the default. */
 typedef struct yc_api_opts {
-    size_t max_body_bytes; /**< request body limit, 1..YC_API_BODY_MAX_LIMIT bytes;
-                                0 = YC_API_BODY_MAX_DEFAULT */
+    size_t max_body_bytes;   /**< request body limit, 1..YC_API_BODY_MAX_LIMIT bytes;
+                                  0 = YC_API_BODY_MAX_DEFAULT */
+    const yc_config *config; /**< the configuration to use (model, rules, store map size,
+                                  api.score_cache_entries), e.g. yrdcreditd's `--config FILE`
+                                  already loaded with yc_config_load_file(); copied, so it may
+                                  be freed after the call.  NULL = load DATA_DIR/config.json */
 } yc_api_opts;
 
 /** One complete request.  Every member is borrowed from the caller for the call. */
@@ -69,6 +81,9 @@ typedef struct yc_api_request {
     const char *content_type; /**< NUL-terminated Content-Type value; NULL if absent */
     const uint8_t *body;      /**< @c body_len bytes, not NUL-terminated; NULL when 0 */
     size_t body_len;          /**< bytes */
+    unsigned worker;          /**< the calling worker thread, 0..YC_API_WORKERS_MAX-1 (its score
+                                   cache); calls with the same index must not overlap in time.
+                                   Zero for a single-threaded caller */
 } yc_api_request;
 
 /** A response.  Initialise with `= {0}`; release with yc_api_response_clear(). */
@@ -81,26 +96,50 @@ typedef struct yc_api_response {
     size_t body_len;          /**< bytes, without the NUL */
 } yc_api_response;
 
+/** Counters of one worker's score cache (yc_api_score_cache_stats()). */
+typedef struct yc_api_cache_stats {
+    uint64_t hits;      /**< responses served from the cache */
+    uint64_t misses;    /**< lookups that computed the score (stale ones included) */
+    uint64_t stale;     /**< misses on a key whose entry predates the store's last commit */
+    uint64_t evictions; /**< entries dropped for a new key at the bound */
+    size_t entries;     /**< keys held now, 0..capacity */
+    size_t capacity;    /**< api.score_cache_entries; 0 = no cache (yet) for this worker */
+} yc_api_cache_stats;
+
 /**
- * @brief Open the API over a data directory, as the CLI does: DATA_DIR/config.json, the score
- *        model, the 处罚类别 rules, the model's publication windows and the LMDB store.
+ * @brief Open the API over a data directory, as the CLI does: DATA_DIR/config.json (or
+ *        @c opts->config), the score model, the 处罚类别 rules, the model's publication windows
+ *        and the LMDB store.
+ *
+ * Score cache: each worker index (yc_api_request.worker) has its own cache of
+ * api.score_cache_entries GET /v1/subjects/{subject_id}/score responses (created on its first
+ * score request; 0 = no cache).  The key is (subject_id, as_of after defaulting to today); an
+ * entry is served only while the store is unchanged: it is stamped with
+ * yc_store_snapshot_generation() taken before the records were read, and used only while
+ * yc_store_generation() equals the stamp, so any commit (a POST /v1/records, or
+ * `yrdcredit import` in another process) makes every older entry stale.  The model is fixed
+ * for the life of the instance.  At the bound, CLOCK (second chance) picks the entry to drop.
  *
  * Only a missing or invalid config.json fails.  When the model, rules or store cannot be
  * loaded the instance still opens (so liveness can be served) and is not ready: getReadyz
  * and every data route answer 503 `not-ready`.
  *
- * @param[in]  data_dir  NUL-terminated data directory (created by `yrdcredit init`).
+ * @param[in]  data_dir  NUL-terminated data directory (created by `yrdcredit init`); the
+ *                       store is always DATA_DIR/lmdb, also with @c opts->config.
  * @param[in]  opts      Options; may be NULL for the defaults.
  * @param[out] ret_api   New instance; free with yc_api_close().  Written only on YC_OK.
  * @retval YC_OK
  * @retval YC_ERR_IO         config.json missing or unreadable
  * @retval YC_ERR_INVALID    config.json invalid; @c opts->max_body_bytes over
- *                           YC_API_BODY_MAX_LIMIT
+ *                           YC_API_BODY_MAX_LIMIT; @c opts->config with
+ *                           api.score_cache_entries over YC_API_SCORE_CACHE_MAX
  * @retval YC_ERR_TOO_LARGE  a configured path is too long
  * @retval YC_ERR_NOMEM      allocation failed
  * @note Thread-safety: the returned instance may be used by yc_api_handle() from several
- *       threads at once (the model and rules are immutable; the store is LMDB).
- * @par Source: issue 3 items 2 and 4 (`--data DIR` alone suffices); svc/bin/cmd.c
+ *       threads at once with distinct yc_api_request.worker values (the model and rules are
+ *       immutable; the store is LMDB; each worker index owns its cache).
+ * @par Source: issue 3 items 2 and 4 (`--data DIR` alone suffices, `--config FILE`: one
+ *      config file) and the bench/h2-score acceptance item (score cache); svc/bin/cmd.c
  *      instance_open().
  */
 YC_MUST_USE yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_api);
@@ -116,8 +155,17 @@ void yc_api_close(yc_api *api);
  *
  * Routing: unknown path 404 `not-found`; known path with another method 405
  * `method-not-allowed` with @c res->allow set; POST bodies must be `application/json`
- * (postRecords also `application/x-ndjson`; parameters such as charset are ignored) or
- * 415 `unsupported-media-type`; a body longer than the limit is 413 `payload-too-large`.
+ * (postRecords also `application/x-ndjson`) without a charset parameter or with
+ * `charset=utf-8` (case-insensitive; other parameters are ignored), else 415
+ * `unsupported-media-type`; a body longer than the limit is 413 `payload-too-large`.
+ *
+ * Percent-encoding (RFC 3986 §2.3, §6.2.2.2): the path and each query name and value are
+ * decoded with yc_api_pct_decode() before use, so `%4D` is `M`; an escape of any other octet
+ * stays in the text, which makes a subject id holding one invalid (400 `subject_id`) and a
+ * fixed path segment holding one unknown (404).  A malformed escape (`%G1`, a `%` without two
+ * hex digits) is 404 in the path and 400 naming the parameter (or `query` for a name) in the
+ * query.  Empty query components (`?&limit=1`, `?limit=1&`) are ignored; any query parameter a
+ * route does not take is 400 `query`, on every route (also getHealthz and getReadyz).
  * HEAD is served as GET (the transport drops the body).  The route semantics and bodies are those
  * of api/openapi.yaml.  POST /v1/records answers only after the accepted records are committed
  * durably (yc_store_ingest()).
@@ -129,11 +177,69 @@ void yc_api_close(yc_api *api);
  * @retval YC_OK         a response was produced (any status)
  * @retval YC_ERR_NOMEM  not even a problem body could be allocated; @p res is empty and the
  *                       transport should answer 503 without a body
- * @note Thread-safety: reentrant; see yc_api_open().
+ * @note Thread-safety: reentrant for distinct @c req->worker values; see yc_api_open().
  * @par Source: issue 3 item 2; operationIds getHealthz, getReadyz, getSubjectScore,
  *      listSubjectRecords, postRecords, lookupSubject (api/openapi.yaml); RFC 9457.
  */
 YC_MUST_USE yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *res);
+
+/**
+ * @brief The counters of one worker's score cache (for tests and diagnostics).
+ * @param[in]  api     Open instance.
+ * @param[in]  worker  Worker index, 0..YC_API_WORKERS_MAX-1; another value gives zeros.
+ * @param[out] ret     The counters; all zero while that worker has no cache.
+ * @note Thread-safety: call from the worker's own thread, or while no yc_api_handle() call of
+ *       that worker runs.
+ * @par Source: issue 3 bench/h2-score acceptance item (score cache).
+ */
+void yc_api_score_cache_stats(const yc_api *api, unsigned worker, yc_api_cache_stats *ret);
+
+/**
+ * @brief Decode the percent-encoded unreserved characters of a URI path or query component.
+ *
+ * Each `%XX` (hex digits of either case) whose octet is unreserved — ALPHA, DIGIT, `-`, `.`,
+ * `_`, `~` — becomes that character; an escape of any other octet (reserved, non-ASCII,
+ * control, `%25`) is copied unchanged, so that a decoded `/`, `&` or `=` never splits a path or
+ * a query and nothing is decoded twice.  Other bytes are copied as they are.
+ *
+ * @param[in]  s        Text; not necessarily NUL-terminated; @p len bytes are read.
+ * @param[in]  len      Bytes of @p s.
+ * @param[out] out      @p cap bytes: the decoded text (at most @p len bytes) and a NUL; may be
+ *                      partly written on failure.
+ * @param[in]  cap      Bytes of @p out; at least @p len + 1.
+ * @param[out] ret_len  Decoded length in bytes, without the NUL; written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    a malformed escape: a `%` not followed by two hex digits
+ * @retval YC_ERR_TOO_LARGE  @p cap is less than @p len + 1
+ * @note Thread-safety: pure function.
+ * @par Source: RFC 3986 §2.1, §2.3 ("URIs that differ in the replacement of an unreserved
+ *      character with its corresponding percent-encoded US-ASCII octet are equivalent"),
+ *      §6.2.2.2; issue 3 item 2 (api/openapi.yaml, info.description).
+ */
+YC_MUST_USE yc_err yc_api_pct_decode(const char *s, size_t len, char *out, size_t cap,
+                                     size_t *ret_len);
+
+/**
+ * @brief Is @p value a valid value of the query parameter @p name, by the same check the route
+ *        taking it applies (for the access log: a value is logged only when this holds)?
+ *
+ * `as_of`: a real date YYYY-MM-DD in 1900..2099; `limit`: 1..3 ASCII digits, 1..100;
+ * `cursor`: `r` + 1..20 ASCII digits (a record_id below 2^64); `atomic`: `true` or `false`.
+ * Any other name: false.
+ *
+ * @param[in] name        Parameter name, already decoded; @p name_len bytes, not
+ *                        NUL-terminated.
+ * @param[in] name_len    Bytes of @p name.
+ * @param[in] value       Value, already decoded (yc_api_pct_decode()); @p value_len bytes, not
+ *                        NUL-terminated.
+ * @param[in] value_len   Bytes of @p value.
+ * @return true when valid.
+ * @note Thread-safety: pure function.
+ * @par Source: api/openapi.yaml parameters of getSubjectScore, listSubjectRecords,
+ *      postRecords; issue 3 item 4 (an access log with no document numbers).
+ */
+bool yc_api_query_value_is_valid(const char *name, size_t name_len, const char *value,
+                                 size_t value_len);
 
 /**
  * @brief Release a response's body and zero it.

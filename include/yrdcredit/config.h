@@ -32,6 +32,9 @@
 #define YC_CONFIG_BODY_BYTES_DEFAULT      (1024 * 1024)
 #define YC_CONFIG_BODY_BYTES_MIN          1
 #define YC_CONFIG_BODY_BYTES_MAX          (64 * 1024 * 1024)
+#define YC_CONFIG_DISCARD_BYTES_DEFAULT   (64 * 1024 * 1024)
+#define YC_CONFIG_DISCARD_BYTES_MIN       0 /* 0: reset the stream after an early response */
+#define YC_CONFIG_DISCARD_BYTES_MAX       (1024 * 1024 * 1024)
 #define YC_CONFIG_IDLE_TIMEOUT_MS_DEFAULT 60000
 #define YC_CONFIG_IDLE_TIMEOUT_MS_MIN     1000
 #define YC_CONFIG_IDLE_TIMEOUT_MS_MAX     3600000
@@ -74,6 +77,13 @@
 #define YC_CONFIG_TLS_CERT_DEFAULT        "tls/cert.pem"
 #define YC_CONFIG_TLS_KEY_DEFAULT         "tls/key.pem"
 
+/** Default and limits (inclusive) of api.score_cache_entries: GET score responses kept per
+ * worker thread of yrdcreditd (about 0.6 KiB each; 0 = no cache).  The maximum equals
+ * YC_API_SCORE_CACHE_MAX. */
+#define YC_CONFIG_SCORE_CACHE_DEFAULT 16384
+#define YC_CONFIG_SCORE_CACHE_MIN     0
+#define YC_CONFIG_SCORE_CACHE_MAX     (1024 * 1024)
+
 /** Longest listener host (a numeric IPv6 address), in bytes without the NUL. */
 #define YC_CONFIG_HOST_MAX 45
 
@@ -109,7 +119,15 @@ typedef struct yc_config_server {
     unsigned header_timeout_ms;      /**< first HEADERS frame to END_HEADERS */
     unsigned body_timeout_ms;        /**< no body bytes on a stream with an incomplete body */
     unsigned write_timeout_ms;       /**< output pending and no byte written */
+    size_t max_discard_bytes;        /**< body bytes dropped after an early response (413,
+                                          408, 431) before RST_STREAM; 0: reset at once */
 } yc_config_server;
+
+/** Settings of the HTTP API (the optional "api" object).  Documented in
+ * etc/yrdcredit.conf.example. */
+typedef struct yc_config_api {
+    size_t score_cache_entries; /**< score responses cached per worker; 0 = no cache */
+} yc_config_api;
 
 /** Resolved configuration.  Fields are public; strings are NUL-terminated absolute-or-relative
  * paths. */
@@ -122,20 +140,26 @@ typedef struct yc_config {
     yc_config_server server;                    /**< yrdcreditd settings; defaults if absent */
     char tls_cert_path[YC_CONFIG_PATH_MAX + 1]; /**< PEM certificate of the TLS listener */
     char tls_key_path[YC_CONFIG_PATH_MAX + 1];  /**< its PEM private key */
+    yc_config_api api;                          /**< HTTP API settings; defaults if absent */
 } yc_config;
 
 /**
  * @brief Load DATA_DIR/config.json and resolve its relative paths against @p data_dir.
  *
- * Unknown keys are rejected (a typo must not silently fall back to a default).  The "server"
- * and "tls" objects and each of their keys are optional (the YC_CONFIG_*_DEFAULT values apply),
- * so data directories initialised before they existed still load.
+ * Unknown keys are rejected (a typo must not silently fall back to a default).  The "server",
+ * "tls" and "api" objects and each of their keys are optional (the YC_CONFIG_*_DEFAULT values
+ * apply), so data directories initialised before they existed still load.
  *
  * @param[in]  data_dir   NUL-terminated data directory.
  * @param[out] ret_cfg    Filled on YC_OK.
- * @param[out] ret_field  On YC_ERR_INVALID, a static string naming the offending key
- *                        (e.g. "store.map_size_mib", "server.max_body_bytes", "tls.cert");
- *                        may be NULL.
+ * @param[out] ret_field  On YC_ERR_INVALID, a string naming the offending key: a value of the
+ *                        wrong type or out of range names its key (e.g. "store.map_size_mib",
+ *                        "server.max_body_bytes", "tls.cert", "api.score_cache_entries"); an
+ *                        unknown key is named in full ("server.max_bodybytes: unknown key");
+ *                        a duplicate key by its text and position ("duplicate key \"workers\" at
+ *                        line 3, column 11"); other invalid JSON by Jansson's text and position.
+ *                        Static, or for those named from the file a per-thread buffer valid
+ *                        until this thread's next yc_config_load*() call.  May be NULL.
  * @retval YC_OK
  * @retval YC_ERR_IO        config.json missing or unreadable
  * @retval YC_ERR_INVALID   not JSON, duplicate or unknown key, wrong type, value out of range
@@ -155,8 +179,8 @@ YC_MUST_USE yc_err yc_config_load(const char *data_dir, yc_config *ret_cfg, cons
  * @param[in]  path       NUL-terminated path of the JSON configuration file.
  * @param[in]  data_dir   NUL-terminated data directory.
  * @param[out] ret_cfg    Filled on YC_OK.
- * @param[out] ret_field  On YC_ERR_INVALID, a static string naming the offending key; may be
- *                        NULL.
+ * @param[out] ret_field  On YC_ERR_INVALID, a string naming the offending key, as for
+ *                        yc_config_load() (and with the same lifetime); may be NULL.
  * @retval YC_OK
  * @retval YC_ERR_IO        @p path missing or unreadable
  * @retval YC_ERR_INVALID   not JSON, duplicate or unknown key, wrong type, value out of range

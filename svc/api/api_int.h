@@ -7,10 +7,14 @@
 
 #include "yrdcredit/api.h"
 #include "yrdcredit/config.h"
+#include "yrdcredit/date.h"
 #include "yrdcredit/import.h"
 #include "yrdcredit/record.h"
 #include "yrdcredit/score.h"
 #include "yrdcredit/store.h"
+
+/* The score response cache of one worker (cache.c); not thread-safe: one per worker. */
+typedef struct yc_score_cache yc_score_cache;
 
 struct yc_api {
     yc_config cfg;
@@ -19,7 +23,22 @@ struct yc_api {
     yc_store *store; /* NULL: not ready */
     yc_window windows[YC_CODE_COUNT];
     size_t max_body;
+    size_t cache_entries;                       /* per worker; 0: no cache */
+    yc_score_cache *caches[YC_API_WORKERS_MAX]; /* created by each worker on first use */
 };
+
+/* A cache of 1..YC_API_SCORE_CACHE_MAX entries. */
+yc_err yc_score_cache_new(size_t entries, yc_score_cache **ret);
+void yc_score_cache_free(yc_score_cache *c);
+/* The body cached for (id, as_of) if its stamp equals generation, else NULL (a miss).  The
+ * pointer is valid until the next put on this cache. */
+const char *yc_score_cache_get(yc_score_cache *c, const char *id, size_t id_len, yc_date as_of,
+                               uint64_t generation, size_t *ret_len);
+/* Keep a copy of body for (id, as_of) stamped with stamp; evicts at the bound; best effort
+ * (bodies over YC_API_SCORE_CACHE_BODY_MAX and allocation failures are not kept). */
+void yc_score_cache_put(yc_score_cache *c, const char *id, size_t id_len, yc_date as_of,
+                        uint64_t stamp, const char *body, size_t body_len);
+void yc_score_cache_stats(const yc_score_cache *c, yc_api_cache_stats *ret);
 
 /* Fill res with a problem+json body; field may be NULL (then omitted). */
 yc_err yc_api_problem(yc_api_response *res, int status, const char *kind, const char *title,
@@ -42,21 +61,40 @@ typedef struct yc_api_qparam {
 typedef struct yc_api_query {
     yc_api_qparam p[YC_API_QPARAMS_MAX];
     size_t n;
+    char buf[YC_API_QUERY_MAX + 1]; /* the names and values that had percent-escapes, decoded */
+    size_t buf_used;
 } yc_api_query;
 
 /* Parse req->query and check that only the allowed names (NULL-terminated list) occur,
- * each once; on failure res holds the 400 problem and false is returned. */
+ * each once; names and values are percent-decoded (yc_api_pct_decode()), empty components
+ * skipped; on failure res holds the 400 problem and false is returned.  The values point into
+ * query or into q. */
 bool yc_api_query_parse(const char *query, const char *const *allowed, yc_api_query *q,
                         yc_api_response *res, yc_err *ret);
 /* The value of a parameter, or NULL (then *len is 0). */
 const char *yc_api_query_get(const yc_api_query *q, const char *name, size_t *len);
+/* The checks of the query parameters' values (decoded; len bytes, not NUL-terminated); *ret is
+ * written only when valid. */
+bool yc_api_parse_as_of(const char *v, size_t len, yc_date *ret);   /* YYYY-MM-DD, 1900..2099 */
+bool yc_api_parse_limit(const char *v, size_t len, uint64_t *ret);  /* 1..3 digits, 1..100 */
+bool yc_api_parse_cursor(const char *v, size_t len, uint64_t *ret); /* 'r' + 1..20 digits */
+bool yc_api_parse_atomic(const char *v, size_t len, bool *ret);     /* true or false */
 /* Media type of a Content-Type value equals type (case-insensitive, parameters ignored). */
 bool yc_api_media_type_is(const char *content_type, const char *type);
+/* The Content-Type value (NULL: absent) has no charset parameter, or only charset=utf-8
+ * (case-insensitive, quoted or not); false also for unparsable parameters (RFC 9110 §5.6.6). */
+bool yc_api_charset_is_utf8(const char *content_type);
+/* A member name that may appear in a problem or a result: 1..32 bytes of [A-Za-z0-9_] without
+ * a run of 6 digits (the importer's rule for naming keys, docs/formats.md §5), so it is never
+ * a document number and needs no JSON Pointer escaping (RFC 6901 §3). */
+bool yc_api_key_is_nameable(const char *key);
 
 /* Handlers, one file per OpenAPI tag. */
 yc_err yc_api_get_healthz(yc_api *api, const yc_api_request *req, yc_api_response *res);
 yc_err yc_api_get_readyz(yc_api *api, const yc_api_request *req, yc_api_response *res);
-yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *subject_id,
+/* The subject id segment of the path, id_len bytes, not yet checked (the handler answers 400
+ * subject_id for an invalid one, as the router does for the other subject routes). */
+yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, size_t id_len,
                         yc_api_response *res);
 yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *subject_id,
                            yc_api_response *res);

@@ -1,19 +1,28 @@
 /* OpenAPI tag "health": getHealthz, getReadyz. */
 #include "api_int.h"
 
+/* Neither operation takes a query parameter: 400 for any, as on every other route. */
+static bool no_query(const yc_api_request *req, yc_api_response *res, yc_err *ret)
+{
+    static const char *const none[] = {NULL};
+    yc_api_query q;
+    return yc_api_query_parse(req->query, none, &q, res, ret);
+}
+
 yc_err yc_api_get_healthz(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
     (void)api;
-    (void)req;
+    yc_err rv = YC_OK;
+    if (!no_query(req, res, &rv))
+        return rv;
     static const char body[] = "{\"status\":\"ok\"}";
     return yc_api_raw(res, 200, body, sizeof body - 1);
 }
 
 yc_err yc_api_get_readyz(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
-    (void)req;
     yc_err rv = YC_OK;
-    if (yc_api_not_ready(api, res, &rv))
+    if (!no_query(req, res, &rv) || yc_api_not_ready(api, res, &rv))
         return rv;
     json_t *model = json_pack("{s:s,s:s}", "version", yc_model_version(api->model), "digest",
                               yc_model_digest_hex(api->model));

@@ -77,3 +77,21 @@ bool yc_api_not_ready(const yc_api *api, yc_api_response *res, yc_err *ret)
                           "the record store or the score model is not loaded", NULL);
     return true;
 }
+
+bool yc_api_key_is_nameable(const char *key)
+{
+    const size_t n = strlen(key);
+    int run = 0;
+    if (n == 0 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const char c = key[i];
+        const bool digit = c >= '0' && c <= '9';
+        if (!digit && !(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && c != '_')
+            return false;
+        run = digit ? run + 1 : 0;
+        if (run > 5)
+            return false;
+    }
+    return true;
+}

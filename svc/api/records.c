@@ -14,24 +14,6 @@ static yc_err bad_param(yc_api_response *res, const char *name, const char *deta
                           name);
 }
 
-/* Parse 1..20 ASCII digits into a uint64 without overflow. */
-static bool parse_u64(const char *s, size_t len, uint64_t *ret)
-{
-    if (len == 0 || len > 20)
-        return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        const uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *ret = v;
-    return true;
-}
-
 yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *subject_id,
                            yc_api_response *res)
 {
@@ -43,12 +25,11 @@ yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *s
     size_t len = 0;
     uint64_t limit = YC_API_PAGE_DEFAULT, before = UINT64_MAX;
     const char *v = yc_api_query_get(&q, "limit", &len);
-    if (v != NULL &&
-        (len > 3 || !parse_u64(v, len, &limit) || limit < 1 || limit > YC_API_PAGE_MAX))
+    if (v != NULL && !yc_api_parse_limit(v, len, &limit))
         return bad_param(res, "limit", "expected an integer in 1..100");
     /* The cursor is 'r' + the decimal record_id of the last record of the previous page. */
     v = yc_api_query_get(&q, "cursor", &len);
-    if (v != NULL && (len < 2 || v[0] != 'r' || !parse_u64(v + 1, len - 1, &before)))
+    if (v != NULL && !yc_api_parse_cursor(v, len, &before))
         return bad_param(res, "cursor", "not a cursor returned by this API");
     if (yc_api_not_ready(api, res, &rv))
         return rv;
@@ -124,26 +105,6 @@ typedef struct post_run {
     yc_record *recs; /* n_items slots: the record of item i in recs[i], compacted for ingest */
 } post_run;
 
-/* A member name that may appear in a result: 1..32 bytes of [A-Za-z0-9_] without a run of 6
- * digits (the importer's rule for naming keys, docs/formats.md §5). */
-static bool key_is_nameable(const char *key)
-{
-    const size_t n = strlen(key);
-    int run = 0;
-    if (n == 0 || n > 32)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        const char c = key[i];
-        const bool digit = c >= '0' && c <= '9';
-        if (!digit && !(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && c != '_')
-            return false;
-        run = digit ? run + 1 : 0;
-        if (run > 5)
-            return false;
-    }
-    return true;
-}
-
 /* Marks item i invalid (the first error wins).  key: the member at fault, NULL for the whole
  * item; named only when nameable, so it never needs JSON Pointer escaping (RFC 6901 §3). */
 static void item_error(post_run *run, size_t i, const char *key, const char *reason)
@@ -155,7 +116,7 @@ static void item_error(post_run *run, size_t i, const char *key, const char *rea
     char base[24] = "";
     if (run->array)
         snprintf(base, sizeof base, "/%zu", i);
-    if (key != NULL && key_is_nameable(key))
+    if (key != NULL && yc_api_key_is_nameable(key))
         snprintf(it->field, sizeof it->field, "%s/%s", base, key);
     else
         snprintf(it->field, sizeof it->field, "%s", base);
@@ -344,6 +305,11 @@ static yc_err split_body(const yc_api_request *req, bool ndjson, post_run *run, 
             count += !line_is_blank(p, n);
             i += n + 1;
         }
+        if (count == 0) { /* requestBody is required: no record at all is not a request */
+            *answered = true;
+            return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field",
+                                  "empty body: no NDJSON line holds a record", "");
+        }
     } else {
         json_error_t jerr;
         root = json_loadb((const char *)req->body, req->body_len,
@@ -514,6 +480,9 @@ yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_respon
     if (!ndjson && !yc_api_media_type_is(req->content_type, "application/json"))
         return yc_api_problem(res, 415, YC_API_PROBLEM_MEDIA_TYPE, "Unsupported media type",
                               "the body must be application/json or application/x-ndjson", NULL);
+    if (!yc_api_charset_is_utf8(req->content_type))
+        return yc_api_problem(res, 415, YC_API_PROBLEM_MEDIA_TYPE, "Unsupported media type",
+                              "the body must be UTF-8: charset=utf-8 or no charset", NULL);
     if (req->body_len > api->max_body)
         return yc_api_problem(res, 413, YC_API_PROBLEM_TOO_LARGE, "Payload too large",
                               "the body exceeds the configured limit", NULL);
@@ -523,8 +492,8 @@ yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_respon
         return rv;
     size_t len = 0;
     const char *v = yc_api_query_get(&q, "atomic", &len);
-    const bool atomic = v != NULL && len == 4 && memcmp(v, "true", 4) == 0;
-    if (v != NULL && !atomic && !(len == 5 && memcmp(v, "false", 5) == 0))
+    bool atomic = false;
+    if (v != NULL && !yc_api_parse_atomic(v, len, &atomic))
         return bad_param(res, "atomic", "expected true or false");
     if (yc_api_not_ready(api, res, &rv))
         return rv;

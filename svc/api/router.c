@@ -4,19 +4,30 @@
 
 #include "api_int.h"
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/date.h"
 #include "yrdcredit/ids.h"
+
+_Static_assert(YC_CONFIG_SCORE_CACHE_MAX == YC_API_SCORE_CACHE_MAX, "score cache bound");
 
 yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_api)
 {
     YC_ENSURE(opts == NULL || opts->max_body_bytes <= YC_API_BODY_MAX_LIMIT, YC_ERR_INVALID);
+    YC_ENSURE(opts == NULL || opts->config == NULL ||
+                  opts->config->api.score_cache_entries <= YC_API_SCORE_CACHE_MAX,
+              YC_ERR_INVALID);
     yc_core_init_json();
     yc_api *api = yc_calloc(1, sizeof *api);
     YC_ENSURE(api != NULL, YC_ERR_NOMEM);
     api->max_body =
         opts != NULL && opts->max_body_bytes > 0 ? opts->max_body_bytes : YC_API_BODY_MAX_DEFAULT;
-    yc_err rv = yc_config_load(data_dir, &api->cfg, NULL);
+    yc_err rv = YC_OK;
+    if (opts != NULL && opts->config != NULL)
+        api->cfg = *opts->config;
+    else
+        rv = yc_config_load(data_dir, &api->cfg, NULL);
     if (rv != YC_OK)
         goto out;
+    api->cache_entries = api->cfg.api.score_cache_entries;
     /* Model, rules and store failures leave the instance open but not ready (503). */
     if (yc_model_load(api->cfg.model_path, &api->model, NULL, 0) == YC_OK)
         yc_model_windows(api->model, api->windows);
@@ -37,10 +48,19 @@ void yc_api_close(yc_api *api)
 {
     if (api == NULL)
         return;
+    for (size_t w = 0; w < YC_API_WORKERS_MAX; w++)
+        yc_score_cache_free(api->caches[w]);
     yc_store_close(api->store);
     yc_rules_free(api->rules);
     yc_model_free(api->model);
     yc_free(api);
+}
+
+void yc_api_score_cache_stats(const yc_api *api, unsigned worker, yc_api_cache_stats *ret)
+{
+    *ret = (yc_api_cache_stats){0};
+    if (worker < YC_API_WORKERS_MAX && api->caches[worker] != NULL)
+        yc_score_cache_stats(api->caches[worker], ret);
 }
 
 void yc_api_response_clear(yc_api_response *res)
@@ -63,10 +83,212 @@ bool yc_api_media_type_is(const char *content_type, const char *type)
     return n == strlen(type) && strncasecmp(content_type, type, n) == 0;
 }
 
+/* RFC 9110 §5.6.2 tchar. */
+static bool is_tchar(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+bool yc_api_charset_is_utf8(const char *content_type)
+{
+    if (content_type == NULL)
+        return true;
+    /* parameters = *( OWS ";" OWS [ parameter ] ), parameter = token "=" ( token /
+     * quoted-string ) (RFC 9110 §5.6.6); a value is compared after unquoting. */
+    const char *p = content_type + strcspn(content_type, ";");
+    while (*p == ';') {
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == ';' || *p == '\0')
+            continue; /* an empty parameter */
+        const char *name = p;
+        while (is_tchar(*p))
+            p++;
+        const size_t name_len = (size_t)(p - name);
+        if (name_len == 0 || *p++ != '=')
+            return false;
+        char value[16];
+        size_t vlen = 0;
+        bool fits = true;
+        if (*p == '"') {
+            for (p++; *p != '"'; p++) {
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+                else if (*p == '\0')
+                    return false; /* unterminated */
+                if (vlen < sizeof value)
+                    value[vlen++] = *p;
+                else
+                    fits = false;
+            }
+            p++;
+        } else {
+            for (; is_tchar(*p); p++) {
+                if (vlen < sizeof value)
+                    value[vlen++] = *p;
+                else
+                    fits = false;
+            }
+            if (vlen == 0)
+                return false;
+        }
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != ';' && *p != '\0')
+            return false;
+        if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+            !(fits && vlen == 5 && strncasecmp(value, "utf-8", 5) == 0))
+            return false;
+    }
+    return true;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* RFC 3986 §2.3 unreserved. */
+static bool is_unreserved(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+yc_err yc_api_pct_decode(const char *s, size_t len, char *out, size_t cap, size_t *ret_len)
+{
+    YC_ENSURE(cap > len, YC_ERR_TOO_LARGE);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '%') {
+            out[o++] = s[i];
+            continue;
+        }
+        YC_ENSURE(len - i >= 3, YC_ERR_INVALID); /* '%' and two more bytes */
+        const int h = hex_digit(s[i + 1]), l = hex_digit(s[i + 2]);
+        YC_ENSURE(h >= 0 && l >= 0, YC_ERR_INVALID);
+        const int c = h * 16 + l;
+        if (is_unreserved(c)) {
+            out[o++] = (char)c;
+        } else { /* reserved or other: keeps its escape (and its meaning) */
+            memcpy(out + o, s + i, 3);
+            o += 3;
+        }
+        i += 2;
+    }
+    out[o] = '\0';
+    *ret_len = o;
+    return YC_OK;
+}
+
+/* ---- query parameter values: one check per parameter, shared with the access log ---- */
+
+/* 1..20 ASCII digits into a uint64 without overflow. */
+static bool parse_u64(const char *s, size_t len, uint64_t *ret)
+{
+    if (len == 0 || len > 20)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        const uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *ret = v;
+    return true;
+}
+
+bool yc_api_parse_as_of(const char *v, size_t len, yc_date *ret)
+{
+    char buf[YC_DATE_STR_LEN + 1];
+    if (len != YC_DATE_STR_LEN)
+        return false;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    return yc_date_parse_iso(buf, ret) == YC_OK;
+}
+
+bool yc_api_parse_limit(const char *v, size_t len, uint64_t *ret)
+{
+    uint64_t n = 0;
+    if (len > 3 || !parse_u64(v, len, &n) || n < 1 || n > YC_API_PAGE_MAX)
+        return false;
+    *ret = n;
+    return true;
+}
+
+bool yc_api_parse_cursor(const char *v, size_t len, uint64_t *ret)
+{
+    return len >= 2 && v[0] == 'r' && parse_u64(v + 1, len - 1, ret);
+}
+
+bool yc_api_parse_atomic(const char *v, size_t len, bool *ret)
+{
+    if (len == 4 && memcmp(v, "true", 4) == 0)
+        *ret = true;
+    else if (len == 5 && memcmp(v, "false", 5) == 0)
+        *ret = false;
+    else
+        return false;
+    return true;
+}
+
+static bool name_is(const char *name, size_t name_len, const char *lit)
+{
+    return strlen(lit) == name_len && memcmp(name, lit, name_len) == 0;
+}
+
+bool yc_api_query_value_is_valid(const char *name, size_t name_len, const char *value,
+                                 size_t value_len)
+{
+    yc_date d;
+    uint64_t u;
+    bool b;
+    if (name_is(name, name_len, "as_of"))
+        return yc_api_parse_as_of(value, value_len, &d);
+    if (name_is(name, name_len, "limit"))
+        return yc_api_parse_limit(value, value_len, &u);
+    if (name_is(name, name_len, "cursor"))
+        return yc_api_parse_cursor(value, value_len, &u);
+    if (name_is(name, name_len, "atomic"))
+        return yc_api_parse_atomic(value, value_len, &b);
+    return false;
+}
+
+/* Point *ret at [s, s + len) decoded: s itself when it has no '%', else a copy in the query's
+ * buffer.  false: a malformed escape. */
+static bool query_part(yc_api_query *q, const char *s, size_t len, const char **ret,
+                       size_t *ret_len)
+{
+    if (memchr(s, '%', len) == NULL) {
+        *ret = s;
+        *ret_len = len;
+        return true;
+    }
+    char *out = q->buf + q->buf_used;
+    if (yc_api_pct_decode(s, len, out, sizeof q->buf - q->buf_used, ret_len) != YC_OK)
+        return false;
+    q->buf_used += *ret_len;
+    *ret = out;
+    return true;
+}
+
 bool yc_api_query_parse(const char *query, const char *const *allowed, yc_api_query *q,
                         yc_api_response *res, yc_err *ret)
 {
-    *q = (yc_api_query){0};
+    q->n = 0;
+    q->buf_used = 0;
     if (query == NULL || query[0] == '\0')
         return true;
     if (strlen(query) > YC_API_QUERY_MAX) {
@@ -75,34 +297,44 @@ bool yc_api_query_parse(const char *query, const char *const *allowed, yc_api_qu
         return false;
     }
     for (const char *p = query; *p != '\0';) {
-        size_t seg = strcspn(p, "&");
+        const size_t seg = strcspn(p, "&");
         const char *eq = memchr(p, '=', seg);
-        yc_api_qparam prm = {.name = p, .name_len = eq != NULL ? (size_t)(eq - p) : seg};
-        prm.value = eq != NULL ? eq + 1 : p + seg;
-        prm.value_len = eq != NULL ? seg - prm.name_len - 1 : 0;
-        bool known = false;
-        const char *name = "query";
+        const size_t raw_name_len = eq != NULL ? (size_t)(eq - p) : seg;
+        const char *raw_value = eq != NULL ? eq + 1 : p + seg;
+        const size_t raw_value_len = eq != NULL ? seg - raw_name_len - 1 : 0;
+        const char *seg_start = p;
+        p += seg;
+        if (*p == '&')
+            p++;
+        if (seg == 0)
+            continue; /* an empty component ("a=1&&b=2", a leading or trailing '&') */
+        yc_api_qparam prm;
+        if (!query_part(q, seg_start, raw_name_len, &prm.name, &prm.name_len)) {
+            *ret = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
+                                  "malformed percent-encoding in a parameter name", "query");
+            return false;
+        }
+        const char *name = NULL;
         for (size_t k = 0; allowed[k] != NULL; k++)
-            if (strlen(allowed[k]) == prm.name_len &&
-                memcmp(allowed[k], prm.name, prm.name_len) == 0) {
-                known = true;
+            if (name_is(prm.name, prm.name_len, allowed[k]))
                 name = allowed[k];
-            }
-        size_t dummy = 0;
-        if (!known) {
+        if (name == NULL) {
             *ret = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
                                   "unknown query parameter", "query");
             return false;
         }
+        if (!query_part(q, raw_value, raw_value_len, &prm.value, &prm.value_len)) {
+            *ret = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
+                                  "malformed percent-encoding", name);
+            return false;
+        }
+        size_t dummy = 0;
         if (yc_api_query_get(q, name, &dummy) != NULL || q->n == YC_API_QPARAMS_MAX) {
             *ret = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
                                   "query parameter given more than once", name);
             return false;
         }
         q->p[q->n++] = prm;
-        p += seg;
-        if (*p == '&')
-            p++;
     }
     return true;
 }
@@ -161,19 +393,39 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
     if (!get)
         return method_not_allowed(res, "GET, HEAD");
     const size_t id_len = (size_t)(slash - id);
+    if (score) /* checks the id itself, after a look into its cache */
+        return yc_api_get_score(api, req, id, id_len, res);
     if (!yc_subject_id_is_valid(id, id_len))
         return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
                               "not a valid 统一社会信用代码 or 'P' pseudonym", "subject_id");
     char sid[YC_SUBJECT_ID_MAX + 1];
     memcpy(sid, id, id_len);
     sid[id_len] = '\0';
-    return score ? yc_api_get_score(api, req, sid, res) : yc_api_list_records(api, req, sid, res);
+    return yc_api_list_records(api, req, sid, res);
+}
+
+/* Route a path with percent-encoded octets: the unreserved ones decoded first (RFC 3986
+ * §6.2.2.2), the others kept, so that a segment holding one is invalid; a malformed escape
+ * names no resource. */
+static yc_err route_decoded(yc_api *api, const yc_api_request *req, size_t path_len,
+                            yc_api_response *res)
+{
+    char path[YC_API_PATH_MAX + 1];
+    size_t n = 0;
+    if (yc_api_pct_decode(req->path, path_len, path, sizeof path, &n) != YC_OK)
+        return not_found(res);
+    yc_api_request r = *req;
+    r.path = path;
+    return route(api, &r, res);
 }
 
 yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
     *res = (yc_api_response){0};
-    yc_err rv = strlen(req->path) > YC_API_PATH_MAX ? not_found(res) : route(api, req, res);
+    const size_t path_len = strlen(req->path);
+    yc_err rv = path_len > YC_API_PATH_MAX                 ? not_found(res)
+                : memchr(req->path, '%', path_len) == NULL ? route(api, req, res)
+                                                           : route_decoded(api, req, path_len, res);
     if (rv == YC_OK)
         return YC_OK;
     /* A handler failed to build its answer: try the generic problem, else report NOMEM. */

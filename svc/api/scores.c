@@ -4,6 +4,7 @@
 #include "api_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/date.h"
+#include "yrdcredit/ids.h"
 
 /* Compute the score and put the engine's JSON (as `yrdcredit score` prints it) in res. */
 static yc_err score_json(const yc_api *api, const char *subject_id, const yc_record *recs, size_t n,
@@ -28,37 +29,74 @@ static bool parse_as_of(const yc_api_query *q, yc_date *ret)
         *ret = yc_date_today_shanghai();
         return true;
     }
-    char buf[YC_DATE_STR_LEN + 1];
-    if (len != YC_DATE_STR_LEN)
-        return false;
-    memcpy(buf, v, len);
-    buf[len] = '\0';
-    return yc_date_parse_iso(buf, ret) == YC_OK;
+    return yc_api_parse_as_of(v, len, ret);
 }
 
-yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *subject_id,
+/* The cache of the request's worker, created on its first use; NULL: no cache. */
+static yc_score_cache *worker_cache(yc_api *api, unsigned worker)
+{
+    if (api->cache_entries == 0 || worker >= YC_API_WORKERS_MAX)
+        return NULL;
+    /* out of memory: serve this request without a cache, try again with the next one */
+    if (api->caches[worker] == NULL &&
+        yc_score_cache_new(api->cache_entries, &api->caches[worker]) != YC_OK)
+        return NULL;
+    return api->caches[worker];
+}
+
+yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, size_t id_len,
                         yc_api_response *res)
 {
     static const char *const allowed[] = {"as_of", NULL};
+    /* First the cache: its keys are ids that passed yc_subject_id_is_valid() (only 200
+     * answers are kept), so a hit needs neither that check nor the store.  The query is parsed
+     * silently here; its problems are reported below, in the documented order. */
     yc_api_query q;
+    yc_api_response scratch = {0};
     yc_err rv = YC_OK;
-    if (!yc_api_query_parse(req->query, allowed, &q, res, &rv))
-        return rv;
+    const bool query_ok = yc_api_query_parse(req->query, allowed, &q, &scratch, &rv);
+    yc_api_response_clear(&scratch);
     yc_date as_of = YC_DATE_NONE;
-    if (!parse_as_of(&q, &as_of))
+    const bool as_of_ok = query_ok && parse_as_of(&q, &as_of);
+    const bool ready = api->model != NULL && api->rules != NULL && api->store != NULL;
+    yc_score_cache *cache =
+        as_of_ok && ready && id_len <= YC_SUBJECT_ID_MAX ? worker_cache(api, req->worker) : NULL;
+    if (cache != NULL) {
+        size_t len = 0;
+        const char *hit =
+            yc_score_cache_get(cache, id, id_len, as_of, yc_store_generation(api->store), &len);
+        if (hit != NULL)
+            return yc_api_raw(res, 200, hit, len);
+    }
+    /* 400 subject_id, 400 query or as_of, 503 not ready: in this order */
+    if (!yc_subject_id_is_valid(id, id_len))
+        return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
+                              "not a valid 统一社会信用代码 or 'P' pseudonym", "subject_id");
+    if (!query_ok && !yc_api_query_parse(req->query, allowed, &q, res, &rv))
+        return rv;
+    if (!as_of_ok)
         return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
                               "expected a real date YYYY-MM-DD in 1900..2099", "as_of");
     if (yc_api_not_ready(api, res, &rv))
         return rv;
+    char subject_id[YC_SUBJECT_ID_MAX + 1];
+    memcpy(subject_id, id, id_len);
+    subject_id[id_len] = '\0';
+    uint64_t stamp = 0;
+    /* Stamp before reading: the records are of this snapshot or a later one. */
+    if (cache != NULL && yc_store_snapshot_generation(api->store, &stamp) != YC_OK)
+        cache = NULL;
     yc_record *recs = NULL;
     size_t n = 0;
     rv = yc_store_subject_records(api->store, subject_id, &recs, &n);
     if ((rv == YC_OK && n == 0) || rv == YC_ERR_NOT_FOUND)
         rv = yc_api_problem(res, 404, YC_API_PROBLEM_UNKNOWN_SUBJECT, "Unknown subject",
                             "no records of this subject", "subject_id");
-    else if (rv == YC_OK)
+    else if (rv == YC_OK) {
         rv = score_json(api, subject_id, recs, n, as_of, res);
-    else
+        if (rv == YC_OK && cache != NULL)
+            yc_score_cache_put(cache, subject_id, id_len, as_of, stamp, res->body, res->body_len);
+    } else
         rv = yc_api_error(res, rv);
     yc_store_records_free(recs);
     return rv;

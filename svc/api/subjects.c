@@ -1,4 +1,5 @@
 /* OpenAPI tag "subjects": lookupSubject. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api_int.h"
@@ -35,6 +36,9 @@ yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_resp
     if (!yc_api_media_type_is(req->content_type, "application/json"))
         return yc_api_problem(res, 415, YC_API_PROBLEM_MEDIA_TYPE, "Unsupported media type",
                               "the body must be application/json", NULL);
+    if (!yc_api_charset_is_utf8(req->content_type))
+        return yc_api_problem(res, 415, YC_API_PROBLEM_MEDIA_TYPE, "Unsupported media type",
+                              "the body must be UTF-8: charset=utf-8 or no charset", NULL);
     if (req->body_len > api->max_body)
         return yc_api_problem(res, 413, YC_API_PROBLEM_TOO_LARGE, "Payload too large",
                               "the body exceeds the configured limit", NULL);
@@ -61,7 +65,15 @@ yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_resp
     {
         if (strcmp(key, "doc_type") != 0 && strcmp(key, "number") != 0 &&
             strcmp(key, "country") != 0) {
-            rv = bad_field(res, "", "unknown member (allowed: doc_type, number, country)");
+            /* named when it cannot be a document number (a problem never echoes one) */
+            char pointer[40] = "";
+            if (yc_api_key_is_nameable(key))
+                snprintf(pointer, sizeof pointer, "/%s", key);
+            rv = bad_field(res, pointer,
+                           pointer[0] != '\0'
+                               ? "unknown member (allowed: doc_type, number, country)"
+                               : "unknown member, not named here (allowed: doc_type, number, "
+                                 "country)");
             goto out;
         }
     }
@@ -74,6 +86,11 @@ yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_resp
     }
     if (!get_str(o, "number", number, LOOKUP_NUMBER_MAX)) {
         rv = bad_field(res, "/number", "required: a string of at most 64 bytes");
+        goto out;
+    }
+    if (json_object_get(o, "country") != NULL && type != YC_DOC_PASSPORT) {
+        rv = bad_field(res, "/country",
+                       "only a passport takes an issuing country; omit country for this doc_type");
         goto out;
     }
     if (json_object_get(o, "country") != NULL &&

@@ -2,10 +2,14 @@
  * (or --config FILE), yc_api over the data dir, the h2 transport (TLS and h2c listeners, N
  * worker threads) with one handler that calls yc_api_handle() and writes one JSON access-log
  * line per request, and SIGTERM/SIGINT for a drain.  The handler runs on every worker thread
- * at once: yc_api_handle() is reentrant (api.h) and each log line is one fwrite(). */
+ * at once: yc_api_handle() is reentrant for distinct worker indexes (api.h: each worker has its
+ * own score cache), and each worker has its own access-log buffer (whole lines per write()). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,6 +39,7 @@ _Static_assert(YC_CONFIG_STREAMS_DEFAULT == YC_H2_MAX_CONCURRENT_STREAMS, "strea
 _Static_assert(YC_CONFIG_STREAMS_MAX <= YC_H2_MAX_CONCURRENT_STREAMS_LIMIT, "streams limit");
 _Static_assert(YC_CONFIG_DRAIN_MS_DEFAULT == YC_H2_DRAIN_TIMEOUT_MS_DEFAULT, "drain");
 _Static_assert(YC_CONFIG_WORKERS_MAX == YC_H2_WORKERS_MAX, "workers");
+_Static_assert(YC_API_WORKERS_MAX == YC_H2_WORKERS_MAX, "api workers");
 _Static_assert(YC_CONFIG_CONNECTIONS_DEFAULT == YC_H2_MAX_CONNECTIONS_DEFAULT, "connections");
 _Static_assert(YC_CONFIG_OUTBOUND_QUEUE_DEFAULT == YC_H2_MAX_OUTBOUND_QUEUE_DEFAULT, "queue");
 _Static_assert(YC_CONFIG_HIGH_WATER_DEFAULT == YC_H2_OUTPUT_HIGH_WATER_DEFAULT, "high water");
@@ -56,8 +61,9 @@ static const char usage[] =
     "Serves the yrdcredit HTTP/2 API (api/openapi.yaml) over TLS (ALPN h2) and over h2c with\n"
     "prior knowledge.  Command-line options override the configuration file.\n"
     "  --data DIR              data directory created by `yrdcredit init` (required)\n"
-    "  --config FILE           configuration file to use instead of DATA_DIR/config.json\n"
-    "                          (relative paths in it still resolve against DIR)\n"
+    "  --config FILE           configuration file to use instead of DATA_DIR/config.json,\n"
+    "                          also for the model, rules and score cache (relative paths\n"
+    "                          in it still resolve against DIR)\n"
     "  --listen HOST:PORT      numeric address and port of the TLS listener, or off\n"
     "                          (server.listen; default 127.0.0.1:8443; IPv6 as [::1]:8443;\n"
     "                          port 0 = any).  Certificate and key: tls.cert and tls.key\n"
@@ -66,9 +72,10 @@ static const char usage[] =
     "                          default 127.0.0.1:8080).  TLS stays on unless --listen off.\n"
     "  --workers N             worker threads, 1..256 (server.workers; default: online CPUs)\n"
     "  --access-log FILE       append the access log (one JSON line per request) to FILE\n"
-    "                          instead of stderr\n"
-    "Limits and timeouts come from the \"server\" object of the configuration file\n"
-    "(etc/yrdcredit.conf.example documents every key).\n"
+    "                          instead of stderr (under load lines are written in batches,\n"
+    "                          each within 10 ms)\n"
+    "Limits and timeouts come from the \"server\" object of the configuration file, the\n"
+    "score cache from \"api\" (etc/yrdcredit.conf.example documents every key).\n"
     "SIGTERM or SIGINT: stop accepting, finish in-flight streams (server.drain_timeout_ms), exit "
     "0.\n"
     "Exit status: 0 ok, 2 usage, 4 cannot open the data dir, the configuration, the\n"
@@ -76,10 +83,34 @@ static const char usage[] =
 
 static yc_h2_server *volatile g_server;
 
-/* What the handler needs: the API and the access-log stream. */
+/* Access log buffering.  A line is written at once when its worker logged nothing for
+ * LOG_QUIET_US before it (sequential requests, tests); under load lines gather in the worker's
+ * buffer and the flusher thread writes them LOG_FLUSH_MS after the first one (or the worker
+ * does, when the buffer is full).  Every write() holds whole lines, at most PIPE_BUF bytes, so
+ * lines of different workers never interleave even on a pipe. */
+enum { LOG_BUF = 64 * 1024, LOG_QUIET_US = 100, LOG_FLUSH_MS = 10 };
+_Static_assert(LOG_FLUSH_MS <= 100, "the issue allows at most 100 ms");
+
+/* Access-log state of one worker (its thread, and the flusher under mu). */
+typedef struct log_slot {
+    _Alignas(64) pthread_mutex_t mu; /* guards buf and len */
+    char *buf;                       /* LOG_BUF bytes once a line was buffered; NULL: none */
+    size_t len;                      /* bytes of whole lines in buf */
+    int64_t last_us;                 /* CLOCK_MONOTONIC of this worker's previous line */
+    time_t sec;                      /* second of stamp; -1: none yet (worker only) */
+    char stamp[24];                  /* "YYYY-MM-DDTHH:MM:SS" (UTC) of sec (worker only) */
+    json_t *escaper; /* a JSON string reused to let Jansson escape text (worker only) */
+} log_slot;
+
+/* What the handler needs: the API, the access-log file descriptor and each worker's state. */
 typedef struct daemon_ctx {
     yc_api *api;
-    FILE *access_log;
+    int log_fd;
+    log_slot log[YC_H2_WORKERS_MAX];
+    pthread_mutex_t flush_mu; /* guards the three below */
+    pthread_cond_t flush_cv;
+    bool flush_pending, flush_stop;
+    bool buffering; /* the flusher runs: lines may wait in the workers' buffers */
 } daemon_ctx;
 
 static void on_signal(int sig)
@@ -113,16 +144,27 @@ static bool route_word(const char *s, size_t len)
 
 /* A subject id segment that may be logged: a valid USCC or pseudonym that is not also a valid
  * 居民身份证号码 (a client may put a document number in the URL against the API's contract). */
-static bool loggable_subject(const char *s, size_t len)
+static bool loggable_subject(const char *s, size_t len, bool api_checked)
 {
+    if (!api_checked && !yc_subject_id_is_valid(s, len))
+        return false;
+    /* a 居民身份证号码 that is also a valid id has 18 characters, the first 17 digits
+     * (ids.h); only those need the full check (and today's date) */
+    for (size_t i = 0; i < 17; i++)
+        if (len != 18 || s[i] < '0' || s[i] > '9')
+            return true;
     char norm[19];
-    return yc_subject_id_is_valid(s, len) &&
-           !yc_resident_id_normalize(s, len, yc_date_today_shanghai(), norm, NULL);
+    return !yc_resident_id_normalize(s, len, yc_date_today_shanghai(), norm, NULL);
 }
 
-/* The path for the log: route words and loggable subject ids verbatim, any other segment
- * replaced by "-" (a client may put anything, even a document number, there). */
-static void log_path(const char *path, char *out, size_t cap)
+/* The path for the log: route words and loggable subject ids, any other segment replaced by
+ * "-" (a client may put anything, even a document number, there).  Each segment is judged and
+ * logged percent-decoded as the API routes it (yc_api_pct_decode(): `%4D` is `M`, so an
+ * encoded document number is caught too); one with a malformed escape is "-".  api_ok: the API
+ * answered 2xx, which it does for /v1/subjects/{subject_id}/... only after
+ * yc_subject_id_is_valid() accepted the decoded id (api.h: 400 otherwise), so that check is not
+ * repeated; the 居民身份证号码 check always is. */
+static void log_path(const char *path, char *out, size_t cap, bool api_ok)
 {
     size_t o = 0;
     const char *p = path;
@@ -131,14 +173,21 @@ static void log_path(const char *path, char *out, size_t cap)
         const char *s = ++p;
         while (*p != '\0' && *p != '/')
             p++;
-        const size_t len = (size_t)(p - s);
-        const bool keep =
-            len < 64 && (route_word(s, len) || (seg == 2 && loggable_subject(s, len)));
+        const size_t raw_len = (size_t)(p - s);
+        size_t len = raw_len;
+        char dec[YC_API_PATH_MAX + 1];
+        bool keep = len < 3 * 64;
+        if (keep && memchr(s, '%', len) != NULL) {
+            keep = yc_api_pct_decode(s, len, dec, sizeof dec, &len) == YC_OK;
+            s = dec;
+        }
+        keep = keep && len < 64 &&
+               (route_word(s, len) || (seg == 2 && loggable_subject(s, len, api_ok)));
         out[o++] = '/';
         if (keep && o + len + 1 < cap) {
             memcpy(out + o, s, len);
             o += len;
-        } else if (len > 0 && o + 2 < cap) {
+        } else if (raw_len > 0 && o + 2 < cap) {
             out[o++] = '-';
         }
         seg++;
@@ -148,8 +197,25 @@ static void log_path(const char *path, char *out, size_t cap)
     out[o] = '\0';
 }
 
-/* The query for the log: only known parameter names; the values of `as_of`, `limit` and
- * `atomic` when they are short and plain ([0-9A-Za-z-]), never a `cursor` or other value. */
+/* A cursor that may be logged: the server's shape ('r' + a record_id without leading zero)
+ * with at most 8 digits (record_ids below 10^8): too short to hold a 居民身份证号码 (15 or 18
+ * characters), a 外国人永久居留身份证 number (15 or 18) or a passport number of the E/G + 8
+ * digits form; a longer one is logged as "cursor=-". */
+static bool loggable_cursor(const char *v, size_t len)
+{
+    if (len < 2 || len > 9 || v[0] != 'r' || v[1] == '0')
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return false;
+    return true;
+}
+
+/* The query for the log: only the known parameter names (`as_of`, `limit`, `atomic`,
+ * `cursor`; others are left out, as their names could be anything); each with its value when
+ * the value, percent-decoded as the API decodes it, is valid for that parameter
+ * (yc_api_query_value_is_valid(); a cursor also loggable_cursor()), else with "-": a document
+ * number sent as a value is never logged. */
 static void log_query(const char *query, char *out, size_t cap)
 {
     static const char *const names[] = {"as_of", "limit", "atomic", "cursor"};
@@ -161,28 +227,39 @@ static void log_query(const char *query, char *out, size_t cap)
         while (*p != '\0' && *p != '&')
             p++;
         const char *eq = memchr(s, '=', (size_t)(p - s));
-        const size_t nlen = (size_t)((eq != NULL ? eq : p) - s);
-        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-            if (strlen(names[i]) != nlen || memcmp(names[i], s, nlen) != 0)
+        size_t nlen = (size_t)((eq != NULL ? eq : p) - s);
+        char nbuf[20]; /* a known name is at most 6 characters, 18 bytes encoded */
+        const char *name = s;
+        bool named = nlen < sizeof nbuf;
+        if (named && memchr(s, '%', nlen) != NULL) {
+            named = yc_api_pct_decode(s, nlen, nbuf, sizeof nbuf, &nlen) == YC_OK;
+            name = nbuf;
+        }
+        for (size_t i = 0; named && i < sizeof names / sizeof *names; i++) {
+            if (strlen(names[i]) != nlen || memcmp(names[i], name, nlen) != 0)
                 continue;
             const char *v = eq != NULL ? eq + 1 : p;
             size_t vlen = (size_t)(p - v);
-            bool plain = i < 3 && vlen <= 16;
-            for (size_t k = 0; plain && k < vlen; k++)
-                plain = (v[k] >= '0' && v[k] <= '9') || (v[k] >= 'A' && v[k] <= 'Z') ||
-                        (v[k] >= 'a' && v[k] <= 'z') || v[k] == '-';
-            if (!plain)
-                vlen = 0;
+            char vbuf[64]; /* a valid value is at most 21 characters, 63 bytes encoded */
+            bool valid = vlen < sizeof vbuf;
+            if (valid && memchr(v, '%', vlen) != NULL) {
+                valid = yc_api_pct_decode(v, vlen, vbuf, sizeof vbuf, &vlen) == YC_OK;
+                v = vbuf;
+            }
+            valid = valid && yc_api_query_value_is_valid(name, nlen, v, vlen) &&
+                    (i != 3 || loggable_cursor(v, vlen));
+            if (!valid) {
+                v = "-";
+                vlen = 1;
+            }
             if (o + nlen + vlen + 3 < cap) {
                 if (o > 0)
                     out[o++] = '&';
-                memcpy(out + o, s, nlen);
+                memcpy(out + o, name, nlen);
                 o += nlen;
-                if (vlen > 0) {
-                    out[o++] = '=';
-                    memcpy(out + o, v, vlen);
-                    o += vlen;
-                }
+                out[o++] = '=';
+                memcpy(out + o, v, vlen);
+                o += vlen;
                 out[o] = '\0';
             }
         }
@@ -198,46 +275,229 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* One access-log line: {"time","method","path","status","bytes","duration_us","stream_id",
- * "worker"}.  A failure to log never fails the request; one fwrite() per line, so lines of
- * different worker threads do not interleave. */
-static void access_log(FILE *f, const struct timespec *start, const yc_h2_request *req, int status,
-                       size_t bytes, int64_t duration_us)
+/* Write len bytes; a failure to log is not reported (the request is not failed for it). */
+static void write_all(int fd, const char *p, size_t len)
 {
-    struct tm tm;
-    char when[64], stamp[32];
-    char path[YC_API_PATH_MAX + 2], query[YC_API_QUERY_MAX + 2];
-    if (gmtime_r(&start->tv_sec, &tm) == NULL ||
-        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+    while (len > 0) {
+        const ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Write the slot's buffered lines, PIPE_BUF bytes of whole lines at most per write(); mu held. */
+static void slot_flush_locked(int fd, log_slot *slot)
+{
+    size_t off = 0;
+    while (off < slot->len) {
+        size_t n = slot->len - off;
+        if (n > PIPE_BUF) {
+            n = PIPE_BUF;
+            while (n > 0 && slot->buf[off + n - 1] != '\n')
+                n--;
+            if (n == 0) /* a line longer than PIPE_BUF: alone in its write */
+                n = (size_t)((const char *)memchr(slot->buf + off, '\n', slot->len - off) -
+                             (slot->buf + off)) +
+                    1;
+        }
+        write_all(fd, slot->buf + off, n);
+        off += n;
+    }
+    slot->len = 0;
+}
+
+static void flush_all(daemon_ctx *d)
+{
+    for (size_t w = 0; w < YC_H2_WORKERS_MAX; w++) {
+        log_slot *slot = &d->log[w];
+        (void)pthread_mutex_lock(&slot->mu);
+        if (slot->len > 0)
+            slot_flush_locked(d->log_fd, slot);
+        (void)pthread_mutex_unlock(&slot->mu);
+    }
+}
+
+/* The flusher thread: LOG_FLUSH_MS after a worker buffers into an empty buffer, write every
+ * buffer; asleep on flush_cv while nothing is buffered. */
+static void *flusher_main(void *arg)
+{
+    daemon_ctx *d = arg;
+    (void)pthread_mutex_lock(&d->flush_mu);
+    while (!d->flush_stop) {
+        if (!d->flush_pending) {
+            (void)pthread_cond_wait(&d->flush_cv, &d->flush_mu);
+            continue;
+        }
+        d->flush_pending = false;
+        (void)pthread_mutex_unlock(&d->flush_mu);
+        const struct timespec period = {0, LOG_FLUSH_MS * 1000000L};
+        (void)nanosleep(&period, NULL);
+        flush_all(d);
+        (void)pthread_mutex_lock(&d->flush_mu);
+    }
+    (void)pthread_mutex_unlock(&d->flush_mu);
+    return NULL;
+}
+
+/* Log one complete line (n bytes ending in a newline) of the slot's worker at now_us. */
+static void log_line(daemon_ctx *d, log_slot *slot, const char *line, size_t n, int64_t now_us)
+{
+    (void)pthread_mutex_lock(&slot->mu);
+    const bool quiet = now_us - slot->last_us >= LOG_QUIET_US;
+    slot->last_us = now_us;
+    if (slot->buf == NULL && !quiet && d->buffering)
+        slot->buf = yc_alloc(LOG_BUF); /* NULL: every line is written at once */
+    if (quiet || slot->buf == NULL || n > LOG_BUF) {
+        if (slot->len > 0)
+            slot_flush_locked(d->log_fd, slot);
+        (void)pthread_mutex_unlock(&slot->mu);
+        write_all(d->log_fd, line, n); /* after the older lines; this worker is the only writer */
         return;
-    (void)snprintf(when, sizeof when, "%s.%03ldZ", stamp, start->tv_nsec / 1000000);
-    log_path(req->path, path, sizeof path);
-    /* lookup-like routes: the query is never logged */
-    const bool lookup = strcmp(req->path, "/v1/subjects/lookup") == 0;
-    query[0] = '\0';
-    if (!lookup)
-        log_query(req->query, query, sizeof query);
-    char target[sizeof path + sizeof query + 1];
-    (void)snprintf(target, sizeof target, "%s%s%s", path, query[0] != '\0' ? "?" : "", query);
-    const char *method = req->method;
-    if (strlen(method) > 16)
-        method = "-";
-    json_t *line = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:i, s:i}", "time", when, "method",
-                             method, "path", target, "status", status, "bytes", (json_int_t)bytes,
-                             "duration_us", (json_int_t)duration_us, "stream_id",
-                             (int)req->stream_id, "worker", (int)req->worker);
-    if (line == NULL)
+    }
+    if (slot->len + n > LOG_BUF)
+        slot_flush_locked(d->log_fd, slot);
+    const bool was_empty = slot->len == 0;
+    memcpy(slot->buf + slot->len, line, n);
+    slot->len += n;
+    (void)pthread_mutex_unlock(&slot->mu);
+    if (was_empty) {
+        (void)pthread_mutex_lock(&d->flush_mu);
+        d->flush_pending = true;
+        (void)pthread_cond_signal(&d->flush_cv);
+        (void)pthread_mutex_unlock(&d->flush_mu);
+    }
+}
+
+/* A line being built in a fixed buffer; an append that does not fit marks it full (dropped). */
+typedef struct line_buf {
+    char *p, *end;
+    bool full;
+} line_buf;
+
+static void put(line_buf *b, const char *s, size_t n)
+{
+    if (b->full || (size_t)(b->end - b->p) < n) {
+        b->full = true;
         return;
-    char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(line);
-    if (text == NULL)
+    }
+    memcpy(b->p, s, n);
+    b->p += n;
+}
+
+/* A string literal of this file (no escaping needed: the caller's own constant). */
+#define PUT_LIT(b, lit) put((b), (lit), sizeof(lit) - 1)
+
+/* Decimal digits of v (the numeric fields of the line; snprintf cost more than the rest of the
+ * line together). */
+static void put_u64(line_buf *b, uint64_t v)
+{
+    char d[20];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put(b, d + i, sizeof d - i);
+}
+
+/* Bytes JSON never escapes, inside the alphabet log_path() and log_query() produce. */
+static bool json_plain(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        const char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '/' || c == '-' || c == '?' || c == '&' || c == '=' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* The JSON string literal of text[0..len) (quotes included): verbatim between quotes when every
+ * byte is json_plain(), else escaped by Jansson (JSON_ENSURE_ASCII) with the slot's reused
+ * string. */
+static void put_json_string(line_buf *b, log_slot *slot, const char *text, size_t len)
+{
+    if (json_plain(text, len)) {
+        PUT_LIT(b, "\"");
+        put(b, text, len);
+        PUT_LIT(b, "\"");
         return;
-    const size_t len = strlen(text);
-    text[len] = '\n'; /* overwrite the NUL: one write of the whole line */
-    (void)fwrite(text, 1, len + 1, f);
-    (void)fflush(f);
-    text[len] = '\0';
-    yc_free(text);
+    }
+    if (slot->escaper == NULL)
+        slot->escaper = json_stringn_nocheck(text, len);
+    else if (json_string_setn_nocheck(slot->escaper, text, len) != 0)
+        b->full = true;
+    if (slot->escaper == NULL)
+        b->full = true;
+    if (b->full)
+        return;
+    const size_t room = (size_t)(b->end - b->p);
+    const size_t n =
+        json_dumpb(slot->escaper, b->p, room, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (n == 0 || n > room)
+        b->full = true;
+    else
+        b->p += n;
+}
+
+/* One access-log line: {"time","method","path","status","bytes","duration_us","stream_id",
+ * "worker"}.  Strings that could need escaping go through Jansson; the time is formatted once
+ * per second per worker.  A failure to log never fails the request; one write() per line, so
+ * lines of different worker threads do not interleave. */
+static void access_log(daemon_ctx *d, const struct timespec *start, const yc_h2_request *req,
+                       int status, size_t bytes, int64_t duration_us, int64_t now_us)
+{
+    if (d->log_fd < 0 || req->worker >= YC_H2_WORKERS_MAX)
+        return;
+    log_slot *slot = &d->log[req->worker];
+    if (slot->sec != start->tv_sec) {
+        struct tm tm;
+        if (gmtime_r(&start->tv_sec, &tm) == NULL ||
+            strftime(slot->stamp, sizeof slot->stamp, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+            return;
+        slot->sec = start->tv_sec;
+    }
+    /* path, then '?' and the loggable query (lookup-like routes: the query is never logged) */
+    char target[YC_API_PATH_MAX + YC_API_QUERY_MAX + 8];
+    log_path(req->path, target, YC_API_PATH_MAX + 2, status >= 200 && status <= 299);
+    size_t tlen = strlen(target);
+    if (strcmp(req->path, "/v1/subjects/lookup") != 0) {
+        log_query(req->query, target + tlen + 1, YC_API_QUERY_MAX + 2);
+        if (target[tlen + 1] != '\0') {
+            target[tlen] = '?';
+            tlen += 1 + strlen(target + tlen + 1);
+        }
+    }
+    const char *method = strlen(req->method) > 16 ? "-" : req->method;
+    char line[8 * (YC_API_PATH_MAX + YC_API_QUERY_MAX) + 512];
+    line_buf b = {.p = line, .end = line + sizeof line};
+    PUT_LIT(&b, "{\"time\":\"");
+    put(&b, slot->stamp, strlen(slot->stamp));
+    const long ms = start->tv_nsec / 1000000;
+    const char frac[5] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+                          (char)('0' + ms % 10), 'Z'};
+    put(&b, frac, sizeof frac);
+    PUT_LIT(&b, "\",\"method\":");
+    put_json_string(&b, slot, method, strlen(method));
+    PUT_LIT(&b, ",\"path\":");
+    put_json_string(&b, slot, target, tlen);
+    PUT_LIT(&b, ",\"status\":");
+    put_u64(&b, (uint64_t)(status > 0 ? status : 0));
+    PUT_LIT(&b, ",\"bytes\":");
+    put_u64(&b, bytes);
+    PUT_LIT(&b, ",\"duration_us\":");
+    put_u64(&b, (uint64_t)(duration_us > 0 ? duration_us : 0));
+    PUT_LIT(&b, ",\"stream_id\":");
+    put_u64(&b, (uint64_t)(req->stream_id > 0 ? req->stream_id : 0));
+    PUT_LIT(&b, ",\"worker\":");
+    put_u64(&b, req->worker);
+    PUT_LIT(&b, "}\n");
+    if (!b.full)
+        log_line(d, slot, line, (size_t)(b.p - line), now_us);
 }
 
 static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
@@ -269,6 +529,7 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
             .content_type = req->content_type,
             .body = req->body,
             .body_len = req->body_len,
+            .worker = req->worker,
         };
         yc_api_response ares = {0};
         e = yc_api_handle(d->api, &areq, &ares);
@@ -283,7 +544,8 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
         status = e == YC_ERR_NOMEM ? 503 : 500;
         bytes = 0;
     }
-    access_log(d->access_log, &start, req, status, bytes, mono_us() - t0);
+    const int64_t t1 = mono_us();
+    access_log(d, &start, req, status, bytes, t1 - t0, t1);
     return e;
 }
 
@@ -369,7 +631,17 @@ int main(int argc, char **argv)
     int rc = 5;
     yc_api *api = NULL;
     yc_h2_server *srv = NULL;
-    daemon_ctx ctx = {.api = NULL, .access_log = stderr};
+    static daemon_ctx ctx; /* 32 KiB of per-worker log state: not on the stack */
+    ctx.log_fd = STDERR_FILENO;
+    for (size_t w = 0; w < YC_H2_WORKERS_MAX; w++) {
+        (void)pthread_mutex_init(&ctx.log[w].mu, NULL);
+        ctx.log[w].sec = -1;
+        ctx.log[w].last_us = INT64_MIN / 2;
+    }
+    (void)pthread_mutex_init(&ctx.flush_mu, NULL);
+    (void)pthread_cond_init(&ctx.flush_cv, NULL);
+    pthread_t flusher;
+    bool flusher_started = false;
     static yc_config cfg; /* five paths of 4 KiB: not on the stack */
     const char *field = NULL;
     yc_err e = config_file != NULL ? yc_config_load_file(config_file, data, &cfg, &field)
@@ -406,14 +678,15 @@ int main(int argc, char **argv)
         goto out;
     }
     if (log_file != NULL) {
-        ctx.access_log = fopen(log_file, "ae");
-        if (ctx.access_log == NULL) {
+        ctx.log_fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+        if (ctx.log_fd < 0) {
             fprintf(stderr, "yrdcreditd: cannot open %s: %s\n", log_file, strerror(errno));
             rc = 4;
             goto out;
         }
     }
-    const yc_api_opts api_opts = {.max_body_bytes = cfg.server.max_body_bytes};
+    /* the API uses the same configuration (model, rules, map size, score cache) */
+    const yc_api_opts api_opts = {.max_body_bytes = cfg.server.max_body_bytes, .config = &cfg};
     e = yc_api_open(data, &api_opts, &api);
     if (e != YC_OK) {
         fprintf(stderr, "yrdcreditd: cannot open %s: %s\n", data, yc_err_str(e));
@@ -450,6 +723,8 @@ int main(int argc, char **argv)
         .header_timeout_ms = cs->header_timeout_ms,
         .body_timeout_ms = cs->body_timeout_ms,
         .write_timeout_ms = cs->write_timeout_ms,
+        .max_discard_bytes = cs->max_discard_bytes,
+        .discard_off = cs->max_discard_bytes == 0,
         .handler = handle,
         .handler_ctx = &ctx,
     };
@@ -468,6 +743,16 @@ int main(int argc, char **argv)
         goto out;
     }
     g_server = srv;
+    /* the flusher thread takes no signals: they stay with the workers, as before */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGPIPE);
+    (void)pthread_sigmask(SIG_BLOCK, &block, &old);
+    flusher_started = pthread_create(&flusher, NULL, flusher_main, &ctx) == 0;
+    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+    ctx.buffering = flusher_started; /* without the flusher every line is written at once */
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -497,7 +782,22 @@ out:
     g_server = NULL;
     yc_h2_server_close(srv);
     yc_api_close(api);
-    if (ctx.access_log != NULL && ctx.access_log != stderr)
-        (void)fclose(ctx.access_log);
+    if (flusher_started) {
+        (void)pthread_mutex_lock(&ctx.flush_mu);
+        ctx.flush_stop = true;
+        (void)pthread_cond_signal(&ctx.flush_cv);
+        (void)pthread_mutex_unlock(&ctx.flush_mu);
+        (void)pthread_join(flusher, NULL);
+    }
+    flush_all(&ctx); /* the workers have stopped: the last lines */
+    if (ctx.log_fd != STDERR_FILENO)
+        (void)close(ctx.log_fd);
+    for (size_t w = 0; w < YC_H2_WORKERS_MAX; w++) {
+        json_decref(ctx.log[w].escaper);
+        yc_free(ctx.log[w].buf);
+        (void)pthread_mutex_destroy(&ctx.log[w].mu);
+    }
+    (void)pthread_cond_destroy(&ctx.flush_cv);
+    (void)pthread_mutex_destroy(&ctx.flush_mu);
     return rc;
 }

@@ -43,7 +43,26 @@ static yc_err get_uint(json_t *obj, const char *key, const char *field, uint64_t
     return YC_OK;
 }
 
-static yc_err only_keys(json_t *obj, const char *const *keys, size_t n, const char *field,
+/* The text of an error that names a key of the file (unknown or duplicate key): per thread,
+ * valid until the thread's next yc_config_load*() call (config.h). */
+static _Thread_local char g_field[256];
+
+/* Key text from the file for g_field: at most 64 bytes, control bytes as '?'. */
+static void put_key(char *out, size_t cap, const char *key, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && i < 64 && o + 1 < cap; i++)
+        out[o++] = (unsigned char)key[i] < 0x20 || key[i] == 0x7f ? '?' : key[i];
+    if (len > 64 && o + 4 < cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
+
+/* Unknown keys are named in full: "server.max_bodybytes: unknown key" (prefix: the object's
+ * dotted name, NULL for the top level). */
+static yc_err only_keys(json_t *obj, const char *const *keys, size_t n, const char *prefix,
                         const char **ret_field)
 {
     const char *k;
@@ -54,7 +73,11 @@ static yc_err only_keys(json_t *obj, const char *const *keys, size_t n, const ch
         for (size_t i = 0; i < n; i++)
             known = known || strcmp(k, keys[i]) == 0;
         if (!known) {
-            *ret_field = field;
+            char name[80];
+            put_key(name, sizeof name, k, strlen(k));
+            snprintf(g_field, sizeof g_field, "%s%s%s: unknown key", prefix != NULL ? prefix : "",
+                     prefix != NULL ? "." : "", name);
+            *ret_field = g_field;
             return YC_ERR_INVALID;
         }
     }
@@ -189,6 +212,8 @@ static const server_key server_keys[] = {
        YC_CONFIG_TIMEOUT_MS_MAX),
     SK(write_timeout_ms, YC_CONFIG_WRITE_MS_DEFAULT, YC_CONFIG_TIMEOUT_MS_MIN,
        YC_CONFIG_TIMEOUT_MS_MAX),
+    SK(max_discard_bytes, YC_CONFIG_DISCARD_BYTES_DEFAULT, YC_CONFIG_DISCARD_BYTES_MIN,
+       YC_CONFIG_DISCARD_BYTES_MAX),
 };
 
 #define N_SERVER_KEYS (sizeof server_keys / sizeof server_keys[0])
@@ -206,9 +231,8 @@ static yc_err parse_server(json_t *root, yc_config_server *srv, const char **ret
         return YC_ERR_INVALID;
     }
     /* absent: every default (json_object_get(NULL, ...) is NULL) */
-    yc_err rv = server == NULL
-                    ? YC_OK
-                    : only_keys(server, names, N_SERVER_KEYS + 2, "server: unknown key", ret_field);
+    yc_err rv =
+        server == NULL ? YC_OK : only_keys(server, names, N_SERVER_KEYS + 2, "server", ret_field);
     for (size_t i = 0; rv == YC_OK && i < N_SERVER_KEYS; i++) {
         const server_key *k = &server_keys[i];
         uint64_t v = k->def;
@@ -242,7 +266,7 @@ static yc_err parse_tls(json_t *root, const char *data_dir, yc_config *cfg, cons
             *ret_field = "tls";
             return YC_ERR_INVALID;
         }
-        YC_TRY(only_keys(tls, keys, 2, "tls: unknown key", ret_field));
+        YC_TRY(only_keys(tls, keys, 2, "tls", ret_field));
         YC_TRY(get_opt_string(tls, "cert", "tls.cert", &cert, ret_field));
         YC_TRY(get_opt_string(tls, "key", "tls.key", &key, ret_field));
     }
@@ -250,17 +274,37 @@ static yc_err parse_tls(json_t *root, const char *data_dir, yc_config *cfg, cons
     return join_path(data_dir, key, cfg->tls_key_path);
 }
 
+/* The optional "api" object: settings of the HTTP API (svc/api). */
+static yc_err parse_api(json_t *root, yc_config_api *api, const char **ret_field)
+{
+    static const char *const keys[] = {"score_cache_entries"};
+    uint64_t entries = YC_CONFIG_SCORE_CACHE_DEFAULT;
+    json_t *obj = json_object_get(root, "api");
+    if (obj != NULL) {
+        if (!json_is_object(obj)) {
+            *ret_field = "api";
+            return YC_ERR_INVALID;
+        }
+        YC_TRY(only_keys(obj, keys, 1, "api", ret_field));
+        YC_TRY(get_opt_uint(obj, "score_cache_entries", "api.score_cache_entries",
+                            YC_CONFIG_SCORE_CACHE_MIN, YC_CONFIG_SCORE_CACHE_MAX, &entries,
+                            ret_field));
+    }
+    api->score_cache_entries = (size_t)entries;
+    return YC_OK;
+}
+
 static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
-    static const char *const top[] = {"schema", "model",  "rules",  "calendar",
-                                      "store",  "import", "server", "tls"};
+    static const char *const top[] = {"schema", "model",  "rules", "calendar", "store",
+                                      "import", "server", "tls",   "api"};
     static const char *const store_keys[] = {"map_size_mib"};
     static const char *const import_keys[] = {"batch_records"};
     if (!json_is_object(root)) {
         *ret_field = "(root)";
         return YC_ERR_INVALID;
     }
-    YC_TRY(only_keys(root, top, sizeof top / sizeof *top, "(root): unknown key", ret_field));
+    YC_TRY(only_keys(root, top, sizeof top / sizeof *top, NULL, ret_field));
     json_t *schema = json_object_get(root, "schema");
     if (!json_is_string(schema) || strcmp(json_string_value(schema), "yrdcredit-config/1") != 0) {
         *ret_field = "schema";
@@ -279,8 +323,8 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
         *ret_field = "import";
         return YC_ERR_INVALID;
     }
-    YC_TRY(only_keys(store, store_keys, 1, "store: unknown key", ret_field));
-    YC_TRY(only_keys(import, import_keys, 1, "import: unknown key", ret_field));
+    YC_TRY(only_keys(store, store_keys, 1, "store", ret_field));
+    YC_TRY(only_keys(import, import_keys, 1, "import", ret_field));
     YC_TRY(get_uint(store, "map_size_mib", "store.map_size_mib", YC_CONFIG_MAP_MIB_MIN,
                     YC_CONFIG_MAP_MIB_MAX, &cfg->map_size_mib, ret_field));
     uint64_t batch;
@@ -288,7 +332,30 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
                     YC_CONFIG_BATCH_MAX, &batch, ret_field));
     cfg->batch_records = (size_t)batch;
     YC_TRY(parse_server(root, &cfg->server, ret_field));
+    YC_TRY(parse_api(root, &cfg->api, ret_field));
     return parse_tls(root, data_dir, cfg, ret_field);
+}
+
+/* The error text of a file Jansson rejected: a duplicate key is named with its position
+ * (Jansson gives the key's token, not its object), any other error is Jansson's text. */
+static const char *json_error_field(const json_error_t *jerr)
+{
+    static const char near[] = "near '";
+    const char *tok = strstr(jerr->text, near);
+    if (json_error_code(jerr) == json_error_duplicate_key && tok != NULL) {
+        tok += sizeof near - 1;
+        size_t len = strlen(tok);
+        if (len > 0 && tok[len - 1] == '\'')
+            len--; /* the token: the key as written, quotes included */
+        char key[80];
+        put_key(key, sizeof key, tok, len);
+        snprintf(g_field, sizeof g_field, "duplicate key %s at line %d, column %d", key, jerr->line,
+                 jerr->column);
+    } else {
+        snprintf(g_field, sizeof g_field, "not valid JSON at line %d, column %d: %s", jerr->line,
+                 jerr->column, jerr->text);
+    }
+    return g_field;
 }
 
 yc_err yc_config_load_file(const char *path, const char *data_dir, yc_config *ret_cfg,
@@ -308,7 +375,7 @@ yc_err yc_config_load_file(const char *path, const char *data_dir, yc_config *re
         if (json_error_code(&jerr) == json_error_out_of_memory || yc_alloc_failures() != failures)
             return YC_ERR_NOMEM;
         if (ret_field != NULL)
-            *ret_field = "(not valid JSON)";
+            *ret_field = json_error_field(&jerr);
         return YC_ERR_INVALID;
     }
     yc_config cfg;

@@ -23,11 +23,13 @@ import shutil
 import signal
 import socket
 import ssl
+import string
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
 
 import jsonschema
 import yaml
@@ -90,6 +92,31 @@ def eq(got, want, what):
         raise AssertionError(f"{what}: got {got!r}, want {want!r}")
 
 # ---------------------------------------------------------------------------------- the spec
+
+UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+
+
+def pct_decode_unreserved(text):
+    """The server's rule (yc_api_pct_decode(), RFC 3986 §6.2.2.2): %XX of an unreserved
+    character is that character, any other escape is kept; None for a malformed escape."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] != "%":
+            out.append(text[i])
+            i += 1
+            continue
+        hx = text[i + 1:i + 3]
+        if len(hx) != 2 or any(c not in string.hexdigits for c in hx):
+            return None
+        c = chr(int(hx, 16))
+        out.append(c if c in UNRESERVED else text[i:i + 3])
+        i += 3
+    return "".join(out)
+
+
+def pct_encode_all(text):
+    """Every character of an ASCII text percent-encoded."""
+    return "".join(f"%{ord(c):02X}" for c in text)
 
 
 def strict_json(raw):
@@ -158,6 +185,9 @@ class Spec:
         expect(refs > 0 and len(self.declared()) > 0, "no $ref or no operation in the spec")
 
     def match(self, path):
+        path = pct_decode_unreserved(path)  # routed as the server routes it
+        if path is None:
+            return None  # a malformed escape: no resource
         segs = path.split("/")
         for tmpl in self.templates:
             t = tmpl.split("/")
@@ -258,8 +288,9 @@ class Server:
         self.name = name
         self.data = data
         self.ports = {"h2c": free_port()}
+        self.access_log = os.path.join(tmp, f"{name}.access.log")
         args = [daemon, "--data", data, "--h2c-listen", f"127.0.0.1:{self.ports['h2c']}",
-                "--access-log", os.path.join(tmp, f"{name}.access.log")]
+                "--access-log", self.access_log]
         if tls:
             self.ports["tls"] = free_port()
             args += ["--listen", f"127.0.0.1:{self.ports['tls']}"]
@@ -303,6 +334,21 @@ class Server:
         with self.client(transport) as c:
             r = c.request("GET", "/healthz")
         eq((r.status, r.body), (200, b'{"status":"ok"}'), f"{self.name}: GET /healthz afterwards")
+
+    def log_size(self):
+        return os.path.getsize(self.access_log)
+
+    def log_lines_since(self, offset, n):
+        """The access log's lines after byte offset, once there are n of them (the log may
+        be buffered for LOG_FLUSH_MS)."""
+        deadline = time.monotonic() + 10
+        while True:
+            with open(self.access_log, "rb") as f:
+                f.seek(offset)
+                lines = f.read().decode("utf-8").splitlines()
+            if len(lines) >= n or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -502,7 +548,7 @@ class Cases:
             ({"doc_type": "driving_licence", "number": idnum}, "/doc_type"),
             ({"number": idnum}, "/doc_type"),
             ({"doc_type": "passport", "number": "E12345678"}, "/country"),
-            ({"doc_type": "resident_id", "number": idnum, "name": "x"}, ""),
+            ({"doc_type": "resident_id", "number": idnum, "name": "x"}, "/name"),
             ([{"doc_type": "resident_id", "number": idnum}], ""),
         ]
         for obj, field in cases:
@@ -854,6 +900,152 @@ class Cases:
         eq(self.ok200(full, "GET", "/readyz")["status"], "ready", "ready after the 507")
         full.up(self.t)
 
+    # review defects of the input handling, each named after its defect --------------
+
+    def access_log_never_has_document_numbers(self):
+        """Defect 1: a document number sent in any query parameter (name or value) or path
+        segment, plain or percent-encoded, never reaches the access log; values are logged only
+        when valid for their parameter, else as `name=-`."""
+        id18, id15, passport = self.ctx.sample_person, "330782580101001", "E12345678"
+        forms = (id18, id15, passport)
+        values = []
+        for f in forms:
+            values += [f, pct_encode_all(f), f[:4] + pct_encode_all(f[4:8]) + f[8:], "r" + f]
+        values.append("r" + pct_encode_all(id18))
+        sid = make_uscc(f"post-{self.t}")  # has records (post_records)
+        reqs = []  # (method, target, headers, body)
+        for name in ("as_of", "limit", "atomic", "cursor", "number", "x"):
+            for v in values:
+                for route in (f"/v1/subjects/{MERCHANT}/score", f"/v1/subjects/{sid}/records"):
+                    reqs.append(("GET", f"{route}?{name}={v}", (), b""))
+                reqs.append(("POST", f"/v1/records?{name}={v}", JSON, b"[]"))
+                reqs.append(("POST", f"/v1/subjects/lookup?{name}={v}", JSON, b"{}"))
+        for v in values:
+            reqs.append(("GET", f"/v1/subjects/{MERCHANT}/score?{v}=1", (), b""))
+            reqs.append(("GET", f"/v1/subjects/{MERCHANT}/records?limit=1&{v}", (), b""))
+            for tmpl in ("/v1/subjects/{}/score", "/v1/subjects/{}/records", "/{}",
+                         "/v1/{}/score", "/v1/subjects/{}", "/v1/subjects/x/{}",
+                         "/healthz/{}"):
+                reqs.append(("GET", tmpl.format(v), (), b""))
+        # the exact lines of some: valid values kept (decoded), invalid ones "-"
+        want = {
+            f"/v1/subjects/{MERCHANT}/score?as_of={id15}":
+                f"/v1/subjects/{MERCHANT}/score?as_of=-",
+            f"/v1/subjects/{sid}/records?limit={passport}": f"/v1/subjects/{sid}/records?limit=-",
+            f"/v1/subjects/{sid}/records?cursor=r{id18}": f"/v1/subjects/{sid}/records?cursor=-",
+            f"/v1/subjects/{MERCHANT}/score?number={id18}": f"/v1/subjects/{MERCHANT}/score",
+            f"/v1/subjects/{id18}/score": "/v1/subjects/-/score",
+            f"/v1/subjects/{pct_encode_all(id18)}/records": "/v1/subjects/-/records",
+            "/v1/subjects/92330782MA2KDDUY4%4D/score?as_of=2024%2D02%2D29":
+                f"/v1/subjects/{MERCHANT}/score?as_of=2024-02-29",
+            f"/v1/subjects/{sid}/records?limit=%35&cursor=r12&atomic=true":
+                f"/v1/subjects/{sid}/records?limit=5&cursor=r12&atomic=true",
+            f"/v1/subjects/{sid}/records?&limit=1&": f"/v1/subjects/{sid}/records?limit=1",
+        }
+        for target in want:
+            reqs.append(("GET", target, (), b""))
+        offset = self.main.log_size()
+        with self.main.client(self.t) as c:
+            for method, target, hdrs, body in reqs:
+                r, _ = self.call(self.main, method, target, hdrs, body, client=c)
+                expect(r.status in (200, 400, 404), f"{method} {target}: status {r.status}")
+        lines = self.main.log_lines_since(offset, len(reqs))
+        eq(len(lines), len(reqs), "access log lines for the requests")
+        logged = [json.loads(ln)["path"] for ln in lines]
+        for ln in lines:
+            for text in (ln, urllib.parse.unquote(ln)):
+                for f in forms:
+                    expect(f not in text, f"a document number in the access log: {ln}")
+        got = dict(zip([t for _, t, _, _ in reqs], logged))
+        for target, path in want.items():
+            eq(got[target], path, f"logged path of GET {target}")
+        self.main.up(self.t)
+
+    def percent_encoded_unreserved_decoded(self):
+        """Defect 2: %XX of an unreserved character is that character (RFC 3986 §6.2.2.2);
+        a malformed escape is 404 in the path and 400 naming the parameter in the query; any
+        other escape makes the subject id invalid."""
+        plain = self.ok200(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?as_of=2024-02-29")
+        for target in ("/v1/subjects/92330782MA2KDDUY4%4D/score?as_of=2024-02-29",
+                       f"/v1/subjects/{MERCHANT}/score?as_of=2024%2D02%2D29",
+                       "/v1/subjects/92330782MA2KDDUY4%4d/sc%6Fre?as%5Fof=2024%2d02%2d29"):
+            eq(self.ok200(self.main, "GET", target), plain, f"GET {target}")
+        sid = make_uscc(f"post-{self.t}")
+        one = self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records?limit=1")
+        eq(self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records?limit=%31"), one,
+           "limit=%31")
+        eq(self.ok200(self.main, "GET", "/health%7A"), {"status": "ok"}, "GET /health%7A")
+        for q, field in (("as_of=%G1", "as_of"), ("as_of=2024-02-2%", "as_of"),
+                         ("as_of=2024%2F02%2F29", "as_of"), ("as%GFof=1", "query")):
+            self.problem(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?{q}", 400,
+                         "invalid-parameter", field)
+        self.problem(self.main, "GET", f"/v1/subjects/{sid}/records?limit=%", 400,
+                     "invalid-parameter", "limit")
+        for target in ("/v1/subjects/92330782MA2KDDUY4%G1/score", "/healthz%",
+                       "/v1/subjects/92330782MA2KDDUY4%4/records"):
+            self.problem(self.main, "GET", target, 404, "not-found")
+        for target in ("/v1/subjects/92330782MA2KDDUY4%2F/score",
+                       "/v1/subjects/92330782MA2KDDUY4%254D/records"):
+            self.problem(self.main, "GET", target, 400, "invalid-parameter", "subject_id")
+        self.main.up(self.t)
+
+    def charset_other_than_utf8_415(self):
+        """Defect 3: a charset other than utf-8 is 415, not a 400 about the bytes."""
+        sid = make_uscc(f"charset-{self.t}")
+        rec = record(sid, 1, self.tag)
+        gbk = json.dumps(rec, ensure_ascii=False).encode("gbk")
+        lookup = jbytes({"doc_type": "resident_id", "number": self.ctx.sample_person})
+        for ctype in ("application/json; charset=gbk", "application/json;charset=GB18030",
+                      "application/x-ndjson; charset=gbk", "application/json; charset=utf8"):
+            self.problem(self.main, "POST", "/v1/records", 415, "unsupported-media-type",
+                         headers=[("content-type", ctype)], body=gbk)
+            self.problem(self.main, "POST", "/v1/subjects/lookup", 415, "unsupported-media-type",
+                         headers=[("content-type", ctype)], body=lookup)
+        self.problem(self.main, "GET", f"/v1/subjects/{sid}/records", 404, "unknown-subject",
+                     "subject_id")  # nothing stored
+        for ctype in ("application/json; charset=UTF-8", 'application/x-ndjson; charset="utf-8"'):
+            b = self.ok200(self.main, "POST", "/v1/records", [("content-type", ctype)], jbytes(rec))
+            eq(len(b["results"]), 1, f"{ctype}: one result")
+        self.main.up(self.t)
+
+    def lookup_unknown_member_named(self):
+        """Defect 4: an unknown member is named by its JSON Pointer."""
+        idnum = self.ctx.sample_person
+        for obj, field in (({"doc_type": "resident_id", "number": idnum, "x": 1}, "/x"),
+                           ({"doc_type": "resident_id", "number": idnum, idnum: 1}, ""),
+                           ({"doc_type": 1, "number": idnum}, "/doc_type"),
+                           ({"doc_type": "resident_id", "number": None}, "/number")):
+            _, b = self.problem(self.main, "POST", "/v1/subjects/lookup", 400, "invalid-field",
+                                field, JSON, jbytes(obj))
+            expect(idnum not in json.dumps(b), "a problem never echoes the number")
+        self.main.up(self.t)
+
+    def lookup_resident_id_with_country(self):
+        """Defect 5: a resident_id takes no country: /country, saying so."""
+        idnum = self.ctx.sample_person
+        _, b = self.problem(self.main, "POST", "/v1/subjects/lookup", 400, "invalid-field",
+                            "/country", JSON,
+                            jbytes({"doc_type": "resident_id", "number": idnum,
+                                    "country": "CHN"}))
+        eq(b["detail"], "only a passport takes an issuing country; omit country for this "
+                        "doc_type", "detail")
+        self.main.up(self.t)
+
+    def query_and_body_consistency(self):
+        """Defect 6: /healthz and /readyz answer 400 to a query parameter as every route does;
+        empty query components are ignored both ways; an empty NDJSON body is 400."""
+        for target in ("/healthz?x=1", "/readyz?x=1"):
+            self.problem(self.main, "GET", target, 400, "invalid-parameter", "query")
+        eq(self.ok200(self.main, "GET", "/healthz?&"), {"status": "ok"}, "GET /healthz?&")
+        sid = make_uscc(f"post-{self.t}")
+        one = self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records?limit=1")
+        for q in ("&limit=1", "limit=1&", "&&limit=1&&"):
+            eq(self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records?{q}"), one, f"?{q}")
+        for body in (b"", b"\n", b" \n\t\n"):
+            self.problem(self.main, "POST", "/v1/records", 400, "invalid-field", "", NDJSON, body)
+        self.problem(self.main, "POST", "/v1/records", 400, "malformed-json", "", JSON, b"")
+        self.main.up(self.t)
+
     def coverage(self):
         seen = self.spec.observed.get(self.t, set())
         declared = self.spec.declared()
@@ -898,6 +1090,18 @@ class Cases:
             (f"POST /v1/records and /v1/subjects/lookup whose body stalls: 408 request-timeout "
              f"after server.body_timeout_ms ({BODY_TIMEOUT_MS})", self.body_timeout),
             ("wrong method on every path: 405 with the exact allow header", self.wrong_method),
+            ("defect 1: the access log never holds a document number sent in a query "
+             "parameter or path segment (plain or percent-encoded); invalid values as name=-",
+             self.access_log_never_has_document_numbers),
+            ("defect 2: percent-encoded unreserved characters decoded in path and query; "
+             "malformed escapes 404/400, other escapes invalid", self.percent_encoded_unreserved_decoded),
+            ("defect 3: charset other than utf-8 on application/json and x-ndjson: 415",
+             self.charset_other_than_utf8_415),
+            ("defect 4: lookup with an unknown member: 400 naming /x", self.lookup_unknown_member_named),
+            ("defect 5: lookup of a resident_id with a country: 400 /country, not 'missing'",
+             self.lookup_resident_id_with_country),
+            ("defect 6: /healthz and /readyz with a query 400; empty query components ignored; "
+             "empty NDJSON body 400", self.query_and_body_consistency),
             ("unknown routes: 404 not-found", self.unknown_route),
             (f"every operation: {HEADER_BYTES_LIMIT} header bytes and {HEADER_FIELDS_LIMIT} "
              "fields pass, one more 431", self.header_limits),

@@ -51,6 +51,64 @@ printf '\n' >>"$tmp/score.h2" # the CLI ends its output with a newline
 check "score body equals \`yrdcredit score --as-of\` byte for byte" cmp -s "$tmp/score.h2" "$tmp/score.cli"
 check "score body is not empty and names the subject" grep -q "\"subject_id\":\"$subject\"" "$tmp/score.h2"
 
+# --- score cache (api.score_cache_entries, on by default), on a server with one worker (one
+# cache): a hit has the same bytes; a commit by another process (`yrdcredit import` while the
+# server runs) or a POST changes the next answer ---
+port3=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+base3="http://127.0.0.1:$port3"
+"$daemon" --data "$data" --h2c-listen "127.0.0.1:$port3" --listen off --workers 1 \
+  --access-log "$tmp/access3.log" 2>"$tmp/daemon3.err" &
+pid3=$!
+up=
+for _ in $(seq 100); do
+  if [ "$(h2 -o /dev/null -w '%{http_code}' "$base3/healthz")" = 200 ]; then up=1; break; fi
+  kill -0 "$pid3" 2>/dev/null || break
+  sleep 0.1
+done
+check "a second yrdcreditd (--workers 1) on the same data dir starts" test -n "$up"
+# the same score twice: computed, then served from the worker's cache
+for k in 1 2; do
+  h2 -o "$tmp/score.$k" "$base3/v1/subjects/$subject/score?as_of=2026-11-29"
+  printf '\n' >>"$tmp/score.$k"
+done
+check "the same score twice (miss, then hit): the CLI's bytes both times" \
+  sh -c 'cmp -s "$1" "$3" && cmp -s "$2" "$3"' _ "$tmp/score.1" "$tmp/score.2" "$tmp/score.cli"
+csub=91330782MA2HR13U02
+for _ in 1 2; do h2 -o "$tmp/c.before" "$base3/v1/subjects/$csub/score?as_of=2026-11-29"; done
+printf '\n' >>"$tmp/c.before"
+"$cli" --data "$data" score "$csub" --as-of 2026-11-29 >"$tmp/c.cli"
+check "before the import: the CLI's bytes" cmp -s "$tmp/c.before" "$tmp/c.cli"
+cat >"$tmp/cache-rec.jsonl" <<'JSON'
+{"subject_type":"legal_person","subject_id":"91330782MA2HR13U02","name":"义乌市缓存测试有限公司","code":"P04","decision_no":"义关认证〔2026〕导入1号","decision_date":"2026-05-20","authority_name":"中华人民共和国义乌海关","authority_uscc":"11330782MB1A071232","legal_basis":"《中华人民共和国海关企业信用管理办法》","region":"330782"}
+JSON
+"$cli" --data "$data" import "$tmp/cache-rec.jsonl" >/dev/null 2>&1
+check "yrdcredit import of one record while yrdcreditd runs: exit 0 (got $?)" test $? -eq 0
+h2 -o "$tmp/c.after" "$base3/v1/subjects/$csub/score?as_of=2026-11-29"
+printf '\n' >>"$tmp/c.after"
+"$cli" --data "$data" score "$csub" --as-of 2026-11-29 >"$tmp/c.cli"
+check "after the CLI import the server's answer changed" test "$(cat "$tmp/c.before")" != "$(cat "$tmp/c.after")"
+check "... and equals \`yrdcredit score\` byte for byte" cmp -s "$tmp/c.after" "$tmp/c.cli"
+sed 's/导入1号/接口1号/; s/2026-05-20/2026-06-20/' "$tmp/cache-rec.jsonl" >"$tmp/cache-rec2.json"
+h2 -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary @"$tmp/cache-rec2.json" "$base3/v1/records" >"$tmp/meta"
+check "POST of a second record for the subject: 200" grep -qx 200 "$tmp/meta"
+h2 -o "$tmp/c.post" "$base3/v1/subjects/$csub/score?as_of=2026-11-29"
+printf '\n' >>"$tmp/c.post"
+"$cli" --data "$data" score "$csub" --as-of 2026-11-29 >"$tmp/c.cli"
+check "after the POST the answer changed again and equals \`yrdcredit score\`" \
+  sh -c 'test "$(cat "$1")" != "$(cat "$2")" && cmp -s "$2" "$3"' _ "$tmp/c.after" "$tmp/c.post" "$tmp/c.cli"
+h2 -o /dev/null "$base3/v1/subjects/$csub/score?as_of=2026-11-30"
+h2 -o "$tmp/c.post2" "$base3/v1/subjects/$csub/score?as_of=2026-11-29"
+printf '\n' >>"$tmp/c.post2"
+check "another as_of, then this one again: unchanged bytes" cmp -s "$tmp/c.post2" "$tmp/c.cli"
+kill -TERM "$pid3"
+wait "$pid3"
+check "the one-worker server exits 0 on SIGTERM" test $? -eq 0
+check "... with nothing on stderr but its start line (no sanitizer report)" \
+  test "$(grep -vc '^yrdcreditd: serving h2c on ' "$tmp/daemon3.err")" = 0
+check "its access log has a line for each of the 8 score requests" \
+  test "$(grep -c '"path":"/v1/subjects/[0-9A-Z]*/score?as_of=2026-11-[23][09]","status":200' "$tmp/access3.log")" = 8
+
 # --- errors from the API ---
 h2 -o "$tmp/body" -w '%{http_code} %{content_type}' "$base/no/such/route" >"$tmp/meta"
 check "unknown route: 404 application/problem+json" grep -qx '404 application/problem+json' "$tmp/meta"
@@ -103,7 +161,7 @@ want = [("GET", "/healthz", 200, 15),
         ("POST", "/v1/subjects/lookup", 200, lookup_bytes),
         ("POST", "/v1/subjects/lookup", 400, None),
         ("GET", "/v1/subjects/-/score", 400, None),
-        ("GET", f"/v1/subjects/{rec}/records?limit=5&cursor", 400, None),
+        ("GET", f"/v1/subjects/{rec}/records?limit=5&cursor=-", 400, None),
         ("GET", f"/v1/subjects/{subject}/score?as_of=2026-11-29", 400, None)]
 assert len(lines) == len(want), f"{len(lines)} lines for {len(want)} requests"
 keys = {"time", "method", "path", "status", "bytes", "duration_us", "stream_id", "worker"}
@@ -122,6 +180,20 @@ check "access log: one JSON line per request with time, method, path, status, by
   test $? -eq 0
 sed 's/^/# /' "$tmp/access.check"
 check "access log never contains the ID number" test "$(grep -c "$idnum" "$tmp/access.log")" = 0
+# methods outside the plain alphabet are escaped by Jansson; a method over 16 bytes is "-"
+before=$(wc -l <"$tmp/access.log")
+h2 -o /dev/null -X 'M!#$%' "$base/healthz"
+h2 -o /dev/null -X 'ABCDEFGHIJKLMNOPQ' "$base/healthz"
+h2 -o /dev/null -X 'ABCDEFGHIJKLMNOP' "$base/healthz"
+tail -n +$((before + 1)) "$tmp/access.log" >"$tmp/access.new"
+$py - "$tmp/access.new" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+got = [(r["method"], r["path"], r["status"]) for r in map(json.loads, lines)]
+want = [("M!#$%", "/healthz", 405), ("-", "/healthz", 405), ("ABCDEFGHIJKLMNOP", "/healthz", 405)]
+assert got == want, got
+PY
+check "access log: odd methods are valid JSON strings, one over 16 bytes is \"-\"" test $? -eq 0
 
 # --- limits of the transport ---
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'a' >"$tmp/big"
@@ -183,6 +255,44 @@ check "SIGTERM under load: responses were served before the stop (some 2xx)" \
 check "SIGTERM: nothing on stderr but the start line (no sanitizer report)" \
   test "$(grep -vc '^yrdcreditd: serving h2c on ' "$tmp/daemon.err")" = 0
 sed 's/^/# daemon: /' "$tmp/daemon.err" | head -20
+
+# --- --config FILE: the API uses that file too (model and score cache), not DATA_DIR/config.json ---
+"$cli" --data "$data" score "$csub" --as-of 2026-11-29 >"$tmp/c.cli"
+sed 's/"score-v1"/"score-v1-cfgtest"/' "$data/model/score-v1.json" >"$tmp/other-model.json"
+$py - "$data/config.json" "$tmp/other.json" "$tmp/other-model.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["model"] = sys.argv[3]
+c.setdefault("api", {})["score_cache_entries"] = 0
+json.dump(c, open(sys.argv[2], "w"))
+PY
+port2=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$daemon" --data "$data" --config "$tmp/other.json" --h2c-listen "127.0.0.1:$port2" --listen off \
+  --access-log /dev/null 2>"$tmp/daemon4.err" &
+pid3=$!
+up=
+for _ in $(seq 100); do
+  if [ "$(h2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port2/healthz")" = 200 ]; then up=1; break; fi
+  kill -0 "$pid3" 2>/dev/null || break
+  sleep 0.1
+done
+check "yrdcreditd --config FILE starts" test -n "$up"
+h2 -o "$tmp/ready3" "http://127.0.0.1:$port2/readyz"
+check "--config FILE with another model: /readyz names it (score-v1-cfgtest)" \
+  grep -q '"version":"score-v1-cfgtest"' "$tmp/ready3"
+h2 -o "$tmp/c.cfg" "http://127.0.0.1:$port2/v1/subjects/$csub/score?as_of=2026-11-29"
+printf '\n' >>"$tmp/c.cfg"
+sed 's/"version":"score-v1"/"version":"score-v1-cfgtest"/; s/"digest":"[0-9a-f]*"/"digest":"D"/' "$tmp/c.cli" >"$tmp/c.cli.cfg"
+sed 's/"digest":"[0-9a-f]*"/"digest":"D"/' "$tmp/c.cfg" >"$tmp/c.cfg.d"
+check "... and scores with it: the CLI's bytes but for the model's version and digest" \
+  cmp -s "$tmp/c.cfg.d" "$tmp/c.cli.cfg"
+check "... which differ from the data dir's model digest" \
+  test "$(grep -o '"digest":"[0-9a-f]*"' "$tmp/c.cfg")" != "$(grep -o '"digest":"[0-9a-f]*"' "$tmp/c.cli")"
+kill -TERM "$pid3"
+wait "$pid3"
+check "the --config server exits 0 on SIGTERM" test $? -eq 0
+check "... with nothing on stderr but its start line (no sanitizer report)" \
+  test "$(grep -vc '^yrdcreditd: serving h2c on ' "$tmp/daemon4.err")" = 0
 
 # --- limits from DATA_DIR/config.json ("server" object) ---
 $py - "$data/config.json" 0 <<'PY'

@@ -688,7 +688,7 @@ static void lookup_subject__bad_fields__400_naming_field(void **state)
     assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, "application/json",
                           "{\"doc_type\":\"resident_id\",\"number\":\"1\",\"name\":\"x\"}"),
                      400);
-    assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, "");
+    assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, "/name");
     assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, "application/json", "[]"), 400);
     assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, "");
     assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, "application/json",
@@ -1625,6 +1625,689 @@ static void yc_import_rows__kinds_rules_case_atomic__as_documented(void **state)
     tables_free(&t);
 }
 
+/* ---- score cache and the configuration of yc_api_open() ---- */
+
+/* Sample subjects with records (samples/), used only by the tests below. */
+static const char *const cache_subjects[] = {"91330782MA2HR13U02", "91330782MA27CW7C24",
+                                             "92330782MA2TEK8923", "91330782MA2W4EAC15"};
+#define CACHE_POST_SUBJECT "91330782MA2B5XBF03"
+
+/* Close g_api and open the data dir with DATA_DIR/config.json changed by the caller's
+ * api.score_cache_entries (one LMDB handle per process at a time). */
+static yc_api *reopen_with_cache(size_t entries)
+{
+    yc_api_close(g_api);
+    g_api = NULL;
+    static yc_config cfg;
+    assert_int_equal(yc_config_load(g_data, &cfg, NULL), YC_OK);
+    cfg.api.score_cache_entries = entries;
+    const yc_api_opts o = {.config = &cfg};
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(g_data, &o, &api), YC_OK);
+    return api;
+}
+
+static void back_to_g_api(yc_api *api)
+{
+    yc_api_close(api);
+    assert_int_equal(yc_api_open(g_data, NULL, &g_api), YC_OK);
+}
+
+/* GET the score of subject (query may be NULL) as worker w; returns the status. */
+static int score_as(yc_api *api, unsigned w, const char *subject, const char *query)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/v1/subjects/%s/score", subject);
+    yc_api_response_clear(&g_res);
+    const yc_api_request req = {.method = "GET", .path = path, .query = query, .worker = w};
+    assert_int_equal(yc_api_handle(api, &req, &g_res), YC_OK);
+    assert_non_null(g_res.body);
+    assert_int_equal(strlen(g_res.body), g_res.body_len);
+    return g_res.status;
+}
+
+static yc_api_cache_stats stats_of(yc_api *api, unsigned w)
+{
+    yc_api_cache_stats st;
+    memset(&st, 0xff, sizeof st);
+    yc_api_score_cache_stats(api, w, &st);
+    return st;
+}
+
+static void assert_stats(yc_api *api, unsigned w, uint64_t hits, uint64_t misses, uint64_t stale,
+                         uint64_t evictions, size_t entries, size_t capacity)
+{
+    const yc_api_cache_stats st = stats_of(api, w);
+    assert_int_equal(st.hits, hits);
+    assert_int_equal(st.misses, misses);
+    assert_int_equal(st.stale, stale);
+    assert_int_equal(st.evictions, evictions);
+    assert_int_equal(st.entries, entries);
+    assert_int_equal(st.capacity, capacity);
+}
+
+static void get_score__cache_hit__same_bytes_as_cache_off_and_engine(void **state)
+{
+    (void)state;
+    yc_date d;
+    assert_int_equal(yc_date_parse_iso("2026-11-29", &d), YC_OK);
+    char *expected = engine_score_json(MERCHANT, d);
+    yc_api *api = reopen_with_cache(0);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, expected);
+    assert_stats(api, 0, 0, 0, 0, 0, 0, 0); /* no cache at all */
+    yc_api_close(api);
+    g_api = NULL;
+    api = reopen_with_cache(4);
+    assert_stats(api, 0, 0, 0, 0, 0, 0, 0); /* created on the first score request */
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.content_type, "application/json");
+    assert_string_equal(g_res.body, expected);
+    assert_stats(api, 0, 0, 1, 0, 0, 1, 4);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.content_type, "application/json");
+    assert_int_equal(g_res.body_len, strlen(expected));
+    assert_string_equal(g_res.body, expected);
+    assert_stats(api, 0, 1, 1, 0, 0, 1, 4);
+    /* HEAD is served as GET, from the same entry */
+    yc_api_response_clear(&g_res);
+    const yc_api_request head = {
+        .method = "HEAD", .path = "/v1/subjects/" MERCHANT "/score", .query = "as_of=2026-11-29"};
+    assert_int_equal(yc_api_handle(api, &head, &g_res), YC_OK);
+    assert_string_equal(g_res.body, expected);
+    assert_stats(api, 0, 2, 1, 0, 0, 1, 4);
+    back_to_g_api(api);
+    free(expected);
+}
+
+static void get_score__other_as_of_or_worker__miss_and_today_resolved(void **state)
+{
+    (void)state;
+    yc_api *api = reopen_with_cache(8);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    char *first = strdup(g_res.body);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2024-01-02"), 200);
+    assert_string_not_equal(g_res.body, first);
+    assert_non_null(strstr(g_res.body, "\"as_of\":\"2024-01-02\""));
+    assert_stats(api, 0, 0, 2, 0, 0, 2, 8);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, first);
+    assert_stats(api, 0, 1, 2, 0, 0, 2, 8);
+    /* another worker index has its own cache */
+    assert_int_equal(score_as(api, 1, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, first);
+    assert_stats(api, 1, 0, 1, 0, 0, 1, 8);
+    assert_stats(api, 0, 1, 2, 0, 0, 2, 8);
+    /* the last index has one; past it: served without a cache */
+    assert_int_equal(score_as(api, YC_API_WORKERS_MAX - 1, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_stats(api, YC_API_WORKERS_MAX - 1, 0, 1, 0, 0, 1, 8);
+    assert_int_equal(score_as(api, YC_API_WORKERS_MAX, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, first);
+    assert_int_equal(score_as(api, YC_API_WORKERS_MAX, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_stats(api, YC_API_WORKERS_MAX, 0, 0, 0, 0, 0, 0);
+    /* no as_of is today's date: the same key as as_of=<today> */
+    char today[YC_DATE_STR_LEN + 1], q[32];
+    yc_date_format(yc_date_today_shanghai(), today);
+    snprintf(q, sizeof q, "as_of=%s", today);
+    assert_int_equal(score_as(api, 2, MERCHANT, NULL), 200);
+    char *implicit = strdup(g_res.body);
+    assert_int_equal(score_as(api, 2, MERCHANT, q), 200);
+    assert_string_equal(g_res.body, implicit);
+    assert_stats(api, 2, 1, 1, 0, 0, 1, 8);
+    /* a 404 is not kept */
+    assert_int_equal(score_as(api, 3, UNKNOWN_PSEUDONYM, NULL), 404);
+    assert_int_equal(score_as(api, 3, UNKNOWN_PSEUDONYM, NULL), 404);
+    assert_stats(api, 3, 0, 2, 0, 0, 0, 8);
+    free(implicit);
+    free(first);
+    back_to_g_api(api);
+}
+
+/* The cache is looked into before the id and query are checked: the problems stay the same. */
+static void get_score__cached_subject_bad_query_or_invalid_id__same_400s(void **state)
+{
+    (void)state;
+    yc_api *api = reopen_with_cache(8);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29&x=1"), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29&as_of=2026-11-29"), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "as_of");
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-02-30"), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "as_of");
+    /* an invalid id comes first, also before a bad query */
+    assert_int_equal(score_as(api, 0, "92330782MA2KDDUY4X", "as_of=2026-02-30"), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "subject_id");
+    assert_int_equal(score_as(api, 0, "92330782MA2KDDUY4X", "as_of=2026-11-29"), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "subject_id");
+    /* lower case is another key, and not a valid id */
+    assert_int_equal(score_as(api, 0, "92330782ma2kdduy4m", "as_of=2026-11-29"), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "subject_id");
+    assert_int_equal(stats_of(api, 0).hits, 0);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_int_equal(stats_of(api, 0).hits, 1);
+    back_to_g_api(api);
+}
+
+static void safety__score_cache__at_bound_kept_and_one_past_evicts_one(void **state)
+{
+    (void)state;
+    yc_api *api = reopen_with_cache(3);
+    char *bodies[4];
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(score_as(api, 0, cache_subjects[i], "as_of=2026-11-29"), 200);
+        bodies[i] = strdup(g_res.body);
+        if (i == 2) { /* at the bound: three keys held, all three served from the cache */
+            assert_stats(api, 0, 0, 3, 0, 0, 3, 3);
+            for (size_t k = 0; k < 3; k++) {
+                assert_int_equal(score_as(api, 0, cache_subjects[k], "as_of=2026-11-29"), 200);
+                assert_string_equal(g_res.body, bodies[k]);
+            }
+            assert_stats(api, 0, 3, 3, 0, 0, 3, 3);
+        }
+    }
+    /* one past the bound: one entry dropped, still three held */
+    assert_stats(api, 0, 3, 4, 0, 1, 3, 3);
+    assert_int_equal(score_as(api, 0, cache_subjects[3], "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, bodies[3]);
+    assert_stats(api, 0, 4, 4, 0, 1, 3, 3);
+    /* whatever was dropped is computed again, with the same bytes */
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(score_as(api, 0, cache_subjects[k], "as_of=2026-11-29"), 200);
+        assert_string_equal(g_res.body, bodies[k]);
+    }
+    const yc_api_cache_stats st = stats_of(api, 0);
+    assert_int_equal(st.entries, 3);
+    assert_int_equal(st.hits + st.misses, 12);
+    assert_int_equal(st.evictions, st.misses - 3);
+    for (size_t i = 0; i < 4; i++)
+        free(bodies[i]);
+    back_to_g_api(api);
+}
+
+static void get_score__record_posted_for_subject__next_answer_recomputed(void **state)
+{
+    (void)state;
+    yc_api *api = reopen_with_cache(16);
+    assert_int_equal(score_as(api, 0, CACHE_POST_SUBJECT, "as_of=2026-11-29"), 200);
+    char *before = strdup(g_res.body);
+    assert_int_equal(score_as(api, 0, cache_subjects[0], "as_of=2026-11-29"), 200);
+    char *other = strdup(g_res.body);
+    assert_int_equal(score_as(api, 0, CACHE_POST_SUBJECT, "as_of=2026-11-29"), 200);
+    assert_stats(api, 0, 1, 2, 0, 0, 2, 16);
+    static const char rec[] =
+        "{\"subject_type\":\"legal_person\",\"subject_id\":\"" CACHE_POST_SUBJECT "\","
+        "\"name\":\"义乌市测试缓存有限公司\",\"code\":\"P04\",\"decision_no\":"
+        "\"义关认证〔2026〕缓存1号\",\"decision_date\":\"2026-05-20\",\"authority_name\":"
+        "\"中华人民共和国义乌海关\",\"authority_uscc\":\"11330782MB1A071232\","
+        "\"legal_basis\":\"《中华人民共和国海关企业信用管理办法》\",\"region\":\"330782\"}";
+    assert_int_equal(
+        call_on(api, "POST", "/v1/records", NULL, "application/json", rec, sizeof rec - 1), 200);
+    assert_non_null(strstr(g_res.body, "\"imported\""));
+    assert_int_equal(score_as(api, 0, CACHE_POST_SUBJECT, "as_of=2026-11-29"), 200);
+    assert_string_not_equal(g_res.body, before);
+    assert_non_null(strstr(g_res.body, "\"code\":\"P04\""));
+    char *after = strdup(g_res.body);
+    assert_stats(api, 0, 1, 3, 1, 0, 2, 16);
+    /* the commit made every older entry stale, also the other subject's (same bytes again) */
+    assert_int_equal(score_as(api, 0, cache_subjects[0], "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, other);
+    assert_stats(api, 0, 1, 4, 2, 0, 2, 16);
+    assert_int_equal(score_as(api, 0, CACHE_POST_SUBJECT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, after);
+    assert_stats(api, 0, 2, 4, 2, 0, 2, 16);
+    yc_api_close(api);
+    /* and it is what a server without a cache answers */
+    api = reopen_with_cache(0);
+    assert_int_equal(score_as(api, 0, CACHE_POST_SUBJECT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, after);
+    free(after);
+    free(other);
+    free(before);
+    back_to_g_api(api);
+}
+
+static void get_score__allocation_fails_at_each_step__served_or_503_and_cache_sound(void **state)
+{
+    (void)state;
+    yc_date d;
+    assert_int_equal(yc_date_parse_iso("2026-11-29", &d), YC_OK);
+    char *expected = engine_score_json(cache_subjects[1], d);
+    yc_api *api = reopen_with_cache(2);
+    bool done = false;
+    for (long n = 0; !done; n++) {
+        assert_true(n <= 100000);
+        yc_api_response_clear(&g_res);
+        const yc_api_request req = {.method = "GET",
+                                    .path = "/v1/subjects/91330782MA27CW7C24/score",
+                                    .query = "as_of=2026-11-29"};
+        const long failures = yc_alloc_failures();
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_api_handle(api, &req, &g_res);
+        yc_alloc_fail_after(-1);
+        done = yc_alloc_failures() == failures;
+        if (rv == YC_ERR_NOMEM) {
+            assert_false(done);
+            assert_null(g_res.body);
+            continue;
+        }
+        assert_int_equal(rv, YC_OK);
+        if (g_res.status == 200) {
+            assert_string_equal(g_res.body, expected);
+        } else {
+            assert_false(done);
+            assert_problem(503, YC_API_PROBLEM_UNAVAILABLE, NULL);
+        }
+    }
+    /* whatever failed on the way, the cache serves exactly the engine's bytes */
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(score_as(api, 0, cache_subjects[1], "as_of=2026-11-29"), 200);
+        assert_string_equal(g_res.body, expected);
+    }
+    assert_true(stats_of(api, 0).hits >= 1);
+    back_to_g_api(api);
+    free(expected);
+}
+
+/* The configuration given to yc_api_open() decides the model (yrdcreditd --config FILE). */
+static void yc_api_open__config_option__its_model_and_bounds_used(void **state)
+{
+    (void)state;
+    char src[512], dst[256];
+    snprintf(src, sizeof src, "%s/model/score-v1.json", g_data);
+    snprintf(dst, sizeof dst, "%s/other-model.json", g_base);
+    FILE *in = fopen(src, "rb");
+    assert_non_null(in);
+    static char model[YC_MODEL_FILE_MAX];
+    const size_t len = fread(model, 1, sizeof model - 1, in);
+    fclose(in);
+    model[len] = '\0';
+    char *v = strstr(model, "\"score-v1\"");
+    assert_non_null(v);
+    FILE *out = fopen(dst, "wb");
+    assert_non_null(out);
+    /* the same model under another version name (and so another digest) */
+    assert_int_equal(fwrite(model, 1, (size_t)(v - model) + 9, out), (size_t)(v - model) + 9);
+    assert_int_equal(fputs("-cfgtest", out) >= 0, 1);
+    assert_int_equal(fputs(v + 9, out) >= 0, 1);
+    assert_int_equal(fclose(out), 0);
+    yc_model *m = NULL;
+    assert_int_equal(yc_model_load(dst, &m, NULL, 0), YC_OK);
+    char digest[YC_MODEL_DIGEST_HEX_LEN + 1];
+    snprintf(digest, sizeof digest, "%s", yc_model_digest_hex(m));
+    yc_model_free(m);
+
+    yc_api_close(g_api);
+    g_api = NULL;
+    static yc_config cfg;
+    assert_int_equal(yc_config_load(g_data, &cfg, NULL), YC_OK);
+    snprintf(cfg.model_path, sizeof cfg.model_path, "%s", dst);
+    yc_api_opts o = {.config = &cfg};
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(g_data, &o, &api), YC_OK);
+    memset(&cfg, 0, sizeof cfg); /* copied by yc_api_open() */
+    assert_int_equal(call_on(api, "GET", "/readyz", NULL, NULL, NULL, 0), 200);
+    json_t *j = body_json();
+    json_t *jm = json_object_get(j, "model");
+    assert_string_equal(str_at(jm, "version"), "score-v1-cfgtest");
+    assert_string_equal(str_at(jm, "digest"), digest);
+    json_decref(j);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_non_null(strstr(g_res.body, "\"version\":\"score-v1-cfgtest\""));
+    yc_api_close(api);
+
+    /* api.score_cache_entries: the maximum is accepted, one more is not */
+    assert_int_equal(yc_config_load(g_data, &cfg, NULL), YC_OK);
+    cfg.api.score_cache_entries = YC_API_SCORE_CACHE_MAX + 1;
+    api = NULL;
+    assert_int_equal(yc_api_open(g_data, &o, &api), YC_ERR_INVALID);
+    assert_null(api);
+    cfg.api.score_cache_entries = YC_API_SCORE_CACHE_MAX;
+    assert_int_equal(yc_api_open(g_data, &o, &api), YC_OK);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_stats(api, 0, 0, 1, 0, 0, 1, YC_API_SCORE_CACHE_MAX);
+    back_to_g_api(api);
+}
+
+/* ---- input handling (review defects 1-6) ---- */
+
+/* Defect 2: percent-decoding of unreserved characters only (RFC 3986 §2.3, §6.2.2.2). */
+static void yc_api_pct_decode__unreserved_decoded_others_kept__exact(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } ok[] = {
+        {"", ""},
+        {"abc", "abc"},
+        {"92330782MA2KDDUY4%4D", "92330782MA2KDDUY4M"},
+        {"%4d%4D", "MM"},                 /* hex digits of either case */
+        {"2024%2D02%2D29", "2024-02-29"}, /* '-' */
+        {"%2E%5F%7E%30%39%41%5A%61%7A", "._~09AZaz"},
+        {"a%2Fb%2fc", "a%2Fb%2fc"},       /* '/' reserved: kept as written */
+        {"%26%3D%3F%23", "%26%3D%3F%23"}, /* & = ? # */
+        {"%254D", "%254D"},               /* '%' itself: kept, so nothing is decoded twice */
+        {"%00%20%7F%80%E4%B9", "%00%20%7F%80%E4%B9"},
+    };
+    char out[64];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        n = 999;
+        assert_int_equal(yc_api_pct_decode(ok[i].in, strlen(ok[i].in), out, sizeof out, &n), YC_OK);
+        assert_string_equal(out, ok[i].out);
+        assert_int_equal(n, strlen(ok[i].out));
+    }
+    static const char *const bad[] = {"%", "abc%", "%4", "x%4", "%G1", "%1G", "%%41", "a%-1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        n = 999;
+        assert_int_equal(yc_api_pct_decode(bad[i], strlen(bad[i]), out, sizeof out, &n),
+                         YC_ERR_INVALID);
+        assert_int_equal(n, 999); /* ret_len written only on YC_OK */
+    }
+    /* only len bytes are read; cap must hold len + 1 */
+    assert_int_equal(yc_api_pct_decode("%41%", 3, out, sizeof out, &n), YC_OK);
+    assert_string_equal(out, "A");
+    assert_int_equal(yc_api_pct_decode("abcd", 4, out, 5, &n), YC_OK);
+    assert_int_equal(yc_api_pct_decode("abcd", 4, out, 4, &n), YC_ERR_TOO_LARGE);
+}
+
+/* Defect 2: an encoded path or query is served as its plain form; a malformed escape is 404 in
+ * the path and 400 naming the parameter in the query; a decoded reserved character makes the
+ * subject id segment invalid. */
+static void yc_api_handle__percent_encoded_path_and_query__same_as_plain(void **state)
+{
+    (void)state;
+    const char *plain_path = "/v1/subjects/" MERCHANT "/score";
+    assert_int_equal(call("GET", plain_path, "as_of=2024-02-29", NULL, NULL), 200);
+    char *plain = strdup(g_res.body);
+    assert_non_null(plain);
+    static const struct {
+        const char *path, *query;
+    } same[] = {
+        {"/v1/subjects/92330782MA2KDDUY4%4D/score", "as_of=2024-02-29"},
+        {"/v1/subjects/92330782MA2KDDUY4%4d/score", "as_of=2024%2D02%2D29"},
+        {"/v1/subjects/" MERCHANT "/score", "as_of=2024%2d02%2d29"},
+        {"/v1/subjects/" MERCHANT "/sc%6Fre", "as%5Fof=2024-02-29"},
+        {"/%76%31/subjects/%39%32330782MA2KDDUY4M/score", "%61%73%5F%6F%66=%32024-02-29"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        assert_int_equal(call("GET", same[i].path, same[i].query, NULL, NULL), 200);
+        assert_string_equal(g_res.body, plain);
+    }
+    free(plain);
+    const char *rec_path = "/v1/subjects/91330782MA26FY5M25/records";
+    assert_int_equal(call("GET", rec_path, "limit=1", NULL, NULL), 200);
+    plain = strdup(g_res.body);
+    assert_non_null(plain);
+    assert_int_equal(
+        call("GET", "/v1/subjects/91330782MA26FY5M25/record%73", "limit=%31", NULL, NULL), 200);
+    assert_string_equal(g_res.body, plain);
+    free(plain);
+    assert_int_equal(call("GET", rec_path, "limit=%31%30%30", NULL, NULL), 200); /* 100 */
+    assert_int_equal(call("GET", "/health%7A", NULL, NULL, NULL), 200);
+    assert_string_equal(g_res.body, "{\"status\":\"ok\"}");
+    assert_int_equal(call("POST", "/v1/subjects/looku%70", NULL, "application/json",
+                          "{\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\"}"),
+                     200);
+    /* malformed escapes: the path names no resource; a query value names its parameter */
+    static const char *const no_route[] = {"/v1/subjects/92330782MA2KDDUY4%4/score",
+                                           "/v1/subjects/92330782MA2KDDUY4%G1/score", "/healthz%",
+                                           "/health%7"};
+    for (size_t i = 0; i < sizeof no_route / sizeof *no_route; i++) {
+        assert_int_equal(call("GET", no_route[i], NULL, NULL, NULL), 404);
+        assert_problem(404, YC_API_PROBLEM_NOT_FOUND, NULL);
+    }
+    static const struct {
+        const char *path, *query, *field;
+    } bad_query[] = {
+        {"/v1/subjects/" MERCHANT "/score", "as_of=2024-02-2%", "as_of"},
+        {"/v1/subjects/" MERCHANT "/score", "as_of=%G024-02-29", "as_of"},
+        {"/v1/subjects/" MERCHANT "/score", "as_of=2024%2F02%2F29", "as_of"}, /* '/' stays */
+        {"/v1/subjects/" MERCHANT "/score", "as_o%G6=2024-02-29", "query"},
+        {"/v1/subjects/" MERCHANT "/score", "as%5Fof%=1", "query"},
+        {"/v1/subjects/91330782MA26FY5M25/records", "limit=%", "limit"},
+        {"/v1/subjects/91330782MA26FY5M25/records", "limit=%3", "limit"},
+        {"/v1/subjects/91330782MA26FY5M25/records", "cursor=r%3x", "cursor"},
+        {"/healthz", "%", "query"},
+    };
+    for (size_t i = 0; i < sizeof bad_query / sizeof *bad_query; i++) {
+        assert_int_equal(call("GET", bad_query[i].path, bad_query[i].query, NULL, NULL), 400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, bad_query[i].field);
+    }
+    assert_int_equal(call("POST", "/v1/records", "atomic=%74rue%", "application/json", "[]"), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "atomic");
+    /* a decoded reserved or other octet, or a doubly encoded one: the id is invalid */
+    static const char *const bad_id[] = {
+        "/v1/subjects/92330782MA2KDDUY4%2F/score", "/v1/subjects/92330782MA2KDDUY4%254D/score",
+        "/v1/subjects/%2092330782MA2KDDUY4M/records", "/v1/subjects/92330782MA2KDDUY4M%00/records"};
+    for (size_t i = 0; i < sizeof bad_id / sizeof *bad_id; i++) {
+        assert_int_equal(call("GET", bad_id[i], NULL, NULL, NULL), 400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "subject_id");
+    }
+    /* the score cache is keyed by the decoded id: the encoded request hits the plain entry */
+    yc_api *api = reopen_with_cache(8);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2024-02-29"), 200);
+    assert_int_equal(score_as(api, 0, "92330782MA2KDDUY4%4D", "as_of=2024%2D02%2D29"), 200);
+    assert_stats(api, 0, 1, 1, 0, 0, 1, 8);
+    assert_int_equal(score_as(api, 0, "92330782MA2KDDUY4%4", "as_of=2024-02-29"), 404);
+    back_to_g_api(api);
+}
+
+/* Defect 1: the value check the access log relies on rejects document numbers in every
+ * parameter. */
+static void yc_api_query_value_is_valid__document_numbers_and_bad_values__false(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *value;
+        bool valid;
+    } cases[] = {
+        {"as_of", "2024-02-29", true},
+        {"as_of", "1900-01-01", true},
+        {"as_of", "2099-12-31", true},
+        {"as_of", "330782580101001", false},    /* a 15-digit 身份证 number */
+        {"as_of", "330782195810317029", false}, /* an 18-digit one */
+        {"as_of", "E12345678", false},          /* a passport number */
+        {"as_of", "2023-02-29", false},
+        {"as_of", "2100-01-01", false},
+        {"as_of", "", false},
+        {"limit", "1", true},
+        {"limit", "100", true},
+        {"limit", "007", true},
+        {"limit", "101", false},
+        {"limit", "0", false},
+        {"limit", "E12345678", false},
+        {"limit", "330782580101001", false},
+        {"limit", "", false},
+        {"atomic", "true", true},
+        {"atomic", "false", true},
+        {"atomic", "TRUE", false},
+        {"atomic", "E12345678", false},
+        {"cursor", "r1", true},
+        {"cursor", "r18446744073709551615", true},
+        {"cursor", "r18446744073709551616", false},
+        {"cursor", "330782195810317029", false},
+        {"cursor", "rE12345678", false},
+        {"cursor", "r", false},
+        {"number", "330782195810317029", false}, /* not a parameter of any route */
+        {"as_ofx", "2024-02-29", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_int_equal(yc_api_query_value_is_valid(cases[i].name, strlen(cases[i].name),
+                                                     cases[i].value, strlen(cases[i].value)),
+                         cases[i].valid);
+    /* only the given lengths are read */
+    assert_true(yc_api_query_value_is_valid("limitx", 5, "12x", 2));
+}
+
+/* Defect 3: application/json and application/x-ndjson are UTF-8: another charset is 415. */
+static void post_records_and_lookup__charset_other_than_utf8__415(void **state)
+{
+    (void)state;
+    char rec[1024], gbk[1024];
+    generic_record(rec, sizeof rec, 40, "字符集");
+    iconv_t cd = iconv_open("GBK", "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    char *in = rec, *out = gbk;
+    size_t in_left = strlen(rec), out_left = sizeof gbk - 1;
+    assert_int_not_equal(iconv(cd, &in, &in_left, &out, &out_left), (size_t)-1);
+    iconv_close(cd);
+    *out = '\0';
+    assert_string_not_equal(gbk, rec);
+    static const char *const refused[] = {"application/json; charset=gbk",
+                                          "application/json;charset=GB18030",
+                                          "application/json; charset=utf8",
+                                          "application/json; charset=\"gbk\"",
+                                          "application/json; charset=",
+                                          "application/json; charset",
+                                          "application/json; charset=utf-8; charset=gbk",
+                                          "application/json; charset=\"utf-8",
+                                          "application/x-ndjson; charset=gbk",
+                                          "application/x-ndjson; charset=iso-8859-1"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        assert_int_equal(call("POST", "/v1/records", NULL, refused[i], gbk), 415);
+        assert_problem(415, YC_API_PROBLEM_MEDIA_TYPE, NULL);
+        assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, refused[i],
+                              "{\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\"}"),
+                         415);
+        assert_problem(415, YC_API_PROBLEM_MEDIA_TYPE, NULL);
+    }
+    static const char *const accepted[] = {
+        "application/json; charset=utf-8",     "application/json;charset=UTF-8",
+        "application/json; charset=\"utf-8\"", "application/json ; charset=Utf-8 ; q=1",
+        "application/json; foo=bar",           "application/json;"};
+    for (size_t i = 0; i < sizeof accepted / sizeof *accepted; i++) {
+        assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, accepted[i],
+                              "{\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\"}"),
+                         200);
+        assert_int_equal(call("POST", "/v1/records", NULL, accepted[i], rec), 200);
+    }
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/x-ndjson; charset=utf-8", rec),
+                     200);
+    /* the same GBK bytes declared as UTF-8: the body is what is wrong (400) */
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", gbk), 400);
+    assert_problem(400, YC_API_PROBLEM_MALFORMED_JSON, "");
+}
+
+/* Defect 4: an unknown member of the lookup body is named (unless its name could be a document
+ * number); every other 400 names its member. */
+static void lookup_subject__unknown_member__400_naming_it(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body, *field;
+    } cases[] = {
+        {"{\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\",\"x\":1}", "/x"},
+        {"{\"x_1\":null,\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\"}", "/x_1"},
+        /* a name that is a document number, or needs escaping, is not echoed: the whole body */
+        {"{\"doc_type\":\"resident_id\",\"number\":\"1\",\"330782195810317029\":1}", ""},
+        {"{\"doc_type\":\"resident_id\",\"number\":\"1\",\"a/b\":1}", ""},
+        {"{\"doc_type\":1,\"number\":\"330782195810317029\"}", "/doc_type"},
+        {"{\"doc_type\":\"resident_idx\",\"number\":\"330782195810317029\"}", "/doc_type"},
+        {"{\"doc_type\":\"resident_id\"}", "/number"},
+        {"{\"doc_type\":\"resident_id\",\"number\":null}", "/number"},
+        {"{\"doc_type\":\"passport\",\"number\":\"E12345678\",\"country\":\"USAX\"}", "/country"},
+        {"{\"doc_type\":\"passport\",\"number\":\"E12345678\",\"country\":7}", "/country"},
+        {"{\"doc_type\":\"passport\",\"number\":\"E1\",\"country\":\"USA\"}", "/number"},
+        {"[]", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(
+            call("POST", "/v1/subjects/lookup", NULL, "application/json", cases[i].body), 400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, cases[i].field);
+        assert_null(strstr(g_res.body, "330782195810317029"));
+    }
+}
+
+/* Defect 5: a country with a document type other than passport names /country and says why. */
+static void lookup_subject__resident_id_with_country__400_country_not_taken(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "{\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\",\"country\":\"CHN\"}",
+        "{\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\",\"country\":\"\"}",
+        ("{\"doc_type\":\"foreign_permanent_resident_id\",\"number\":\"USA330782800101\","
+         "\"country\":\"USA\"}"),
+        "{\"doc_type\":\"business_friend_card\",\"number\":\"YW123456\",\"country\":null}"};
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, "application/json", bodies[i]),
+                         400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, "/country");
+        json_t *j = body_json();
+        assert_string_equal(str_at(j, "detail"),
+                            "only a passport takes an issuing country; omit country for this "
+                            "doc_type");
+        json_decref(j);
+    }
+    /* a passport without one: the country is missing */
+    assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, "application/json",
+                          "{\"doc_type\":\"passport\",\"number\":\"E12345678\"}"),
+                     400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, "/country");
+    /* without the country the same resident_id is found */
+    assert_int_equal(call("POST", "/v1/subjects/lookup", NULL, "application/json",
+                          "{\"doc_type\":\"resident_id\",\"number\":\"330782195810317029\"}"),
+                     200);
+}
+
+/* Defect 6: /healthz and /readyz take no query parameter (400 like every route). */
+static void get_healthz_readyz__query_parameter__400_query(void **state)
+{
+    (void)state;
+    static const char *const queries[] = {"x=1", "x", "=", "status=ok&"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        assert_int_equal(call("GET", "/healthz", queries[i], NULL, NULL), 400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+        assert_int_equal(call("HEAD", "/readyz", queries[i], NULL, NULL), 400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+    }
+    assert_int_equal(call("GET", "/healthz", "", NULL, NULL), 200);
+    assert_int_equal(call("GET", "/healthz", "&", NULL, NULL), 200);
+    assert_int_equal(call("GET", "/readyz", "&&", NULL, NULL), 200);
+}
+
+/* Defect 6: empty query components are ignored, leading, trailing or doubled alike. */
+static void yc_api_handle__empty_query_components__ignored_both_ways(void **state)
+{
+    (void)state;
+    const char *path = "/v1/subjects/91330782MA26FY5M25/records";
+    assert_int_equal(call("GET", path, "limit=1", NULL, NULL), 200);
+    char *plain = strdup(g_res.body);
+    assert_non_null(plain);
+    static const char *const same[] = {"&limit=1", "limit=1&", "&&limit=1&&", "&limit=1&"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        assert_int_equal(call("GET", path, same[i], NULL, NULL), 200);
+        assert_string_equal(g_res.body, plain);
+    }
+    free(plain);
+    assert_int_equal(call("GET", path, "&limit=1&&limit=2", NULL, NULL), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "limit");
+    assert_int_equal(
+        call("GET", "/v1/subjects/" MERCHANT "/score", "&as_of=2024-02-29&", NULL, NULL), 200);
+}
+
+/* Defect 6: an empty NDJSON body is 400 invalid-field, as an empty JSON body is a 400. */
+static void post_records__empty_ndjson_body__400_invalid_field(void **state)
+{
+    (void)state;
+    static const char *const empty[] = {"", "\n", " \t\r\n\n  \n"};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        assert_int_equal(call("POST", "/v1/records", NULL, "application/x-ndjson", empty[i]), 400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, "");
+        assert_int_equal(
+            call("POST", "/v1/records", "atomic=true", "application/x-ndjson", empty[i]), 400);
+        assert_problem(400, YC_API_PROBLEM_INVALID_FIELD, "");
+    }
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/json", ""), 400);
+    assert_problem(400, YC_API_PROBLEM_MALFORMED_JSON, "");
+    /* one line that is not a record is an item, as before */
+    assert_int_equal(call("POST", "/v1/records", NULL, "application/x-ndjson", "7\n"), 200);
+    json_t *j = body_json();
+    json_t *r0 = json_array_get(json_object_get(j, "results"), 0);
+    assert_string_equal(str_at(json_object_get(r0, "error"), "reason"), "not a JSON object");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1651,6 +2334,15 @@ int main(void)
         cmocka_unit_test(list_records__bad_cursor_or_subject__400_404),
         cmocka_unit_test(lookup_subject__sample_individual__200_known_pseudonym),
         cmocka_unit_test(lookup_subject__bad_fields__400_naming_field),
+        cmocka_unit_test(yc_api_pct_decode__unreserved_decoded_others_kept__exact),
+        cmocka_unit_test(yc_api_handle__percent_encoded_path_and_query__same_as_plain),
+        cmocka_unit_test(yc_api_query_value_is_valid__document_numbers_and_bad_values__false),
+        cmocka_unit_test(post_records_and_lookup__charset_other_than_utf8__415),
+        cmocka_unit_test(lookup_subject__unknown_member__400_naming_it),
+        cmocka_unit_test(lookup_subject__resident_id_with_country__400_country_not_taken),
+        cmocka_unit_test(get_healthz_readyz__query_parameter__400_query),
+        cmocka_unit_test(yc_api_handle__empty_query_components__ignored_both_ways),
+        cmocka_unit_test(post_records__empty_ndjson_body__400_invalid_field),
         cmocka_unit_test(post_records__cf_xk_rows_of_samples__same_ids_and_records_as_cli_import),
         cmocka_unit_test(post_records__sample_rows_again__duplicates_of_imported),
         cmocka_unit_test(post_records__bad_cf_xk_rows__same_reject_as_csv_import),
@@ -1661,6 +2353,14 @@ int main(void)
         cmocka_unit_test(safety__post_records__cf_value_at_field_max__imported_and_over__error),
         cmocka_unit_test(safety__post_records__cf_row_of_256_fields__passes_count_and_257__error),
         cmocka_unit_test(yc_import_rows__kinds_rules_case_atomic__as_documented),
+        /* last: they add a record to a sample subject */
+        cmocka_unit_test(get_score__cache_hit__same_bytes_as_cache_off_and_engine),
+        cmocka_unit_test(get_score__other_as_of_or_worker__miss_and_today_resolved),
+        cmocka_unit_test(get_score__cached_subject_bad_query_or_invalid_id__same_400s),
+        cmocka_unit_test(safety__score_cache__at_bound_kept_and_one_past_evicts_one),
+        cmocka_unit_test(get_score__record_posted_for_subject__next_answer_recomputed),
+        cmocka_unit_test(get_score__allocation_fails_at_each_step__served_or_503_and_cache_sound),
+        cmocka_unit_test(yc_api_open__config_option__its_model_and_bounds_used),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -804,6 +804,8 @@ static uint64_t server_key(const char *key, long long value, yc_err *ret_rv, con
         return cfg.server.body_timeout_ms;
     if (strcmp(key, "write_timeout_ms") == 0)
         return cfg.server.write_timeout_ms;
+    if (strcmp(key, "max_discard_bytes") == 0)
+        return cfg.server.max_discard_bytes;
     assert_string_equal(key, "drain_timeout_ms");
     return cfg.server.drain_timeout_ms;
 }
@@ -832,6 +834,7 @@ static const struct {
     {"header_timeout_ms", "server.header_timeout_ms", 100, 600000},
     {"body_timeout_ms", "server.body_timeout_ms", 100, 600000},
     {"write_timeout_ms", "server.write_timeout_ms", 100, 600000},
+    {"max_discard_bytes", "server.max_discard_bytes", 0, 1073741824},
 };
 
 static void safety__config_server_keys__at_min_and_max__loaded_exactly(void **state)
@@ -916,7 +919,7 @@ static void config_load__server_unknown_key_or_wrong_type__invalid_named(void **
     const char *field;
     assert_int_equal(load_with_server("\"server\":{\"max_body_byte\":10}", &cfg, &field),
                      YC_ERR_INVALID);
-    assert_string_equal(field, "server: unknown key");
+    assert_string_equal(field, "server.max_body_byte: unknown key");
     assert_int_equal(load_with_server("\"server\":[]", &cfg, &field), YC_ERR_INVALID);
     assert_string_equal(field, "server");
     assert_int_equal(load_with_server("\"server\":{\"idle_timeout_ms\":\"60000\"}", &cfg, &field),
@@ -984,7 +987,7 @@ static void config_load__listen_and_tls_keys__loaded_or_named(void **state)
     assert_int_equal(load_with_server("\"tls\":{\"cert\":\"\"}", &cfg, &field), YC_ERR_INVALID);
     assert_string_equal(field, "tls.cert");
     assert_int_equal(load_with_server("\"tls\":{\"chain\":\"x\"}", &cfg, &field), YC_ERR_INVALID);
-    assert_string_equal(field, "tls: unknown key");
+    assert_string_equal(field, "tls.chain: unknown key");
     assert_int_equal(load_with_server("\"tls\":\"x\"", &cfg, &field), YC_ERR_INVALID);
     assert_string_equal(field, "tls");
 }
@@ -1011,6 +1014,107 @@ static void config_load_file__other_path__relative_paths_under_data_dir(void **s
     assert_string_equal(cfg.model_path, "/data/m.json");
     assert_string_equal(cfg.tls_cert_path, "/data/tls/cert.pem");
     assert_int_equal(yc_config_load_file("/nonexistent/x.json", "/data", &cfg, &field), YC_ERR_IO);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void safety__config_score_cache_entries__at_limits_and_one_past__exact_or_named(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    const char *field;
+    memset(&cfg, 0xff, sizeof cfg);
+    assert_int_equal(load_with_server("\"api\":{\"score_cache_entries\":0}", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.api.score_cache_entries, 0);
+    assert_int_equal(load_with_server("\"api\":{\"score_cache_entries\":1048576}", &cfg, &field),
+                     YC_OK);
+    assert_int_equal(cfg.api.score_cache_entries, 1048576);
+    assert_int_equal(cfg.api.score_cache_entries, YC_CONFIG_SCORE_CACHE_MAX);
+    assert_int_equal(load_with_server("\"api\":{\"score_cache_entries\":1048577}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "api.score_cache_entries");
+    assert_int_equal(load_with_server("\"api\":{\"score_cache_entries\":-1}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "api.score_cache_entries");
+}
+
+static void config_load__api_object_absent_empty_or_wrong__default_or_named(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    const char *field;
+    memset(&cfg, 0, sizeof cfg);
+    assert_int_equal(load_with_server("", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.api.score_cache_entries, 16384);
+    assert_int_equal(cfg.api.score_cache_entries, YC_CONFIG_SCORE_CACHE_DEFAULT);
+    memset(&cfg, 0, sizeof cfg);
+    assert_int_equal(load_with_server("\"api\":{}", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.api.score_cache_entries, 16384);
+    assert_int_equal(load_with_server("\"api\":[]", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "api");
+    assert_int_equal(load_with_server("\"api\":{\"score_cache\":1}", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "api.score_cache: unknown key");
+    assert_int_equal(load_with_server("\"api\":{\"score_cache_entries\":\"8\"}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "api.score_cache_entries");
+    assert_int_equal(load_with_server("\"api\":{\"score_cache_entries\":8.5}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "api.score_cache_entries");
+}
+
+/* The shipped etc/config.json sets every key, api.score_cache_entries to its default. */
+static void config_load__shipped_etc_config__api_default(void **state)
+{
+    (void)state;
+    const char *root = getenv("YC_SOURCE_ROOT");
+    assert_non_null(root);
+    char path[4096];
+    assert_true(snprintf(path, sizeof path, "%s/etc/config.json", root) < (int)sizeof path);
+    static yc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    const char *field = NULL;
+    assert_int_equal(yc_config_load_file(path, "/data", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.api.score_cache_entries, YC_CONFIG_SCORE_CACHE_DEFAULT);
+}
+
+/* Defect 7 (config errors): an unknown key is named in full, a duplicate key by its text and
+ * position (etc/yrdcredit.conf.example: "the error names the key"). */
+static void config_load__unknown_or_duplicate_key__error_names_it(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_server("\"server\":{\"max_bodybytes\":10}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "server.max_bodybytes: unknown key");
+    assert_int_equal(load_with_server("\"servr\":{}", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "servr: unknown key");
+    assert_int_equal(load_with_server("\"api\":{\"a\\u0001b\":1}", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "api.a?b: unknown key"); /* a control byte is not printed */
+    char dir[] = "/tmp/yc_core_cfgdXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    assert_true(snprintf(path, sizeof path, "%s/dup.json", dir) < (int)sizeof path);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_true(fputs("{\"schema\":\"yrdcredit-config/1\",\"model\":\"m.json\",\n"
+                      "\"rules\":\"r.json\",\"calendar\":\"c.txt\",\n"
+                      "\"store\":{\"map_size_mib\":1},\"import\":{\"batch_records\":1},\n"
+                      "\"server\":{\"workers\":2,\n"
+                      "  \"workers\":3}}\n",
+                      f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    static yc_config big;
+    field = NULL;
+    assert_int_equal(yc_config_load_file(path, "/data", &big, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "duplicate key \"workers\" at line 5, column 11");
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_true(fputs("{\"schema\":\"yrdcredit-config/1\",\n\"model\":}\n", f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    field = NULL;
+    assert_int_equal(yc_config_load_file(path, "/data", &big, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "not valid JSON at line 2, column 9: unexpected token near '}'");
     assert_int_equal(unlink(path), 0);
     assert_int_equal(rmdir(dir), 0);
 }
@@ -1058,9 +1162,14 @@ int main(void)
         cmocka_unit_test(safety__config_server_keys__one_past_min_and_max__invalid_named),
         cmocka_unit_test(config_load__no_server_object__h2_defaults),
         cmocka_unit_test(config_load__server_unknown_key_or_wrong_type__invalid_named),
+        cmocka_unit_test(config_load__unknown_or_duplicate_key__error_names_it),
         cmocka_unit_test(config_listen_parse__forms__exact),
         cmocka_unit_test(config_load__listen_and_tls_keys__loaded_or_named),
         cmocka_unit_test(config_load_file__other_path__relative_paths_under_data_dir),
+        cmocka_unit_test(
+            safety__config_score_cache_entries__at_limits_and_one_past__exact_or_named),
+        cmocka_unit_test(config_load__api_object_absent_empty_or_wrong__default_or_named),
+        cmocka_unit_test(config_load__shipped_etc_config__api_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
