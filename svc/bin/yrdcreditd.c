@@ -729,7 +729,9 @@ int main(int argc, char **argv)
         .handler_ctx = &ctx,
     };
     ctx.api = api;
+    errno = 0;
     e = yc_h2_server_open(&opts, &srv);
+    const int open_errno = errno; /* e.g. EADDRINUSE from bind(2); best effort */
     if (e != YC_OK) {
         fprintf(stderr, "yrdcreditd: cannot serve (");
         if (h2c_l->enabled)
@@ -738,7 +740,10 @@ int main(int argc, char **argv)
         if (tls_l->enabled)
             fprintf(stderr, "TLS %s:%u with %s", tls_l->host, (unsigned)tls_l->port,
                     cfg.tls_cert_path);
-        fprintf(stderr, "): %s\n", yc_err_str(e));
+        if (e == YC_ERR_IO && open_errno != 0)
+            fprintf(stderr, "): %s (%s)\n", yc_err_str(e), strerror(open_errno));
+        else
+            fprintf(stderr, "): %s\n", yc_err_str(e));
         rc = e == YC_ERR_IO ? 4 : 5;
         goto out;
     }

@@ -332,4 +332,18 @@ wait "$pid"
 check "SIGTERM after the restart: exit 0" test $? -eq 0
 pid=
 
+# A port another process listens on: exit 4 and the reason (not a bare "I/O error").
+$py - "$daemon" "$data" >"$tmp/busy.out" 2>&1 <<'PY'
+import socket, subprocess, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+r = subprocess.run([sys.argv[1], "--data", sys.argv[2], "--listen", "off",
+                    "--h2c-listen", f"127.0.0.1:{s.getsockname()[1]}"],
+                   capture_output=True, text=True, timeout=20)
+print(r.returncode, r.stderr.strip())
+PY
+check "a port in use: exit 4, 'Address already in use' on stderr" \
+  grep -q '^4 yrdcreditd: cannot serve (h2c 127.0.0.1:[0-9]*): I/O error (Address already in use)$' "$tmp/busy.out"
+
 tap_done
