@@ -733,8 +733,28 @@ static yc_err run_pass(yc_imp *imp, const uint8_t *data, size_t len)
     return rv;
 }
 
-static yc_err one_pass(const char *name, const uint8_t *data, size_t len,
-                       const yc_import_opts *opts, bool deliver, yc_import_stats *ret_stats)
+/* What an import reads: a buffer (yc_import_buffer()) or rows (yc_import_rows()). */
+typedef struct import_src {
+    bool is_rows;
+    const uint8_t *data; /* !is_rows: len bytes */
+    size_t len;
+    const yc_import_row *rows; /* is_rows: n_rows rows */
+    size_t n_rows;
+} import_src;
+
+/* The rows of yc_import_rows(), each as a CSV data row whose header holds its codes. */
+static yc_err run_rows(yc_imp *imp, const yc_import_row *rows, size_t n_rows)
+{
+    yc_err rv = yc_csv_begin(imp);
+    for (size_t i = 0; rv == YC_OK && i < n_rows; i++)
+        rv = yc_csv_row(imp, (long)i + 1, rows[i].fields, rows[i].n_fields);
+    if (rv == YC_OK)
+        rv = flush(imp);
+    return rv;
+}
+
+static yc_err one_pass(const char *name, const import_src *src, const yc_import_opts *opts,
+                       bool deliver, yc_import_stats *ret_stats)
 {
     yc_imp imp = {.opts = opts, .name = name, .deliver = deliver, .report = true};
     imp.batch_cap = !deliver                ? 1
@@ -744,7 +764,8 @@ static yc_err one_pass(const char *name, const uint8_t *data, size_t len,
     imp.batch = yc_calloc(imp.batch_alloc, sizeof *imp.batch);
     yc_err rv = YC_ERR_NOMEM;
     if (imp.batch != NULL)
-        rv = run_pass(&imp, data, len);
+        rv = src->is_rows ? run_rows(&imp, src->rows, src->n_rows)
+                          : run_pass(&imp, src->data, src->len);
     if (!imp.is_json)
         yc_csv_end(&imp);
     yc_free(imp.line);
@@ -768,64 +789,37 @@ static yc_err check_opts(const yc_import_opts *opts)
     return parse_encoding(opts->encoding, &forced, &e);
 }
 
-yc_err yc_import_buffer(const char *name, const uint8_t *data, size_t len,
-                        const yc_import_opts *opts, yc_import_stats *ret_stats)
+/* One pass, or with opts->atomic (--atomic): validate everything first, deliver only when no
+ * row was rejected. */
+static yc_err import_src_run(const char *name, const import_src *src, const yc_import_opts *opts,
+                             yc_import_stats *ret_stats)
 {
     *ret_stats = (yc_import_stats){0};
     YC_TRY(check_opts(opts));
-    static const uint8_t empty[1] = {0};
-    if (data == NULL) {
-        data = empty;
-        len = 0;
-    }
     if (!opts->atomic)
-        return one_pass(name, data, len, opts, true, ret_stats);
-    /* --atomic: validate everything first, deliver only when no row was rejected. */
-    yc_err rv = one_pass(name, data, len, opts, false, ret_stats);
+        return one_pass(name, src, opts, true, ret_stats);
+    yc_err rv = one_pass(name, src, opts, false, ret_stats);
     ret_stats->accepted = 0;
     if (rv != YC_OK)
         return rv;
     if (ret_stats->rejected > 0)
         return YC_ERR_INVALID;
-    return one_pass(name, data, len, opts, true, ret_stats);
+    return one_pass(name, src, opts, true, ret_stats);
 }
 
-/* One pass of yc_import_rows() over every row, as one_pass() over a buffer. */
-static yc_err rows_pass(const char *name, const yc_import_row *rows, size_t n_rows,
-                        const yc_import_opts *opts, bool deliver, yc_import_stats *ret_stats)
+yc_err yc_import_buffer(const char *name, const uint8_t *data, size_t len,
+                        const yc_import_opts *opts, yc_import_stats *ret_stats)
 {
-    yc_imp imp = {.opts = opts, .name = name, .deliver = deliver, .report = true};
-    imp.batch_cap = !deliver                ? 1
-                    : opts->batch_size == 0 ? YC_IMPORT_BATCH_DEFAULT
-                                            : opts->batch_size;
-    imp.batch_alloc = imp.batch_cap < 64 ? imp.batch_cap : 64;
-    imp.batch = yc_calloc(imp.batch_alloc, sizeof *imp.batch);
-    yc_err rv = imp.batch != NULL ? yc_csv_begin(&imp) : YC_ERR_NOMEM;
-    for (size_t i = 0; rv == YC_OK && i < n_rows; i++)
-        rv = yc_csv_row(&imp, (long)i + 1, rows[i].fields, rows[i].n_fields);
-    if (rv == YC_OK)
-        rv = flush(&imp);
-    yc_csv_end(&imp);
-    yc_free(imp.batch);
-    *ret_stats = imp.stats;
-    return rv;
+    static const uint8_t empty[1] = {0};
+    const import_src src = {.data = data != NULL ? data : empty, .len = data != NULL ? len : 0};
+    return import_src_run(name, &src, opts, ret_stats);
 }
 
 yc_err yc_import_rows(const char *name, const yc_import_row *rows, size_t n_rows,
                       const yc_import_opts *opts, yc_import_stats *ret_stats)
 {
-    *ret_stats = (yc_import_stats){0};
-    YC_TRY(check_opts(opts));
-    if (!opts->atomic)
-        return rows_pass(name, rows, n_rows, opts, true, ret_stats);
-    /* atomic: validate every row first, deliver only when none was rejected */
-    yc_err rv = rows_pass(name, rows, n_rows, opts, false, ret_stats);
-    ret_stats->accepted = 0;
-    if (rv != YC_OK)
-        return rv;
-    if (ret_stats->rejected > 0)
-        return YC_ERR_INVALID;
-    return rows_pass(name, rows, n_rows, opts, true, ret_stats);
+    const import_src src = {.is_rows = true, .rows = rows, .n_rows = n_rows};
+    return import_src_run(name, &src, opts, ret_stats);
 }
 
 static yc_err read_all(int fd, uint8_t **ret, size_t *ret_len)
