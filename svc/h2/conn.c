@@ -249,6 +249,17 @@ static void stream_dispatch(conn *c, stream *st)
     stream_respond(c, st);
 }
 
+/* The request is cut short at a limit (408, 413): drop its body and answer now. */
+static void stream_cut(conn *c, stream *st, int status)
+{
+    st->limit_status = status;
+    yc_free(st->body);
+    st->body = NULL;
+    st->body_len = 0;
+    st->body_cap = 0;
+    stream_dispatch(c, st);
+}
+
 /* ------------------------------------------------------------------ nghttp2 callbacks */
 
 static int on_begin_frame(nghttp2_session *session, const nghttp2_frame_hd *hd, void *user_data)
@@ -368,12 +379,7 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
         /* Over the cap: answer 413 now and drop the rest of the body (the bytes past the cap
          * count against max_discard_bytes). */
         const size_t over = len - (max - st->body_len);
-        st->limit_status = 413;
-        yc_free(st->body);
-        st->body = NULL;
-        st->body_len = 0;
-        st->body_cap = 0;
-        stream_dispatch(c, st);
+        stream_cut(c, st, 413);
         if (st->discarding)
             stream_discard(c, st, over);
         return 0;
@@ -580,6 +586,13 @@ void yc_h2_conn_close(conn *c)
     yc_free(c);
 }
 
+/* Close at once, without flushing (and without close_notify). */
+static void conn_kill(conn *c)
+{
+    c->kill = true;
+    yc_h2_conn_close(c);
+}
+
 static bool out_pending(const conn *c)
 {
     return c->out_len > c->out_off;
@@ -684,16 +697,14 @@ static ssize_t conn_send(conn *c, const uint8_t *buf, size_t len)
 static bool conn_flush(conn *c)
 {
     if (c->kill || !conn_gather(c)) {
-        c->kill = true;
-        yc_h2_conn_close(c);
+        conn_kill(c);
         return false;
     }
     bool wrote = false;
     if (out_pending(c)) {
         ssize_t w = conn_send(c, c->out + c->out_off, c->out_len - c->out_off);
         if (w < 0) {
-            c->kill = true;
-            yc_h2_conn_close(c);
+            conn_kill(c);
             return false;
         }
         if (w > 0) {
@@ -704,8 +715,7 @@ static bool conn_flush(conn *c)
             c->out_off = 0;
             c->out_len = 0;
             if (!conn_gather(c)) { /* more output that did not fit under the high water */
-                c->kill = true;
-                yc_h2_conn_close(c);
+                conn_kill(c);
                 return false;
             }
         }
@@ -732,8 +742,7 @@ static bool conn_flush(conn *c)
     else
         ev = c->tls_read_wants_write ? EPOLLOUT : EPOLLIN;
     if (!conn_set_events(c, ev)) {
-        c->kill = true;
-        yc_h2_conn_close(c);
+        conn_kill(c);
         return false;
     }
     return true;
@@ -800,8 +809,7 @@ static bool conn_read(conn *c)
     for (;;) {
         ssize_t n = conn_recv(c, buf, sizeof buf);
         if (n < 0) {
-            c->kill = true;
-            yc_h2_conn_close(c);
+            conn_kill(c);
             return false;
         }
         if (n > 0)
@@ -826,8 +834,7 @@ static bool conn_handshake(conn *c)
     if ((r == YC_TLS_WANT_READ && conn_set_events(c, EPOLLIN)) ||
         (r == YC_TLS_WANT_WRITE && conn_set_events(c, EPOLLOUT)))
         return true;
-    c->kill = true; /* failed (e.g. ALPN not h2: the alert is sent) or closed */
-    yc_h2_conn_close(c);
+    conn_kill(c); /* failed (e.g. ALPN not h2: the alert is sent) or closed */
     return false;
 }
 
@@ -835,8 +842,7 @@ static bool conn_handshake(conn *c)
 static bool conn_serve(conn *c, uint32_t events)
 {
     if ((events & (EPOLLERR | EPOLLHUP)) != 0 && (events & (EPOLLIN | EPOLLOUT)) == 0) {
-        c->kill = true;
-        yc_h2_conn_close(c);
+        conn_kill(c);
         return false;
     }
     if (c->handshaking)
@@ -911,8 +917,7 @@ void yc_h2_conn_new(worker *w, int fd, bool tls)
 void yc_h2_conn_goaway(conn *c)
 {
     if (c->handshaking || c->preface_seen < PREFACE_LEN) {
-        c->kill = true;
-        yc_h2_conn_close(c);
+        conn_kill(c);
         return;
     }
     if (!c->not_h2 && !c->goaway_sent && !c->dead) {
@@ -927,12 +932,6 @@ void yc_h2_conn_goaway(conn *c)
 static bool due(int64_t since, int64_t now, unsigned timeout_ms)
 {
     return since != NEVER && now - since >= (int64_t)timeout_ms;
-}
-
-static void conn_kill(conn *c)
-{
-    c->kill = true;
-    yc_h2_conn_close(c);
 }
 
 /* Readiness that epoll would report for what the connection waits for (c->events), but that
@@ -1002,14 +1001,8 @@ static bool conn_timers_due(conn *c, bool fire)
     for (stream *st = c->streams; st != NULL; st = st->next) {
         if (due(st->body_since_ms, now, o->body_timeout_ms)) {
             any = true;
-            if (fire) {
-                st->limit_status = 408;
-                yc_free(st->body);
-                st->body = NULL;
-                st->body_len = 0;
-                st->body_cap = 0;
-                stream_dispatch(c, st);
-            }
+            if (fire)
+                stream_cut(c, st, 408);
         } else if (due(st->discard_since_ms, now, o->body_timeout_ms)) {
             any = true; /* the body after an early response stalled: reset the stream */
             if (fire)
