@@ -1,8 +1,11 @@
 /* The record store over one LMDB environment (include/yrdcredit/store.h). */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "yrdcredit/store.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,11 @@ static const char KEY_CHECK_TEXT[] = "yrdcredit key check v1";
 
 struct yc_store {
     MDB_env *env;
+    /* Held shared for the life of every transaction of a shared store, exclusively to adopt
+     * a map another process grew: LMDB allows mdb_env_set_mapsize() only while this process
+     * has no transaction, and yrdcreditd's workers share the environment (MDB_NOTLS). */
+    pthread_rwlock_t remap_lock;
+    bool remap_lock_ready;
     MDB_dbi meta, subjects, records, source, history;
     yc_crypto_key *pseudonym_key;
     yc_crypto_key *seal_key;
@@ -118,6 +126,39 @@ static yc_err txn_begin(MDB_env *env, unsigned flags, MDB_txn **ret_txn)
             rc = mdb_txn_begin(env, NULL, flags, ret_txn);
     }
     return from_mdb(rc);
+}
+
+/* txn_begin for a store other threads may use: the transaction holds remap_lock shared until
+ * st_commit() or st_abort(); MDB_MAP_RESIZED is handled under the exclusive lock. */
+static yc_err st_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn)
+{
+    YC_ENSURE(pthread_rwlock_rdlock(&st->remap_lock) == 0, YC_ERR_INTERNAL);
+    int rc = mdb_txn_begin(st->env, NULL, flags, ret_txn);
+    if (rc == MDB_MAP_RESIZED) {
+        (void)pthread_rwlock_unlock(&st->remap_lock);
+        YC_ENSURE(pthread_rwlock_wrlock(&st->remap_lock) == 0, YC_ERR_INTERNAL);
+        rc = mdb_env_set_mapsize(st->env, 0); /* adopt the size another process set */
+        (void)pthread_rwlock_unlock(&st->remap_lock);
+        YC_ENSURE(pthread_rwlock_rdlock(&st->remap_lock) == 0, YC_ERR_INTERNAL);
+        if (rc == 0)
+            rc = mdb_txn_begin(st->env, NULL, flags, ret_txn);
+    }
+    if (rc != 0)
+        (void)pthread_rwlock_unlock(&st->remap_lock);
+    return from_mdb(rc);
+}
+
+static int st_commit(yc_store *st, MDB_txn *txn)
+{
+    int rc = mdb_txn_commit(txn);
+    (void)pthread_rwlock_unlock(&st->remap_lock);
+    return rc;
+}
+
+static void st_abort(yc_store *st, MDB_txn *txn)
+{
+    mdb_txn_abort(txn);
+    (void)pthread_rwlock_unlock(&st->remap_lock);
 }
 
 static yc_err open_dbis(yc_store *st, MDB_txn *txn, unsigned flags)
@@ -351,6 +392,21 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
 
     yc_store *st = yc_calloc(1, sizeof *st);
     YC_ENSURE(st != NULL, YC_ERR_NOMEM);
+    pthread_rwlockattr_t attr;
+    /* Writer-preferring, so a remap is not starved by a stream of reads (no thread takes
+     * the lock twice: every transaction is begun and ended inside one store function). */
+    if (pthread_rwlockattr_init(&attr) != 0) {
+        yc_free(st);
+        return YC_ERR_NOMEM;
+    }
+    (void)pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    const int lrc = pthread_rwlock_init(&st->remap_lock, &attr);
+    (void)pthread_rwlockattr_destroy(&attr);
+    if (lrc != 0) {
+        yc_free(st);
+        return YC_ERR_NOMEM;
+    }
+    st->remap_lock_ready = true;
     MDB_txn *txn = NULL;
     char lmdb[PATH_MAX_];
     struct stat sb;
@@ -391,6 +447,8 @@ void yc_store_close(yc_store *st)
         mdb_env_close(st->env);
     yc_crypto_key_free(st->pseudonym_key);
     yc_crypto_key_free(st->seal_key);
+    if (st->remap_lock_ready)
+        (void)pthread_rwlock_destroy(&st->remap_lock);
     yc_free(st);
 }
 
@@ -647,7 +705,7 @@ yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats 
         YC_TRY(prepare(st, &recs[i]));
         YC_ENSURE(yc_codec_record_len(&recs[i]) <= YC_CODEC_RECORD_MAX, YC_ERR_INVALID);
     }
-    YC_TRY(txn_begin(st->env, 0, &c.txn));
+    YC_TRY(st_begin(st, 0, &c.txn));
     MDB_val v;
     yc_err rv = meta_get(st, c.txn, META_SEQ, &v);
     if (rv == YC_OK && v.mv_size != 8)
@@ -666,11 +724,11 @@ yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats 
     if (rv != YC_OK)
         goto out;
     /* The durable commit: fsync of data and meta page (no MDB_NOSYNC). */
-    rv = from_mdb(mdb_txn_commit(c.txn));
+    rv = from_mdb(st_commit(st, c.txn));
     c.txn = NULL;
 out:
     if (c.txn != NULL)
-        mdb_txn_abort(c.txn);
+        st_abort(st, c.txn);
     if (rv == YC_OK && ret != NULL)
         *ret = c.stats;
     return rv;
@@ -689,7 +747,7 @@ static yc_err subject_lookup(yc_store *st, MDB_txn *txn, const char *subject_id,
 yc_err yc_store_subject_get(yc_store *st, const char *subject_id, yc_store_subject *ret)
 {
     MDB_txn *txn = NULL;
-    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
     MDB_val v;
     yc_store_subject out = {.type = YC_SUBJECT_NONE};
     yc_err rv = subject_lookup(st, txn, subject_id, &v);
@@ -701,7 +759,7 @@ yc_err yc_store_subject_get(yc_store *st, const char *subject_id, yc_store_subje
         memcpy(out.name, payload, n); /* n <= YC_NAME_MAX, checked by the decoder */
         out.name[n] = '\0';
     }
-    mdb_txn_abort(txn);
+    st_abort(st, txn);
     if (rv == YC_OK && ret != NULL)
         *ret = out;
     return rv;
@@ -710,7 +768,7 @@ yc_err yc_store_subject_get(yc_store *st, const char *subject_id, yc_store_subje
 yc_err yc_store_person_get(yc_store *st, const char *subject_id, yc_store_person *ret)
 {
     MDB_txn *txn = NULL;
-    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
     MDB_val v;
     yc_subject_type type = YC_SUBJECT_NONE;
     const uint8_t *payload = NULL;
@@ -729,7 +787,7 @@ yc_err yc_store_person_get(yc_store *st, const char *subject_id, yc_store_person
     if (rv == YC_OK)
         rv = yc_codec_identity_decode(plain, n - YC_SEAL_OVERHEAD, ret);
     wipe(plain, sizeof plain);
-    mdb_txn_abort(txn);
+    st_abort(st, txn);
     return rv;
 }
 
@@ -793,12 +851,12 @@ yc_err yc_store_subject_records(yc_store *st, const char *subject_id, yc_record 
                                 size_t *ret_n)
 {
     MDB_txn *txn = NULL;
-    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
     MDB_val v;
     yc_err rv = subject_lookup(st, txn, subject_id, &v);
     if (rv == YC_OK)
         rv = collect_records(st, txn, subject_id, ret_recs, ret_n);
-    mdb_txn_abort(txn);
+    st_abort(st, txn);
     return rv;
 }
 
@@ -811,7 +869,7 @@ yc_err yc_store_record_history(yc_store *st, uint64_t record_id, yc_record **ret
                                size_t *ret_n)
 {
     MDB_txn *txn = NULL;
-    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
     MDB_cursor *cur = NULL;
     yc_err rv = from_mdb(mdb_cursor_open(txn, st->history, &cur));
     yc_record *arr = NULL;
@@ -838,7 +896,7 @@ yc_err yc_store_record_history(yc_store *st, uint64_t record_id, yc_record **ret
     }
     if (cur != NULL)
         mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    st_abort(st, txn);
     if (rv != YC_OK) {
         yc_free(arr);
         return rv;
@@ -902,7 +960,7 @@ static yc_err walk_cursor(MDB_cursor *cur, walk_group *g, yc_store_walk_fn fn, v
 yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx)
 {
     MDB_txn *txn = NULL;
-    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
     MDB_cursor *cur = NULL;
     walk_group g = {.n = 0};
     yc_err rv = from_mdb(mdb_cursor_open(txn, st->records, &cur));
@@ -910,7 +968,7 @@ yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx)
         rv = walk_cursor(cur, &g, fn, ctx);
     if (cur != NULL)
         mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    st_abort(st, txn);
     yc_free(g.facts);
     return rv;
 }
@@ -918,7 +976,7 @@ yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx)
 yc_err yc_store_stats(yc_store *st, yc_store_stat *ret)
 {
     MDB_txn *txn = NULL;
-    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
     MDB_stat s_subj, s_rec, s_hist, s_env;
     MDB_envinfo info;
     int rc = mdb_stat(txn, st->subjects, &s_subj);
@@ -930,7 +988,7 @@ yc_err yc_store_stats(yc_store *st, yc_store_stat *ret)
         rc = mdb_env_stat(st->env, &s_env);
     if (rc == 0)
         rc = mdb_env_info(st->env, &info);
-    mdb_txn_abort(txn);
+    st_abort(st, txn);
     YC_TRY(from_mdb(rc));
     struct stat sb;
     YC_ENSURE(stat(st->data_mdb, &sb) == 0, YC_ERR_IO);
@@ -951,17 +1009,19 @@ uint64_t yc_store_generation(yc_store *st)
     /* The newer of the two meta pages in the shared map: no transaction, no lock, and it sees
      * commits of other processes (their meta page is written through the page cache). */
     MDB_envinfo info;
-    if (mdb_env_info(st->env, &info) != 0)
+    if (pthread_rwlock_rdlock(&st->remap_lock) != 0)
         return 0;
-    return (uint64_t)info.me_last_txnid;
+    const int rc = mdb_env_info(st->env, &info);
+    (void)pthread_rwlock_unlock(&st->remap_lock);
+    return rc == 0 ? (uint64_t)info.me_last_txnid : 0;
 }
 
 yc_err yc_store_snapshot_generation(yc_store *st, uint64_t *ret)
 {
     MDB_txn *txn = NULL;
-    YC_TRY(txn_begin(st->env, MDB_RDONLY, &txn));
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
     *ret = (uint64_t)mdb_txn_id(txn);
-    mdb_txn_abort(txn);
+    st_abort(st, txn);
     return YC_OK;
 }
 

@@ -2,8 +2,10 @@
 #define _GNU_SOURCE /* memmem, nftw */
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1165,6 +1167,80 @@ static void subject_records__value_patched_on_disk__fails_store(void **state)
     tdir_remove(&t);
 }
 
+/* Regression (final review of issue 3): another process grows the map while this process's
+ * worker threads read.  LMDB allows mdb_env_set_mapsize() only while the process has no
+ * transaction, so adopting the new size must wait for the readers (remap_lock). */
+typedef struct remap_reader {
+    yc_store *st;
+    atomic_bool *stop;
+    long reads, bad;
+} remap_reader;
+
+static void *remap_read_loop(void *arg)
+{
+    remap_reader *r = arg;
+    while (!atomic_load(r->stop)) {
+        yc_err rv = yc_store_subject_get(r->st, "913307820000000001", NULL);
+        if (rv != YC_OK && rv != YC_ERR_NOT_FOUND)
+            r->bad++;
+        (void)yc_store_generation(r->st);
+        r->reads++;
+    }
+    return NULL;
+}
+
+static void subject_get__readers_while_another_process_grows_the_map__all_served(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, YC_STORE_MAP_SIZE_MIN);
+    enum { READERS = 4, BATCH = 100, BATCHES = 40 };
+    atomic_bool stop = false;
+    remap_reader rd[READERS];
+    pthread_t th[READERS];
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* the CLI with a 64 MiB map: writes ~4 MB, past the parent's 1 MiB map */
+        yc_store *cst = NULL;
+        yc_store_opts big = {.map_size_bytes = (uint64_t)64 << 20};
+        yc_record *r = recs_new(BATCH);
+        int ok = yc_store_open(t.data, &big, &cst) == YC_OK;
+        for (int b = 0; ok && b < BATCHES; b++) {
+            for (int i = 0; i < BATCH; i++) {
+                make_merchant(&r[i], b * BATCH + i);
+                memset(r[i].legal_basis, 'L', 1000);
+                r[i].legal_basis[1000] = '\0';
+            }
+            ok = yc_store_ingest(cst, r, BATCH, NULL) == YC_OK;
+        }
+        yc_store_close(cst);
+        _exit(ok ? 0 : 1);
+    }
+    for (int i = 0; i < READERS; i++) {
+        rd[i] = (remap_reader){.st = st, .stop = &stop};
+        assert_int_equal(pthread_create(&th[i], NULL, remap_read_loop, &rd[i]), 0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    usleep(200 * 1000); /* the readers meet the grown map */
+    atomic_store(&stop, true);
+    for (int i = 0; i < READERS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_true(rd[i].reads > 0);
+        assert_int_equal(rd[i].bad, 0);
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* the parent adopted the new size: the child's last record reads back */
+    yc_store_subject subj;
+    char id[32];
+    snprintf(id, sizeof id, "913307820000%06d", BATCH * BATCHES - 1);
+    assert_int_equal(yc_store_subject_get(st, id, &subj), YC_OK);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
 static void open__while_another_process_writes__sees_its_commit(void **state)
 {
     (void)state;
@@ -1545,6 +1621,7 @@ int main(void)
         cmocka_unit_test(ingest__tiny_map_filled__fails_full_and_batch_left_nothing),
         cmocka_unit_test(subject_records__value_patched_on_disk__fails_store),
         cmocka_unit_test(open__while_another_process_writes__sees_its_commit),
+        cmocka_unit_test(subject_get__readers_while_another_process_grows_the_map__all_served),
         cmocka_unit_test(generation__reads_and_own_commits__changes_on_commit_only),
         cmocka_unit_test(generation__another_process_commits__seen_without_reopen),
         cmocka_unit_test(bench_raw_put__small_run__ok_then_conflict),
