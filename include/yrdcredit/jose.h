@@ -1,0 +1,277 @@
+/**
+ * @file jose.h
+ * @brief JOSE building blocks over libsodium (crypto/): strict base64url, Ed25519 (RFC 8032),
+ *        RFC 7638 JWK thumbprints and JWS compact serialization with EdDSA / Ed25519.
+ *
+ * No libsodium type or constant appears here.  Ed25519 secret keys live in sodium_malloc'd
+ * memory behind the opaque yc_ed25519_key and are wiped when freed.
+ */
+#ifndef YRDCREDIT_JOSE_H
+#define YRDCREDIT_JOSE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yrdcredit/err.h"
+
+/** Length of an Ed25519 seed (the stored secret) in bytes. */
+#define YC_ED25519_SEED_BYTES 32
+/** Length of an Ed25519 public key in bytes. */
+#define YC_ED25519_PUBLIC_KEY_BYTES 32
+/** Length of an Ed25519 signature in bytes. */
+#define YC_ED25519_SIGNATURE_BYTES 64
+/** Length of an RFC 7638 SHA-256 thumbprint in base64url characters, without the NUL. */
+#define YC_JWK_THUMBPRINT_LEN 43
+/** Largest JWS compact token yc_jws_sign() produces and yc_jws_verify() accepts, in bytes
+ *  (attestations.md §6: cap the token size). */
+#define YC_JWS_MAX_TOKEN_BYTES 16384
+
+/** An Ed25519 signing key (seed, secret and public key) in guarded memory.  Opaque; free with
+ *  yc_ed25519_key_free(). */
+typedef struct yc_ed25519_key yc_ed25519_key;
+
+/** JWS algorithms, as a bit set for yc_jws_expect.algs. */
+typedef enum yc_jws_alg {
+    YC_JWS_ALG_EDDSA = 1u << 0,   /**< "EdDSA" (RFC 8037 §3.1; deprecated by RFC 9864). */
+    YC_JWS_ALG_ED25519 = 1u << 1, /**< "Ed25519" (RFC 9864 §2.2, fully specified). */
+} yc_jws_alg;
+
+/** Why yc_jws_verify() rejected a token: one class per row of attestations.md §6. */
+typedef enum yc_jws_reason {
+    YC_JWS_OK = 0,               /**< Accepted. */
+    YC_JWS_TOO_LARGE,            /**< Longer than YC_JWS_MAX_TOKEN_BYTES. */
+    YC_JWS_MALFORMED,            /**< Not exactly three '.'-separated parts. */
+    YC_JWS_BAD_BASE64,           /**< A part is not strict base64url (padding, alphabet, bits). */
+    YC_JWS_BAD_HEADER,           /**< Header is not a JSON object, or alg is not a string. */
+    YC_JWS_DUPLICATE_MEMBER,     /**< Header or payload repeats a member name. */
+    YC_JWS_ALG_NOT_ALLOWED,      /**< alg is "none", unknown, or not in the allowed set. */
+    YC_JWS_CRIT_UNSUPPORTED,     /**< crit is present (no extension is understood). */
+    YC_JWS_KEY_IN_HEADER,        /**< jwk, jku, x5u or x5c is present (keys are pinned). */
+    YC_JWS_WRONG_TYP,            /**< typ differs from the expected one. */
+    YC_JWS_WRONG_KID,            /**< kid differs from the expected one. */
+    YC_JWS_BAD_SIGNATURE_LENGTH, /**< The signature does not decode to 64 bytes. */
+    YC_JWS_BAD_SIGNATURE,        /**< Ed25519 verification failed. */
+    YC_JWS_BAD_PAYLOAD, /**< yc_jwt_verify(): payload not a JSON object (or int > INT64). */
+    YC_JWS_INTERNAL,    /**< Out of memory or libsodium failed to initialise. */
+} yc_jws_reason;
+
+/** What yc_jws_verify() requires of a token besides a valid signature. */
+typedef struct yc_jws_expect {
+    unsigned algs;   /**< Bit set of yc_jws_alg; 0 accepts nothing. */
+    const char *typ; /**< Required exact header typ (NUL-terminated), or NULL for any/none. */
+    const char *kid; /**< Required exact header kid (NUL-terminated), or NULL for any/none. */
+} yc_jws_expect;
+
+/**
+ * @brief Number of characters yc_b64url_encode() writes for @p len bytes, without the NUL:
+ *        4 * floor(@p len / 3) + (0, 2 or 3 for a tail of 0, 1 or 2 bytes).
+ * @param[in] len  Input length in bytes, at most SIZE_MAX / 4 * 3 - 3.
+ * @return The encoded length in characters.
+ * @par Source: RFC 4648 §5; RFC 7515 §2 (base64url without padding).
+ */
+size_t yc_b64url_encoded_len(size_t len);
+
+/**
+ * @brief Number of bytes a valid base64url string of @p b64_len characters decodes to.
+ * @param[in] b64_len  Length of the encoded string in characters.
+ * @return 3 * floor(@p b64_len / 4) + (0, 1 or 2 for a tail of 0, 2 or 3 characters); for a
+ *         tail of 1 character (never valid) the result counts it as 0.
+ * @par Source: RFC 4648 §5.
+ */
+size_t yc_b64url_decoded_len(size_t b64_len);
+
+/**
+ * @brief base64url encoding, URL-safe alphabet, no padding (sodium_bin2base64).
+ * @param[in]  in       Input bytes; may be NULL when @p len is 0.
+ * @param[in]  len      Length of @p in in bytes (see yc_b64url_encoded_len()).
+ * @param[out] ret_b64  yc_b64url_encoded_len(@p len) + 1 bytes; NUL-terminated on return.
+ * @retval YC_OK
+ * @retval YC_ERR_INTERNAL  libsodium could not be initialised (@p ret_b64 untouched)
+ * @par Source: RFC 4648 §5; RFC 7515 §2.
+ */
+YC_MUST_USE yc_err yc_b64url_encode(const uint8_t *in, size_t len, char *ret_b64);
+
+/**
+ * @brief Strict base64url decoding (sodium_base642bin, URL-safe variant, no padding): rejects
+ *        '=' padding, '+', '/', whitespace, any other byte outside A–Z a–z 0–9 '-' '_', a
+ *        1-character tail, and non-zero unused bits in the last character.
+ * @param[in]  b64      Encoded characters, not NUL-terminated; may be NULL when @p b64_len is 0.
+ * @param[in]  b64_len  Length of @p b64 in characters.
+ * @param[out] ret_bin  @p bin_cap bytes; its contents are unspecified on failure.
+ * @param[in]  bin_cap  Capacity of @p ret_bin in bytes.
+ * @param[out] ret_len  Number of decoded bytes.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    not canonical base64url as above
+ * @retval YC_ERR_TOO_LARGE  @p bin_cap < yc_b64url_decoded_len(@p b64_len)
+ * @retval YC_ERR_INTERNAL   libsodium could not be initialised
+ * @par Source: RFC 4648 §3.5 and §5; RFC 7515 §2; attestations.md §0.6, §6.8, §7 "Encoding".
+ */
+YC_MUST_USE yc_err yc_b64url_decode(const char *b64, size_t b64_len, uint8_t *ret_bin,
+                                    size_t bin_cap, size_t *ret_len);
+
+/**
+ * @brief Derive an Ed25519 key pair from a 32-byte seed (crypto_sign_seed_keypair).
+ * @param[in]  seed     YC_ED25519_SEED_BYTES bytes; the caller wipes its copy.
+ * @param[out] ret_key  New key in guarded memory; free with yc_ed25519_key_free().
+ * @retval YC_OK
+ * @retval YC_ERR_NOMEM     sodium_malloc failed
+ * @retval YC_ERR_INTERNAL  libsodium could not be initialised
+ * @par Source: RFC 8032 §5.1.5; attestations.md §7 "Signing".
+ */
+YC_MUST_USE yc_err yc_ed25519_key_from_seed(const uint8_t seed[static YC_ED25519_SEED_BYTES],
+                                            yc_ed25519_key **ret_key);
+
+/**
+ * @brief Wipe and release an Ed25519 key.
+ * @param[in] key  May be NULL (no-op).
+ */
+void yc_ed25519_key_free(yc_ed25519_key *key);
+
+/**
+ * @brief The public key of an Ed25519 key pair.
+ * @param[in]  key     Key from yc_ed25519_key_from_seed().
+ * @param[out] ret_pk  YC_ED25519_PUBLIC_KEY_BYTES bytes.
+ * @par Source: RFC 8032 §5.1.5.
+ */
+void yc_ed25519_public_key(const yc_ed25519_key *key,
+                           uint8_t ret_pk[static YC_ED25519_PUBLIC_KEY_BYTES]);
+
+/**
+ * @brief Deterministic pure Ed25519 detached signature (crypto_sign_detached).
+ * @param[in]  key      Signing key.
+ * @param[in]  msg      Message bytes; may be NULL when @p msg_len is 0.
+ * @param[in]  msg_len  Length of @p msg in bytes.
+ * @param[out] ret_sig  YC_ED25519_SIGNATURE_BYTES bytes.
+ * @retval YC_OK
+ * @retval YC_ERR_INTERNAL  libsodium failed
+ * @par Source: RFC 8032 §5.1.6.
+ */
+YC_MUST_USE yc_err yc_ed25519_sign(const yc_ed25519_key *key, const uint8_t *msg, size_t msg_len,
+                                   uint8_t ret_sig[static YC_ED25519_SIGNATURE_BYTES]);
+
+/**
+ * @brief Verify a detached Ed25519 signature (crypto_sign_verify_detached of libsodium 1.0.18:
+ *        rejects non-canonical S, small-order R, non-canonical or small-order A).
+ *
+ * The signature length is checked before libsodium is called, which reads exactly 64 bytes.
+ *
+ * @param[in] pk       YC_ED25519_PUBLIC_KEY_BYTES bytes.
+ * @param[in] msg      Message bytes; may be NULL when @p msg_len is 0.
+ * @param[in] msg_len  Length of @p msg in bytes.
+ * @param[in] sig      Signature bytes; may be NULL when @p sig_len is 0.
+ * @param[in] sig_len  Length of @p sig in bytes; must be YC_ED25519_SIGNATURE_BYTES.
+ * @retval YC_OK            the signature is valid
+ * @retval YC_ERR_INVALID   @p sig_len is not YC_ED25519_SIGNATURE_BYTES
+ * @retval YC_ERR_AUTH      the signature does not verify under @p pk
+ * @retval YC_ERR_INTERNAL  libsodium could not be initialised
+ * @par Source: RFC 8032 §5.1.7; attestations.md §6 "Additional must-dos", §7 "Verification".
+ */
+YC_MUST_USE yc_err yc_ed25519_verify(const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
+                                     const uint8_t *msg, size_t msg_len, const uint8_t *sig,
+                                     size_t sig_len);
+
+/**
+ * @brief RFC 7638 thumbprint of an OKP Ed25519 public key: base64url(SHA-256(
+ *        `{"crv":"Ed25519","kty":"OKP","x":"<b64url pk>"}`)), used as the kid.
+ * @param[in]  pk       YC_ED25519_PUBLIC_KEY_BYTES bytes.
+ * @param[out] ret_kid  YC_JWK_THUMBPRINT_LEN + 1 bytes; NUL-terminated.
+ * @retval YC_OK
+ * @retval YC_ERR_INTERNAL  libsodium could not be initialised
+ * @par Source: RFC 7638 §3.2 and §3.3; RFC 8037 §2 and Appendix A.3; attestations.md §0.3.
+ */
+YC_MUST_USE yc_err yc_jwk_thumbprint(const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
+                                     char ret_kid[static YC_JWK_THUMBPRINT_LEN + 1]);
+
+/**
+ * @brief Sign a JWS in compact serialization: `B64(header) "." B64(payload) "." B64(sig)`, the
+ *        signature being Ed25519 over the ASCII of the first two parts.
+ *
+ * The header bytes are signed exactly as given; they must be a JSON object without duplicate
+ * members whose alg is "EdDSA" or "Ed25519".
+ *
+ * @param[in]  header       UTF-8 JSON header bytes, not NUL-terminated.
+ * @param[in]  header_len   Length of @p header in bytes.
+ * @param[in]  payload      Payload bytes (any octets); may be NULL when @p payload_len is 0.
+ * @param[in]  payload_len  Length of @p payload in bytes.
+ * @param[in]  key          Signing key.
+ * @param[out] ret_token    New NUL-terminated token, owned by the caller (release with
+ *                          yc_free()).
+ * @param[out] ret_len      Length of the token in bytes, without the NUL.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    @p header is not such a JSON object or has another alg
+ * @retval YC_ERR_TOO_LARGE  the token would exceed YC_JWS_MAX_TOKEN_BYTES
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @retval YC_ERR_INTERNAL   libsodium failed
+ * @par Source: RFC 7515 §5.1 and §7.1; RFC 8037 §3.1; RFC 9864 §2.2.
+ */
+YC_MUST_USE yc_err yc_jws_sign(const char *header, size_t header_len, const uint8_t *payload,
+                               size_t payload_len, const yc_ed25519_key *key, char **ret_token,
+                               size_t *ret_len);
+
+/**
+ * @brief Verify a JWS in compact serialization under one pinned Ed25519 public key.
+ *
+ * Checks, in this order: size, three parts, strict base64url of each part, header a JSON object
+ * without duplicate members (JSON_REJECT_DUPLICATES), alg a string in @p expect->algs ("none"
+ * never), no crit, no jwk/jku/x5u/x5c, typ and kid as expected, signature 64 bytes (before
+ * libsodium is called), Ed25519 signature over the first two parts.  The payload is returned as
+ * octets; for a JWT use yc_jwt_verify().
+ *
+ * @param[in]  token            Token bytes, not NUL-terminated.
+ * @param[in]  token_len        Length of @p token in bytes.
+ * @param[in]  pk               YC_ED25519_PUBLIC_KEY_BYTES bytes (pinned; never from the token).
+ * @param[in]  expect           Allowed algorithms and required typ/kid.
+ * @param[out] ret_header       New reference to the header object (release with json_decref()).
+ * @param[out] ret_payload      New buffer with the decoded payload and a NUL after it, owned by
+ *                              the caller (release with yc_free()).
+ * @param[out] ret_payload_len  Length of the payload in bytes, without the NUL.
+ * @param[out] reason           Always written: YC_JWS_OK on success, otherwise the rejection.
+ * @retval YC_OK
+ * @retval YC_ERR_TOO_LARGE  @p token_len > YC_JWS_MAX_TOKEN_BYTES
+ * @retval YC_ERR_INVALID    malformed: parts, base64url, header JSON, duplicate members or
+ *                           signature length (see @p reason)
+ * @retval YC_ERR_AUTH       alg not allowed, crit, key in header, typ, kid, or bad signature
+ * @retval YC_ERR_NOMEM      allocation failed, or libsodium could not be initialised
+ *                           (@p reason YC_JWS_INTERNAL)
+ * @par Source: RFC 7515 §4.1.11, §5.2 and §7.1; RFC 8037 §3; RFC 8725 §3.1; attestations.md §6.
+ */
+YC_MUST_USE yc_err yc_jws_verify(const char *token, size_t token_len,
+                                 const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
+                                 const yc_jws_expect *expect, json_t **ret_header,
+                                 uint8_t **ret_payload, size_t *ret_payload_len,
+                                 yc_jws_reason *reason);
+
+/**
+ * @brief yc_jws_verify(), then parse the authenticated payload as a JWT claims set: a JSON
+ *        object without duplicate member names.  Claim values (exp, iss, aud...) are not checked.
+ * @param[in]  token       Token bytes, not NUL-terminated.
+ * @param[in]  token_len   Length of @p token in bytes.
+ * @param[in]  pk          YC_ED25519_PUBLIC_KEY_BYTES bytes (pinned; never from the token).
+ * @param[in]  expect      Allowed algorithms and required typ/kid.
+ * @param[out] ret_header  New reference to the header object (release with json_decref()).
+ * @param[out] ret_claims  New reference to the claims object (release with json_decref()).
+ * @param[out] reason      Always written: YC_JWS_OK on success, otherwise the rejection
+ *                         (YC_JWS_DUPLICATE_MEMBER or YC_JWS_BAD_PAYLOAD for the claims set).
+ * @retval YC_OK
+ * @retval YC_ERR_TOO_LARGE  @p token_len > YC_JWS_MAX_TOKEN_BYTES
+ * @retval YC_ERR_INVALID    as yc_jws_verify(), or the payload is not a JSON object with unique
+ *                           member names
+ * @retval YC_ERR_AUTH       as yc_jws_verify()
+ * @retval YC_ERR_NOMEM      allocation failed, or libsodium could not be initialised
+ * @par Source: RFC 7519 §4 and §7.2; attestations.md §6.6.
+ */
+YC_MUST_USE yc_err yc_jwt_verify(const char *token, size_t token_len,
+                                 const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
+                                 const yc_jws_expect *expect, json_t **ret_header,
+                                 json_t **ret_claims, yc_jws_reason *reason);
+
+/**
+ * @brief Stable snake_case name of a rejection reason (e.g. "bad_signature", "malformed").
+ * @param[in] reason  Any value; values outside the enum give "internal".
+ * @return A static NUL-terminated string; never NULL; do not free.
+ * @par Source: issue 4 scope item 6 (verify reasons); attestations.md §6.
+ */
+const char *yc_jws_reason_str(yc_jws_reason reason);
+
+#endif
