@@ -281,7 +281,23 @@ static yc_err reason_err(yc_jws_reason r)
     case YC_JWS_DUPLICATE_MEMBER:
     case YC_JWS_BAD_SIGNATURE_LENGTH:
     case YC_JWS_BAD_PAYLOAD:
+    case YC_JWS_BAD_CLAIM:
+    case YC_JWS_MISSING_CLAIM:
+    case YC_JWS_SD_MALFORMED:
+    case YC_JWS_SD_KB_JWT:
+    case YC_JWS_SD_BAD_ALG:
+    case YC_JWS_SD_BAD_DISCLOSURE:
+    case YC_JWS_SD_DUPLICATE_DISCLOSURE:
+    case YC_JWS_SD_DUPLICATE_DIGEST:
+    case YC_JWS_SD_UNREFERENCED:
+    case YC_JWS_SD_CLAIM_EXISTS:
         return YC_ERR_INVALID;
+    case YC_JWS_WRONG_ISS:
+    case YC_JWS_WRONG_AUD:
+    case YC_JWS_WRONG_VCT:
+    case YC_JWS_EXPIRED:
+    case YC_JWS_NOT_YET_VALID:
+    case YC_JWS_LIFETIME_TOO_LONG:
     case YC_JWS_ALG_NOT_ALLOWED:
     case YC_JWS_CRIT_UNSUPPORTED:
     case YC_JWS_KEY_IN_HEADER:
@@ -412,6 +428,461 @@ out:
     return reason_err(r);
 }
 
+/* ---- JWT claims (RFC 7519 §4.1) ---- */
+
+/* A JSON string equal to @p want (no embedded NUL). */
+static bool str_equals(const json_t *v, const char *want)
+{
+    const char *s = json_string_value(v);
+    return s != NULL && json_string_length(v) == strlen(want) && strcmp(s, want) == 0;
+}
+
+/* exp/nbf/iat: absent, or a JSON integer >= 0 (RFC 7519 §2 NumericDate; no fractions, no
+ * strings: attestations.md §1.3, §6.9).  False for any other value. */
+static bool numeric_date(json_t *claims, const char *name, bool *ret_present, int64_t *ret_value)
+{
+    const json_t *v = json_object_get(claims, name);
+    *ret_present = v != NULL;
+    *ret_value = 0;
+    if (v == NULL)
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return false;
+    *ret_value = (int64_t)json_integer_value(v);
+    return true;
+}
+
+/*
+ *= https://www.rfc-editor.org/rfc/rfc7519#section-4.1.3
+ *# In the general case, the "aud" value is an array of case-sensitive strings, each containing
+ *# a StringOrURI value.  In the special case when the JWT has one audience, the "aud" value MAY
+ *# be a single case-sensitive string containing a StringOrURI value.
+ */
+static bool aud_type_ok(json_t *aud)
+{
+    if (aud == NULL || json_is_string(aud))
+        return true;
+    if (!json_is_array(aud))
+        return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(aud, i, e)
+    {
+        if (!json_is_string(e))
+            return false;
+    }
+    return true;
+}
+
+static bool aud_contains(json_t *aud, const char *want)
+{
+    if (json_is_string(aud))
+        return str_equals(aud, want);
+    size_t i;
+    json_t *e;
+    json_array_foreach(aud, i, e)
+    {
+        if (str_equals(e, want))
+            return true;
+    }
+    return false;
+}
+
+static bool claims_expect_ok(const yc_jwt_claims_expect *ex)
+{
+    return ex->iss != NULL && ex->now >= 0 && ex->leeway >= 0 &&
+           ex->leeway <= YC_JWT_MAX_LEEWAY_SECONDS && ex->max_lifetime >= 0;
+}
+
+/* The checks of yc_jwt_check_claims(), in its documented order; @p ex is in range, so
+ * now - leeway >= -60 and no subtraction below overflows (all dates are >= 0). */
+static yc_jws_reason check_claims(json_t *c, const yc_jwt_claims_expect *ex)
+{
+    json_t *iss = json_object_get(c, "iss");
+    json_t *aud = json_object_get(c, "aud");
+    json_t *vct = json_object_get(c, "vct");
+    bool has_exp = false, has_nbf = false, has_iat = false;
+    int64_t exp = 0, nbf = 0, iat = 0;
+    if ((iss != NULL && !json_is_string(iss)) || (vct != NULL && !json_is_string(vct)) ||
+        !aud_type_ok(aud) || !numeric_date(c, "exp", &has_exp, &exp) ||
+        !numeric_date(c, "nbf", &has_nbf, &nbf) || !numeric_date(c, "iat", &has_iat, &iat))
+        return YC_JWS_BAD_CLAIM;
+    if (iss == NULL)
+        return YC_JWS_MISSING_CLAIM;
+    /* RFC 7519 §4.1.1; attestations.md §6.10: exact string, no prefix or fallback. */
+    if (!str_equals(iss, ex->iss))
+        return YC_JWS_WRONG_ISS;
+    /*
+     *= https://www.rfc-editor.org/rfc/rfc7519#section-4.1.3
+     *# If the principal processing the claim does not identify itself with a value in the
+     *# "aud" claim when this claim is present, then the JWT MUST be rejected.
+     */
+    if (aud != NULL && (ex->aud == NULL || !aud_contains(aud, ex->aud)))
+        return YC_JWS_WRONG_AUD;
+    if (ex->vct != NULL) {
+        if (vct == NULL)
+            return YC_JWS_MISSING_CLAIM;
+        if (!str_equals(vct, ex->vct))
+            return YC_JWS_WRONG_VCT;
+    }
+    if (ex->require_exp && !has_exp)
+        return YC_JWS_MISSING_CLAIM;
+    if (ex->max_lifetime > 0 && has_exp && !has_iat)
+        return YC_JWS_MISSING_CLAIM;
+    /*
+     *= https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4
+     *# The processing of the "exp" claim requires that the current date/time MUST be before
+     *# the expiration date/time listed in the "exp" claim.
+     * With leeway: reject when now >= exp + leeway, i.e. exp <= now - leeway.
+     */
+    if (has_exp && exp <= ex->now - ex->leeway)
+        return YC_JWS_EXPIRED;
+    /* RFC 7519 §4.1.5: now >= nbf (with leeway); an iat in the future is refused the same way. */
+    if (has_nbf && nbf > ex->now && nbf - ex->now > ex->leeway)
+        return YC_JWS_NOT_YET_VALID;
+    if (has_iat && iat > ex->now && iat - ex->now > ex->leeway)
+        return YC_JWS_NOT_YET_VALID;
+    /* attestations.md §6.9: enforce exp - iat <= max lifetime. */
+    if (ex->max_lifetime > 0 && has_exp && exp - iat > ex->max_lifetime)
+        return YC_JWS_LIFETIME_TOO_LONG;
+    return YC_JWS_OK;
+}
+
+yc_err yc_jwt_check_claims(json_t *claims, const yc_jwt_claims_expect *expect,
+                           yc_jws_reason *reason)
+{
+    if (!claims_expect_ok(expect)) {
+        *reason = YC_JWS_INTERNAL;
+        return YC_ERR_INVALID;
+    }
+    yc_jws_reason r = json_is_object(claims) ? check_claims(claims, expect) : YC_JWS_BAD_PAYLOAD;
+    *reason = r;
+    return reason_err(r);
+}
+
+/* ---- SD-JWT (RFC 9901) ---- */
+
+yc_err yc_sdjwt_disclosure_digest(const char *disclosure, size_t len,
+                                  char ret_digest[static YC_SDJWT_DIGEST_LEN + 1])
+{
+    /*
+     *= https://www.rfc-editor.org/rfc/rfc9901#section-4.2.3
+     *# The digest MUST be taken over the US-ASCII bytes of the base64url-encoded value that is
+     *# the Disclosure.
+     */
+    uint8_t d[32];
+    yc_crypto_sha256(disclosure, len, d);
+    return yc_b64url_encode(d, sizeof d, ret_digest);
+}
+
+typedef struct sd_disclosure {
+    char digest[YC_SDJWT_DIGEST_LEN + 1];
+    json_t *arr; /* [salt, name, value] or [salt, value]; owned */
+    bool used;
+} sd_disclosure;
+
+typedef struct sd_ctx {
+    sd_disclosure *d;
+    size_t n;
+    json_t *seen; /* object used as the set of every digest met so far */
+} sd_ctx;
+
+/* One disclosure: strict base64url of a JSON array of the two RFC 9901 §4.2.1/§4.2.2 shapes. */
+static yc_jws_reason parse_disclosure(const char *text, size_t len, json_t **ret_arr)
+{
+    if (len == 0)
+        return YC_JWS_SD_MALFORMED; /* "~~" */
+    size_t cap = yc_b64url_decoded_len(len);
+    uint8_t *buf = yc_alloc(cap + 1);
+    if (buf == NULL)
+        return YC_JWS_INTERNAL;
+    yc_jws_reason r = YC_JWS_OK;
+    json_t *arr = NULL;
+    size_t n = 0;
+    yc_err rv = yc_b64url_decode(text, len, buf, cap, &n);
+    if (rv != YC_OK) {
+        r = rv == YC_ERR_INTERNAL ? YC_JWS_INTERNAL : YC_JWS_SD_BAD_DISCLOSURE;
+        goto out;
+    }
+    json_error_t jerr;
+    const long failures = yc_alloc_failures();
+    arr = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (arr == NULL) {
+        r = json_error_code(&jerr) == json_error_out_of_memory || yc_alloc_failures() != failures
+                ? YC_JWS_INTERNAL
+                : YC_JWS_SD_BAD_DISCLOSURE;
+        goto out;
+    }
+    size_t sz = json_array_size(arr);
+    if (!json_is_array(arr) || (sz != 2 && sz != 3) || !json_is_string(json_array_get(arr, 0))) {
+        r = YC_JWS_SD_BAD_DISCLOSURE;
+        goto out;
+    }
+    if (sz == 3) {
+        /*
+         *= https://www.rfc-editor.org/rfc/rfc9901#section-7.1
+         *# If the claim name is _sd or ..., the SD-JWT MUST be rejected.
+         */
+        const json_t *name = json_array_get(arr, 1);
+        if (!json_is_string(name) || str_equals(name, "_sd") || str_equals(name, "..."))
+            r = YC_JWS_SD_BAD_DISCLOSURE;
+    }
+out:
+    yc_free(buf);
+    if (r != YC_JWS_OK)
+        json_decref(arr);
+    else
+        *ret_arr = arr;
+    return r;
+}
+
+/* Record a digest met in the payload (RFC 9901 §7.1 step 4: each at most once) and find its
+ * disclosure (NULL for a decoy or an undisclosed claim). */
+static yc_jws_reason see_digest(sd_ctx *ctx, const json_t *digest, sd_disclosure **ret)
+{
+    const char *s = json_string_value(digest);
+    if (json_object_get(ctx->seen, s) != NULL)
+        return YC_JWS_SD_DUPLICATE_DIGEST;
+    if (json_object_set_new(ctx->seen, s, json_true()) != 0)
+        return YC_JWS_INTERNAL;
+    *ret = NULL;
+    for (size_t i = 0; i < ctx->n; i++)
+        if (str_equals(digest, ctx->d[i].digest))
+            *ret = &ctx->d[i];
+    return YC_JWS_OK;
+}
+
+static yc_jws_reason sd_process(sd_ctx *ctx, json_t *in, unsigned depth, bool top, json_t **ret);
+
+/* RFC 9901 §7.1 step 3.2: an object; its _sd digests replaced by the disclosed claims. */
+static yc_jws_reason sd_object(sd_ctx *ctx, json_t *in, unsigned depth, bool top, json_t *out)
+{
+    const char *key;
+    json_t *val;
+    yc_jws_reason r = YC_JWS_OK;
+    json_object_foreach(in, key, val)
+    {
+        if (strcmp(key, "_sd") == 0 || (top && strcmp(key, "_sd_alg") == 0))
+            continue;
+        json_t *v = NULL;
+        if ((r = sd_process(ctx, val, depth + 1, false, &v)) != YC_JWS_OK)
+            return r;
+        if (json_object_set_new(out, key, v) != 0)
+            return YC_JWS_INTERNAL;
+    }
+    json_t *sd = json_object_get(in, "_sd");
+    if (sd == NULL)
+        return YC_JWS_OK;
+    if (!json_is_array(sd))
+        return YC_JWS_SD_MALFORMED;
+    size_t i;
+    json_t *digest;
+    json_array_foreach(sd, i, digest)
+    {
+        if (!json_is_string(digest))
+            return YC_JWS_SD_MALFORMED;
+        sd_disclosure *d = NULL;
+        if ((r = see_digest(ctx, digest, &d)) != YC_JWS_OK)
+            return r;
+        if (d == NULL)
+            continue; /* decoy or not disclosed: dropped */
+        if (json_array_size(d->arr) != 3)
+            return YC_JWS_SD_BAD_DISCLOSURE; /* an array-element disclosure in _sd */
+        d->used = true;
+        json_t *name = json_array_get(d->arr, 1);
+        const char *n = json_string_value(name);
+        /*
+         *= https://www.rfc-editor.org/rfc/rfc9901#section-7.1
+         *# If the claim name already exists at the level of the _sd key, the SD-JWT MUST be
+         *# rejected.
+         */
+        if (json_object_get(in, n) != NULL || json_object_get(out, n) != NULL)
+            return YC_JWS_SD_CLAIM_EXISTS;
+        json_t *v = NULL;
+        if ((r = sd_process(ctx, json_array_get(d->arr, 2), depth + 1, false, &v)) != YC_JWS_OK)
+            return r;
+        if (json_object_set_new(out, n, v) != 0)
+            return YC_JWS_INTERNAL;
+    }
+    return YC_JWS_OK;
+}
+
+/* RFC 9901 §7.1 step 3.3: an array; {"...": digest} elements replaced or dropped. */
+static yc_jws_reason sd_array(sd_ctx *ctx, json_t *in, unsigned depth, json_t *out)
+{
+    size_t i;
+    json_t *e;
+    yc_jws_reason r = YC_JWS_OK;
+    json_array_foreach(in, i, e)
+    {
+        json_t *src = e;
+        json_t *digest = json_is_object(e) ? json_object_get(e, "...") : NULL;
+        if (digest != NULL) {
+            if (json_object_size(e) != 1 || !json_is_string(digest))
+                return YC_JWS_SD_MALFORMED;
+            sd_disclosure *d = NULL;
+            if ((r = see_digest(ctx, digest, &d)) != YC_JWS_OK)
+                return r;
+            if (d == NULL)
+                continue;
+            if (json_array_size(d->arr) != 2)
+                return YC_JWS_SD_BAD_DISCLOSURE; /* an object-property disclosure in "..." */
+            d->used = true;
+            src = json_array_get(d->arr, 1);
+        }
+        json_t *v = NULL;
+        if ((r = sd_process(ctx, src, depth + 1, false, &v)) != YC_JWS_OK)
+            return r;
+        if (json_array_append_new(out, v) != 0)
+            return YC_JWS_INTERNAL;
+    }
+    return YC_JWS_OK;
+}
+
+/* Processed copy of @p in (RFC 9901 §7.1 step 3), recursing into disclosed values. */
+static yc_jws_reason sd_process(sd_ctx *ctx, json_t *in, unsigned depth, bool top, json_t **ret)
+{
+    if (!json_is_object(in) && !json_is_array(in)) {
+        *ret = json_deep_copy(in);
+        return *ret != NULL ? YC_JWS_OK : YC_JWS_INTERNAL;
+    }
+    if (depth > YC_SDJWT_MAX_DEPTH)
+        return YC_JWS_SD_MALFORMED;
+    json_t *out = json_is_object(in) ? json_object() : json_array();
+    if (out == NULL)
+        return YC_JWS_INTERNAL;
+    yc_jws_reason r =
+        json_is_object(in) ? sd_object(ctx, in, depth, top, out) : sd_array(ctx, in, depth, out);
+    if (r != YC_JWS_OK) {
+        json_decref(out);
+        return r;
+    }
+    *ret = out;
+    return YC_JWS_OK;
+}
+
+/* The steps of yc_sdjwt_verify() before the claim checks. */
+static yc_jws_reason sdjwt_core(const char *sdjwt, size_t len, const uint8_t *pk,
+                                const yc_jws_expect *jws, sd_ctx *ctx, json_t **ret_hdr,
+                                json_t **ret_processed)
+{
+    if (len > YC_SDJWT_MAX_BYTES)
+        return YC_JWS_TOO_LARGE;
+    const char *tilde = len > 0 ? memchr(sdjwt, '~', len) : NULL;
+    if (tilde == NULL)
+        return YC_JWS_SD_MALFORMED;
+    /*
+     *= https://www.rfc-editor.org/rfc/rfc9901#section-4
+     *# <Issuer-signed JWT>~<Disclosure 1>~<Disclosure 2>~...~<Disclosure N>~<optional KB-JWT>
+     * Without key binding the part after the last '~' is empty (attestations.md §1.3 step 1).
+     */
+    if (sdjwt[len - 1] != '~')
+        return YC_JWS_SD_KB_JWT;
+    const char *end = sdjwt + len;
+    size_t n = 0;
+    for (const char *p = tilde + 1; p < end; p++)
+        n += *p == '~';
+    if (n > YC_SDJWT_MAX_DISCLOSURES)
+        return YC_JWS_SD_MALFORMED;
+    json_t *hdr = NULL;
+    json_t *payload = NULL;
+    yc_jws_reason r = YC_JWS_OK;
+    /* the reason carries everything the yc_err would */
+    yc_err rv = yc_jwt_verify(sdjwt, (size_t)(tilde - sdjwt), pk, jws, &hdr, &payload, &r);
+    if (rv != YC_OK)
+        return r;
+    /* RFC 9901 §4.1.1: absent means sha-256; we support no other. */
+    json_t *alg = json_object_get(payload, "_sd_alg");
+    if (alg != NULL && !str_equals(alg, "sha-256")) {
+        r = YC_JWS_SD_BAD_ALG;
+        goto out;
+    }
+    if (n > 0) {
+        ctx->d = yc_calloc(n, sizeof *ctx->d);
+        if (ctx->d == NULL) {
+            r = YC_JWS_INTERNAL;
+            goto out;
+        }
+    }
+    const char *p = tilde + 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *q = memchr(p, '~', (size_t)(end - p));
+        size_t dlen = (size_t)(q - p);
+        if ((r = parse_disclosure(p, dlen, &ctx->d[i].arr)) != YC_JWS_OK)
+            goto out;
+        ctx->n = i + 1;
+        if (yc_sdjwt_disclosure_digest(p, dlen, ctx->d[i].digest) != YC_OK) {
+            r = YC_JWS_INTERNAL;
+            goto out;
+        }
+        /* RFC 9901 §7.1 step 4 and §4: no disclosure twice (equal text, equal digest). */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(ctx->d[j].digest, ctx->d[i].digest) == 0) {
+                r = YC_JWS_SD_DUPLICATE_DISCLOSURE;
+                goto out;
+            }
+        p = q + 1;
+    }
+    ctx->seen = json_object();
+    if (ctx->seen == NULL) {
+        r = YC_JWS_INTERNAL;
+        goto out;
+    }
+    json_t *processed = NULL;
+    if ((r = sd_process(ctx, payload, 0, true, &processed)) != YC_JWS_OK)
+        goto out;
+    /*
+     *= https://www.rfc-editor.org/rfc/rfc9901#section-7.1
+     *# If any Disclosure was not referenced by digest value in the Issuer-signed JWT (directly
+     *# or recursively via other Disclosures), the SD-JWT MUST be rejected.
+     */
+    for (size_t i = 0; i < n; i++)
+        if (!ctx->d[i].used) {
+            json_decref(processed);
+            r = YC_JWS_SD_UNREFERENCED;
+            goto out;
+        }
+    *ret_hdr = hdr;
+    *ret_processed = processed;
+    hdr = NULL;
+out:
+    json_decref(hdr);
+    json_decref(payload);
+    return r;
+}
+
+yc_err yc_sdjwt_verify(const char *sdjwt, size_t len,
+                       const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
+                       const yc_jws_expect *jws, const yc_jwt_claims_expect *claims,
+                       json_t **ret_header, json_t **ret_claims, yc_jws_reason *reason)
+{
+    if (!claims_expect_ok(claims)) {
+        *reason = YC_JWS_INTERNAL;
+        return YC_ERR_INVALID;
+    }
+    sd_ctx ctx = {NULL, 0, NULL};
+    json_t *hdr = NULL;
+    json_t *processed = NULL;
+    yc_jws_reason r = sdjwt_core(sdjwt, len, pk, jws, &ctx, &hdr, &processed);
+    /* RFC 9901 §7.1: validity claims are checked in the processed payload. */
+    if (r == YC_JWS_OK)
+        r = check_claims(processed, claims);
+    if (r == YC_JWS_OK) {
+        *ret_header = hdr;
+        *ret_claims = processed;
+        hdr = NULL;
+        processed = NULL;
+    }
+    for (size_t i = 0; i < ctx.n; i++)
+        json_decref(ctx.d[i].arr);
+    yc_free(ctx.d);
+    json_decref(ctx.seen);
+    json_decref(hdr);
+    json_decref(processed);
+    *reason = r;
+    return reason_err(r);
+}
+
 const char *yc_jws_reason_str(yc_jws_reason reason)
 {
     switch (reason) {
@@ -443,6 +914,38 @@ const char *yc_jws_reason_str(yc_jws_reason reason)
         return "bad_signature";
     case YC_JWS_BAD_PAYLOAD:
         return "bad_payload";
+    case YC_JWS_BAD_CLAIM:
+        return "bad_claim";
+    case YC_JWS_MISSING_CLAIM:
+        return "missing_claim";
+    case YC_JWS_WRONG_ISS:
+        return "untrusted_issuer";
+    case YC_JWS_WRONG_AUD:
+        return "wrong_aud";
+    case YC_JWS_WRONG_VCT:
+        return "wrong_vct";
+    case YC_JWS_EXPIRED:
+        return "expired";
+    case YC_JWS_NOT_YET_VALID:
+        return "not_yet_valid";
+    case YC_JWS_LIFETIME_TOO_LONG:
+        return "lifetime_too_long";
+    case YC_JWS_SD_MALFORMED:
+        return "sd_malformed";
+    case YC_JWS_SD_KB_JWT:
+        return "kb_jwt_unexpected";
+    case YC_JWS_SD_BAD_ALG:
+        return "sd_alg_unsupported";
+    case YC_JWS_SD_BAD_DISCLOSURE:
+        return "bad_disclosure";
+    case YC_JWS_SD_DUPLICATE_DISCLOSURE:
+        return "duplicate_disclosure";
+    case YC_JWS_SD_DUPLICATE_DIGEST:
+        return "duplicate_digest";
+    case YC_JWS_SD_UNREFERENCED:
+        return "disclosure_mismatch";
+    case YC_JWS_SD_CLAIM_EXISTS:
+        return "disclosure_claim_exists";
     case YC_JWS_INTERNAL:
         break;
     }

@@ -1,7 +1,8 @@
 /**
  * @file jose.h
  * @brief JOSE building blocks over libsodium (crypto/): strict base64url, Ed25519 (RFC 8032),
- *        RFC 7638 JWK thumbprints and JWS compact serialization with EdDSA / Ed25519.
+ *        RFC 7638 JWK thumbprints, JWS compact serialization with EdDSA / Ed25519, JWT claim
+ *        checks (RFC 7519 §4.1) and SD-JWT verification (RFC 9901 §7.1, no key binding).
  *
  * No libsodium type or constant appears here.  Ed25519 secret keys live in sodium_malloc'd
  * memory behind the opaque yc_ed25519_key and are wiped when freed.
@@ -10,6 +11,7 @@
 #define YRDCREDIT_JOSE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +28,16 @@
 /** Largest JWS compact token yc_jws_sign() produces and yc_jws_verify() accepts, in bytes
  *  (attestations.md §6: cap the token size). */
 #define YC_JWS_MAX_TOKEN_BYTES 16384
+/** Largest clock-skew leeway yc_jwt_check_claims() accepts, in seconds (attestations.md §6.9). */
+#define YC_JWT_MAX_LEEWAY_SECONDS 60
+/** Largest SD-JWT (issuer JWT, disclosures and '~'s) yc_sdjwt_verify() accepts, in bytes. */
+#define YC_SDJWT_MAX_BYTES 32768
+/** Most disclosures yc_sdjwt_verify() accepts in one SD-JWT (attestations.md §6). */
+#define YC_SDJWT_MAX_DISCLOSURES 64
+/** Deepest nesting of objects, arrays and disclosures yc_sdjwt_verify() processes. */
+#define YC_SDJWT_MAX_DEPTH 32
+/** Length of a SHA-256 disclosure digest in base64url characters, without the NUL. */
+#define YC_SDJWT_DIGEST_LEN 43
 
 /** An Ed25519 signing key (seed, secret and public key) in guarded memory.  Opaque; free with
  *  yc_ed25519_key_free(). */
@@ -54,6 +66,28 @@ typedef enum yc_jws_reason {
     YC_JWS_BAD_SIGNATURE,        /**< Ed25519 verification failed. */
     YC_JWS_BAD_PAYLOAD, /**< yc_jwt_verify(): payload not a JSON object (or int > INT64). */
     YC_JWS_INTERNAL,    /**< Out of memory or libsodium failed to initialise. */
+    /* JWT claims, yc_jwt_check_claims() (RFC 7519 §4.1; attestations.md §6.9, §6.10) */
+    YC_JWS_BAD_CLAIM,         /**< iss/aud/vct not a string (aud: or array of strings), or
+                                   exp/nbf/iat not a non-negative JSON integer. */
+    YC_JWS_MISSING_CLAIM,     /**< iss, or a required exp (or iat for a lifetime bound), absent. */
+    YC_JWS_WRONG_ISS,         /**< iss differs from the pinned issuer. */
+    YC_JWS_WRONG_AUD,         /**< aud present and does not contain this verifier. */
+    YC_JWS_WRONG_VCT,         /**< vct differs from the expected type. */
+    YC_JWS_EXPIRED,           /**< exp + leeway <= now. */
+    YC_JWS_NOT_YET_VALID,     /**< nbf or iat later than now + leeway. */
+    YC_JWS_LIFETIME_TOO_LONG, /**< exp - iat exceeds the allowed lifetime. */
+    /* SD-JWT, yc_sdjwt_verify() (RFC 9901 §4 and §7.1; attestations.md §6.11) */
+    YC_JWS_SD_MALFORMED,      /**< No '~', an empty disclosure, too many disclosures, too deep,
+                                   or _sd / "..." not of the required shape. */
+    YC_JWS_SD_KB_JWT,         /**< Text after the last '~' (a key-binding JWT; none expected). */
+    YC_JWS_SD_BAD_ALG,        /**< _sd_alg is not "sha-256". */
+    YC_JWS_SD_BAD_DISCLOSURE, /**< Disclosure not a base64url JSON array [salt, name, value] or
+                                   [salt, value] of the kind its digest's position needs, or
+                                   named "_sd" or "...". */
+    YC_JWS_SD_DUPLICATE_DISCLOSURE, /**< The same disclosure appears twice. */
+    YC_JWS_SD_DUPLICATE_DIGEST,     /**< A digest appears twice in the payload. */
+    YC_JWS_SD_UNREFERENCED,         /**< A disclosure's digest appears nowhere in the payload. */
+    YC_JWS_SD_CLAIM_EXISTS,         /**< A disclosed name is already a claim of the same object. */
 } yc_jws_reason;
 
 /** What yc_jws_verify() requires of a token besides a valid signature. */
@@ -244,7 +278,8 @@ YC_MUST_USE yc_err yc_jws_verify(const char *token, size_t token_len,
 
 /**
  * @brief yc_jws_verify(), then parse the authenticated payload as a JWT claims set: a JSON
- *        object without duplicate member names.  Claim values (exp, iss, aud...) are not checked.
+ *        object without duplicate member names.  Claim values (exp, iss, aud...) are not checked
+ *        here: see yc_jwt_check_claims().
  * @param[in]  token       Token bytes, not NUL-terminated.
  * @param[in]  token_len   Length of @p token in bytes.
  * @param[in]  pk          YC_ED25519_PUBLIC_KEY_BYTES bytes (pinned; never from the token).
@@ -265,6 +300,97 @@ YC_MUST_USE yc_err yc_jwt_verify(const char *token, size_t token_len,
                                  const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
                                  const yc_jws_expect *expect, json_t **ret_header,
                                  json_t **ret_claims, yc_jws_reason *reason);
+
+/** What yc_jwt_check_claims() requires of a claims set (RFC 7519 §4.1). */
+typedef struct yc_jwt_claims_expect {
+    const char *iss;      /**< Required exact iss (NUL-terminated); must not be NULL. */
+    const char *aud;      /**< This verifier's audience (NUL-terminated), or NULL.  A token
+                               without aud is accepted; a token with aud must contain it (a
+                               string equal to it, or an array of strings holding it); with
+                               NULL, a token with aud is rejected (RFC 7519 §4.1.3). */
+    const char *vct;      /**< Required exact vct (NUL-terminated), or NULL for unchecked. */
+    int64_t now;          /**< Current time, seconds since the epoch, >= 0. */
+    int64_t leeway;       /**< Clock skew allowed, seconds, 0..YC_JWT_MAX_LEEWAY_SECONDS. */
+    int64_t max_lifetime; /**< Largest exp - iat in seconds (iat then required), 0 = no bound. */
+    bool require_exp;     /**< Reject a claims set without exp. */
+} yc_jwt_claims_expect;
+
+/**
+ * @brief Check the registered claims of an authenticated JWT claims set.
+ *
+ * In this order: types (iss, aud, vct strings or aud an array of strings; exp, nbf, iat JSON
+ * integers >= 0 — a string, a real or a negative number is YC_JWS_BAD_CLAIM), iss present and
+ * equal, aud, vct, exp present if required, exp + leeway > now, nbf - leeway <= now,
+ * iat - leeway <= now, exp - iat <= max_lifetime.
+ *
+ * @param[in]  claims  Claims object, e.g. from yc_jwt_verify() or yc_sdjwt_verify(); not
+ *                     modified (non-const only because Jansson's getters are); anything but an
+ *                     object gives YC_JWS_BAD_PAYLOAD.
+ * @param[in]  expect  Issuer, audience, time and bounds.
+ * @param[out] reason  Always written: YC_JWS_OK, or one of YC_JWS_BAD_CLAIM ..
+ *                     YC_JWS_LIFETIME_TOO_LONG; YC_JWS_INTERNAL for a bad @p expect.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  @p claims not an object, a claim has the wrong type or is missing,
+ *                         or @p expect is out of range (iss NULL, now < 0, leeway or
+ *                         max_lifetime out of range)
+ * @retval YC_ERR_AUTH     wrong iss, aud or vct, expired, not yet valid, lifetime too long
+ * @par Source: RFC 7519 §4.1.1 to §4.1.6 and §7.2 step 10; RFC 8725 §3.10;
+ *      attestations.md §1.3 "Partner verification recipe" step 2, §6.9, §6.10.
+ */
+YC_MUST_USE yc_err yc_jwt_check_claims(json_t *claims, const yc_jwt_claims_expect *expect,
+                                       yc_jws_reason *reason);
+
+/**
+ * @brief Digest of one disclosure: base64url(SHA-256(the disclosure's base64url ASCII text)).
+ * @param[in]  disclosure  The disclosure as it appears in the SD-JWT (base64url, not decoded,
+ *                         not NUL-terminated).
+ * @param[in]  len         Length of @p disclosure in bytes.
+ * @param[out] ret_digest  YC_SDJWT_DIGEST_LEN + 1 bytes; NUL-terminated.
+ * @retval YC_OK
+ * @retval YC_ERR_INTERNAL  libsodium could not be initialised
+ * @par Source: RFC 9901 §4.2.3; attestations.md §1.3.
+ */
+YC_MUST_USE yc_err yc_sdjwt_disclosure_digest(const char *disclosure, size_t len,
+                                              char ret_digest[static YC_SDJWT_DIGEST_LEN + 1]);
+
+/**
+ * @brief Verify an SD-JWT without key binding (`<issuer JWT>~<d1>~...~<dn>~`) and return the
+ *        processed claims.
+ *
+ * Steps: size and disclosure count caps; split at '~' (the last part must be empty: a KB-JWT is
+ * rejected); the issuer JWT through yc_jwt_verify() with @p jws; _sd_alg absent or "sha-256";
+ * each disclosure strict base64url of a JSON array [salt, name, value] or [salt, value] (salt
+ * and name strings) and present once; then the payload is walked recursively (through disclosed
+ * values too, up to YC_SDJWT_MAX_DEPTH): every digest in an `_sd` array or a `{"...": digest}`
+ * array element may appear only once; a matching disclosure is inserted (object: by name, which
+ * must not be "_sd", "..." or an existing claim; array: in place), an unmatched digest (decoy or
+ * undisclosed) is dropped; then every disclosure must have been used; finally
+ * yc_jwt_check_claims() on the processed claims.
+ *
+ * @param[in]  sdjwt       SD-JWT bytes, not NUL-terminated.
+ * @param[in]  len         Length of @p sdjwt in bytes.
+ * @param[in]  pk          YC_ED25519_PUBLIC_KEY_BYTES bytes (pinned; never from the token).
+ * @param[in]  jws         Allowed algorithms and required typ/kid of the issuer JWT.
+ * @param[in]  claims      Claim requirements, checked on the processed claims.
+ * @param[out] ret_header  New reference to the issuer JWT header (release with json_decref()).
+ * @param[out] ret_claims  New reference to the processed claims: the payload with disclosed
+ *                         claims inserted and `_sd`, `_sd_alg` and undisclosed digests removed
+ *                         (release with json_decref()).
+ * @param[out] reason      Always written: YC_JWS_OK, or the first rejection found.
+ * @retval YC_OK
+ * @retval YC_ERR_TOO_LARGE  @p len > YC_SDJWT_MAX_BYTES or the issuer JWT is too large
+ * @retval YC_ERR_INVALID    malformed (see @p reason): JWS layer, claim types, SD-JWT structure,
+ *                           disclosures, duplicates, unreferenced disclosures, name conflicts;
+ *                           or @p claims out of range (@p reason YC_JWS_INTERNAL)
+ * @retval YC_ERR_AUTH       as yc_jws_verify() and yc_jwt_check_claims()
+ * @retval YC_ERR_NOMEM      allocation failed, or libsodium could not be initialised
+ * @par Source: RFC 9901 §4, §4.1.1, §4.2.4.1, §4.2.4.2 and §7.1 steps 1-5; attestations.md §1.3
+ *      "Partner verification recipe", §6.11; issue 4 scope items 1 and 6.
+ */
+YC_MUST_USE yc_err yc_sdjwt_verify(const char *sdjwt, size_t len,
+                                   const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
+                                   const yc_jws_expect *jws, const yc_jwt_claims_expect *claims,
+                                   json_t **ret_header, json_t **ret_claims, yc_jws_reason *reason);
 
 /**
  * @brief Stable snake_case name of a rejection reason (e.g. "bad_signature", "malformed").
