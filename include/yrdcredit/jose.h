@@ -2,7 +2,8 @@
  * @file jose.h
  * @brief JOSE building blocks over libsodium (crypto/): strict base64url, Ed25519 (RFC 8032),
  *        RFC 7638 JWK thumbprints, JWS compact serialization with EdDSA / Ed25519, JWT claim
- *        checks (RFC 7519 §4.1) and SD-JWT verification (RFC 9901 §7.1, no key binding).
+ *        checks (RFC 7519 §4.1), SD-JWT verification (RFC 9901 §7.1, no key binding), issuing
+ *        and presentation (RFC 9901 §4, §6.1).
  *
  * No libsodium type or constant appears here.  Ed25519 secret keys live in sodium_malloc'd
  * memory behind the opaque yc_ed25519_key and are wiped when freed.
@@ -391,6 +392,104 @@ YC_MUST_USE yc_err yc_sdjwt_verify(const char *sdjwt, size_t len,
                                    const uint8_t pk[static YC_ED25519_PUBLIC_KEY_BYTES],
                                    const yc_jws_expect *jws, const yc_jwt_claims_expect *claims,
                                    json_t **ret_header, json_t **ret_claims, yc_jws_reason *reason);
+
+/** Most decoy digests yc_sdjwt_issue() adds to `_sd`. */
+#define YC_SDJWT_MAX_DECOYS 64
+/** Length of a disclosure salt yc_sdjwt_issue() draws, in base64url characters (128 bits). */
+#define YC_SDJWT_SALT_LEN 22
+
+/**
+ * @brief Encode one object-property disclosure: base64url(UTF-8 JSON array `[salt, name,
+ *        value]`), serialised compactly (Jansson JSON_COMPACT | JSON_SORT_KEYS, so the text is a
+ *        function of the salt, name and value only).
+ * @param[in]  salt      Salt, NUL-terminated (yc_sdjwt_issue() uses YC_SDJWT_SALT_LEN base64url
+ *                       characters of 128 random bits).
+ * @param[in]  name      Claim name, NUL-terminated UTF-8; not "_sd", "..." or "_sd_alg".
+ * @param[in]  value     Claim value (any JSON value); not modified (non-const only because
+ *                       Jansson's getters are).
+ * @param[out] ret_text  New NUL-terminated disclosure text, owned by the caller (release with
+ *                       yc_free()).
+ * @param[out] ret_len   Length of the text in bytes, without the NUL.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    @p name is reserved, or @p salt / @p name is not valid UTF-8
+ * @retval YC_ERR_TOO_LARGE  the disclosure would exceed YC_SDJWT_MAX_BYTES
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @retval YC_ERR_INTERNAL   libsodium could not be initialised
+ * @par Source: RFC 9901 §4.2.1; attestations.md §1.3.
+ */
+YC_MUST_USE yc_err yc_sdjwt_disclosure_encode(const char *salt, const char *name, json_t *value,
+                                              char **ret_text, size_t *ret_len);
+
+/**
+ * @brief Issue an SD-JWT without key binding: `<issuer JWT>~<d1>~...~<dn>~`.
+ *
+ * Each member of @p disclosable becomes a disclosure (yc_sdjwt_disclosure_encode() with a fresh
+ * 128-bit salt from randombytes_buf), in the member order of @p disclosable.  The payload is
+ * @p claims (member order kept) plus `_sd` — the digests of all disclosures and @p decoys decoy
+ * digests (base64url SHA-256 of 32 random bytes), sorted ascending by byte value so the order
+ * reveals nothing — and `_sd_alg` "sha-256"; `_sd` is omitted when it would be empty.  The
+ * payload is serialised with JSON_COMPACT and signed with yc_jws_sign().  Only top-level claims
+ * are made disclosable.
+ *
+ * @param[in]  header       UTF-8 JSON JOSE header bytes, not NUL-terminated, as for
+ *                          yc_jws_sign() (e.g. `{"alg":"EdDSA","typ":"dc+sd-jwt","kid":...}`).
+ * @param[in]  header_len   Length of @p header in bytes.
+ * @param[in]  claims       Always-visible claims: a JSON object without `_sd`, `_sd_alg` or
+ *                          `...`; not modified.
+ * @param[in]  disclosable  Selectively disclosable claims, name → value: a JSON object whose
+ *                          names are not `_sd`, `_sd_alg` or `...` nor members of @p claims;
+ *                          not modified.  May be empty.
+ * @param[in]  decoys       Number of decoy digests, 0..YC_SDJWT_MAX_DECOYS.
+ * @param[in]  key          Signing key.
+ * @param[out] ret_sdjwt    New NUL-terminated SD-JWT, owned by the caller (release with
+ *                          yc_free()).
+ * @param[out] ret_len      Length of the SD-JWT in bytes, without the NUL.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    @p claims or @p disclosable not an object, a reserved or clashing
+ *                           name, or @p header rejected by yc_jws_sign()
+ * @retval YC_ERR_TOO_LARGE  more than YC_SDJWT_MAX_DISCLOSURES disclosures, more than
+ *                           YC_SDJWT_MAX_DECOYS decoys, the issuer JWT over
+ *                           YC_JWS_MAX_TOKEN_BYTES or the SD-JWT over YC_SDJWT_MAX_BYTES
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @retval YC_ERR_INTERNAL   libsodium failed
+ * @par Source: RFC 9901 §4.1, §4.1.1, §4.2.1, §4.2.3, §4.2.4.1 and §4.2.5; attestations.md §1.3;
+ *      issue 4 scope items 1 and 3.
+ */
+YC_MUST_USE yc_err yc_sdjwt_issue(const char *header, size_t header_len, json_t *claims,
+                                  json_t *disclosable, size_t decoys, const yc_ed25519_key *key,
+                                  char **ret_sdjwt, size_t *ret_len);
+
+/**
+ * @brief Make a presentation of an SD-JWT (holder side, no key binding): the issuer JWT and
+ *        only the disclosures whose claim name is in @p names, in their original order,
+ *        `<issuer JWT>~<chosen disclosures, each followed by '~'>`.
+ *
+ * The issuer JWT is copied as is (its signature is not checked here: see yc_sdjwt_verify()).
+ * Every disclosure must be strict base64url of a JSON array [salt, name, value] or [salt,
+ * value]; an array-element disclosure ([salt, value]) has no name and is never kept.  Every
+ * disclosure carrying a requested name is kept (the same name may occur at several levels).
+ *
+ * @param[in]  sdjwt    SD-JWT bytes, not NUL-terminated, ending in '~' (no KB-JWT).
+ * @param[in]  len      Length of @p sdjwt in bytes.
+ * @param[in]  names    @p n_names NUL-terminated claim names to reveal; may be NULL when
+ *                      @p n_names is 0 (then nothing is revealed).  Repeats are allowed.
+ * @param[in]  n_names  Number of entries of @p names.
+ * @param[out] ret_presentation  New NUL-terminated presentation, owned by the caller (release
+ *                               with yc_free()).
+ * @param[out] ret_len  Length of the presentation in bytes, without the NUL.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    no '~', an empty issuer JWT, text after the last '~', or a
+ *                           disclosure that is empty, not base64url or not such a JSON array
+ * @retval YC_ERR_NOT_FOUND  a name in @p names is carried by no disclosure
+ * @retval YC_ERR_TOO_LARGE  @p len > YC_SDJWT_MAX_BYTES or more than YC_SDJWT_MAX_DISCLOSURES
+ *                           disclosures
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @retval YC_ERR_INTERNAL   libsodium could not be initialised
+ * @par Source: RFC 9901 §4 and §6.1 (presentation without key binding); issue 4 scope items 1
+ *      and 6 (`yrdcredit present TOKEN --disclose grade`).
+ */
+YC_MUST_USE yc_err yc_sdjwt_present(const char *sdjwt, size_t len, const char *const *names,
+                                    size_t n_names, char **ret_presentation, size_t *ret_len);
 
 /**
  * @brief Stable snake_case name of a rejection reason (e.g. "bad_signature", "malformed").

@@ -1340,6 +1340,524 @@ static void sdjwt_verify__allocation_failures__nomem_never_crash(void **state)
     json_decref(doc);
 }
 
+/* ---- SD-JWT issuing and presentation (crypto/sdjwt_issue.c) ---- */
+
+static json_t *jparse(const char *text)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+    if (v == NULL)
+        fail_msg("bad test JSON %s: %s", text, jerr.text);
+    return v;
+}
+
+static void sdjwt_disclosure_encode__design_worked_example__byte_for_byte(void **state)
+{
+    (void)state;
+    /* attestations.md §1.3: the three disclosures of the worked example */
+    static const struct {
+        const char *salt, *name, *value, *text;
+    } t[] = {
+        {"2GLC42sKQveCfGfryNRN9w", "score", "712",
+         "WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3Iiwic2NvcmUiLDcxMl0"},
+        {"eluV5Og3gSNII8EYnsxA_A", "grade", "\"A-\"",
+         "WyJlbHVWNU9nM2dTTklJOEVZbnN4QV9BIiwiZ3JhZGUiLCJBLSJd"},
+        {"6Ij7tM-a5iVPGboS5tmvVA", "as_of", "1795910400",
+         "WyI2SWo3dE0tYTVpVlBHYm9TNXRtdlZBIiwiYXNfb2YiLDE3OTU5MTA0MDBd"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = jparse(t[i].value);
+        char *text = NULL;
+        size_t len = 0;
+        assert_int_equal(yc_sdjwt_disclosure_encode(t[i].salt, t[i].name, v, &text, &len), YC_OK);
+        assert_string_equal(text, t[i].text);
+        assert_int_equal(len, strlen(t[i].text));
+        yc_free(text);
+        json_decref(v);
+    }
+    /* object values: compact with sorted keys, whatever the insertion order; UTF-8 kept */
+    json_t *v = jparse("{\"b\":2,\"a\":[1,\"义乌\"]}");
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(yc_sdjwt_disclosure_encode("s", "n", v, &text, &len), YC_OK);
+    uint8_t bin[128];
+    size_t n = 0;
+    assert_int_equal(yc_b64url_decode(text, len, bin, sizeof bin, &n), YC_OK);
+    static const char want[] = "[\"s\",\"n\",{\"a\":[1,\"义乌\"],\"b\":2}]";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(bin, want, n);
+    yc_free(text);
+    /* reserved names and invalid UTF-8: refused, nothing returned */
+    static const char *const reserved[] = {"_sd", "...", "_sd_alg"};
+    for (size_t i = 0; i < 3; i++) {
+        text = (char *)0x1;
+        assert_int_equal(yc_sdjwt_disclosure_encode("s", reserved[i], v, &text, &len),
+                         YC_ERR_INVALID);
+        assert_ptr_equal(text, (char *)0x1);
+    }
+    assert_int_equal(yc_sdjwt_disclosure_encode("s\xff", "n", v, &text, &len), YC_ERR_INVALID);
+    assert_int_equal(yc_sdjwt_disclosure_encode("s", "n\xc3", v, &text, &len), YC_ERR_INVALID);
+    assert_ptr_equal(text, (char *)0x1);
+    json_decref(v);
+}
+
+/* The claims of the §1.3 example with the builder's issuer; the three disclosable claims. */
+#define ISSUE_CLAIMS                                                                          \
+    "{\"iss\":\"https://i.example\",\"sub\":\"zRxvQA6tX3m50-8KZWPBo15ppJtlSJMzE09KVoye1IQ\"," \
+    "\"iat\":900,\"exp\":2000,\"jti\":\"e3Q4oT7bSkK0Zr2Vd1mHxg\","                            \
+    "\"vct\":\"https://i.example/vct/credit-score/v1\",\"issuer_city\":\"Yiwu\","             \
+    "\"status\":{\"status_list\":{\"idx\":4711,\"uri\":\"https://i.example/status/1\"}}}"
+#define ISSUE_DISCLOSABLE "{\"score\":712,\"grade\":\"A-\",\"as_of\":1795910400}"
+
+/* yc_sdjwt_issue() with the builder's key and a dc+sd-jwt header; asserts @p want. */
+static char *issue(const sd_builder *b, const char *claims, const char *disclosable, size_t decoys,
+                   yc_err want)
+{
+    char hdr[160];
+    snprintf(hdr, sizeof hdr, "{\"alg\":\"EdDSA\",\"typ\":\"dc+sd-jwt\",\"kid\":\"%s\"}", b->kid);
+    json_t *c = jparse(claims), *d = jparse(disclosable);
+    char *tok = (char *)0x1;
+    size_t len = 0;
+    assert_int_equal(yc_sdjwt_issue(hdr, strlen(hdr), c, d, decoys, b->key, &tok, &len), want);
+    /* the inputs are not modified */
+    json_t *c2 = jparse(claims), *d2 = jparse(disclosable);
+    assert_true(json_equal(c, c2) && json_equal(d, d2));
+    json_decref(c2);
+    json_decref(d2);
+    json_decref(c);
+    json_decref(d);
+    if (want != YC_OK) {
+        assert_ptr_equal(tok, (char *)0x1);
+        return NULL;
+    }
+    assert_int_equal(len, strlen(tok));
+    return tok;
+}
+
+/* Split the disclosures of @p tok (after the first '~'); returns their number. */
+static size_t split_disclosures(const char *tok, const char **ret_start, size_t *ret_len,
+                                size_t cap)
+{
+    const char *p = strchr(tok, '~');
+    assert_non_null(p);
+    size_t n = 0;
+    for (p++; *p != 0; n++) {
+        const char *q = strchr(p, '~');
+        assert_non_null(q);
+        assert_true(n < cap);
+        ret_start[n] = p;
+        ret_len[n] = (size_t)(q - p);
+        p = q + 1;
+    }
+    return n;
+}
+
+static void sdjwt_issue__then_verify__exact_claims_sorted_digests_distinct_salts(void **state)
+{
+    (void)state;
+    sd_builder b;
+    builder_init(&b);
+    enum { DECOYS = 5 };
+    char *tok[2];
+    char salts[6][YC_SDJWT_SALT_LEN + 1];
+    for (size_t k = 0; k < 2; k++) {
+        tok[k] = issue(&b, ISSUE_CLAIMS, ISSUE_DISCLOSABLE, DECOYS, YC_OK);
+        json_t *c = NULL;
+        assert_int_equal(sd_reason(tok[k], strlen(tok[k]), b.pk, &b.ex, &b.ce, &c), YC_JWS_OK);
+        json_t *want = jparse(ISSUE_CLAIMS);
+        json_t *disc = jparse(ISSUE_DISCLOSABLE);
+        assert_int_equal(json_object_update(want, disc), 0);
+        assert_true(json_equal(c, want));
+        json_decref(disc);
+        json_decref(want);
+        json_decref(c);
+        /* the signed payload: the claims, _sd (3 + 5 digests, sorted) and _sd_alg */
+        json_t *p = issuer_payload(tok[k]);
+        assert_int_equal(json_object_size(p), 8 + 2);
+        assert_string_equal(json_string_value(json_object_get(p, "_sd_alg")), "sha-256");
+        json_t *sd = json_object_get(p, "_sd");
+        assert_int_equal(json_array_size(sd), 3 + DECOYS);
+        for (size_t i = 0; i < json_array_size(sd); i++) {
+            const char *s = json_string_value(json_array_get(sd, i));
+            assert_non_null(s);
+            assert_int_equal(strlen(s), YC_SDJWT_DIGEST_LEN);
+            if (i > 0)
+                assert_true(strcmp(json_string_value(json_array_get(sd, i - 1)), s) < 0);
+        }
+        /* three disclosures, in the order given, each digest in _sd, salts of 128 bits */
+        const char *d[4];
+        size_t dl[4];
+        assert_int_equal(split_disclosures(tok[k], d, dl, 4), 3);
+        static const char *const names[] = {"score", "grade", "as_of"};
+        for (size_t i = 0; i < 3; i++) {
+            char digest[YC_SDJWT_DIGEST_LEN + 1];
+            assert_int_equal(yc_sdjwt_disclosure_digest(d[i], dl[i], digest), YC_OK);
+            size_t hits = 0;
+            for (size_t j = 0; j < json_array_size(sd); j++)
+                hits += strcmp(json_string_value(json_array_get(sd, j)), digest) == 0;
+            assert_int_equal(hits, 1);
+            uint8_t bin[128];
+            size_t n = 0;
+            assert_int_equal(yc_b64url_decode(d[i], dl[i], bin, sizeof bin, &n), YC_OK);
+            json_error_t jerr;
+            json_t *arr = json_loadb((const char *)bin, n, 0, &jerr);
+            assert_int_equal(json_array_size(arr), 3);
+            assert_string_equal(json_string_value(json_array_get(arr, 1)), names[i]);
+            const char *salt = json_string_value(json_array_get(arr, 0));
+            assert_int_equal(strlen(salt), YC_SDJWT_SALT_LEN);
+            uint8_t raw[32];
+            assert_int_equal(yc_b64url_decode(salt, strlen(salt), raw, sizeof raw, &n), YC_OK);
+            assert_int_equal(n, 16);
+            memcpy(salts[3 * k + i], salt, YC_SDJWT_SALT_LEN + 1);
+            json_decref(arr);
+        }
+        json_decref(p);
+    }
+    /* every salt differs, within one token and across the two issuances */
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = i + 1; j < 6; j++)
+            assert_string_not_equal(salts[i], salts[j]);
+    assert_string_not_equal(tok[0], tok[1]);
+    /* no disclosable claims and no decoys: no _sd, still _sd_alg; verifies */
+    char *plain = issue(&b, ISSUE_CLAIMS, "{}", 0, YC_OK);
+    assert_int_equal(plain[strlen(plain) - 1], '~');
+    assert_ptr_equal(strchr(plain, '~'), plain + strlen(plain) - 1);
+    json_t *p = issuer_payload(plain);
+    assert_null(json_object_get(p, "_sd"));
+    assert_string_equal(json_string_value(json_object_get(p, "_sd_alg")), "sha-256");
+    json_decref(p);
+    json_t *c = NULL;
+    assert_int_equal(sd_reason(plain, strlen(plain), b.pk, &b.ex, &b.ce, &c), YC_JWS_OK);
+    assert_json(c, ISSUE_CLAIMS);
+    yc_free(plain);
+    yc_free(tok[0]);
+    yc_free(tok[1]);
+    yc_ed25519_key_free(b.key);
+}
+
+static void sdjwt_issue__reserved_or_clashing_names__invalid(void **state)
+{
+    (void)state;
+    sd_builder b;
+    builder_init(&b);
+    static const struct {
+        const char *claims, *disclosable;
+    } bad[] = {
+        {"{\"iss\":\"https://i.example\",\"_sd\":[]}", "{}"},
+        {"{\"iss\":\"https://i.example\",\"_sd_alg\":\"sha-256\"}", "{}"},
+        {"{\"iss\":\"https://i.example\",\"...\":1}", "{}"},
+        {"{\"iss\":\"https://i.example\"}", "{\"_sd\":1}"},
+        {"{\"iss\":\"https://i.example\"}", "{\"...\":1}"},
+        {"{\"iss\":\"https://i.example\"}", "{\"_sd_alg\":\"x\"}"},
+        {"{\"iss\":\"https://i.example\"}", "{\"grade\":\"A\",\"iss\":\"https://j.example\"}"},
+        {"[]", "{}"},
+        {"{\"iss\":\"https://i.example\"}", "[\"grade\"]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        (void)issue(&b, bad[i].claims, bad[i].disclosable, 0, YC_ERR_INVALID);
+    /* a header yc_jws_sign() refuses */
+    static const char none[] = "{\"alg\":\"none\"}";
+    json_t *c = jparse(ISSUE_CLAIMS), *d = jparse(ISSUE_DISCLOSABLE);
+    char *tok = NULL;
+    size_t len = 0;
+    assert_int_equal(yc_sdjwt_issue(none, strlen(none), c, d, 1, b.key, &tok, &len),
+                     YC_ERR_INVALID);
+    assert_null(tok);
+    json_decref(c);
+    json_decref(d);
+    yc_ed25519_key_free(b.key);
+}
+
+static void sdjwt_issue__counts_and_sizes_at_limit_and_one_past__ok_then_too_large(void **state)
+{
+    (void)state;
+    sd_builder b;
+    builder_init(&b);
+    static char disc[(YC_SDJWT_MAX_DISCLOSURES + 1) * 16 + 16];
+    for (size_t n = YC_SDJWT_MAX_DISCLOSURES; n <= YC_SDJWT_MAX_DISCLOSURES + 1; n++) {
+        size_t l = (size_t)snprintf(disc, sizeof disc, "{");
+        for (size_t i = 0; i < n; i++)
+            l += (size_t)snprintf(disc + l, sizeof disc - l, "%s\"c%zu\":%zu", i ? "," : "", i, i);
+        snprintf(disc + l, sizeof disc - l, "}");
+        if (n > YC_SDJWT_MAX_DISCLOSURES) {
+            (void)issue(&b, "{\"iss\":\"https://i.example\"}", disc, 0, YC_ERR_TOO_LARGE);
+            continue;
+        }
+        /* the most disclosures with the most decoys: verifies, every claim revealed */
+        char *tok = issue(&b, "{\"iss\":\"https://i.example\"}", disc, YC_SDJWT_MAX_DECOYS, YC_OK);
+        json_t *p = issuer_payload(tok);
+        assert_int_equal(json_array_size(json_object_get(p, "_sd")),
+                         YC_SDJWT_MAX_DISCLOSURES + YC_SDJWT_MAX_DECOYS);
+        json_decref(p);
+        json_t *c = NULL;
+        assert_int_equal(sd_reason(tok, strlen(tok), b.pk, &b.ex, &b.ce, &c), YC_JWS_OK);
+        assert_int_equal(json_object_size(c), 1 + YC_SDJWT_MAX_DISCLOSURES);
+        assert_int_equal(json_integer_value(json_object_get(c, "c63")), 63);
+        json_decref(c);
+        /* and a presentation of all of them */
+        const char *all[YC_SDJWT_MAX_DISCLOSURES];
+        char names[YC_SDJWT_MAX_DISCLOSURES][8];
+        for (size_t i = 0; i < n; i++) {
+            snprintf(names[i], sizeof names[i], "c%zu", i);
+            all[i] = names[i];
+        }
+        char *pres = NULL;
+        size_t plen = 0;
+        assert_int_equal(yc_sdjwt_present(tok, strlen(tok), all, n, &pres, &plen), YC_OK);
+        assert_string_equal(pres, tok);
+        yc_free(pres);
+        yc_free(tok);
+    }
+    (void)issue(&b, "{\"iss\":\"https://i.example\"}", "{\"a\":1}", YC_SDJWT_MAX_DECOYS + 1,
+                YC_ERR_TOO_LARGE);
+    /* SD-JWT over YC_SDJWT_MAX_BYTES (two ~20000-character disclosures); JWT over its cap */
+    enum { BIG = 15000 };
+    static char big[2 * BIG + 64];
+    memset(big, 0, sizeof big);
+    memcpy(big, "{\"a\":\"", 6);
+    memset(big + 6, 'x', BIG);
+    memcpy(big + 6 + BIG, "\",\"b\":\"", 7);
+    memset(big + 13 + BIG, 'y', BIG);
+    memcpy(big + 13 + 2 * BIG, "\"}", 2);
+    (void)issue(&b, "{\"iss\":\"https://i.example\"}", big, 0, YC_ERR_TOO_LARGE);
+    /* one of them alone fits (~20000 + JWT bytes <= 32768) */
+    memcpy(big + 6 + BIG, "\"}", 3);
+    char *one = issue(&b, "{\"iss\":\"https://i.example\"}", big, 0, YC_OK);
+    assert_true(strlen(one) <= YC_SDJWT_MAX_BYTES);
+    yc_free(one);
+    /* as always-visible claim it makes the issuer JWT exceed YC_JWS_MAX_TOKEN_BYTES */
+    (void)issue(&b, big, "{}", 0, YC_ERR_TOO_LARGE);
+    yc_ed25519_key_free(b.key);
+}
+
+static char *present(const char *tok, const char *const *names, size_t n, yc_err want)
+{
+    char *pres = (char *)0x1;
+    size_t len = 0;
+    assert_int_equal(yc_sdjwt_present(tok, strlen(tok), names, n, &pres, &len), want);
+    if (want != YC_OK) {
+        assert_ptr_equal(pres, (char *)0x1);
+        return NULL;
+    }
+    assert_int_equal(len, strlen(pres));
+    return pres;
+}
+
+static void sdjwt_present__grade_only__verifies_and_reveals_only_grade(void **state)
+{
+    (void)state;
+    sd_builder b;
+    builder_init(&b);
+    char *tok = issue(&b, ISSUE_CLAIMS, ISSUE_DISCLOSABLE, 3, YC_OK);
+    static const char *const grade[] = {"grade"};
+    char *pres = present(tok, grade, 1, YC_OK);
+    json_t *c = NULL;
+    assert_int_equal(sd_reason(pres, strlen(pres), b.pk, &b.ex, &b.ce, &c), YC_JWS_OK);
+    json_t *want = jparse(ISSUE_CLAIMS);
+    assert_int_equal(json_object_set_new(want, "grade", json_string("A-")), 0);
+    assert_true(json_equal(c, want));
+    assert_null(json_object_get(c, "score"));
+    assert_null(json_object_get(c, "as_of"));
+    json_decref(want);
+    json_decref(c);
+    /* the issuer JWT unchanged, then exactly the grade disclosure */
+    const char *d[4];
+    size_t dl[4];
+    assert_int_equal(split_disclosures(pres, d, dl, 4), 1);
+    size_t jwt_len = (size_t)(strchr(tok, '~') - tok);
+    assert_memory_equal(pres, tok, jwt_len + 1);
+    const char *td[4];
+    size_t tdl[4];
+    assert_int_equal(split_disclosures(tok, td, tdl, 4), 3);
+    assert_int_equal(dl[0], tdl[1]);
+    assert_memory_equal(d[0], td[1], dl[0]);
+    yc_free(pres);
+    /* nothing named: the issuer JWT and '~' only, which verifies with no disclosable claim */
+    pres = present(tok, NULL, 0, YC_OK);
+    assert_int_equal(strlen(pres), jwt_len + 1);
+    assert_int_equal(sd_reason(pres, strlen(pres), b.pk, &b.ex, &b.ce, &c), YC_JWS_OK);
+    assert_json(c, ISSUE_CLAIMS);
+    yc_free(pres);
+    /* everything (a name twice is fine): the SD-JWT itself */
+    static const char *const every[] = {"as_of", "score", "grade", "score"};
+    pres = present(tok, every, 4, YC_OK);
+    assert_string_equal(pres, tok);
+    yc_free(pres);
+    yc_free(tok);
+    yc_ed25519_key_free(b.key);
+    /* the worked example of attestations.md §1.3: byte for byte the stored presentation */
+    json_t *doc = load_vectors();
+    json_t *examples = json_object_get(doc, "examples");
+    const char *issued = json_string_value(json_object_get(examples, "sd_jwt_issued"));
+    const char *want_pres =
+        json_string_value(json_object_get(examples, "sd_jwt_presentation_grade_only"));
+    assert_non_null(issued);
+    assert_non_null(want_pres);
+    pres = present(issued, grade, 1, YC_OK);
+    assert_string_equal(pres, want_pres);
+    yc_free(pres);
+    json_decref(doc);
+}
+
+static void sdjwt_present__unknown_name_or_malformed__not_found_or_invalid(void **state)
+{
+    (void)state;
+    sd_builder b;
+    builder_init(&b);
+    char *tok = issue(&b, ISSUE_CLAIMS, ISSUE_DISCLOSABLE, 0, YC_OK);
+    static const char *const unknown[] = {"grade", "merchant"};
+    (void)present(tok, unknown, 2, YC_ERR_NOT_FOUND);
+    static const char *const always[] = {"iss"}; /* always visible, not a disclosure */
+    (void)present(tok, always, 1, YC_ERR_NOT_FOUND);
+    static const char *const prefix[] = {"grad"};
+    (void)present(tok, prefix, 1, YC_ERR_NOT_FOUND);
+    static const char *const grade[] = {"grade"};
+    /* structure: no '~', empty issuer JWT, a KB-JWT after the last '~', an empty disclosure */
+    size_t n = strlen(tok);
+    static char t[2048];
+    assert_true(n + 64 <= sizeof t);
+    memcpy(t, tok, n + 1);
+    *strchr(t, '~') = 0;
+    (void)present(t, grade, 1, YC_ERR_INVALID);
+    (void)present("~", NULL, 0, YC_ERR_INVALID);
+    (void)present("", NULL, 0, YC_ERR_INVALID);
+    memcpy(t, tok, n);
+    memcpy(t + n, "a.b.c", 6);
+    (void)present(t, grade, 1, YC_ERR_INVALID);
+    memcpy(t + n, "~", 2);
+    (void)present(t, grade, 1, YC_ERR_INVALID);
+    /* disclosures that are not base64url, not JSON, not an array of the RFC 9901 shapes */
+    static const char *const bad_json[] = {"{}",          "[\"s\"]",           "[1,\"grade\",2]",
+                                           "[\"s\",2,3]", "[\"s\",\"a\",1,2]", "[\"s\",\"a\""};
+    char jwt[1024];
+    size_t jl = (size_t)(strchr(tok, '~') - tok);
+    assert_true(jl < sizeof jwt);
+    memcpy(jwt, tok, jl);
+    jwt[jl] = 0;
+    for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
+        char d[64];
+        b64(bad_json[i], strlen(bad_json[i]), d);
+        snprintf(t, n + 64, "%s~%s~", jwt, d);
+        (void)present(t, NULL, 0, YC_ERR_INVALID);
+    }
+    snprintf(t, n + 64, "%s~WyJzIiwiYSIsMV0=~", jwt); /* padding */
+    (void)present(t, NULL, 0, YC_ERR_INVALID);
+    /* an array-element disclosure [salt, value] has no name: kept never, and no error */
+    char d[64];
+    b64("[\"s\",\"grade\"]", 13, d);
+    snprintf(t, n + 64, "%s~%s~", jwt, d);
+    (void)present(t, grade, 1, YC_ERR_NOT_FOUND);
+    char *pres = present(t, NULL, 0, YC_OK);
+    assert_int_equal(strlen(pres), jl + 1);
+    yc_free(pres);
+    /* size and count: at YC_SDJWT_MAX_BYTES / MAX_DISCLOSURES, then one past */
+    char *big = malloc(YC_SDJWT_MAX_BYTES + 2);
+    assert_non_null(big);
+    memset(big, 'A', YC_SDJWT_MAX_BYTES + 1);
+    big[YC_SDJWT_MAX_BYTES] = '~';
+    big[YC_SDJWT_MAX_BYTES + 1] = 0;
+    (void)present(big, NULL, 0, YC_ERR_TOO_LARGE);
+    big[YC_SDJWT_MAX_BYTES - 1] = '~';
+    big[YC_SDJWT_MAX_BYTES] = 0;
+    pres = present(big, NULL, 0, YC_OK); /* no disclosure: the JWT is copied unchecked */
+    assert_string_equal(pres, big);
+    yc_free(pres);
+    /* "x~" then N disclosures "WyJzIiwiYSIsMV0~" (["s","a",1]) */
+    for (size_t k = YC_SDJWT_MAX_DISCLOSURES; k <= YC_SDJWT_MAX_DISCLOSURES + 1; k++) {
+        size_t l = (size_t)snprintf(big, YC_SDJWT_MAX_BYTES, "x~");
+        for (size_t i = 0; i < k; i++)
+            l += (size_t)snprintf(big + l, YC_SDJWT_MAX_BYTES - l, "WyJzIiwiYSIsMV0~");
+        static const char *const a[] = {"a"};
+        pres = present(big, a, 1, k == YC_SDJWT_MAX_DISCLOSURES ? YC_OK : YC_ERR_TOO_LARGE);
+        if (pres != NULL)
+            assert_string_equal(pres, big);
+        yc_free(pres);
+    }
+    free(big);
+    yc_free(tok);
+    yc_ed25519_key_free(b.key);
+}
+
+static void sdjwt_present__one_byte_flipped_in_disclosure__verify_disclosure_mismatch(void **state)
+{
+    (void)state;
+    sd_builder b;
+    builder_init(&b);
+    char *tok = issue(&b, ISSUE_CLAIMS, ISSUE_DISCLOSABLE, 2, YC_OK);
+    static const char *const grade[] = {"grade"};
+    char *pres = present(tok, grade, 1, YC_OK);
+    assert_int_equal(sd_reason(pres, strlen(pres), b.pk, &b.ex, &b.ce, NULL), YC_JWS_OK);
+    /* Character 7 of the disclosure holds the low 6 bits of byte 5 = the 4th salt character
+     * (after '[' and '"').  Flipping its lowest bit turns one base64url salt character into
+     * another printable one that needs no JSON escape, so the disclosure still decodes to a
+     * valid ["salt'", "grade", "A-"] whose digest is in no _sd. */
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *c7 = strchr(pres, '~') + 1 + 7;
+    const char *at = strchr(alphabet, *c7);
+    assert_non_null(at);
+    *c7 = alphabet[(size_t)(at - alphabet) ^ 1u];
+    yc_jws_reason why = sd_reason(pres, strlen(pres), b.pk, &b.ex, &b.ce, NULL);
+    assert_int_equal(why, YC_JWS_SD_UNREFERENCED);
+    assert_string_equal(yc_jws_reason_str(why), "disclosure_mismatch");
+    /* the flipped disclosure still parses: present() keeps it by name */
+    char *again = present(pres, grade, 1, YC_OK);
+    assert_string_equal(again, pres);
+    yc_free(again);
+    yc_free(pres);
+    yc_free(tok);
+    yc_ed25519_key_free(b.key);
+}
+
+static void sdjwt_issue_present__allocation_failures__nomem_never_crash(void **state)
+{
+    (void)state;
+    sd_builder b;
+    builder_init(&b);
+    char hdr[160];
+    snprintf(hdr, sizeof hdr, "{\"alg\":\"EdDSA\",\"typ\":\"dc+sd-jwt\",\"kid\":\"%s\"}", b.kid);
+    json_t *c = jparse(ISSUE_CLAIMS), *d = jparse(ISSUE_DISCLOSABLE);
+    char *tok = NULL;
+    size_t len = 0;
+    long n = 0;
+    for (;; n++) {
+        yc_alloc_fail_after(n);
+        yc_err rv = yc_sdjwt_issue(hdr, strlen(hdr), c, d, 4, b.key, &tok, &len);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK)
+            break;
+        if (rv != YC_ERR_NOMEM)
+            fail_msg("issue, fail_after %ld: rv %d", n, rv);
+        assert_true(n < 1000);
+    }
+    assert_true(n > 10);
+    assert_int_equal(sd_reason(tok, len, b.pk, &b.ex, &b.ce, NULL), YC_JWS_OK);
+    static const char *const grade[] = {"grade"};
+    char *pres = NULL;
+    size_t plen = 0;
+    for (n = 0;; n++) {
+        yc_alloc_fail_after(n);
+        yc_err rv = yc_sdjwt_present(tok, len, grade, 1, &pres, &plen);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK)
+            break;
+        if (rv != YC_ERR_NOMEM)
+            fail_msg("present, fail_after %ld: rv %d", n, rv);
+        assert_true(n < 1000);
+    }
+    assert_true(n > 3);
+    json_t *got = NULL;
+    assert_int_equal(sd_reason(pres, plen, b.pk, &b.ex, &b.ce, &got), YC_JWS_OK);
+    assert_string_equal(json_string_value(json_object_get(got, "grade")), "A-");
+    assert_null(json_object_get(got, "score"));
+    json_decref(got);
+    yc_free(pres);
+    yc_free(tok);
+    json_decref(c);
+    json_decref(d);
+    yc_ed25519_key_free(b.key);
+}
+
 int main(void)
 {
     yc_core_init_json();
@@ -1368,6 +1886,14 @@ int main(void)
         cmocka_unit_test(
             sdjwt_verify__disclosures_and_depth_at_limit_and_one_past__ok_then_malformed),
         cmocka_unit_test(sdjwt_verify__allocation_failures__nomem_never_crash),
+        cmocka_unit_test(sdjwt_disclosure_encode__design_worked_example__byte_for_byte),
+        cmocka_unit_test(sdjwt_issue__then_verify__exact_claims_sorted_digests_distinct_salts),
+        cmocka_unit_test(sdjwt_issue__reserved_or_clashing_names__invalid),
+        cmocka_unit_test(sdjwt_issue__counts_and_sizes_at_limit_and_one_past__ok_then_too_large),
+        cmocka_unit_test(sdjwt_present__grade_only__verifies_and_reveals_only_grade),
+        cmocka_unit_test(sdjwt_present__unknown_name_or_malformed__not_found_or_invalid),
+        cmocka_unit_test(sdjwt_present__one_byte_flipped_in_disclosure__verify_disclosure_mismatch),
+        cmocka_unit_test(sdjwt_issue_present__allocation_failures__nomem_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
