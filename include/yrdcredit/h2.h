@@ -250,6 +250,24 @@ YC_MUST_USE yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *c
                                    const char *allow, const void *body, size_t body_len);
 
 /**
+ * @brief As yc_h2_reply_set(), but takes ownership of @p body instead of copying it (the hot
+ *        path: a handler's response buffer becomes the reply without a second copy).
+ * @param[out] reply         The handler's reply.
+ * @param[in]  status        HTTP status code, 200..599.
+ * @param[in]  content_type  NUL-terminated `content-type` value, or NULL for none.
+ * @param[in]  allow         NUL-terminated `allow` value (405), or NULL for none.
+ * @param[in]  body          @p body_len bytes allocated with yc_alloc(), or NULL when
+ *                           @p body_len is 0.  Owned by the reply from the call on, on success
+ *                           and on failure alike (freed with yc_free() on failure).
+ * @param[in]  body_len      Bytes.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  as yc_h2_reply_set() (@p body was freed)
+ * @par Source: RFC 9113 §8.3.2; RFC 9110 §8.6, §10.2.1.
+ */
+YC_MUST_USE yc_err yc_h2_reply_take(yc_h2_reply *reply, int status, const char *content_type,
+                                    const char *allow, void *body, size_t body_len);
+
+/**
  * @brief Create a server: load the TLS certificate, bind one listener per worker on each
  *        enabled port (SO_REUSEADDR + SO_REUSEPORT, non-blocking, backlog 511).
  *

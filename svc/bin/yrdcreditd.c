@@ -533,11 +533,13 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
         };
         yc_api_response ares = {0};
         e = yc_api_handle(d->api, &areq, &ares);
-        if (e == YC_OK)
-            e = yc_h2_reply_set(reply, ares.status, ares.content_type, ares.allow, ares.body,
-                                ares.body_len);
         status = ares.status;
         bytes = ares.body_len;
+        if (e == YC_OK) { /* the API's buffer becomes the reply: no second copy */
+            e = yc_h2_reply_take(reply, ares.status, ares.content_type, ares.allow, ares.body,
+                                 ares.body_len);
+            ares.body = NULL;
+        }
         yc_api_response_clear(&ares);
     }
     if (e != YC_OK) { /* the transport answers without a body (h2.h) */

@@ -46,19 +46,16 @@ static bool header_value_ok(const char *v)
     return true;
 }
 
-yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *content_type, const char *allow,
-                       const void *body, size_t body_len)
+yc_err yc_h2_reply_take(yc_h2_reply *reply, int status, const char *content_type, const char *allow,
+                        void *body, size_t body_len)
 {
-    YC_ENSURE(status >= 200 && status <= 599, YC_ERR_INVALID);
-    YC_ENSURE(content_type == NULL || header_value_ok(content_type), YC_ERR_INVALID);
-    YC_ENSURE(allow == NULL || header_value_ok(allow), YC_ERR_INVALID);
-    YC_ENSURE(body != NULL || body_len == 0, YC_ERR_INVALID);
-    uint8_t *copy = yc_alloc(body_len);
-    YC_ENSURE(copy != NULL, YC_ERR_NOMEM);
-    if (body_len > 0)
-        memcpy(copy, body, body_len);
+    if (status < 200 || status > 599 || (content_type != NULL && !header_value_ok(content_type)) ||
+        (allow != NULL && !header_value_ok(allow)) || (body == NULL && body_len != 0)) {
+        yc_free(body);
+        return YC_ERR_INVALID;
+    }
     yc_free(reply->body);
-    reply->body = copy;
+    reply->body = body;
     reply->body_len = body_len;
     reply->status = status;
     snprintf(reply->content_type, sizeof reply->content_type, "%s",
@@ -66,6 +63,17 @@ yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *content_type,
     snprintf(reply->allow, sizeof reply->allow, "%s", allow != NULL ? allow : "");
     reply->set = true;
     return YC_OK;
+}
+
+yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *content_type, const char *allow,
+                       const void *body, size_t body_len)
+{
+    YC_ENSURE(body != NULL || body_len == 0, YC_ERR_INVALID);
+    uint8_t *copy = yc_alloc(body_len);
+    YC_ENSURE(copy != NULL, YC_ERR_NOMEM);
+    if (body_len > 0)
+        memcpy(copy, body, body_len);
+    return yc_h2_reply_take(reply, status, content_type, allow, copy, body_len);
 }
 
 /* ------------------------------------------------------------------ glitches */
