@@ -84,6 +84,59 @@
 #define YC_CONFIG_SCORE_CACHE_MIN     0
 #define YC_CONFIG_SCORE_CACHE_MAX     (1024 * 1024)
 
+/** Limits (inclusive) and defaults of the "attest" object (issue 4; attestations.md §1.3, §2,
+ * §3.1).  Documented in etc/yrdcredit.conf.example. */
+#define YC_CONFIG_ISSUER_MAX                255 /* bytes of attest.issuer */
+#define YC_CONFIG_ISSUER_DEFAULT            "https://attest.yiwu-credit.example"
+#define YC_CONFIG_CITY_MAX                  63 /* bytes of attest.issuer_city (UTF-8) */
+#define YC_CONFIG_CITY_DEFAULT              "Yiwu"
+#define YC_CONFIG_REGION_DEFAULT            "330782" /* GB/T 2260 行政区划代码 of Yiwu */
+#define YC_CONFIG_VALIDITY_DAYS_DEFAULT     30
+#define YC_CONFIG_MAX_VALIDITY_DAYS_DEFAULT 90
+#define YC_CONFIG_VALIDITY_DAYS_MIN         1
+#define YC_CONFIG_VALIDITY_DAYS_MAX         3650
+#define YC_CONFIG_STATUS_TTL_S_DEFAULT      300
+#define YC_CONFIG_STATUS_TTL_S_MIN          1
+#define YC_CONFIG_STATUS_TTL_S_MAX          86400
+#define YC_CONFIG_STATUS_ENTRIES_DEFAULT    131072 /* 2^17 (attestations.md §0.4) */
+#define YC_CONFIG_STATUS_ENTRIES_MIN        16
+#define YC_CONFIG_STATUS_ENTRIES_MAX        (1u << 24)
+#define YC_CONFIG_KEY_PUBLISH_S_DEFAULT     3600
+#define YC_CONFIG_KEY_PUBLISH_S_MAX         (30u * 86400u)
+#define YC_CONFIG_KEY_GRACE_S_DEFAULT       86400
+#define YC_CONFIG_KEY_GRACE_S_MAX           (30u * 86400u)
+#define YC_CONFIG_COMMIT_QUEUE_DEFAULT      8192
+#define YC_CONFIG_COMMIT_QUEUE_MIN          1
+#define YC_CONFIG_COMMIT_QUEUE_MAX          1000000
+#define YC_CONFIG_PARTNER_ALGS_MAX          64 /* entries of attest.partner_algs */
+
+/** One entry of attest.partner_algs: tokens issued with this `aud` use this JWS alg. */
+typedef struct yc_config_partner_alg {
+    char aud[YC_CONFIG_ISSUER_MAX + 1]; /**< the partner's audience string, 1..255 bytes */
+    bool ed25519;                       /**< true: "Ed25519" (RFC 9864); false: "EdDSA" */
+} yc_config_partner_alg;
+
+/** Settings of the attestation issuer (the optional "attest" object). */
+typedef struct yc_config_attest {
+    char issuer[YC_CONFIG_ISSUER_MAX + 1];    /**< `iss`: "https://" URL without query, fragment
+                                                   or trailing '/' */
+    char issuer_city[YC_CONFIG_CITY_MAX + 1]; /**< `issuer_city`, UTF-8 */
+    char issuer_region[7];                    /**< `issuer_region`: 6-digit 行政区划代码 */
+    unsigned default_validity_days;           /**< validity when a request names none */
+    unsigned max_validity_days;               /**< largest validity_days a request may ask */
+    unsigned status_list_ttl_s;               /**< `ttl` of the status-list token, seconds */
+    unsigned status_list_entries;             /**< entries per status list (multiple of 8) */
+    unsigned key_publish_s;                   /**< `keys rotate`: seconds a new key is in the
+                                                   JWKS before it signs */
+    unsigned key_grace_s;                     /**< seconds a retired key stays in the JWKS after
+                                                   its last possible token expiry */
+    unsigned commit_queue;                    /**< attestation writes waiting for the group
+                                                   commit; past it: 503 */
+    bool default_ed25519;                     /**< attest.alg: true "Ed25519", false "EdDSA" */
+    size_t n_partner_algs;                    /**< entries in @c partner_algs */
+    yc_config_partner_alg partner_algs[YC_CONFIG_PARTNER_ALGS_MAX];
+} yc_config_attest;
+
 /** Longest listener host (a numeric IPv6 address), in bytes without the NUL. */
 #define YC_CONFIG_HOST_MAX 45
 
@@ -141,6 +194,7 @@ typedef struct yc_config {
     char tls_cert_path[YC_CONFIG_PATH_MAX + 1]; /**< PEM certificate of the TLS listener */
     char tls_key_path[YC_CONFIG_PATH_MAX + 1];  /**< its PEM private key */
     yc_config_api api;                          /**< HTTP API settings; defaults if absent */
+    yc_config_attest attest;                    /**< attestation settings; defaults if absent */
 } yc_config;
 
 /**

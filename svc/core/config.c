@@ -294,10 +294,158 @@ static yc_err parse_api(json_t *root, yc_config_api *api, const char **ret_field
     return YC_OK;
 }
 
+/* attest.issuer: an https URL with a host, without query, fragment, trailing '/', spaces or
+ * control characters (SD-JWT VC §JWT VC Issuer Metadata: iss is the metadata base). */
+static bool issuer_is_valid(const char *s)
+{
+    static const char scheme[] = "https://";
+    size_t len = strlen(s);
+    if (len <= sizeof scheme - 1 || len > YC_CONFIG_ISSUER_MAX ||
+        strncmp(s, scheme, sizeof scheme - 1) != 0 || s[len - 1] == '/' ||
+        s[sizeof scheme - 1] == '/')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' || c >= 0x80)
+            return false;
+    }
+    return true;
+}
+
+static yc_err alg_name(json_t *v, const char *field, bool *ret_ed25519, const char **ret_field)
+{
+    const char *s = json_string_value(v);
+    if (s != NULL && strcmp(s, "EdDSA") == 0)
+        *ret_ed25519 = false;
+    else if (s != NULL && strcmp(s, "Ed25519") == 0)
+        *ret_ed25519 = true;
+    else {
+        *ret_field = field;
+        return YC_ERR_INVALID;
+    }
+    return YC_OK;
+}
+
+static yc_err copy_string(const char *s, char *out, size_t cap, const char *field,
+                          const char **ret_field)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len >= cap) {
+        *ret_field = field;
+        return YC_ERR_INVALID;
+    }
+    memcpy(out, s, len + 1);
+    return YC_OK;
+}
+
+/* The optional "attest" object: the attestation issuer (issue 4). */
+static yc_err parse_attest(json_t *root, yc_config_attest *a, const char **ret_field)
+{
+    static const char *const keys[] = {"issuer",
+                                       "issuer_city",
+                                       "issuer_region",
+                                       "default_validity_days",
+                                       "max_validity_days",
+                                       "status_list_ttl_s",
+                                       "status_list_entries",
+                                       "key_publish_s",
+                                       "key_grace_s",
+                                       "commit_queue",
+                                       "alg",
+                                       "partner_algs"};
+    const char *issuer = YC_CONFIG_ISSUER_DEFAULT, *city = YC_CONFIG_CITY_DEFAULT,
+               *region = YC_CONFIG_REGION_DEFAULT;
+    uint64_t dflt = YC_CONFIG_VALIDITY_DAYS_DEFAULT, max = YC_CONFIG_MAX_VALIDITY_DAYS_DEFAULT,
+             ttl = YC_CONFIG_STATUS_TTL_S_DEFAULT, entries = YC_CONFIG_STATUS_ENTRIES_DEFAULT,
+             publish = YC_CONFIG_KEY_PUBLISH_S_DEFAULT, grace = YC_CONFIG_KEY_GRACE_S_DEFAULT,
+             queue = YC_CONFIG_COMMIT_QUEUE_DEFAULT;
+    memset(a, 0, sizeof *a);
+    json_t *obj = json_object_get(root, "attest");
+    if (obj != NULL && !json_is_object(obj)) {
+        *ret_field = "attest";
+        return YC_ERR_INVALID;
+    }
+    if (obj != NULL) {
+        YC_TRY(only_keys(obj, keys, sizeof keys / sizeof *keys, "attest", ret_field));
+        YC_TRY(get_opt_string(obj, "issuer", "attest.issuer", &issuer, ret_field));
+        YC_TRY(get_opt_string(obj, "issuer_city", "attest.issuer_city", &city, ret_field));
+        YC_TRY(get_opt_string(obj, "issuer_region", "attest.issuer_region", &region, ret_field));
+        YC_TRY(get_opt_uint(obj, "default_validity_days", "attest.default_validity_days",
+                            YC_CONFIG_VALIDITY_DAYS_MIN, YC_CONFIG_VALIDITY_DAYS_MAX, &dflt,
+                            ret_field));
+        YC_TRY(get_opt_uint(obj, "max_validity_days", "attest.max_validity_days",
+                            YC_CONFIG_VALIDITY_DAYS_MIN, YC_CONFIG_VALIDITY_DAYS_MAX, &max,
+                            ret_field));
+        YC_TRY(get_opt_uint(obj, "status_list_ttl_s", "attest.status_list_ttl_s",
+                            YC_CONFIG_STATUS_TTL_S_MIN, YC_CONFIG_STATUS_TTL_S_MAX, &ttl,
+                            ret_field));
+        YC_TRY(get_opt_uint(obj, "status_list_entries", "attest.status_list_entries",
+                            YC_CONFIG_STATUS_ENTRIES_MIN, YC_CONFIG_STATUS_ENTRIES_MAX, &entries,
+                            ret_field));
+        YC_TRY(get_opt_uint(obj, "key_publish_s", "attest.key_publish_s", 0,
+                            YC_CONFIG_KEY_PUBLISH_S_MAX, &publish, ret_field));
+        YC_TRY(get_opt_uint(obj, "key_grace_s", "attest.key_grace_s", 0, YC_CONFIG_KEY_GRACE_S_MAX,
+                            &grace, ret_field));
+        YC_TRY(get_opt_uint(obj, "commit_queue", "attest.commit_queue", YC_CONFIG_COMMIT_QUEUE_MIN,
+                            YC_CONFIG_COMMIT_QUEUE_MAX, &queue, ret_field));
+        json_t *alg = json_object_get(obj, "alg");
+        if (alg != NULL)
+            YC_TRY(alg_name(alg, "attest.alg", &a->default_ed25519, ret_field));
+        json_t *partners = json_object_get(obj, "partner_algs");
+        if (partners != NULL) {
+            if (!json_is_object(partners) ||
+                json_object_size(partners) > YC_CONFIG_PARTNER_ALGS_MAX) {
+                *ret_field = "attest.partner_algs";
+                return YC_ERR_INVALID;
+            }
+            const char *aud;
+            json_t *v;
+            json_object_foreach(partners, aud, v)
+            {
+                yc_config_partner_alg *pa = &a->partner_algs[a->n_partner_algs];
+                YC_TRY(copy_string(aud, pa->aud, sizeof pa->aud, "attest.partner_algs", ret_field));
+                YC_TRY(alg_name(v, "attest.partner_algs", &pa->ed25519, ret_field));
+                a->n_partner_algs++;
+            }
+        }
+    }
+    if (!issuer_is_valid(issuer)) {
+        *ret_field = "attest.issuer";
+        return YC_ERR_INVALID;
+    }
+    YC_TRY(copy_string(issuer, a->issuer, sizeof a->issuer, "attest.issuer", ret_field));
+    YC_TRY(
+        copy_string(city, a->issuer_city, sizeof a->issuer_city, "attest.issuer_city", ret_field));
+    bool region_ok = strlen(region) == 6;
+    for (size_t i = 0; region_ok && i < 6; i++)
+        region_ok = region[i] >= '0' && region[i] <= '9';
+    if (!region_ok) {
+        *ret_field = "attest.issuer_region";
+        return YC_ERR_INVALID;
+    }
+    memcpy(a->issuer_region, region, 7);
+    if (dflt > max) {
+        *ret_field = "attest.default_validity_days";
+        return YC_ERR_INVALID;
+    }
+    if (entries % 8 != 0) {
+        *ret_field = "attest.status_list_entries";
+        return YC_ERR_INVALID;
+    }
+    a->default_validity_days = (unsigned)dflt;
+    a->max_validity_days = (unsigned)max;
+    a->status_list_ttl_s = (unsigned)ttl;
+    a->status_list_entries = (unsigned)entries;
+    a->key_publish_s = (unsigned)publish;
+    a->key_grace_s = (unsigned)grace;
+    a->commit_queue = (unsigned)queue;
+    return YC_OK;
+}
+
 static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
     static const char *const top[] = {"schema", "model",  "rules", "calendar", "store",
-                                      "import", "server", "tls",   "api"};
+                                      "import", "server", "tls",   "api",      "attest"};
     static const char *const store_keys[] = {"map_size_mib"};
     static const char *const import_keys[] = {"batch_records"};
     if (!json_is_object(root)) {
@@ -333,6 +481,7 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
     cfg->batch_records = (size_t)batch;
     YC_TRY(parse_server(root, &cfg->server, ret_field));
     YC_TRY(parse_api(root, &cfg->api, ret_field));
+    YC_TRY(parse_attest(root, &cfg->attest, ret_field));
     return parse_tls(root, data_dir, cfg, ret_field);
 }
 
