@@ -15,11 +15,12 @@
 #include <lmdb.h>
 
 #include "codec.h"
+#include "store_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
 #include "yrdcredit/date.h"
 
-enum { DIR_MAX = 4000, PATH_MAX_ = DIR_MAX + 64 };
+enum { DIR_MAX = YC_STORE_DIR_MAX, PATH_MAX_ = YC_STORE_PATH_MAX };
 
 static const char META_SCHEMA[] = "schema_version";
 static const char META_INSTANCE[] = "instance_id";
@@ -30,22 +31,8 @@ static const char META_PSEUDONYM_CHECK[] = "pseudonym_key_check";
 static const char META_SEAL_CHECK[] = "seal_key_check";
 static const char KEY_CHECK_TEXT[] = "yrdcredit key check v1";
 
-struct yc_store {
-    MDB_env *env;
-    /* Held shared for the life of every transaction of a shared store, exclusively to adopt
-     * a map another process grew: LMDB allows mdb_env_set_mapsize() only while this process
-     * has no transaction, and yrdcreditd's workers share the environment (MDB_NOTLS). */
-    pthread_rwlock_t remap_lock;
-    bool remap_lock_ready;
-    MDB_dbi meta, subjects, records, source, history;
-    yc_crypto_key *pseudonym_key;
-    yc_crypto_key *seal_key;
-    char instance_id[YC_STORE_INSTANCE_ID_LEN + 1];
-    char data_mdb[PATH_MAX_];
-};
-
 /* STYLE.md §4.3: LMDB codes stop here. */
-static yc_err from_mdb(int rc)
+yc_err yc_store_from_mdb(int rc)
 {
     switch (rc) {
     case MDB_SUCCESS:
@@ -65,6 +52,11 @@ static yc_err from_mdb(int rc)
     default:
         return YC_ERR_STORE;
     }
+}
+
+static yc_err from_mdb(int rc)
+{
+    return yc_store_from_mdb(rc);
 }
 
 /* Like from_mdb, but "not found" means the store is damaged (an index points nowhere). */
@@ -101,7 +93,7 @@ static yc_err env_open(const char *lmdb_dir, uint64_t map_size, MDB_env **ret_en
 {
     MDB_env *env = NULL;
     YC_TRY(from_mdb(mdb_env_create(&env)));
-    int rc = mdb_env_set_maxdbs(env, 8);
+    int rc = mdb_env_set_maxdbs(env, 16);
     if (rc == 0)
         rc = mdb_env_set_mapsize(env, (size_t)map_size);
     /* Durable: neither MDB_NOSYNC nor MDB_NOMETASYNC.  MDB_NOTLS: read transactions belong
@@ -130,7 +122,7 @@ static yc_err txn_begin(MDB_env *env, unsigned flags, MDB_txn **ret_txn)
 
 /* txn_begin for a store other threads may use: the transaction holds remap_lock shared until
  * st_commit() or st_abort(); MDB_MAP_RESIZED is handled under the exclusive lock. */
-static yc_err st_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn)
+yc_err yc_store_txn_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn)
 {
     YC_ENSURE(pthread_rwlock_rdlock(&st->remap_lock) == 0, YC_ERR_INTERNAL);
     int rc = mdb_txn_begin(st->env, NULL, flags, ret_txn);
@@ -148,17 +140,32 @@ static yc_err st_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn)
     return from_mdb(rc);
 }
 
-static int st_commit(yc_store *st, MDB_txn *txn)
+int yc_store_txn_commit(yc_store *st, MDB_txn *txn)
 {
     int rc = mdb_txn_commit(txn);
     (void)pthread_rwlock_unlock(&st->remap_lock);
     return rc;
 }
 
-static void st_abort(yc_store *st, MDB_txn *txn)
+void yc_store_txn_abort(yc_store *st, MDB_txn *txn)
 {
     mdb_txn_abort(txn);
     (void)pthread_rwlock_unlock(&st->remap_lock);
+}
+
+static yc_err st_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn)
+{
+    return yc_store_txn_begin(st, flags, ret_txn);
+}
+
+static int st_commit(yc_store *st, MDB_txn *txn)
+{
+    return yc_store_txn_commit(st, txn);
+}
+
+static void st_abort(yc_store *st, MDB_txn *txn)
+{
+    yc_store_txn_abort(st, txn);
 }
 
 static yc_err open_dbis(yc_store *st, MDB_txn *txn, unsigned flags)
@@ -301,7 +308,9 @@ static yc_err init_env(const char *dir, const char *lmdb_dir)
     char hex[YC_STORE_INSTANCE_ID_LEN + 1];
     uint8_t schema[4] = {YC_STORE_SCHEMA_VERSION, 0, 0, 0};
     uint8_t seq[8] = {0};
+    bool found = false;
     if ((rv = open_dbis(&st, txn, MDB_CREATE)) != YC_OK ||
+        (rv = yc_store_attest_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_crypto_random(raw, sizeof raw)) != YC_OK)
         goto out;
     yc_hex_encode(raw, sizeof raw, hex);
@@ -423,11 +432,17 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
     if ((rv = open_keys(st, dir)) != YC_OK || (rv = env_open(lmdb, map_size, &st->env)) != YC_OK ||
         (rv = txn_begin(st->env, MDB_RDONLY, &txn)) != YC_OK)
         goto out;
-    if ((rv = open_dbis(st, txn, 0)) != YC_OK || (rv = check_meta(st, txn)) != YC_OK)
+    bool attest_found = false;
+    if ((rv = open_dbis(st, txn, 0)) != YC_OK || (rv = check_meta(st, txn)) != YC_OK ||
+        (rv = yc_store_attest_open_dbis(st, txn, 0, &attest_found)) != YC_OK)
         goto out;
     /* Committing (not aborting) a read transaction keeps the database handles open. */
     rv = from_mdb(mdb_txn_commit(txn));
     txn = NULL;
+    /* A directory made before the attestation tables receives them from its first writer
+     * (yc_store_attest_ensure()); opening stays read-only. */
+    if (rv == YC_OK)
+        atomic_store_explicit(&st->attest_ready, attest_found, memory_order_release);
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);

@@ -1,0 +1,198 @@
+/* Group committer of attestation writes (include/yrdcredit/store_attest.h).
+ *
+ * A bounded ring of queued writes, fed by any thread under one mutex; one thread takes up
+ * to max_batch writes out of the ring (freeing their slots), applies them in ONE durable
+ * write transaction, then calls their done callbacks in queue order.  Writes queued while
+ * a transaction commits form the next batch: the batch size adapts to the fsync latency.
+ */
+#include <string.h>
+
+#include "store_int.h"
+#include "yrdcredit/alloc.h"
+
+enum { QUEUE_DEFAULT = 8192, BATCH_DEFAULT = 1024 };
+
+typedef enum op_kind { OP_PUT = 1, OP_STATE = 2 } op_kind;
+
+typedef struct op {
+    op_kind kind;
+    yc_store_attestation a; /* OP_STATE: jti, state, state_at and reason are used */
+    yc_store_commit_done_fn done;
+    void *ctx;
+    yc_err result;
+} op;
+
+struct yc_store_committer {
+    yc_store *st;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t nonempty;
+    op *ring;    /* queue_cap slots */
+    size_t cap;  /* queue_cap */
+    size_t head; /* index of the oldest queued op */
+    size_t count;
+    bool stopping;
+    op *batch; /* max_batch slots, owned by the committer thread */
+    size_t max_batch;
+    _Atomic uint64_t batches, writes;
+};
+
+/* Apply a batch in one transaction; sets every op's result. */
+static void run_batch(yc_store_committer *c, op *ops, size_t n)
+{
+    MDB_txn *txn = NULL;
+    yc_err rv = yc_store_txn_begin(c->st, 0, &txn);
+    for (size_t i = 0; i < n && rv == YC_OK; i++) {
+        op *o = &ops[i];
+        if (o->kind == OP_PUT)
+            rv = yc_store_attest_txn_put(c->st, txn, &o->a, &o->result);
+        else
+            rv = yc_store_attest_txn_state(c->st, txn, o->a.jti, o->a.state, o->a.state_at,
+                                           o->a.reason, &o->result);
+    }
+    if (txn != NULL) {
+        if (rv == YC_OK)
+            rv = yc_store_from_mdb(yc_store_txn_commit(c->st, txn)); /* durable: fsync */
+        else
+            yc_store_txn_abort(c->st, txn);
+    }
+    if (rv != YC_OK) /* nothing of the batch is written */
+        for (size_t i = 0; i < n; i++)
+            ops[i].result = rv;
+    atomic_fetch_add_explicit(&c->batches, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->writes, n, memory_order_relaxed);
+}
+
+static void *committer_main(void *arg)
+{
+    yc_store_committer *c = arg;
+    for (;;) {
+        (void)pthread_mutex_lock(&c->lock);
+        while (c->count == 0 && !c->stopping)
+            (void)pthread_cond_wait(&c->nonempty, &c->lock);
+        if (c->count == 0) { /* stopping and drained */
+            (void)pthread_mutex_unlock(&c->lock);
+            break;
+        }
+        size_t n = c->count < c->max_batch ? c->count : c->max_batch;
+        for (size_t i = 0; i < n; i++)
+            c->batch[i] = c->ring[(c->head + i) % c->cap];
+        c->head = (c->head + n) % c->cap;
+        c->count -= n;
+        (void)pthread_mutex_unlock(&c->lock);
+        run_batch(c, c->batch, n);
+        for (size_t i = 0; i < n; i++)
+            c->batch[i].done(c->batch[i].ctx, c->batch[i].result);
+    }
+    return NULL;
+}
+
+static void committer_free(yc_store_committer *c)
+{
+    yc_free(c->ring);
+    yc_free(c->batch);
+    yc_free(c);
+}
+
+yc_err yc_store_committer_start(yc_store *st, const yc_store_committer_opts *opts,
+                                yc_store_committer **ret)
+{
+    size_t cap = opts != NULL && opts->queue_cap != 0 ? opts->queue_cap : QUEUE_DEFAULT;
+    size_t mb = opts != NULL && opts->max_batch != 0 ? opts->max_batch : BATCH_DEFAULT;
+    YC_ENSURE(cap <= YC_STORE_COMMITTER_QUEUE_MAX && mb <= YC_STORE_COMMITTER_BATCH_MAX,
+              YC_ERR_INVALID);
+    YC_TRY(yc_store_attest_ensure(st));
+    yc_store_committer *c = yc_calloc(1, sizeof *c);
+    YC_ENSURE(c != NULL, YC_ERR_NOMEM);
+    c->st = st;
+    c->cap = cap;
+    c->max_batch = mb;
+    atomic_init(&c->batches, 0);
+    atomic_init(&c->writes, 0);
+    c->ring = yc_calloc(cap, sizeof *c->ring);
+    c->batch = yc_calloc(mb, sizeof *c->batch);
+    if (c->ring == NULL || c->batch == NULL) {
+        committer_free(c);
+        return YC_ERR_NOMEM;
+    }
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        committer_free(c);
+        return YC_ERR_NOMEM;
+    }
+    if (pthread_cond_init(&c->nonempty, NULL) != 0) {
+        (void)pthread_mutex_destroy(&c->lock);
+        committer_free(c);
+        return YC_ERR_NOMEM;
+    }
+    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+        (void)pthread_cond_destroy(&c->nonempty);
+        (void)pthread_mutex_destroy(&c->lock);
+        committer_free(c);
+        return YC_ERR_INTERNAL;
+    }
+    *ret = c;
+    return YC_OK;
+}
+
+void yc_store_committer_stop(yc_store_committer *c)
+{
+    if (c == NULL)
+        return;
+    (void)pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    (void)pthread_cond_signal(&c->nonempty);
+    (void)pthread_mutex_unlock(&c->lock);
+    (void)pthread_join(c->thread, NULL);
+    (void)pthread_cond_destroy(&c->nonempty);
+    (void)pthread_mutex_destroy(&c->lock);
+    committer_free(c);
+}
+
+static yc_err enqueue(yc_store_committer *c, const op *o)
+{
+    YC_ENSURE(pthread_mutex_lock(&c->lock) == 0, YC_ERR_INTERNAL);
+    yc_err rv = YC_OK;
+    if (c->stopping || c->count == c->cap) {
+        rv = YC_ERR_AGAIN;
+    } else {
+        c->ring[(c->head + c->count) % c->cap] = *o;
+        c->count++;
+        (void)pthread_cond_signal(&c->nonempty);
+    }
+    (void)pthread_mutex_unlock(&c->lock);
+    return rv;
+}
+
+yc_err yc_store_commit_attestation_put(yc_store_committer *c, const yc_store_attestation *a,
+                                       yc_store_commit_done_fn done, void *ctx)
+{
+    YC_ENSURE(done != NULL, YC_ERR_INVALID);
+    YC_TRY(yc_store_attest_check(a));
+    op o = {.kind = OP_PUT, .a = *a, .done = done, .ctx = ctx};
+    return enqueue(c, &o);
+}
+
+yc_err yc_store_commit_attestation_state(yc_store_committer *c, const char *jti,
+                                         yc_attest_state state, int64_t at, const char *reason,
+                                         yc_store_commit_done_fn done, void *ctx)
+{
+    YC_ENSURE(done != NULL, YC_ERR_INVALID);
+    YC_TRY(yc_store_attest_check_jti(jti));
+    YC_ENSURE((unsigned)state <= YC_ATTEST_SUSPENDED && at >= 0, YC_ERR_INVALID);
+    YC_TRY(yc_store_attest_check_reason(reason));
+    op o = {.kind = OP_STATE, .done = done, .ctx = ctx};
+    memcpy(o.a.jti, jti, YC_ATTEST_JTI_LEN + 1);
+    o.a.state = (uint8_t)state;
+    o.a.state_at = at;
+    memcpy(o.a.reason, reason, strlen(reason) + 1);
+    return enqueue(c, &o);
+}
+
+void yc_store_committer_stats(const yc_store_committer *c, uint64_t *ret_batches,
+                              uint64_t *ret_writes)
+{
+    if (ret_batches != NULL)
+        *ret_batches = atomic_load_explicit(&c->batches, memory_order_relaxed);
+    if (ret_writes != NULL)
+        *ret_writes = atomic_load_explicit(&c->writes, memory_order_relaxed);
+}

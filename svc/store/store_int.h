@@ -1,0 +1,73 @@
+/* Internal to svc/store/: the store handle and the transaction helpers of store.c, shared
+ * with the attestation tables (attest_tables.c) and the group committer (committer.c). */
+#ifndef YRDCREDIT_STORE_INT_H
+#define YRDCREDIT_STORE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <lmdb.h>
+
+#include "yrdcredit/crypto.h"
+#include "yrdcredit/store.h"
+#include "yrdcredit/store_attest.h"
+
+enum { YC_STORE_DIR_MAX = 4000, YC_STORE_PATH_MAX = YC_STORE_DIR_MAX + 64 };
+
+struct yc_store {
+    MDB_env *env;
+    /* Held shared for the life of every transaction of a shared store, exclusively to adopt
+     * a map another process grew: LMDB allows mdb_env_set_mapsize() only while this process
+     * has no transaction, and yrdcreditd's workers share the environment (MDB_NOTLS). */
+    pthread_rwlock_t remap_lock;
+    bool remap_lock_ready;
+    MDB_dbi meta, subjects, records, source, history;
+    /* Attestation tables (attest_tables.c).  attest_ready is false while a data directory
+     * made before them has not been opened by a writer; it is set (release) only after the
+     * transaction that created the handles committed, and read (acquire) before a
+     * transaction is begun, so that transaction knows the handles. */
+    MDB_dbi attest, attest_subj;
+    atomic_bool attest_ready;
+    yc_crypto_key *pseudonym_key;
+    yc_crypto_key *seal_key;
+    char instance_id[YC_STORE_INSTANCE_ID_LEN + 1];
+    char data_mdb[YC_STORE_PATH_MAX];
+};
+
+/* LMDB return code -> yc_err (STYLE.md §4.3: LMDB codes stop in svc/store/). */
+yc_err yc_store_from_mdb(int rc);
+
+/* Begin a transaction holding remap_lock shared until yc_store_txn_commit()/_abort();
+ * MDB_MAP_RESIZED is handled under the exclusive lock. */
+YC_MUST_USE yc_err yc_store_txn_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn);
+/* Commit and release remap_lock; returns the LMDB code. */
+int yc_store_txn_commit(yc_store *st, MDB_txn *txn);
+/* Abort and release remap_lock. */
+void yc_store_txn_abort(yc_store *st, MDB_txn *txn);
+
+/* Open the attestation tables' handles in @p txn into st->attest and st->attest_subj.  With
+ * MDB_CREATE they are created if missing; without it, missing tables are not an error and
+ * *ret_found is false.  The caller commits @p txn, then sets attest_ready if *ret_found. */
+YC_MUST_USE yc_err yc_store_attest_open_dbis(yc_store *st, MDB_txn *txn, unsigned flags,
+                                             bool *ret_found);
+
+/* Create the tables in their own durable write transaction if attest_ready is false. */
+YC_MUST_USE yc_err yc_store_attest_ensure(yc_store *st);
+
+/* Shape checks of the write calls (YC_ERR_INVALID): see yc_store_attestation. */
+YC_MUST_USE yc_err yc_store_attest_check(const yc_store_attestation *a);
+YC_MUST_USE yc_err yc_store_attest_check_jti(const char *jti);
+YC_MUST_USE yc_err yc_store_attest_check_reason(const char *reason);
+
+/* One queued write applied inside the committer's write transaction.  The return value is
+ * fatal for the transaction (LMDB failed: abort it); *ret_op is this write's own result
+ * (YC_OK, YC_ERR_CONFLICT, YC_ERR_NOT_FOUND, YC_ERR_STORE for a corrupt stored value), which
+ * leaves the rest of the batch unaffected.  Both are called only with attest_ready true. */
+YC_MUST_USE yc_err yc_store_attest_txn_put(yc_store *st, MDB_txn *txn,
+                                           const yc_store_attestation *a, yc_err *ret_op);
+YC_MUST_USE yc_err yc_store_attest_txn_state(yc_store *st, MDB_txn *txn, const char *jti,
+                                             uint8_t state, int64_t at, const char *reason,
+                                             yc_err *ret_op);
+
+#endif
