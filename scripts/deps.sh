@@ -5,8 +5,9 @@
 YC_DEBIAN_PACKAGES=(
   build-essential pkg-config meson ninja-build clang clang-format libclang-rt-14-dev
   libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libcsv-dev zlib1g-dev
-  libnghttp2-dev nghttp2-client nghttp2-server libssl-dev openssl curl
-  python3-h2 python3-hyperframe python3-hpack python3-jsonschema python3-yaml
+  libnghttp2-dev nghttp2-client nghttp2-server libssl-dev openssl curl libcurl4-openssl-dev faketime
+  python3-h2 python3-hyperframe python3-hpack python3-jsonschema python3-yaml python3-jwt
+  python3-cryptography
   python3 file bc
 )
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,6 +17,7 @@
 #include "yrdcredit/date.h"
 #include "yrdcredit/ids.h"
 #include "yrdcredit/import.h"
+#include "yrdcredit/keyring.h"
 #include "yrdcredit/record.h"
 #include "yrdcredit/record_json.h"
 #include "yrdcredit/score.h"
@@ -103,10 +105,12 @@ static const char init_usage[] =
     "usage: yrdcredit init [--data DIR] [DIR]\n"
     "\n"
     "Creates DIR (or accepts an existing empty directory): keys/ (pseudonym and sealing keys,\n"
-    "mode 0600), the LMDB store, and copies of the default config.json, model/score-v1.json,\n"
-    "rules/penalty-categories.json and calendar.txt from etc/ ($YRDCREDIT_ETC overrides where\n"
-    "etc/ is), and tls/cert.pem + tls/key.pem (mode 0600): a new self-signed ECDSA P-256\n"
-    "certificate for localhost, 127.0.0.1 and ::1 that yrdcreditd's TLS listener serves.\n"
+    "mode 0600; master.key and signing.json with one attestation and one status-list signing\n"
+    "key, active at once, see `yrdcredit keys --help`), the LMDB store, and copies of the\n"
+    "default config.json, model/score-v1.json, rules/penalty-categories.json and calendar.txt\n"
+    "from etc/ ($YRDCREDIT_ETC overrides where etc/ is), and tls/cert.pem + tls/key.pem\n"
+    "(mode 0600): a new self-signed ECDSA P-256 certificate for localhost, 127.0.0.1 and ::1\n"
+    "that yrdcreditd's TLS listener serves.\n"
     "Later commands and the server need only DIR.\n"
     "Exit status: 0 ok; 2 usage or DIR not empty; 4 I/O error.\n";
 
@@ -187,6 +191,13 @@ int cli_init(int argc, char **argv)
     rv = yc_cert_self_signed(src, dst, "localhost", YC_CERT_DAYS_DEFAULT);
     if (rv != YC_OK) {
         fprintf(stderr, "yrdcredit init: cannot create the TLS certificate %s: %s\n", src,
+                yc_err_str(rv));
+        return yc_err_exit_code(rv);
+    }
+    /* master.key and signing.json: one key per purpose, signing at once (issue 4 item 2). */
+    rv = yc_keyring_create(dir, (int64_t)time(NULL));
+    if (rv != YC_OK) {
+        fprintf(stderr, "yrdcredit init: cannot create the signing keys in %s/keys: %s\n", dir,
                 yc_err_str(rv));
         return yc_err_exit_code(rv);
     }

@@ -26,6 +26,12 @@ static const char main_usage[] =
     "                                  the pseudonymous subject id of an individual\n"
     "  gen [--merchants N] [--individuals M] [--seed S] [--out DIR]\n"
     "                                  write a deterministic synthetic dataset\n"
+    "  keys new|list|rotate|retire ...  signing keys of attestations and status lists\n"
+    "  verify TOKEN|- --jwks FILE [--status-list FILE]... [--issuer URL] [--aud AUD] [--at T]\n"
+    "                                  verify an attestation offline (exit 0 valid, 1 invalid)\n"
+    "  present TOKEN|- --disclose NAME[,NAME...]\n"
+    "                                  a presentation revealing only the named claims\n"
+    "  trust add|list|remove|refresh ...  the partner trust registry (trust/partners.json)\n"
     "\n"
     "The data directory is --data DIR, else $YRDCREDIT_DATA, else ./var/yrdcredit.\n"
     "SUBJECT is a 统一社会信用代码 (18 characters) or an individual's 'P…' pseudonym.\n"
@@ -70,7 +76,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"init", cli_init},       {"import", cli_import}, {"score", cli_score},
-                {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen}};
+                {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen},
+                {"keys", cli_keys},       {"verify", cli_verify}, {"present", cli_present},
+                {"trust", cli_trust}};
     /* Before any Jansson call: every module's JSON allocations go through yc_alloc. */
     yc_core_init_json();
     int i = 1;
