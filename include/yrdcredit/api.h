@@ -86,6 +86,9 @@ typedef struct yc_api_request {
                                    Zero for a single-threaded caller */
 } yc_api_request;
 
+/** A deferred answer (yc_api_response.pending): bound once with yc_api_pending_bind().  Opaque. */
+typedef struct yc_api_pending yc_api_pending;
+
 /** A response.  Initialise with `= {0}`; release with yc_api_response_clear(). */
 typedef struct yc_api_response {
     int status;               /**< HTTP status code */
@@ -94,7 +97,19 @@ typedef struct yc_api_response {
     const char *allow;        /**< static `allow` header value for 405, else NULL */
     char *body;               /**< owned by the response; @c body_len bytes + a NUL */
     size_t body_len;          /**< bytes, without the NUL */
+    yc_api_pending *pending;  /**< non-NULL exactly when @c status is 0: the answer comes later;
+                                   the caller must pass it to yc_api_pending_bind() (once) */
 } yc_api_response;
+
+/**
+ * @brief Receives a deferred answer (yc_api_pending_bind()).
+ * @param[in]     ctx  The @p ctx given to yc_api_pending_bind().
+ * @param[in,out] res  The complete response (status 100..599, content_type, body); valid for
+ *                     the call only.  The callee owns @c res->body: it takes it (and sets it
+ *                     to NULL) or releases it with yc_api_response_clear().  @c res->pending
+ *                     is NULL.
+ */
+typedef void (*yc_api_done_fn)(void *ctx, yc_api_response *res);
 
 /** Counters of one worker's score cache (yc_api_score_cache_stats()). */
 typedef struct yc_api_cache_stats {
@@ -240,6 +255,23 @@ YC_MUST_USE yc_err yc_api_pct_decode(const char *s, size_t len, char *out, size_
  */
 bool yc_api_query_value_is_valid(const char *name, size_t name_len, const char *value,
                                  size_t value_len);
+
+/**
+ * @brief Say where a deferred answer goes: called once by the caller of yc_api_handle() when
+ *        it gave @c status 0 (yc_api_response.pending).
+ *
+ * If the answer is already there, @p fn runs at once on the calling thread, before this
+ * returns; otherwise it runs later on the thread that completes the answer.  Either way it
+ * runs exactly once, and @p p is freed after it returns.
+ *
+ * @param[in] p    yc_api_response.pending; not used by the caller after the call.
+ * @param[in] fn   Receives the answer; required.
+ * @param[in] ctx  Passed to @p fn; borrowed until @p fn runs.
+ * @note Thread-safety: any thread; bind and completion may race (a mutex orders them).
+ * @par Source: issue 4 item 3 (the issuing response is sent only after the record is
+ *      group-committed off the event loop).
+ */
+void yc_api_pending_bind(yc_api_pending *p, yc_api_done_fn fn, void *ctx);
 
 /**
  * @brief Release a response's body and zero it.

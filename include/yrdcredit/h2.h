@@ -146,9 +146,11 @@ typedef struct yc_h2_reply yc_h2_reply;
  *
  * @param[in]  ctx    yc_h2_opts.handler_ctx; shared by all workers.
  * @param[in]  req    The request; borrowed for the call.
- * @param[out] reply  Fill with yc_h2_reply_set().  When the handler returns an error or never
- *                    sets the reply, the transport answers 500 (503 for YC_ERR_NOMEM; the
- *                    limit status when @c req->limit_status is set) without a body.
+ * @param[out] reply  Fill with yc_h2_reply_set(), or take a handle with yc_h2_defer() to
+ *                    answer later from any thread.  When the handler returns an error or never
+ *                    sets the reply (and did not defer), the transport answers 500 (503 for
+ *                    YC_ERR_NOMEM; the limit status when @c req->limit_status is set) without
+ *                    a body.
  * @return YC_OK, or any error (mapped as above).
  */
 typedef yc_err (*yc_h2_handler_fn)(void *ctx, const yc_h2_request *req, yc_h2_reply *reply);
@@ -266,6 +268,57 @@ YC_MUST_USE yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *c
  */
 YC_MUST_USE yc_err yc_h2_reply_take(yc_h2_reply *reply, int status, const char *content_type,
                                     const char *allow, void *body, size_t body_len);
+
+/** A handle to answer one request later, from any thread (yc_h2_defer()).  Opaque. */
+typedef struct yc_h2_deferred yc_h2_deferred;
+
+/**
+ * @brief In a handler only: take a handle to answer this request later (from any thread,
+ *        with yc_h2_deferred_complete()) instead of setting the reply now.
+ *
+ * After YC_OK the handler's return value and any reply it set are ignored: the stream is
+ * answered only through the handle, which must be completed exactly once.  The stream stays
+ * open and the worker goes on serving other streams and connections.  Timers: the header and
+ * body timers no longer apply to the stream; the connection's idle timer does not fire while
+ * it is open (it is an open stream); the write timeout applies to the response once it is
+ * submitted.  A drain (yc_h2_server_stop()) waits for it like any other open stream, bounded
+ * by @c drain_timeout_ms.
+ *
+ * @param[in,out] reply  The reply the handler was given (identifies the stream).
+ * @param[out]    ret    The handle; written only on YC_OK.  Owned by the caller until it is
+ *                       passed to yc_h2_deferred_complete(), which frees it.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  not called from inside the handler of @p reply's request, or that
+ *                         request was already deferred
+ * @retval YC_ERR_NOMEM    the handle could not be allocated (the handler answers as usual)
+ * @par Source: issue 4 item 3 (records group-committed off the event loop: the response is
+ *      sent after the commit).
+ */
+YC_MUST_USE yc_err yc_h2_defer(yc_h2_reply *reply, yc_h2_deferred **ret);
+
+/**
+ * @brief Answer a deferred request, from any thread, exactly once per handle.
+ *
+ * The answer is handed to the worker that owns the stream (its eventfd is written), which
+ * submits it on its own thread.  If the client reset the stream, the connection is gone or
+ * the server was closed (yc_h2_server_close()), the body is freed and nothing is sent.  Never
+ * a use-after-free: the handle keeps a reference to its worker's mailbox, which outlives the
+ * server until the last handle is completed.  An invalid @p status or @p content_type (as for
+ * yc_h2_reply_set()) sends a bare 500.  HEAD requests get no body (content-length still).
+ *
+ * @param[in] d             Handle from yc_h2_defer(); freed by the call (not used after).
+ * @param[in] status        HTTP status code, 200..599.
+ * @param[in] content_type  NUL-terminated `content-type` value with static storage duration
+ *                          (read later on the worker thread), or NULL for none.
+ * @param[in] body          @p body_len bytes allocated with yc_alloc() (not NUL-terminated),
+ *                          or NULL when @p body_len is 0.  Owned by the call in every case.
+ * @param[in] body_len      Bytes.
+ * @note Thread-safety: any thread, including the worker's own (also inside a handler: the
+ *       answer is then submitted when the handler has returned).
+ * @par Source: issue 4 item 3 ("so that signing, not fsync, bounds the rate").
+ */
+void yc_h2_deferred_complete(yc_h2_deferred *d, int status, const char *content_type, void *body,
+                             size_t body_len);
 
 /**
  * @brief Create a server: load the TLS certificate, bind one listener per worker on each

@@ -89,6 +89,18 @@ bool yc_api_charset_is_utf8(const char *content_type);
  * a document number and needs no JSON Pointer escaping (RFC 6901 §3). */
 bool yc_api_key_is_nameable(const char *key);
 
+/* Deferred answers (pending.c).  A handler defers by: yc_api_pending_new(&p); hand p to some
+ * other thread that later calls yc_api_pending_complete(p, &answer); set res->status = 0,
+ * res->pending = p; return YC_OK.  Bind (yc_api_pending_bind()) and complete may come in either
+ * order, on any threads. */
+yc_err yc_api_pending_new(yc_api_pending **ret); /* YC_ERR_NOMEM */
+/* Any thread, once per pending: moves res (status, content_type, allow, body) into p and
+ * zeroes res; the bound callback runs now on this thread if p is bound. */
+void yc_api_pending_complete(yc_api_pending *p, yc_api_response *res);
+/* The handler could not hand p out (e.g. a queue is full): free it (never bound, never
+ * completed) before returning a normal response. */
+void yc_api_pending_abandon(yc_api_pending *p);
+
 /* Handlers, one file per OpenAPI tag. */
 yc_err yc_api_get_healthz(yc_api *api, const yc_api_request *req, yc_api_response *res);
 yc_err yc_api_get_readyz(yc_api *api, const yc_api_request *req, yc_api_response *res);

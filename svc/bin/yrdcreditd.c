@@ -91,15 +91,22 @@ static yc_h2_server *volatile g_server;
 enum { LOG_BUF = 64 * 1024, LOG_QUIET_US = 100, LOG_FLUSH_MS = 10 };
 _Static_assert(LOG_FLUSH_MS <= 100, "the issue allows at most 100 ms");
 
-/* Access-log state of one worker (its thread, and the flusher under mu). */
+/* What formatting a line needs besides the line: the time stamp of the current second and a
+ * JSON string reused for escaping.  Each worker has one (worker only); a deferred answer's
+ * line, written on the completing thread, uses its own. */
+typedef struct log_fmt {
+    time_t sec;      /* second of stamp; -1: none yet */
+    char stamp[24];  /* "YYYY-MM-DDTHH:MM:SS" (UTC) of sec */
+    json_t *escaper; /* a JSON string reused to let Jansson escape text; NULL: none yet */
+} log_fmt;
+
+/* Access-log state of one worker (its thread, and the flusher and deferred answers under mu). */
 typedef struct log_slot {
     _Alignas(64) pthread_mutex_t mu; /* guards buf and len */
     char *buf;                       /* LOG_BUF bytes once a line was buffered; NULL: none */
     size_t len;                      /* bytes of whole lines in buf */
     int64_t last_us;                 /* CLOCK_MONOTONIC of this worker's previous line */
-    time_t sec;                      /* second of stamp; -1: none yet (worker only) */
-    char stamp[24];                  /* "YYYY-MM-DDTHH:MM:SS" (UTC) of sec (worker only) */
-    json_t *escaper; /* a JSON string reused to let Jansson escape text (worker only) */
+    log_fmt fmt;                     /* the worker's own (worker only) */
 } log_slot;
 
 /* What the handler needs: the API, the access-log file descriptor and each worker's state. */
@@ -127,6 +134,9 @@ static const char problem_413[] =
 static const char problem_408[] =
     "{\"type\":\"urn:yrdcredit:problem:request-timeout\",\"title\":\"Request timeout\","
     "\"status\":408,\"detail\":\"no request body bytes arrived within the body timeout\"}";
+static const char problem_503[] =
+    "{\"type\":\"urn:yrdcredit:problem:" YC_API_PROBLEM_UNAVAILABLE "\",\"title\":\"Service "
+    "unavailable\",\"status\":503,\"detail\":\"the server is temporarily out of resources\"}";
 static const char problem_431[] =
     "{\"type\":\"urn:yrdcredit:problem:header-too-large\",\"title\":\"Request header fields too "
     "large\",\"status\":431,\"detail\":\"the request header block exceeds the limit\"}";
@@ -419,7 +429,7 @@ static bool json_plain(const char *s, size_t len)
 /* The JSON string literal of text[0..len) (quotes included): verbatim between quotes when every
  * byte is json_plain(), else escaped by Jansson (JSON_ENSURE_ASCII) with the slot's reused
  * string. */
-static void put_json_string(line_buf *b, log_slot *slot, const char *text, size_t len)
+static void put_json_string(line_buf *b, log_fmt *slot, const char *text, size_t len)
 {
     if (json_plain(text, len)) {
         PUT_LIT(b, "\"");
@@ -448,12 +458,14 @@ static void put_json_string(line_buf *b, log_slot *slot, const char *text, size_
  * "worker"}.  Strings that could need escaping go through Jansson; the time is formatted once
  * per second per worker.  A failure to log never fails the request; one write() per line, so
  * lines of different worker threads do not interleave. */
-static void access_log(daemon_ctx *d, const struct timespec *start, const yc_h2_request *req,
-                       int status, size_t bytes, int64_t duration_us, int64_t now_us)
+static void access_log(daemon_ctx *d, log_fmt *fmt, const struct timespec *start,
+                       const yc_h2_request *req, int status, size_t bytes, int64_t duration_us,
+                       int64_t now_us)
 {
     if (d->log_fd < 0 || req->worker >= YC_H2_WORKERS_MAX)
         return;
-    log_slot *slot = &d->log[req->worker];
+    log_slot *ls = &d->log[req->worker];
+    log_fmt *slot = fmt != NULL ? fmt : &ls->fmt;
     if (slot->sec != start->tv_sec) {
         struct tm tm;
         if (gmtime_r(&start->tv_sec, &tm) == NULL ||
@@ -497,7 +509,76 @@ static void access_log(daemon_ctx *d, const struct timespec *start, const yc_h2_
     put_u64(&b, req->worker);
     PUT_LIT(&b, "}\n");
     if (!b.full)
-        log_line(d, slot, line, (size_t)(b.p - line), now_us);
+        log_line(d, ls, line, (size_t)(b.p - line), now_us);
+}
+
+/* A request the API answers later (yc_api_response.pending): what its access-log line needs
+ * (the request's strings are copied: the transport's are borrowed for the handler call only)
+ * and the transport's handle.  One allocation, the strings after the struct. */
+typedef struct deferred_ctx {
+    daemon_ctx *d;
+    yc_h2_deferred *hd;
+    struct timespec start; /* CLOCK_REALTIME at the request's start */
+    int64_t t0_us;         /* mono_us() at the request's start */
+    yc_h2_request req;     /* method, path, query (copies), stream_id, worker */
+} deferred_ctx;
+
+static char *copy_str(char **at, const char *s, size_t n)
+{
+    char *d = *at;
+    memcpy(d, s, n + 1);
+    *at += n + 1;
+    return d;
+}
+
+static deferred_ctx *deferred_ctx_new(daemon_ctx *d, const yc_h2_request *req,
+                                      const struct timespec *start, int64_t t0_us)
+{
+    const size_t ml = strlen(req->method), pl = strlen(req->path), ql = strlen(req->query);
+    deferred_ctx *x = yc_alloc(sizeof *x + ml + pl + ql + 3);
+    if (x == NULL)
+        return NULL;
+    char *at = (char *)(x + 1);
+    *x = (deferred_ctx){.d = d, .start = *start, .t0_us = t0_us};
+    x->req.method = copy_str(&at, req->method, ml);
+    x->req.path = copy_str(&at, req->path, pl);
+    x->req.query = copy_str(&at, req->query, ql);
+    x->req.stream_id = req->stream_id;
+    x->req.worker = req->worker;
+    x->req.tls = req->tls;
+    return x;
+}
+
+/* The API's deferred answer (any thread): the access-log line with the final status and the
+ * time since the request's start, then the answer to the transport. */
+static void deferred_done(void *ctx, yc_api_response *res)
+{
+    deferred_ctx *x = ctx;
+    int status = res->status;
+    const char *content_type = res->content_type;
+    void *body = res->body;
+    size_t bytes = res->body_len;
+    res->body = NULL;
+    if (status < 200 || status > 599) { /* the transport would send a bare 500 */
+        yc_free(body);
+        body = NULL;
+        bytes = 0;
+        status = 500;
+        content_type = NULL;
+    }
+    const int64_t t1 = mono_us();
+    log_fmt fmt = {.sec = -1};
+    access_log(x->d, &fmt, &x->start, &x->req, status, bytes, t1 - x->t0_us, t1);
+    json_decref(fmt.escaper);
+    yc_h2_deferred_complete(x->hd, status, content_type, body, bytes);
+    yc_free(x);
+}
+
+/* A deferred answer nobody waits for (the transport could not defer): dropped. */
+static void deferred_drop(void *ctx, yc_api_response *res)
+{
+    (void)ctx;
+    yc_api_response_clear(res);
 }
 
 static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
@@ -535,7 +616,23 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
         e = yc_api_handle(d->api, &areq, &ares);
         status = ares.status;
         bytes = ares.body_len;
-        if (e == YC_OK) { /* the API's buffer becomes the reply: no second copy */
+        if (e == YC_OK && ares.pending != NULL) { /* answered later, from another thread */
+            yc_api_pending *p = ares.pending;
+            ares.pending = NULL;
+            yc_api_response_clear(&ares);
+            deferred_ctx *x = deferred_ctx_new(d, req, &start, t0);
+            yc_h2_deferred *hd = NULL;
+            if (x != NULL && yc_h2_defer(reply, &hd) == YC_OK) {
+                x->hd = hd;
+                yc_api_pending_bind(p, deferred_done, x); /* logs, then answers */
+                return YC_OK;
+            }
+            yc_free(x);
+            yc_api_pending_bind(p, deferred_drop, NULL);
+            status = 503;
+            bytes = sizeof problem_503 - 1;
+            e = yc_h2_reply_set(reply, 503, "application/problem+json", NULL, problem_503, bytes);
+        } else if (e == YC_OK) { /* the API's buffer becomes the reply: no second copy */
             e = yc_h2_reply_take(reply, ares.status, ares.content_type, ares.allow, ares.body,
                                  ares.body_len);
             ares.body = NULL;
@@ -547,7 +644,7 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
         bytes = 0;
     }
     const int64_t t1 = mono_us();
-    access_log(d, &start, req, status, bytes, t1 - t0, t1);
+    access_log(d, NULL, &start, req, status, bytes, t1 - t0, t1);
     return e;
 }
 
@@ -637,7 +734,7 @@ int main(int argc, char **argv)
     ctx.log_fd = STDERR_FILENO;
     for (size_t w = 0; w < YC_H2_WORKERS_MAX; w++) {
         (void)pthread_mutex_init(&ctx.log[w].mu, NULL);
-        ctx.log[w].sec = -1;
+        ctx.log[w].fmt.sec = -1;
         ctx.log[w].last_us = INT64_MIN / 2;
     }
     (void)pthread_mutex_init(&ctx.flush_mu, NULL);
@@ -800,7 +897,7 @@ out:
     if (ctx.log_fd != STDERR_FILENO)
         (void)close(ctx.log_fd);
     for (size_t w = 0; w < YC_H2_WORKERS_MAX; w++) {
-        json_decref(ctx.log[w].escaper);
+        json_decref(ctx.log[w].fmt.escaper);
         yc_free(ctx.log[w].buf);
         (void)pthread_mutex_destroy(&ctx.log[w].mu);
     }

@@ -6,9 +6,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -111,10 +113,22 @@ static void glitch(conn *c)
 
 /* ------------------------------------------------------------------ streams */
 
+/* The stream is going away: a handle not yet answered no longer points at it (its completion
+ * will be dropped by whoever frees the handle). */
+static void deferred_detach(yc_h2_deferred *d)
+{
+    (void)pthread_mutex_lock(&d->mb->mu);
+    d->st = NULL;
+    d->c = NULL;
+    (void)pthread_mutex_unlock(&d->mb->mu);
+}
+
 static void stream_free(stream *st)
 {
     if (st == NULL)
         return;
+    if (st->deferred != NULL)
+        deferred_detach(st->deferred);
     yc_free(st->method);
     yc_free(st->path);
     yc_free(st->content_type);
@@ -225,7 +239,7 @@ static void bare_status(stream *st, int status)
 /* The request is complete (END_STREAM) or cut short at a limit: run the handler. */
 static void stream_dispatch(conn *c, stream *st)
 {
-    if (st->responded)
+    if (st->responded || st->deferred != NULL)
         return;
     if (st->limit_status == 0 && (st->method == NULL || st->path == NULL)) {
         bare_status(st, 400);
@@ -248,8 +262,14 @@ static void stream_dispatch(conn *c, stream *st)
         .tls = c->tls != NULL,
     };
     const yc_h2_opts *o = opts_of(c);
+    st->in_handler = true;
     yc_err e = o->handler(o->handler_ctx, &req, &st->reply);
+    st->in_handler = false;
     c->w->now_ms = yc_h2_now_ms(); /* handlers may be slow: stamps must not lag behind */
+    if (st->deferred != NULL) {    /* answered later (yc_h2_deferred_complete()) */
+        st->body_since_ms = NEVER;
+        return;
+    }
     if (e != YC_OK || !st->reply.set)
         bare_status(st, st->limit_status != 0 ? st->limit_status : e == YC_ERR_NOMEM ? 503 : 500);
     else if (st->limit_status != 0)
@@ -317,6 +337,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     if (st == NULL)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM INTERNAL_ERROR */
     st->id = frame->hd.stream_id;
+    st->c = c;
     st->body_since_ms = st->discard_since_ms = NEVER;
     if (nghttp2_session_set_stream_user_data(session, st->id, st) != 0) {
         stream_free(st);
@@ -1054,4 +1075,146 @@ void yc_h2_conn_timers(conn *c)
         return;
     w->now_ms = yc_h2_now_ms();
     (void)conn_timers_due(c, true);
+}
+
+/* ------------------------------------------------------------------ deferred answers */
+
+yc_err yc_h2_defer(yc_h2_reply *reply, yc_h2_deferred **ret)
+{
+    stream *st = (stream *)(void *)((char *)reply - offsetof(stream, reply));
+    YC_ENSURE(st->in_handler && st->deferred == NULL, YC_ERR_INVALID);
+    yc_h2_deferred *d = yc_calloc(1, sizeof *d);
+    YC_ENSURE(d != NULL, YC_ERR_NOMEM);
+    mailbox *mb = st->c->w->mb;
+    (void)pthread_mutex_lock(&mb->mu);
+    mb->refs++;
+    d->mb = mb;
+    d->c = st->c;
+    d->st = st;
+    (void)pthread_mutex_unlock(&mb->mu);
+    st->deferred = d;
+    *ret = d;
+    return YC_OK;
+}
+
+static void mailbox_free(mailbox *mb)
+{
+    close(mb->efd);
+    (void)pthread_mutex_destroy(&mb->mu);
+    yc_free(mb);
+}
+
+/* Free a handle and its unsent body; drop its reference to the mailbox (freed with the last). */
+static void deferred_free(yc_h2_deferred *d)
+{
+    mailbox *mb = d->mb;
+    (void)pthread_mutex_lock(&mb->mu);
+    const bool last = --mb->refs == 0;
+    (void)pthread_mutex_unlock(&mb->mu);
+    yc_free(d->body);
+    yc_free(d);
+    if (last)
+        mailbox_free(mb);
+}
+
+void yc_h2_deferred_complete(yc_h2_deferred *d, int status, const char *content_type, void *body,
+                             size_t body_len)
+{
+    mailbox *mb = d->mb;
+    d->body = body; /* the handle owns the body from here on */
+    (void)pthread_mutex_lock(&mb->mu);
+    if (!mb->closed && d->st != NULL) {
+        d->status = status;
+        d->content_type = content_type;
+        d->body_len = body_len;
+        d->completed = true;
+        d->next = NULL;
+        if (mb->tail != NULL)
+            mb->tail->next = d;
+        else
+            mb->head = d;
+        mb->tail = d;
+        /* under mu: the mailbox (and its eventfd) cannot be freed before the worker took d */
+        const uint64_t one = 1;
+        ssize_t w = write(mb->efd, &one, sizeof one);
+        (void)w; /* EAGAIN: the counter is already non-zero, the worker will wake */
+        (void)pthread_mutex_unlock(&mb->mu);
+        return;
+    }
+    (void)pthread_mutex_unlock(&mb->mu);
+    deferred_free(d); /* the stream, its connection or the server is gone: nothing is sent */
+}
+
+/* Submit a completed answer on its stream (worker thread); the handle is freed by the caller. */
+static void deferred_answer(yc_h2_deferred *d)
+{
+    stream *st = d->st;
+    conn *c = d->c;
+    st->deferred = NULL; /* the stream no longer points at d: stream_free() leaves it alone */
+    if (st->responded)
+        return;
+    void *body = d->body;
+    d->body = NULL;
+    if (yc_h2_reply_take(&st->reply, d->status, d->content_type, NULL, body, d->body_len) != YC_OK)
+        bare_status(st, 500);
+    stream_respond(c, st);
+    (void)conn_flush(c); /* may close c: the other handles of c were detached then */
+}
+
+void yc_h2_mailbox_serve(worker *w)
+{
+    mailbox *mb = w->mb;
+    uint64_t v;
+    ssize_t r = read(mb->efd, &v, sizeof v);
+    (void)r;
+    (void)pthread_mutex_lock(&mb->mu);
+    yc_h2_deferred *d = mb->head;
+    mb->head = mb->tail = NULL;
+    (void)pthread_mutex_unlock(&mb->mu);
+    w->now_ms = yc_h2_now_ms();
+    while (d != NULL) {
+        yc_h2_deferred *next = d->next;
+        if (d->st != NULL) /* only this thread writes d->st */
+            deferred_answer(d);
+        deferred_free(d); /* the server holds a reference: never the last one here */
+        d = next;
+    }
+}
+
+mailbox *yc_h2_mailbox_new(void)
+{
+    mailbox *mb = yc_calloc(1, sizeof *mb);
+    if (mb == NULL)
+        return NULL;
+    mb->kind = EV_MAILBOX;
+    mb->refs = 1;
+    mb->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (mb->efd < 0 || pthread_mutex_init(&mb->mu, NULL) != 0) {
+        if (mb->efd >= 0)
+            close(mb->efd);
+        yc_free(mb);
+        return NULL;
+    }
+    return mb;
+}
+
+void yc_h2_mailbox_close(mailbox *mb)
+{
+    if (mb == NULL)
+        return;
+    (void)pthread_mutex_lock(&mb->mu);
+    mb->closed = true;
+    yc_h2_deferred *d = mb->head;
+    mb->head = mb->tail = NULL;
+    (void)pthread_mutex_unlock(&mb->mu);
+    while (d != NULL) { /* completed but never submitted: the server stopped first */
+        yc_h2_deferred *next = d->next;
+        deferred_free(d);
+        d = next;
+    }
+    (void)pthread_mutex_lock(&mb->mu);
+    const bool last = --mb->refs == 0;
+    (void)pthread_mutex_unlock(&mb->mu);
+    if (last)
+        mailbox_free(mb);
 }

@@ -18,7 +18,7 @@
 #define NEVER INT64_C(-1)
 
 /* What an epoll_event's data.ptr points to: each of these structs starts with its kind. */
-enum { EV_STOP = 1, EV_LISTENER, EV_CONN };
+enum { EV_STOP = 1, EV_LISTENER, EV_CONN, EV_MAILBOX };
 
 struct yc_h2_reply {
     bool set;
@@ -29,8 +29,38 @@ struct yc_h2_reply {
     size_t body_len;
 };
 
+struct conn;
+struct stream;
+
+/* A worker's mailbox of deferred answers (yc_h2_deferred_complete()): any thread appends a
+ * completed handle under mu and writes the eventfd; the worker takes the list (EV_MAILBOX).
+ * It outlives the server until the last handle is freed (refs). */
+typedef struct mailbox {
+    uint8_t kind; /* EV_MAILBOX */
+    int efd;      /* eventfd, registered in the worker's epoll */
+    pthread_mutex_t mu;
+    unsigned refs; /* under mu: 1 for the server (until yc_h2_server_close()) + 1 per handle */
+    bool closed;   /* under mu: the server is closed; completions are dropped */
+    struct yc_h2_deferred *head, *tail; /* under mu: completed handles for the worker */
+} mailbox;
+
+struct yc_h2_deferred {
+    struct yc_h2_deferred *next; /* in the mailbox's list */
+    mailbox *mb;
+    struct conn *c;    /* the owning connection; used by the worker only while st is set */
+    struct stream *st; /* NULL once the stream is gone (written by the worker under mb->mu) */
+    bool completed;    /* under mb->mu: in the mailbox (then the worker frees the handle) */
+    int status;        /* the answer, once completed */
+    const char *content_type;
+    void *body;
+    size_t body_len;
+};
+
 typedef struct stream {
-    struct stream *prev, *next; /* the connection's open streams */
+    struct stream *prev, *next;      /* the connection's open streams */
+    struct conn *c;                  /* the owning connection */
+    struct yc_h2_deferred *deferred; /* the handle of a deferred answer not yet submitted */
+    bool in_handler;                 /* the handler is running (yc_h2_defer() allowed) */
     int32_t id;
     char *method, *path, *content_type;
     size_t hdr_bytes, hdr_fields;
@@ -107,6 +137,7 @@ typedef struct worker {
     int64_t now_ms;
     conn *conns;
     unsigned n_conns;
+    mailbox *mb; /* deferred answers for this worker's streams */
     pthread_t thread;
     bool started;
     yc_err rv;
@@ -140,5 +171,12 @@ void yc_h2_conn_goaway(conn *c);
  * it is still due at a fresh clock: the worker's own slowness never counts against the peer.
  * May close the connection; updates w->now_ms. */
 void yc_h2_conn_timers(conn *c);
+/* The mailbox's eventfd is readable: submit every completed deferred answer (worker only). */
+void yc_h2_mailbox_serve(worker *w);
+/* A new mailbox (refs 1, the server's); NULL on failure. */
+mailbox *yc_h2_mailbox_new(void);
+/* The server is closed (its connections already are): drop queued answers, release the
+ * server's reference; the mailbox is freed with the last reference. */
+void yc_h2_mailbox_close(mailbox *mb);
 
 #endif

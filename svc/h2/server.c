@@ -229,6 +229,12 @@ yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server)
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->stop_fd, &se) != 0)
             goto out;
         w->stop_registered = true;
+        w->mb = yc_h2_mailbox_new();
+        if (w->mb == NULL)
+            goto out;
+        struct epoll_event me = {.events = EPOLLIN, .data.ptr = w->mb};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->mb->efd, &me) != 0)
+            goto out;
         for (int k = 0; k < 2; k++) {
             struct epoll_event le = {.events = EPOLLIN, .data.ptr = &w->lis[k]};
             if (w->lis[k].fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lis[k].fd, &le) != 0)
@@ -365,6 +371,7 @@ static yc_err worker_loop(worker *w)
                 continue;
             return YC_ERR_IO;
         }
+        bool mail = false;
         for (int i = 0; i < n; i++) {
             /* A fresh clock for each event: the handlers run inline, so one batch may take
              * long, and a stamp taken at its start would make every timer look older. */
@@ -380,8 +387,14 @@ static yc_err worker_loop(worker *w)
                     accept_some(w, evs[i].data.ptr);
                 continue;
             }
+            if (kind == EV_MAILBOX) {
+                mail = true; /* after the batch: answers may close connections of it */
+                continue;
+            }
             yc_h2_conn_event(evs[i].data.ptr, evs[i].events);
         }
+        if (mail)
+            yc_h2_mailbox_serve(w);
         w->now_ms = yc_h2_now_ms();
         if (w->now_ms >= next_tick) {
             sweep(w); /* refreshes w->now_ms */
@@ -442,6 +455,8 @@ void yc_h2_server_close(yc_h2_server *server)
                 close(w->lis[k].fd);
         if (w->epfd >= 0)
             close(w->epfd);
+        yc_h2_mailbox_close(w->mb); /* after the connections: their handles are detached */
+        w->mb = NULL;
     }
     if (server->stop_fd >= 0)
         close(server->stop_fd);

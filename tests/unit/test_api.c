@@ -5,8 +5,11 @@
 #include <iconv.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "../../svc/api/api_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/api.h"
 #include "yrdcredit/config.h"
@@ -2308,9 +2312,136 @@ static void post_records__empty_ndjson_body__400_invalid_field(void **state)
     json_decref(j);
 }
 
+/* ---- deferred answers (yc_api_pending) ---- */
+
+typedef struct done_rec {
+    atomic_int calls;
+    pthread_t thread; /* where the callback ran */
+    int status;
+    const char *content_type;
+    char body[16];
+    size_t body_len;
+} done_rec;
+
+static void on_done(void *ctx, yc_api_response *res)
+{
+    done_rec *r = ctx;
+    r->thread = pthread_self();
+    r->status = res->status;
+    r->content_type = res->content_type;
+    r->body_len = res->body_len < sizeof r->body ? res->body_len : sizeof r->body;
+    if (r->body_len > 0)
+        memcpy(r->body, res->body, r->body_len);
+    if (res->pending != NULL)
+        r->status = -1; /* must be NULL */
+    yc_api_response_clear(res);
+    atomic_fetch_add(&r->calls, 1);
+}
+
+typedef struct completer_arg {
+    yc_api_pending *p;
+    pthread_barrier_t *go; /* NULL: start at once */
+    bool zeroed;           /* the completer's response was zeroed */
+} completer_arg;
+
+static void *complete_main(void *arg)
+{
+    completer_arg *a = arg;
+    yc_api_response res = {.status = 201, .content_type = "application/json"};
+    res.body = yc_alloc(3);
+    if (res.body == NULL)
+        abort();
+    memcpy(res.body, "{}", 3);
+    res.body_len = 2;
+    if (a->go != NULL)
+        (void)pthread_barrier_wait(a->go);
+    yc_api_pending_complete(a->p, &res);
+    a->zeroed = res.status == 0 && res.body == NULL && res.body_len == 0;
+    return NULL;
+}
+
+static void assert_delivered(const done_rec *r)
+{
+    assert_int_equal(atomic_load(&r->calls), 1);
+    assert_int_equal(r->status, 201);
+    assert_string_equal(r->content_type, "application/json");
+    assert_int_equal(r->body_len, 2);
+    assert_memory_equal(r->body, "{}", 2);
+}
+
+static void yc_api_pending_bind__before_complete__once_on_completing_thread(void **state)
+{
+    (void)state;
+    yc_api_pending *p = NULL;
+    assert_int_equal(yc_api_pending_new(&p), YC_OK);
+    done_rec rec = {0};
+    yc_api_pending_bind(p, on_done, &rec);
+    assert_int_equal(atomic_load(&rec.calls), 0); /* not yet answered */
+    completer_arg a = {.p = p};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, complete_main, &a), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_delivered(&rec);
+    assert_true(pthread_equal(rec.thread, t));
+    assert_true(a.zeroed);
+}
+
+static void yc_api_pending_complete__before_bind__once_on_binding_thread(void **state)
+{
+    (void)state;
+    yc_api_pending *p = NULL;
+    assert_int_equal(yc_api_pending_new(&p), YC_OK);
+    done_rec rec = {0};
+    completer_arg a = {.p = p};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, complete_main, &a), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(a.zeroed);
+    assert_int_equal(atomic_load(&rec.calls), 0);
+    yc_api_pending_bind(p, on_done, &rec); /* runs the callback before it returns */
+    assert_delivered(&rec);
+    assert_true(pthread_equal(rec.thread, pthread_self()));
+}
+
+/* Bind and complete started together from two threads, 500 times: exactly one call each. */
+static void yc_api_pending_bind__racing_complete__exactly_once(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 500; i++) {
+        yc_api_pending *p = NULL;
+        assert_int_equal(yc_api_pending_new(&p), YC_OK);
+        done_rec rec = {0};
+        pthread_barrier_t go;
+        assert_int_equal(pthread_barrier_init(&go, NULL, 2), 0);
+        completer_arg a = {.p = p, .go = &go};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, complete_main, &a), 0);
+        (void)pthread_barrier_wait(&go);
+        yc_api_pending_bind(p, on_done, &rec);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        (void)pthread_barrier_destroy(&go);
+        assert_delivered(&rec);
+        assert_true(pthread_equal(rec.thread, t) || pthread_equal(rec.thread, pthread_self()));
+    }
+}
+
+static void yc_api_pending_abandon__never_handed_out__freed(void **state)
+{
+    (void)state;
+    yc_api_pending *p = NULL;
+    assert_int_equal(yc_api_pending_new(&p), YC_OK);
+    assert_non_null(p);
+    yc_api_pending_abandon(p); /* ASan: no leak */
+    yc_api_pending_abandon(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(yc_api_pending_bind__before_complete__once_on_completing_thread),
+        cmocka_unit_test(yc_api_pending_complete__before_bind__once_on_binding_thread),
+        cmocka_unit_test(yc_api_pending_bind__racing_complete__exactly_once),
+        cmocka_unit_test(yc_api_pending_abandon__never_handed_out__freed),
         cmocka_unit_test(safety__yc_api_handle__empty_path__404),
         cmocka_unit_test(safety__post_records__body_at_limit__200_and_over__413),
         cmocka_unit_test(safety__yc_api_open__body_limit_over_max__invalid),

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -20,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/h2.h"
 
 /* ---- what the handler saw ---- */
@@ -1345,6 +1347,482 @@ static void safety__open__discard_cap_limit_plus_one__invalid(void **state)
     yc_h2_server_close(s);
 }
 
+/* ---- deferred answers (yc_h2_defer, yc_h2_deferred_complete) ---- */
+
+#define DQ_MAX 256
+
+/* Handles deferred by defer_handler, completed in order by the completer thread: at most
+ * `allow` of them, each `delay_ms` after the completer takes it, with `status` and the body
+ * "d<stream id>". */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    yc_h2_deferred *d[DQ_MAX];
+    int32_t sid[DQ_MAX];
+    int n;         /* deferred by the handler */
+    int misuse;    /* a second yc_h2_defer() that did not fail, or too many requests */
+    int completed; /* passed to yc_h2_deferred_complete() */
+    int allow;     /* how many may be completed */
+    int delay_ms;
+    int status;
+    bool quit;
+    pthread_t thread;
+} g_dq = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* GET /defer: deferred; anything else: "sync" at once. */
+static yc_err defer_handler(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
+{
+    (void)ctx;
+    if (strcmp(req->path, "/defer") != 0)
+        return yc_h2_reply_set(reply, 200, "text/plain", NULL, "sync", 4);
+    yc_h2_deferred *d = NULL;
+    yc_err e = yc_h2_defer(reply, &d);
+    if (e != YC_OK)
+        return e;
+    yc_h2_deferred *again = NULL;
+    const yc_err again_rv = yc_h2_defer(reply, &again); /* once per request: invalid */
+    pthread_mutex_lock(&g_dq.mu);
+    if (again_rv != YC_ERR_INVALID || again != NULL || g_dq.n >= DQ_MAX)
+        g_dq.misuse++;
+    g_dq.d[g_dq.n] = d;
+    g_dq.sid[g_dq.n] = req->stream_id;
+    g_dq.n++;
+    pthread_cond_broadcast(&g_dq.cv);
+    pthread_mutex_unlock(&g_dq.mu);
+    return yc_h2_reply_set(reply, 500, NULL, NULL, NULL, 0); /* ignored once deferred */
+}
+
+static void *completer_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g_dq.mu);
+    for (;;) {
+        const bool may = g_dq.completed < g_dq.n && (g_dq.completed < g_dq.allow || g_dq.quit);
+        if (!may) {
+            if (g_dq.quit)
+                break;
+            pthread_cond_wait(&g_dq.cv, &g_dq.mu);
+            continue;
+        }
+        yc_h2_deferred *d = g_dq.d[g_dq.completed];
+        const int32_t sid = g_dq.sid[g_dq.completed];
+        const int delay = g_dq.delay_ms, status = g_dq.status;
+        pthread_mutex_unlock(&g_dq.mu);
+        if (delay > 0) {
+            struct timespec ts = {.tv_sec = delay / 1000,
+                                  .tv_nsec = (long)(delay % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        char *body = yc_alloc(16);
+        if (body == NULL)
+            abort();
+        int n = snprintf(body, 16, "d%d", (int)sid);
+        yc_h2_deferred_complete(d, status, "text/plain", body, (size_t)n);
+        pthread_mutex_lock(&g_dq.mu);
+        g_dq.completed++;
+        pthread_cond_broadcast(&g_dq.cv);
+    }
+    pthread_mutex_unlock(&g_dq.mu);
+    return NULL;
+}
+
+static void completer_start(int allow, int delay_ms, int status)
+{
+    pthread_mutex_lock(&g_dq.mu);
+    g_dq.n = g_dq.completed = g_dq.misuse = 0;
+    g_dq.allow = allow;
+    g_dq.delay_ms = delay_ms;
+    g_dq.status = status;
+    g_dq.quit = false;
+    pthread_mutex_unlock(&g_dq.mu);
+    assert_int_equal(pthread_create(&g_dq.thread, NULL, completer_main, NULL), 0);
+}
+
+static void completer_allow(int allow)
+{
+    pthread_mutex_lock(&g_dq.mu);
+    g_dq.allow = allow;
+    pthread_cond_broadcast(&g_dq.cv);
+    pthread_mutex_unlock(&g_dq.mu);
+}
+
+/* Wait (at most 10 s) until the handler deferred @p n requests and @p completed were
+ * completed; returns whether they were. */
+static bool dq_wait(int n, int completed)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&g_dq.mu);
+    while (g_dq.n < n || g_dq.completed < completed)
+        if (pthread_cond_timedwait(&g_dq.cv, &g_dq.mu, &until) != 0)
+            break;
+    const bool ok = g_dq.n >= n && g_dq.completed >= completed;
+    pthread_mutex_unlock(&g_dq.mu);
+    return ok;
+}
+
+/* Complete whatever is left, then end the completer thread. */
+static void completer_stop(void)
+{
+    pthread_mutex_lock(&g_dq.mu);
+    g_dq.quit = true;
+    pthread_cond_broadcast(&g_dq.cv);
+    pthread_mutex_unlock(&g_dq.mu);
+    assert_int_equal(pthread_join(g_dq.thread, NULL), 0);
+    assert_int_equal(g_dq.misuse, 0);
+}
+
+/* What a client saw per stream of one connection. */
+typedef struct mstream {
+    int status; /* from the first byte of HEADERS (HPACK static index); 0: no HEADERS */
+    char body[16];
+    size_t body_len;
+    bool ended; /* END_STREAM or RST_STREAM */
+    long rst;   /* RST_STREAM code; -1: none */
+} mstream;
+
+typedef struct mread {
+    mstream s[512]; /* by stream id */
+    int ended;      /* streams ended */
+    long goaway;    /* -1: none */
+    bool eof;
+} mread;
+
+static void mread_init(mread *m)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < 512; i++)
+        m->s[i].rst = -1;
+    m->goaway = -1;
+}
+
+/* :status of a HEADERS block that starts with a static-table indexed field (RFC 7541
+ * Appendix A: 8..14). */
+static int hpack_status(uint8_t b)
+{
+    static const int st[] = {200, 204, 206, 304, 400, 404, 500};
+    return b >= 0x88 && b <= 0x8e ? st[b - 0x88] : -1;
+}
+
+/* Read one frame into @p m; false at EOF or the 10 s timeout. */
+static bool mread_frame(int fd, mread *m)
+{
+    uint8_t type, flags, p[64];
+    uint32_t sid;
+    long len = next_frame(fd, &type, &flags, &sid, p, sizeof p);
+    if (len < 0) {
+        m->eof = true;
+        return false;
+    }
+    if (type == 7 && len >= 8)
+        m->goaway =
+            (long)((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]);
+    if (sid == 0 || sid >= 512)
+        return true;
+    mstream *s = &m->s[sid];
+    if (type == 1 && s->status == 0 && len > 0)
+        s->status = hpack_status(p[0]);
+    if (type == 0) {
+        size_t n = (size_t)len < sizeof p ? (size_t)len : sizeof p;
+        if (s->body_len + n <= sizeof s->body) {
+            memcpy(s->body + s->body_len, p, n);
+            s->body_len += n;
+        }
+    }
+    if (type == 3 && len == 4)
+        s->rst = (long)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+    if (!s->ended && (type == 3 || ((type == 0 || type == 1) && (flags & 0x01) != 0))) {
+        s->ended = true;
+        m->ended++;
+    }
+    return true;
+}
+
+static void rst_frame(frame_buf *f, uint32_t sid)
+{
+    static const uint8_t cancel[4] = {0, 0, 0, 8};
+    frame(f, 3, 0, sid, cancel, sizeof cancel);
+}
+
+static const yc_h2_opts defer_opts = {
+    .h2c_host = "127.0.0.1", .workers = 1, .handler = defer_handler};
+
+static void run__deferred__status_and_body_arrive_after_completion(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &defer_opts);
+    completer_start(1, 100, 404);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_path_frame(f, 1, "/defer");
+    int fd = dial(&r);
+    const int64_t t0 = mono_ms();
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    mread *m = test_malloc(sizeof *m);
+    mread_init(m);
+    while (!m->s[1].ended && mread_frame(fd, m))
+        ;
+    const int64_t took = mono_ms() - t0;
+    assert_true(m->s[1].ended);
+    assert_int_equal(m->s[1].status, 404);
+    assert_int_equal(m->s[1].body_len, 2);
+    assert_memory_equal(m->s[1].body, "d1", 2);
+    assert_int_equal(m->s[1].rst, -1);
+    assert_true(took >= 100);
+    assert_true(dq_wait(1, 1));
+    test_free(m);
+    close(fd);
+    completer_stop();
+    stop(&r);
+}
+
+#define N_DEFER 100
+
+/* 100 deferred streams and then a synchronous one on one connection: the synchronous answer
+ * comes while none of the deferred ones is completed (the worker is not blocked), then all 100
+ * deferred answers arrive. */
+static void run__100_deferred_and_one_sync_stream__sync_first_then_all_answered(void **state)
+{
+    (void)state;
+    running r;
+    yc_h2_opts o = defer_opts;
+    o.max_concurrent_streams = 2 * N_DEFER;
+    start(&r, &o);
+    completer_start(0, 0, 200);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    for (uint32_t i = 0; i < N_DEFER; i++)
+        get_path_frame(f, 1 + 2 * i, "/defer");
+    const uint32_t sync_sid = 1 + 2 * N_DEFER;
+    get_path_frame(f, sync_sid, "/sync");
+    int fd = dial(&r);
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    mread *m = test_malloc(sizeof *m);
+    mread_init(m);
+    while (!m->s[sync_sid].ended && mread_frame(fd, m))
+        ;
+    assert_true(m->s[sync_sid].ended);
+    assert_int_equal(m->s[sync_sid].status, 200);
+    assert_int_equal(m->s[sync_sid].body_len, 4);
+    assert_memory_equal(m->s[sync_sid].body, "sync", 4);
+    assert_int_equal(m->ended, 1); /* no deferred stream answered yet */
+    assert_true(dq_wait(N_DEFER, 0));
+    pthread_mutex_lock(&g_dq.mu);
+    assert_int_equal(g_dq.n, N_DEFER);
+    assert_int_equal(g_dq.completed, 0);
+    pthread_mutex_unlock(&g_dq.mu);
+    completer_allow(N_DEFER);
+    while (m->ended < N_DEFER + 1 && mread_frame(fd, m))
+        ;
+    assert_int_equal(m->ended, N_DEFER + 1);
+    for (uint32_t i = 0; i < N_DEFER; i++) {
+        const mstream *s = &m->s[1 + 2 * i];
+        char want[16];
+        int n = snprintf(want, sizeof want, "d%u", 1 + 2 * i);
+        assert_int_equal(s->status, 200);
+        assert_int_equal(s->body_len, (size_t)n);
+        assert_memory_equal(s->body, want, (size_t)n);
+        assert_int_equal(s->rst, -1);
+    }
+    test_free(m);
+    close(fd);
+    completer_stop();
+    stop(&r);
+}
+
+/* The client resets one of two deferred streams: its completion is dropped, the other one is
+ * answered (ASan: no leak, no use-after-free). */
+static void run__client_resets_deferred_stream__completion_dropped(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &defer_opts);
+    completer_start(0, 0, 200);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_path_frame(f, 1, "/defer");
+    get_path_frame(f, 3, "/defer");
+    int fd = dial(&r);
+    send_all(fd, f->b, f->n);
+    assert_true(dq_wait(2, 0));
+    f->n = 0;
+    rst_frame(f, 1);
+    get_path_frame(f, 5, "/sync"); /* answered after the reset was processed */
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    mread *m = test_malloc(sizeof *m);
+    mread_init(m);
+    while (!m->s[5].ended && mread_frame(fd, m))
+        ;
+    assert_int_equal(m->s[5].status, 200);
+    completer_allow(2);
+    assert_true(dq_wait(2, 2));
+    while (!m->s[3].ended && mread_frame(fd, m))
+        ;
+    assert_int_equal(m->s[3].status, 200);
+    assert_memory_equal(m->s[3].body, "d3", 2);
+    assert_int_equal(m->s[1].status, 0); /* nothing on the reset stream */
+    assert_int_equal(m->s[1].body_len, 0);
+    test_free(m);
+    close(fd);
+    completer_stop();
+    stop(&r);
+}
+
+/* The client closes the connection before completion: dropped; the server still serves. */
+static void run__client_closes_before_completion__dropped_server_serves(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, &defer_opts);
+    completer_start(0, 0, 200);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_path_frame(f, 1, "/defer");
+    int fd = dial(&r);
+    send_all(fd, f->b, f->n);
+    assert_true(dq_wait(1, 0));
+    close(fd);
+    usleep(200000); /* the worker sees the close and frees the connection */
+    completer_allow(1);
+    assert_true(dq_wait(1, 1));
+    client_start(f);
+    get_path_frame(f, 1, "/sync");
+    fd = dial(&r);
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    mread *m = test_malloc(sizeof *m);
+    mread_init(m);
+    while (!m->s[1].ended && mread_frame(fd, m))
+        ;
+    assert_int_equal(m->s[1].status, 200);
+    assert_memory_equal(m->s[1].body, "sync", 4);
+    test_free(m);
+    close(fd);
+    completer_stop();
+    stop(&r);
+}
+
+/* Two deferred streams outlive the drain bound: one is completed after yc_h2_server_run()
+ * returned (queued, dropped at close), the other after yc_h2_server_close(). */
+static void run__complete_after_run_and_after_close__dropped(void **state)
+{
+    (void)state;
+    running r;
+    yc_h2_opts o = defer_opts;
+    o.drain_timeout_ms = 300;
+    start(&r, &o);
+    completer_start(0, 0, 200);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_path_frame(f, 1, "/defer");
+    get_path_frame(f, 3, "/defer");
+    int fd = dial(&r);
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    assert_true(dq_wait(2, 0));
+    const int64_t t0 = mono_ms();
+    yc_h2_server_stop(r.srv);
+    assert_int_equal(pthread_join(r.thread, NULL), 0);
+    const int64_t took = mono_ms() - t0;
+    assert_int_equal(r.run_rv, YC_OK);
+    assert_true(took >= 250 && took < 2000); /* the drain waited for the open streams */
+    completer_allow(1);
+    assert_true(dq_wait(2, 1)); /* queued in the mailbox of a stopped server */
+    yc_h2_server_close(r.srv);
+    completer_allow(2);
+    assert_true(dq_wait(2, 2)); /* after close: freed by the completing thread */
+    mread *m = test_malloc(sizeof *m);
+    mread_init(m);
+    while (mread_frame(fd, m))
+        ;
+    assert_true(m->eof);
+    assert_int_equal(m->s[1].status, 0);
+    assert_int_equal(m->s[3].status, 0);
+    assert_int_equal(m->goaway, 0); /* the drain's GOAWAY NO_ERROR */
+    test_free(m);
+    close(fd);
+    completer_stop();
+}
+
+/* The drain waits for a deferred stream completed within the drain timeout: it is answered,
+ * then the connection closes and yc_h2_server_run() returns. */
+static void run__drain_with_deferred_stream__answered_then_closed(void **state)
+{
+    (void)state;
+    running r;
+    yc_h2_opts o = defer_opts;
+    o.drain_timeout_ms = 3000;
+    start(&r, &o);
+    completer_start(0, 300, 200);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_path_frame(f, 1, "/defer");
+    int fd = dial(&r);
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    assert_true(dq_wait(1, 0));
+    const int64_t t0 = mono_ms();
+    yc_h2_server_stop(r.srv);
+    completer_allow(1);
+    assert_int_equal(pthread_join(r.thread, NULL), 0);
+    const int64_t took = mono_ms() - t0;
+    assert_int_equal(r.run_rv, YC_OK);
+    assert_true(took >= 250 && took < 2500);
+    mread *m = test_malloc(sizeof *m);
+    mread_init(m);
+    while (mread_frame(fd, m))
+        ;
+    assert_int_equal(m->s[1].status, 200);
+    assert_int_equal(m->s[1].body_len, 2);
+    assert_memory_equal(m->s[1].body, "d1", 2);
+    assert_int_equal(m->goaway, 0);
+    test_free(m);
+    close(fd);
+    yc_h2_server_close(r.srv);
+    completer_stop();
+}
+
+/* A deferred answer that takes 3 times the idle, write, header and body timeouts: none of
+ * them fires while the stream waits for it. */
+static void run__deferred_past_timeouts__answered_no_goaway(void **state)
+{
+    (void)state;
+    running r;
+    yc_h2_opts o = defer_opts;
+    o.idle_timeout_ms = o.write_timeout_ms = o.header_timeout_ms = o.body_timeout_ms = 200;
+    start(&r, &o);
+    completer_start(1, 600, 200);
+    frame_buf *f = test_malloc(sizeof *f);
+    client_start(f);
+    get_path_frame(f, 1, "/defer");
+    int fd = dial(&r);
+    const int64_t t0 = mono_ms();
+    send_all(fd, f->b, f->n);
+    test_free(f);
+    mread *m = test_malloc(sizeof *m);
+    mread_init(m);
+    while (!m->s[1].ended && mread_frame(fd, m))
+        ;
+    assert_true(mono_ms() - t0 >= 600);
+    assert_int_equal(m->s[1].status, 200);
+    assert_int_equal(m->s[1].body_len, 2);
+    assert_memory_equal(m->s[1].body, "d1", 2);
+    assert_int_equal(m->goaway, -1); /* the connection was not closed meanwhile */
+    /* then idle: GOAWAY NO_ERROR after the idle timeout */
+    while (mread_frame(fd, m))
+        ;
+    assert_int_equal(m->goaway, 0);
+    test_free(m);
+    close(fd);
+    completer_stop();
+    stop(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1382,6 +1860,13 @@ int main(void)
         cmocka_unit_test(run__discard_off__413_then_rst_no_error),
         cmocka_unit_test(run__discard_stalled__rst_after_body_timeout),
         cmocka_unit_test(safety__open__discard_cap_limit_plus_one__invalid),
+        cmocka_unit_test(run__deferred__status_and_body_arrive_after_completion),
+        cmocka_unit_test(run__100_deferred_and_one_sync_stream__sync_first_then_all_answered),
+        cmocka_unit_test(run__client_resets_deferred_stream__completion_dropped),
+        cmocka_unit_test(run__client_closes_before_completion__dropped_server_serves),
+        cmocka_unit_test(run__complete_after_run_and_after_close__dropped),
+        cmocka_unit_test(run__drain_with_deferred_stream__answered_then_closed),
+        cmocka_unit_test(run__deferred_past_timeouts__answered_no_goaway),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
