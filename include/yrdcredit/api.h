@@ -41,6 +41,8 @@
 #define YC_API_SCORE_CACHE_MAX (1024 * 1024)
 /** Longest score response body the cache keeps, in bytes (longer ones are recomputed). */
 #define YC_API_SCORE_CACHE_BODY_MAX 4096
+/** Longest ETag or Cache-Control value of a response, in bytes without the NUL. */
+#define YC_API_VALIDATOR_MAX 47
 
 /** Problem kinds (the `<kind>` of `urn:yrdcredit:problem:<kind>`), one per error. */
 #define YC_API_PROBLEM_NOT_FOUND         "not-found"              /**< 404 unknown route */
@@ -75,15 +77,16 @@ typedef struct yc_api_opts {
 
 /** One complete request.  Every member is borrowed from the caller for the call. */
 typedef struct yc_api_request {
-    const char *method;       /**< NUL-terminated, e.g. "GET" (case-sensitive, RFC 9110 §9.1) */
-    const char *path;         /**< NUL-terminated, without the query, e.g. "/healthz" */
-    const char *query;        /**< NUL-terminated text after '?', without it; NULL or "" if none */
-    const char *content_type; /**< NUL-terminated Content-Type value; NULL if absent */
-    const uint8_t *body;      /**< @c body_len bytes, not NUL-terminated; NULL when 0 */
-    size_t body_len;          /**< bytes */
-    unsigned worker;          /**< the calling worker thread, 0..YC_API_WORKERS_MAX-1 (its score
-                                   cache); calls with the same index must not overlap in time.
-                                   Zero for a single-threaded caller */
+    const char *method;        /**< NUL-terminated, e.g. "GET" (case-sensitive, RFC 9110 §9.1) */
+    const char *path;          /**< NUL-terminated, without the query, e.g. "/healthz" */
+    const char *query;         /**< NUL-terminated text after '?', without it; NULL or "" if none */
+    const char *content_type;  /**< NUL-terminated Content-Type value; NULL if absent */
+    const char *if_none_match; /**< NUL-terminated If-None-Match value; NULL if absent */
+    const uint8_t *body;       /**< @c body_len bytes, not NUL-terminated; NULL when 0 */
+    size_t body_len;           /**< bytes */
+    unsigned worker;           /**< the calling worker thread, 0..YC_API_WORKERS_MAX-1 (its score
+                                    cache); calls with the same index must not overlap in time.
+                                    Zero for a single-threaded caller */
 } yc_api_request;
 
 /** A deferred answer (yc_api_response.pending): bound once with yc_api_pending_bind().  Opaque. */
@@ -91,14 +94,16 @@ typedef struct yc_api_pending yc_api_pending;
 
 /** A response.  Initialise with `= {0}`; release with yc_api_response_clear(). */
 typedef struct yc_api_response {
-    int status;               /**< HTTP status code */
-    const char *content_type; /**< static string: "application/json" or
-                                   "application/problem+json" */
-    const char *allow;        /**< static `allow` header value for 405, else NULL */
-    char *body;               /**< owned by the response; @c body_len bytes + a NUL */
-    size_t body_len;          /**< bytes, without the NUL */
-    yc_api_pending *pending;  /**< non-NULL exactly when @c status is 0: the answer comes later;
-                                   the caller must pass it to yc_api_pending_bind() (once) */
+    int status;                          /**< HTTP status code */
+    const char *content_type;            /**< static string: "application/json" or
+                                              "application/problem+json" */
+    const char *allow;                   /**< static `allow` header value for 405, else NULL */
+    char *body;                          /**< owned by the response; @c body_len bytes + a NUL */
+    size_t body_len;                     /**< bytes, without the NUL */
+    char etag[YC_API_VALIDATOR_MAX + 1]; /**< quoted ETag, NUL-terminated; "" = none */
+    char cache_control[YC_API_VALIDATOR_MAX + 1]; /**< Cache-Control value; "" = none */
+    yc_api_pending *pending; /**< non-NULL exactly when @c status is 0: the answer comes later;
+                                  the caller must pass it to yc_api_pending_bind() (once) */
 } yc_api_response;
 
 /**

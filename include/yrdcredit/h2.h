@@ -116,20 +116,22 @@
 
 /** One complete request.  Every member is borrowed from the transport for the handler call. */
 typedef struct yc_h2_request {
-    const char *method;       /**< NUL-terminated `:method`, e.g. "GET" */
-    const char *path;         /**< NUL-terminated `:path` up to (without) the first '?' */
-    const char *query;        /**< NUL-terminated text after the first '?'; "" if none */
-    const char *content_type; /**< NUL-terminated `content-type` value; NULL if absent */
-    const uint8_t *body;      /**< @c body_len bytes, not NUL-terminated; NULL when 0 */
-    size_t body_len;          /**< bytes */
-    int limit_status;         /**< 0 normally; otherwise the request was cut short by the
-                                   transport, @c body is NULL, and the handler should only
-                                   produce that error (a bare status is sent if it sets
-                                   nothing): 408 (no body bytes for @c body_timeout_ms),
-                                   413 (body over the cap) or 431 (header block over the cap) */
-    int32_t stream_id;        /**< HTTP/2 stream identifier (RFC 9113 §5.1.1), for logging */
-    unsigned worker;          /**< index of the worker thread serving it, 0..workers-1 */
-    bool tls;                 /**< true when the connection came in on the TLS listener */
+    const char *method;        /**< NUL-terminated `:method`, e.g. "GET" */
+    const char *path;          /**< NUL-terminated `:path` up to (without) the first '?' */
+    const char *query;         /**< NUL-terminated text after the first '?'; "" if none */
+    const char *content_type;  /**< NUL-terminated `content-type` value; NULL if absent */
+    const char *if_none_match; /**< NUL-terminated `if-none-match` value (RFC 9110 §13.1.2);
+                                    NULL if absent */
+    const uint8_t *body;       /**< @c body_len bytes, not NUL-terminated; NULL when 0 */
+    size_t body_len;           /**< bytes */
+    int limit_status;          /**< 0 normally; otherwise the request was cut short by the
+                                    transport, @c body is NULL, and the handler should only
+                                    produce that error (a bare status is sent if it sets
+                                    nothing): 408 (no body bytes for @c body_timeout_ms),
+                                    413 (body over the cap) or 431 (header block over the cap) */
+    int32_t stream_id;         /**< HTTP/2 stream identifier (RFC 9113 §5.1.1), for logging */
+    unsigned worker;           /**< index of the worker thread serving it, 0..workers-1 */
+    bool tls;                  /**< true when the connection came in on the TLS listener */
 } yc_h2_request;
 
 /** The response a handler fills through yc_h2_reply_set().  Opaque. */
@@ -250,6 +252,21 @@ typedef struct yc_h2_server yc_h2_server;
  */
 YC_MUST_USE yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *content_type,
                                    const char *allow, const void *body, size_t body_len);
+
+/**
+ * @brief Add cache validators to a reply already set (yc_h2_reply_set() or
+ *        yc_h2_reply_take()): an `etag` and a `cache-control` header.
+ * @param[out] reply          The handler's reply, already set.
+ * @param[in]  etag           NUL-terminated entity tag with its quotes (e.g. `"abc"`), or NULL.
+ * @param[in]  cache_control  NUL-terminated `cache-control` value (e.g. `max-age=300`), or NULL.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  the reply is not set yet, or a value is too long (255 bytes) or holds
+ *                         CR, LF or NUL
+ * @par Source: RFC 9110 §8.8.3 (ETag), §13.1.2 (If-None-Match); RFC 9111 §5.2 (Cache-Control);
+ *      issue 4 item 4 (status lists cacheable with ETag).
+ */
+YC_MUST_USE yc_err yc_h2_reply_cache(yc_h2_reply *reply, const char *etag,
+                                     const char *cache_control);
 
 /**
  * @brief As yc_h2_reply_set(), but takes ownership of @p body instead of copying it (the hot

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "yrdcredit/api.h"
+#include "yrdcredit/attest_service.h"
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/import.h"
@@ -18,9 +19,10 @@ typedef struct yc_score_cache yc_score_cache;
 
 struct yc_api {
     yc_config cfg;
-    yc_model *model; /* NULL: not ready */
-    yc_rules *rules; /* NULL: not ready */
-    yc_store *store; /* NULL: not ready */
+    yc_model *model;           /* NULL: not ready */
+    yc_rules *rules;           /* NULL: not ready */
+    yc_store *store;           /* NULL: not ready */
+    yc_attest_service *attest; /* NULL: no store, or the issuer could not be opened */
     yc_window windows[YC_CODE_COUNT];
     size_t max_body;
     size_t cache_entries;                       /* per worker; 0: no cache */

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api_attest.h"
 #include "api_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/date.h"
@@ -37,6 +38,10 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     yc_store_opts so = {.map_size_bytes = api->cfg.map_size_mib * 1024u * 1024u};
     if (yc_store_open(data_dir, &so, &api->store) != YC_OK)
         api->store = NULL;
+    /* The issuer needs the store; without it the attestation routes answer 503. */
+    if (api->store != NULL &&
+        yc_attest_service_open(data_dir, &api->cfg.attest, api->store, &api->attest) != YC_OK)
+        api->attest = NULL;
     *ret_api = api;
     return YC_OK;
 out:
@@ -50,6 +55,7 @@ void yc_api_close(yc_api *api)
         return;
     for (size_t w = 0; w < YC_API_WORKERS_MAX; w++)
         yc_score_cache_free(api->caches[w]);
+    yc_attest_service_close(api->attest); /* commits what is queued, answers every pending */
     yc_store_close(api->store);
     yc_rules_free(api->rules);
     yc_model_free(api->model);
@@ -366,6 +372,47 @@ static yc_err not_found(yc_api_response *res)
                           NULL);
 }
 
+/* The attestation routes outside /v1/subjects/ (issue 4 items 4–6). */
+static yc_err route_attest(yc_api *api, const yc_api_request *req, yc_api_response *res)
+{
+    const char *path = req->path, *m = req->method;
+    const bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    const bool post = strcmp(m, "POST") == 0;
+    if (strcmp(path, "/.well-known/jwks.json") == 0)
+        return get ? yc_api_get_jwks(api, req, res) : method_not_allowed(res, "GET, HEAD");
+    if (strcmp(path, "/.well-known/jwt-vc-issuer") == 0)
+        return get ? yc_api_get_issuer_metadata(api, req, res)
+                   : method_not_allowed(res, "GET, HEAD");
+    if (strcmp(path, "/v1/attestations/verify") == 0)
+        return post ? yc_api_verify_attestation(api, req, res) : method_not_allowed(res, "POST");
+    static const char lists[] = "/v1/status-lists/";
+    if (strncmp(path, lists, sizeof lists - 1) == 0) {
+        const char *id = path + sizeof lists - 1;
+        if (id[0] == '\0' || strchr(id, '/') != NULL)
+            return not_found(res);
+        return get ? yc_api_get_status_list(api, req, id, strlen(id), res)
+                   : method_not_allowed(res, "GET, HEAD");
+    }
+    static const char att[] = "/v1/attestations/";
+    if (strncmp(path, att, sizeof att - 1) != 0)
+        return not_found(res);
+    const char *jti = path + sizeof att - 1;
+    const char *slash = strchr(jti, '/');
+    if (slash == NULL || slash == jti)
+        return not_found(res);
+    yc_attest_state to;
+    if (strcmp(slash, "/revoke") == 0)
+        to = YC_ATTEST_REVOKED;
+    else if (strcmp(slash, "/suspend") == 0)
+        to = YC_ATTEST_SUSPENDED;
+    else if (strcmp(slash, "/unsuspend") == 0)
+        to = YC_ATTEST_VALID;
+    else
+        return not_found(res);
+    return post ? yc_api_attestation_state(api, req, jti, (size_t)(slash - jti), to, res)
+                : method_not_allowed(res, "POST");
+}
+
 /* Route a request whose path is known to be at most YC_API_PATH_MAX bytes. */
 static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
@@ -380,6 +427,9 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
         return post ? yc_api_post_records(api, req, res) : method_not_allowed(res, "POST");
     if (strcmp(path, "/v1/subjects/lookup") == 0)
         return post ? yc_api_lookup_subject(api, req, res) : method_not_allowed(res, "POST");
+    if (strncmp(path, "/.well-known/", 13) == 0 || strncmp(path, "/v1/attestations/", 17) == 0 ||
+        strncmp(path, "/v1/status-lists/", 17) == 0)
+        return route_attest(api, req, res);
     static const char prefix[] = "/v1/subjects/";
     if (strncmp(path, prefix, sizeof prefix - 1) != 0)
         return not_found(res);
@@ -388,9 +438,12 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
     if (slash == NULL || slash == id)
         return not_found(res);
     const bool score = strcmp(slash, "/score") == 0;
-    if (!score && strcmp(slash, "/records") != 0)
+    const bool attestations = strcmp(slash, "/attestations") == 0;
+    if (!score && !attestations && strcmp(slash, "/records") != 0)
         return not_found(res);
-    if (!get)
+    if (attestations && !get && !post)
+        return method_not_allowed(res, "GET, HEAD, POST");
+    if (!attestations && !get)
         return method_not_allowed(res, "GET, HEAD");
     const size_t id_len = (size_t)(slash - id);
     if (score) /* checks the id itself, after a look into its cache */
@@ -401,6 +454,9 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
     char sid[YC_SUBJECT_ID_MAX + 1];
     memcpy(sid, id, id_len);
     sid[id_len] = '\0';
+    if (attestations)
+        return post ? yc_api_issue_attestation(api, req, sid, res)
+                    : yc_api_list_attestations(api, req, sid, res);
     return yc_api_list_records(api, req, sid, res);
 }
 

@@ -144,8 +144,10 @@ static const char problem_431[] =
 /* Is the path segment [s, s + len) one of the route's literal words? */
 static bool route_word(const char *s, size_t len)
 {
-    static const char *const words[] = {"healthz", "readyz",  "v1",    "subjects",
-                                        "score",   "records", "lookup"};
+    static const char *const words[] = {
+        "healthz",     "readyz",       "v1",           "subjects",     "score",   "records",
+        "lookup",      "attestations", "verify",       "revoke",       "suspend", "unsuspend",
+        ".well-known", "jwks.json",    "status-lists", "jwt-vc-issuer"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
             return true;
@@ -167,6 +169,25 @@ static bool loggable_subject(const char *s, size_t len, bool api_checked)
     return !yc_resident_id_normalize(s, len, yc_date_today_shanghai(), norm, NULL);
 }
 
+/* A jti (/v1/attestations/{jti}/...: 22 base64url characters) or a status list id
+ * (/v1/status-lists/{id}: 1..10 digits): too long or too short to be a document number (15 or
+ * 18 characters; passports 9 at most), so they may be logged. */
+static bool loggable_attest_id(const char *prev, size_t prev_len, const char *s, size_t len)
+{
+    const bool jti = prev_len == 12 && memcmp(prev, "attestations", 12) == 0 && len == 22;
+    const bool list =
+        prev_len == 12 && memcmp(prev, "status-lists", 12) == 0 && len >= 1 && len <= 10;
+    for (size_t i = 0; (jti || list) && i < len; i++) {
+        const char c = s[i];
+        const bool digit = c >= '0' && c <= '9';
+        if (list ? !digit
+                 : !(digit || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+                     c == '_'))
+            return false;
+    }
+    return jti || list;
+}
+
 /* The path for the log: route words and loggable subject ids, any other segment replaced by
  * "-" (a client may put anything, even a document number, there).  Each segment is judged and
  * logged percent-decoded as the API routes it (yc_api_pct_decode(): `%4D` is `M`, so an
@@ -179,6 +200,8 @@ static void log_path(const char *path, char *out, size_t cap, bool api_ok)
     size_t o = 0;
     const char *p = path;
     unsigned seg = 0;
+    char prev[16] = "";
+    size_t prev_len = 0;
     while (*p == '/' && o + 2 < cap) {
         const char *s = ++p;
         while (*p != '\0' && *p != '/')
@@ -192,7 +215,10 @@ static void log_path(const char *path, char *out, size_t cap, bool api_ok)
             s = dec;
         }
         keep = keep && len < 64 &&
-               (route_word(s, len) || (seg == 2 && loggable_subject(s, len, api_ok)));
+               (route_word(s, len) || (seg == 2 && loggable_subject(s, len, api_ok)) ||
+                (seg == 2 && loggable_attest_id(prev, prev_len, s, len)));
+        prev_len = len < sizeof prev ? len : 0;
+        memcpy(prev, s, prev_len);
         out[o++] = '/';
         if (keep && o + len + 1 < cap) {
             memcpy(out + o, s, len);
@@ -608,6 +634,7 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
             .path = req->path,
             .query = req->query,
             .content_type = req->content_type,
+            .if_none_match = req->if_none_match,
             .body = req->body,
             .body_len = req->body_len,
             .worker = req->worker,
@@ -636,6 +663,9 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
             e = yc_h2_reply_take(reply, ares.status, ares.content_type, ares.allow, ares.body,
                                  ares.body_len);
             ares.body = NULL;
+            if (e == YC_OK && (ares.etag[0] != '\0' || ares.cache_control[0] != '\0'))
+                e = yc_h2_reply_cache(reply, ares.etag[0] ? ares.etag : NULL,
+                                      ares.cache_control[0] ? ares.cache_control : NULL);
         }
         yc_api_response_clear(&ares);
     }

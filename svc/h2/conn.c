@@ -67,6 +67,17 @@ yc_err yc_h2_reply_take(yc_h2_reply *reply, int status, const char *content_type
     return YC_OK;
 }
 
+yc_err yc_h2_reply_cache(yc_h2_reply *reply, const char *etag, const char *cache_control)
+{
+    YC_ENSURE(reply->set, YC_ERR_INVALID);
+    YC_ENSURE(etag == NULL || header_value_ok(etag), YC_ERR_INVALID);
+    YC_ENSURE(cache_control == NULL || header_value_ok(cache_control), YC_ERR_INVALID);
+    snprintf(reply->etag, sizeof reply->etag, "%s", etag != NULL ? etag : "");
+    snprintf(reply->cache_control, sizeof reply->cache_control, "%s",
+             cache_control != NULL ? cache_control : "");
+    return YC_OK;
+}
+
 yc_err yc_h2_reply_set(yc_h2_reply *reply, int status, const char *content_type, const char *allow,
                        const void *body, size_t body_len)
 {
@@ -132,6 +143,7 @@ static void stream_free(stream *st)
     yc_free(st->method);
     yc_free(st->path);
     yc_free(st->content_type);
+    yc_free(st->if_none_match);
     yc_free(st->body);
     yc_free(st->reply.body);
     yc_free(st);
@@ -179,14 +191,19 @@ static void stream_respond(conn *c, stream *st)
     yc_h2_reply *r = &st->reply;
     snprintf(st->status_str, sizeof st->status_str, "%d", r->status);
     snprintf(st->length_str, sizeof st->length_str, "%zu", r->body_len);
-    nghttp2_nv nva[4];
+    nghttp2_nv nva[6];
     size_t n = 0;
     nva[n++] = NV(":status", st->status_str);
     if (r->content_type[0] != '\0')
         nva[n++] = NV("content-type", r->content_type);
-    nva[n++] = NV("content-length", st->length_str);
+    if (r->status != 304) /* a 304 has no content (RFC 9110 §15.4.5) */
+        nva[n++] = NV("content-length", st->length_str);
     if (r->allow[0] != '\0')
         nva[n++] = NV("allow", r->allow);
+    if (r->etag[0] != '\0')
+        nva[n++] = NV("etag", r->etag);
+    if (r->cache_control[0] != '\0')
+        nva[n++] = NV("cache-control", r->cache_control);
     bool head = st->method != NULL && strcmp(st->method, "HEAD") == 0;
     nghttp2_data_provider prd = {.source.ptr = st, .read_callback = body_read_cb};
     int rv =
@@ -254,6 +271,7 @@ static void stream_dispatch(conn *c, stream *st)
         .path = st->path != NULL ? st->path : "",
         .query = q != NULL ? q + 1 : "",
         .content_type = st->content_type,
+        .if_none_match = st->if_none_match,
         .body = st->limit_status == 0 && st->body_len > 0 ? st->body : NULL,
         .body_len = st->limit_status == 0 ? st->body_len : 0,
         .limit_status = st->limit_status,
@@ -379,6 +397,8 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
         slot = &st->path;
     else if (namelen == 12 && memcmp(name, "content-type", 12) == 0)
         slot = &st->content_type;
+    else if (namelen == 13 && memcmp(name, "if-none-match", 13) == 0)
+        slot = &st->if_none_match;
     if (slot == NULL || *slot != NULL)
         return 0;
     *slot = dup_n(value, valuelen);

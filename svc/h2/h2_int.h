@@ -25,6 +25,8 @@ struct yc_h2_reply {
     int status;
     char content_type[HDR_VALUE_MAX + 1];
     char allow[HDR_VALUE_MAX + 1];
+    char etag[HDR_VALUE_MAX + 1];          /* "" = none */
+    char cache_control[HDR_VALUE_MAX + 1]; /* "" = none */
     uint8_t *body;
     size_t body_len;
 };
@@ -62,7 +64,7 @@ typedef struct stream {
     struct yc_h2_deferred *deferred; /* the handle of a deferred answer not yet submitted */
     bool in_handler;                 /* the handler is running (yc_h2_defer() allowed) */
     int32_t id;
-    char *method, *path, *content_type;
+    char *method, *path, *content_type, *if_none_match;
     size_t hdr_bytes, hdr_fields;
     uint8_t *body;
     size_t body_len, body_cap;
