@@ -106,9 +106,10 @@ field() { $py -c 'import json,sys; v=json.load(open(sys.argv[1])); [v := v[k] fo
 
 # --- issue an attestation disclosing everything ---
 subject=92330782MA2KDDUY4M
-all='["score","grade","band","as_of","reasons","name"]'
+# a merchant has a grade (an individual a band): every name a merchant may disclose
+all='["score","grade","as_of","reasons","name"]'
 code=$(issue "{\"disclose\":$all}")
-check "POST /v1/subjects/$subject/attestations (disclose all six): 201" test "$code" = 201
+check "POST /v1/subjects/$subject/attestations (disclose all five of a merchant): 201" test "$code" = 201
 token=$(field "$tmp/issued.json" token 2>/dev/null)
 jti=$(field "$tmp/issued.json" jti 2>/dev/null)
 list=$(field "$tmp/issued.json" status list 2>/dev/null)
@@ -116,7 +117,7 @@ index=$(field "$tmp/issued.json" status index 2>/dev/null)
 [ -n "$token" ] || { sed 's/^/# /' "$tmp/issued.json"; bail "no token was issued"; }
 tool() { $py "$here/sdjwt_tool.py" "$@"; }
 check "the token has one disclosure per disclose name" \
-  test "$(tool names "$token")" = '["as_of", "band", "grade", "name", "reasons", "score"]'
+  test "$(tool names "$token")" = '["as_of", "grade", "name", "reasons", "score"]'
 
 # the always-visible claims of attestations.md §1.3 / issue 4, plus the disclosed names
 visible='"iss","sub","iat","exp","jti","vct","status","issuer_city","issuer_region","subject_type","model"'
@@ -137,7 +138,7 @@ PY
 for v in jose pyjwt; do
   run $v --issuer "$iss" --server "$base" "$token"
   check "$v: the issued token verifies (JWKS and status list over h2c)" verdict 0 ok
-  check "$v: ... claims: exactly the visible ones and the six disclosed, iss/sub/jti/vct/status as issued" \
+  check "$v: ... claims: exactly the visible ones and the five disclosed, iss/sub/jti/vct/status as issued" \
     claims_check "$tmp/out" "$all"
 done
 check "jose and PyJWT return the same claims" \
@@ -152,7 +153,7 @@ done
 # --- a presentation revealing only the grade ---
 tool present "$token" grade >"$tmp/pres.py"
 if "$cli" present "$token" --disclose grade >"$tmp/pres.cli" 2>"$tmp/pres.err"; then
-  check "yrdcredit present --disclose grade: the token without the other five disclosures" \
+  check "yrdcredit present --disclose grade: the token without the other four disclosures" \
     cmp -s "$tmp/pres.cli" "$tmp/pres.py"
   pres=$(cat "$tmp/pres.cli")
 else
