@@ -94,7 +94,7 @@
 #define YC_CONFIG_VALIDITY_DAYS_DEFAULT     30
 #define YC_CONFIG_MAX_VALIDITY_DAYS_DEFAULT 90
 #define YC_CONFIG_VALIDITY_DAYS_MIN         1
-#define YC_CONFIG_VALIDITY_DAYS_MAX         3650
+#define YC_CONFIG_VALIDITY_DAYS_MAX         365 /* under the verifier's 400-day lifetime cap */
 #define YC_CONFIG_STATUS_TTL_S_DEFAULT      300
 #define YC_CONFIG_STATUS_TTL_S_MIN          1
 #define YC_CONFIG_STATUS_TTL_S_MAX          86400
