@@ -123,6 +123,7 @@ static bool only_members(json_t *o, const char *const *names, size_t n, const ch
 
 typedef struct issue_req {
     bool want[N_DISCLOSE];
+    bool by_type; /* no `disclose`: grade for a merchant, band for an individual */
     char aud[YC_ATTEST_AUD_MAX + 1];
     bool has_aud;
     unsigned validity_days;
@@ -169,11 +170,14 @@ static bool parse_issue(const yc_api *api, json_t *o, issue_req *ir, yc_api_resp
     if (!only_members(o, names, 4, "disclose, aud, validity_days, alg", res, ret))
         return false;
     /* default: score, grade or band, as_of (attestations.md §1.3) */
-    *ir = (issue_req){.want = {true, true, true, true, false, false},
+    *ir = (issue_req){.want = {true, false, false, true, false, false},
+                      .by_type = true,
                       .validity_days = api->cfg.attest.default_validity_days};
     json_t *v = json_object_get(o, "disclose");
     if (v != NULL && !parse_disclose(v, ir, res, ret))
         return false;
+    if (v != NULL)
+        ir->by_type = false;
     v = json_object_get(o, "aud");
     if (v != NULL) {
         const char *s = json_string_value(v);
@@ -220,11 +224,15 @@ static yc_err build_disclosable(const yc_api *api, const issue_req *ir, const ch
 {
     const char *type = json_string_value(json_object_get(score, "subject_type"));
     const bool person = type != NULL && strcmp(type, "natural_person") == 0;
+    bool want[N_DISCLOSE];
+    memcpy(want, ir->want, sizeof want);
+    if (ir->by_type) /* the default: score, grade or band, as_of (attestations.md §1.3) */
+        want[person ? 2 : 1] = true;
     json_t *d = json_object();
     YC_ENSURE(d != NULL, YC_ERR_NOMEM);
     yc_err rv = YC_OK;
     for (size_t k = 0; k < N_DISCLOSE && rv == YC_OK; k++) {
-        if (!ir->want[k])
+        if (!want[k])
             continue;
         const char *name = disclose_names[k];
         json_t *value = NULL;
