@@ -517,7 +517,7 @@ static yc_jws_reason check_claims(json_t *c, const yc_jwt_claims_expect *ex)
      *# If the principal processing the claim does not identify itself with a value in the
      *# "aud" claim when this claim is present, then the JWT MUST be rejected.
      */
-    if (aud != NULL && (ex->aud == NULL || !aud_contains(aud, ex->aud)))
+    if (aud != NULL && !ex->any_aud && (ex->aud == NULL || !aud_contains(aud, ex->aud)))
         return YC_JWS_WRONG_AUD;
     if (ex->vct != NULL) {
         if (vct == NULL)

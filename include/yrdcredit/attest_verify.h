@@ -106,6 +106,10 @@ typedef struct yc_av_issuer {
     void *status_ctx;       /**< Passed to status. */
 } yc_av_issuer;
 
+/** Pass as yc_av_verify()'s @p aud to leave a token's aud unchecked (the pointer is
+ * compared, not the text). */
+extern const char yc_av_any_aud[];
+
 /** The answer of yc_av_verify(). */
 typedef struct yc_av_verdict {
     bool valid;          /**< reason == YC_AV_VALID. */
@@ -130,8 +134,9 @@ typedef struct yc_av_verdict {
  * @param[in]  issuers    @p n_issuers trusted issuers; may be NULL when @p n_issuers is 0.
  * @param[in]  n_issuers  Number of issuers.
  * @param[in]  now        Current time, seconds since the epoch, >= 0.
- * @param[in]  aud        This verifier's audience (NUL-terminated) or NULL (a token with aud
- *                        is then rejected, RFC 7519 §4.1.3).
+ * @param[in]  aud        This verifier's audience (NUL-terminated); NULL (a token with aud
+ *                        is then rejected, RFC 7519 §4.1.3); or yc_av_any_aud (aud is not
+ *                        checked: a verifier answering for every audience).
  * @param[out] ret        The verdict; release with yc_av_verdict_clear().
  * @retval YC_OK            for any token content (see @p ret)
  * @retval YC_ERR_NOMEM     allocation failed

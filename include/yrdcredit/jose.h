@@ -314,6 +314,8 @@ typedef struct yc_jwt_claims_expect {
     int64_t leeway;       /**< Clock skew allowed, seconds, 0..YC_JWT_MAX_LEEWAY_SECONDS. */
     int64_t max_lifetime; /**< Largest exp - iat in seconds (iat then required), 0 = no bound. */
     bool require_exp;     /**< Reject a claims set without exp. */
+    bool any_aud;         /**< true: aud is not checked at all (a verifier serving every
+                               audience); @c aud must then be NULL. */
 } yc_jwt_claims_expect;
 
 /**

@@ -601,46 +601,11 @@ static yc_err own_status(void *ctx, const char *uri, uint64_t idx, unsigned *ret
     return rv;
 }
 
-/* The first `aud` string of the token's (not yet verified) issuer JWT payload into @p ret, or
- * "" when there is none or the token is malformed (yc_av_verify() then rejects it anyway).  A
- * caller without an audience accepts any aud (attest_service.h, OpenAPI verifyAttestation), but
- * yc_av_verify() rejects a token with an aud when it is given none: so it is given this one. */
-static void token_aud(const char *token, size_t len, char ret[static YC_ATTEST_AUD_MAX + 1])
-{
-    ret[0] = '\0';
-    const char *dot1 = memchr(token, '.', len);
-    if (dot1 == NULL)
-        return;
-    const char *p = dot1 + 1;
-    const char *end = token + len;
-    size_t n = 0;
-    while (p + n < end && p[n] != '.' && p[n] != '~')
-        n++;
-    if (n == 0 || n > YC_JWS_MAX_TOKEN_BYTES)
-        return;
-    uint8_t *buf = yc_alloc(yc_b64url_decoded_len(n) + 1);
-    size_t blen = 0;
-    json_t *claims = NULL;
-    if (buf != NULL && yc_b64url_decode(p, n, buf, yc_b64url_decoded_len(n) + 1, &blen) == YC_OK)
-        claims = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
-    json_t *aud = json_object_get(claims, "aud");
-    if (json_is_array(aud))
-        aud = json_array_get(aud, 0);
-    if (json_is_string(aud) && json_string_length(aud) <= YC_ATTEST_AUD_MAX &&
-        strlen(json_string_value(aud)) == json_string_length(aud))
-        memcpy(ret, json_string_value(aud), json_string_length(aud) + 1);
-    json_decref(claims);
-    yc_free(buf);
-}
-
 yc_err yc_attest_verify(yc_attest_service *s, const char *token, size_t len, const char *aud,
                         int64_t now, yc_av_verdict *ret)
 {
-    char any_aud[YC_ATTEST_AUD_MAX + 1];
-    if (aud == NULL) {
-        token_aud(token, len, any_aud);
-        aud = any_aud[0] != '\0' ? any_aud : NULL;
-    }
+    if (aud == NULL) /* a caller without an audience accepts any aud (attest_service.h) */
+        aud = yc_av_any_aud;
     keys_refresh(s, now);
     trust_refresh(s, now);
     pthread_rwlock_rdlock(&s->kr_lock);

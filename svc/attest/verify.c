@@ -142,6 +142,46 @@ static yc_err check_status(const yc_av_issuer *is, json_t *claims, yc_av_verdict
     return YC_OK;
 }
 
+const char yc_av_any_aud[] = "";
+
+/* The verdict's issuer: the token's iss when it is a string that fits. */
+static void set_issuer(json_t *claims, yc_av_verdict *v)
+{
+    json_t *iss = json_object_get(claims, "iss");
+    if (json_is_string(iss) && json_string_length(iss) < sizeof v->issuer &&
+        strlen(json_string_value(iss)) == json_string_length(iss))
+        memcpy(v->issuer, json_string_value(iss), json_string_length(iss) + 1);
+}
+
+/* The issuer named by the unverified iss and its key with this kid.  Sets *ret_is NULL with
+ * v->reason untrusted_issuer (or malformed without a string iss), or *ret_key NULL with
+ * unknown_kid. */
+static yc_err choose_by_iss(json_t *payload, json_t *kid, const yc_av_issuer *issuers,
+                            size_t n_issuers, const yc_av_issuer **ret_is,
+                            const yc_av_key **ret_key, yc_av_verdict *v)
+{
+    set_issuer(payload, v);
+    json_t *iss = json_object_get(payload, "iss");
+    const yc_av_issuer *is = NULL;
+    if (json_is_string(iss))
+        for (size_t i = 0; i < n_issuers && is == NULL; i++)
+            if (issuers[i].iss != NULL && strlen(issuers[i].iss) == json_string_length(iss) &&
+                memcmp(issuers[i].iss, json_string_value(iss), json_string_length(iss)) == 0)
+                is = &issuers[i];
+    *ret_is = is;
+    *ret_key = NULL;
+    if (is == NULL) {
+        v->reason = json_is_string(iss) ? YC_AV_UNTRUSTED_ISSUER : YC_AV_MALFORMED;
+        return YC_OK;
+    }
+    for (size_t i = 0; json_is_string(kid) && i < is->n_keys && *ret_key == NULL; i++)
+        if (strcmp(is->keys[i].kid, json_string_value(kid)) == 0)
+            *ret_key = &is->keys[i];
+    if (*ret_key == NULL)
+        v->reason = YC_AV_UNKNOWN_KID;
+    return YC_OK;
+}
+
 yc_err yc_av_verify(const char *token, size_t len, const yc_av_issuer *issuers, size_t n_issuers,
                     int64_t now, const char *aud, yc_av_verdict *ret)
 {
@@ -149,6 +189,8 @@ yc_err yc_av_verify(const char *token, size_t len, const yc_av_issuer *issuers, 
     json_t *header = NULL, *payload = NULL, *vheader = NULL, *claims = NULL;
     char *vct = NULL;
     yc_av_verdict v = {.reason = YC_AV_MALFORMED};
+    const char *pay = NULL; /* the payload part, once the shape is known */
+    size_t pay_len = 0;
     YC_ENSURE(now >= 0, YC_ERR_INTERNAL);
 
     /* size */
@@ -168,18 +210,13 @@ yc_err yc_av_verify(const char *token, size_t len, const yc_av_issuer *issuers, 
     const char *d2 = d1 ? memchr(d1 + 1, '.', jwt_len - (size_t)(d1 + 1 - token)) : NULL;
     if (d1 == NULL || d2 == NULL || memchr(d2 + 1, '.', (size_t)(tilde - d2 - 1)) != NULL)
         goto done;
+    pay = d1 + 1;
+    pay_len = (size_t)(d2 - d1 - 1);
     rv = decode_object(token, (size_t)(d1 - token), &header);
     if (rv != YC_OK)
         goto out;
-    rv = decode_object(d1 + 1, (size_t)(d2 - d1 - 1), &payload);
-    if (rv != YC_OK)
-        goto out;
-    if (header == NULL || payload == NULL)
+    if (header == NULL)
         goto done;
-    json_t *iss = json_object_get(payload, "iss");
-    if (json_is_string(iss) && json_string_length(iss) < sizeof v.issuer &&
-        strlen(json_string_value(iss)) == json_string_length(iss))
-        memcpy(v.issuer, json_string_value(iss), json_string_length(iss) + 1);
     /* the header holds exactly alg, typ and kid (attestations.md §1.3) */
     const char *hk;
     json_t *hv;
@@ -205,27 +242,31 @@ yc_err yc_av_verify(const char *token, size_t len, const yc_av_issuer *issuers, 
         v.reason = YC_AV_ALG_NOT_ALLOWED;
         goto done;
     }
-    /* iss trusted */
-    const yc_av_issuer *is = NULL;
-    if (json_is_string(iss))
-        for (size_t i = 0; i < n_issuers && is == NULL; i++)
-            if (issuers[i].iss != NULL && strlen(issuers[i].iss) == json_string_length(iss) &&
-                memcmp(issuers[i].iss, json_string_value(iss), json_string_length(iss)) == 0)
-                is = &issuers[i];
-    if (is == NULL) {
-        v.reason = json_is_string(iss) ? YC_AV_UNTRUSTED_ISSUER : YC_AV_MALFORMED;
-        goto done;
-    }
-    /* kid known */
+    /* The key by its kid first: a kid is an RFC 7638 thumbprint, so one pinned key names one
+     * issuer, and a good token is verified without parsing its payload twice.  Only when the
+     * kid is unknown or pinned for several issuers is the (unverified) iss read to choose. */
     json_t *kid = json_object_get(header, "kid");
+    const yc_av_issuer *is = NULL;
     const yc_av_key *key = NULL;
-    if (json_is_string(kid))
-        for (size_t i = 0; i < is->n_keys && key == NULL; i++)
-            if (strcmp(is->keys[i].kid, json_string_value(kid)) == 0)
-                key = &is->keys[i];
-    if (key == NULL) {
-        v.reason = YC_AV_UNKNOWN_KID;
-        goto done;
+    size_t matches = 0;
+    for (size_t i = 0; json_is_string(kid) && i < n_issuers; i++)
+        for (size_t k = 0; k < issuers[i].n_keys; k++)
+            if (strcmp(issuers[i].keys[k].kid, json_string_value(kid)) == 0) {
+                if (matches++ == 0) {
+                    is = &issuers[i];
+                    key = &issuers[i].keys[k];
+                }
+                break;
+            }
+    if (matches != 1) {
+        rv = decode_object(pay, pay_len, &payload);
+        if (rv != YC_OK)
+            goto out;
+        if (payload == NULL)
+            goto done;
+        rv = choose_by_iss(payload, kid, issuers, n_issuers, &is, &key, &v);
+        if (rv != YC_OK || is == NULL || key == NULL)
+            goto out_or_done;
     }
     /* signature, claims, disclosures: one Ed25519 verification */
     const size_t iss_len = strlen(is->iss);
@@ -239,7 +280,8 @@ yc_err yc_av_verify(const char *token, size_t len, const yc_av_issuer *issuers, 
     const yc_jws_expect jx = {
         .algs = YC_JWS_ALG_EDDSA | YC_JWS_ALG_ED25519, .typ = YC_AV_TYP, .kid = key->kid};
     const yc_jwt_claims_expect cx = {.iss = is->iss,
-                                     .aud = aud,
+                                     .aud = aud == yc_av_any_aud ? NULL : aud,
+                                     .any_aud = aud == yc_av_any_aud,
                                      .vct = vct,
                                      .now = now,
                                      .leeway = YC_AV_LEEWAY_SECONDS,
@@ -253,7 +295,17 @@ yc_err yc_av_verify(const char *token, size_t len, const yc_av_issuer *issuers, 
     }
     if (vr != YC_OK) {
         v.reason = map_reason(jr);
-        if (is_sd_reason(jr)) {
+        if (payload == NULL && (rv = decode_object(pay, pay_len, &payload)) != YC_OK)
+            goto out;
+        set_issuer(payload, &v);
+        if (jr == YC_JWS_WRONG_ISS && payload != NULL) {
+            /* signed with a key of one issuer, naming another: as if chosen by that iss */
+            const yc_av_issuer *is2 = NULL;
+            const yc_av_key *key2 = NULL;
+            rv = choose_by_iss(payload, kid, issuers, n_issuers, &is2, &key2, &v);
+            if (rv != YC_OK)
+                goto out;
+        } else if (is_sd_reason(jr) && payload != NULL) {
             /* the signature verified; claims come before disclosures in our order */
             yc_jws_reason cr = YC_JWS_OK;
             if (yc_jwt_check_claims(payload, &cx, &cr) != YC_OK && cr != YC_JWS_INTERNAL)
@@ -261,13 +313,24 @@ yc_err yc_av_verify(const char *token, size_t len, const yc_av_issuer *issuers, 
         }
         goto done;
     }
+    set_issuer(claims, &v);
     v.claims = claims;
     claims = NULL;
     v.reason = YC_AV_VALID;
     rv = check_status(is, v.claims, &v);
     if (rv != YC_OK)
         goto out;
+out_or_done:
+    if (rv != YC_OK)
+        goto out;
 done:
+    /* a rejected token still says which issuer it names, when its payload can be read */
+    if (v.reason != YC_AV_VALID && v.issuer[0] == '\0' && payload == NULL && pay != NULL) {
+        rv = decode_object(pay, pay_len, &payload);
+        if (rv != YC_OK)
+            goto out;
+        set_issuer(payload, &v);
+    }
     v.valid = v.reason == YC_AV_VALID;
     *ret = v;
     v.claims = NULL;

@@ -617,7 +617,7 @@ static void jws_sign__allocation_failures__nomem_never_crash(void **state)
 
 static yc_jwt_claims_expect vec_claims(void)
 {
-    yc_jwt_claims_expect ce = {VEC_ISS, VEC_AUD, VEC_VCT, VEC_NOW, VEC_LEEWAY, 90 * 86400, true};
+    yc_jwt_claims_expect ce = {VEC_ISS, VEC_AUD, VEC_VCT, VEC_NOW, VEC_LEEWAY, 90 * 86400, true, false};
     return ce;
 }
 
@@ -640,7 +640,8 @@ static void jwt_check_claims__each_condition_at_and_past_boundary__expected_reas
 {
     (void)state;
     /* now = 1000, leeway 60: every bound at the limit and one past it. */
-    yc_jwt_claims_expect ce = {"https://i.example", "https://a.example", NULL, 1000, 60, 0, true};
+    yc_jwt_claims_expect ce = {
+        "https://i.example", "https://a.example", NULL, 1000, 60, 0, true, false};
 #define I "\"iss\":\"https://i.example\""
     static const struct {
         const char *json;
@@ -725,8 +726,8 @@ static void jwt_check_claims__each_condition_at_and_past_boundary__expected_reas
                {1000, 0, -1, "x"},
                {1000, 0, 0, NULL}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        yc_jwt_claims_expect b = {bad[i].iss,    NULL,        NULL, bad[i].now,
-                                  bad[i].leeway, bad[i].life, false};
+        yc_jwt_claims_expect b = {bad[i].iss,    NULL,        NULL,  bad[i].now,
+                                  bad[i].leeway, bad[i].life, false, false};
         json_t *obj = json_object();
         yc_jws_reason why = YC_JWS_OK;
         assert_int_equal(yc_jwt_check_claims(obj, &b, &why), YC_ERR_INVALID);
@@ -1026,7 +1027,7 @@ static void builder_init(sd_builder *b)
     b->ex.algs = YC_JWS_ALG_EDDSA;
     b->ex.typ = "dc+sd-jwt";
     b->ex.kid = b->kid;
-    yc_jwt_claims_expect ce = {"https://i.example", NULL, NULL, 1000, 0, 0, false};
+    yc_jwt_claims_expect ce = {"https://i.example", NULL, NULL, 1000, 0, 0, false, false};
     b->ce = ce;
 }
 
