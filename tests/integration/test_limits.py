@@ -11,7 +11,9 @@ RST_STREAM code, a GOAWAY code or a close), and after each abuse a normal client
 200 from /healthz.  Documented in etc/yrdcredit.conf.example and include/yrdcredit/h2.h.
 Further daemons on the same data dir (--config FILE): a busy single worker against h2load (the
 timers must not count the worker's own slowness), curl 7.88 uploads over the body cap (the 413
-must reach curl), a stalled reader, and server.max_discard_bytes at its bounds.
+must reach curl), a stalled reader, and server.max_discard_bytes at its bounds.  Then the
+attestation limits (issue 4) on two data dirs with samples/ imported: the default "attest"
+config and a small one (max_validity_days 40, commit_queue 1, status_list_entries 16).
 """
 import json
 import os
@@ -1031,6 +1033,259 @@ def curl_413(d, tmp, sizes):
         "after the curl uploads a normal client gets 200 (h2c and TLS)")
 
 
+# ---------------------------------------------------------------- attestation limits (issue 4)
+
+ATT_ISS = "https://attest.yiwu-credit.example"  # YC_CONFIG_ISSUER_DEFAULT
+MERCHANT = "92330782MA2KDDUY4M"  # a sample 个体工商户 with records (samples/)
+SDJWT_MAX = 32768  # YC_SDJWT_MAX_BYTES (include/yrdcredit/jose.h)
+JSONH = [("content-type", "application/json")]
+
+
+def _b64d(s):
+    import base64
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def _claims(token):
+    return json.loads(_b64d(token.split("~")[0].split(".")[1]))
+
+
+def _disclosed(token):
+    return sorted(json.loads(_b64d(d))[1] for d in token.split("~")[1:-1])
+
+
+def _client(port):
+    from h2client import Client
+    return Client("127.0.0.1", port)
+
+
+def _req(port, method, path, obj=None, raw=None):
+    body = raw if raw is not None else (b"" if obj is None else
+                                        json.dumps(obj, ensure_ascii=False).encode())
+    with _client(port) as c:
+        r = c.request(method, path, JSONH if body else (), body)
+    ctype = r.header("content-type") or ""
+    b = json.loads(r.body) if r.body and ctype.endswith("json") else None
+    return r.status, r.header("content-type"), b
+
+
+def _problem_is(got, status, kind, field):
+    st, ctype, b = got
+    return (st, ctype, (b or {}).get("type"), (b or {}).get("field")) == (
+        status, "application/problem+json", "urn:yrdcredit:problem:" + kind, field)
+
+
+def _issue(port, sid, obj):
+    return _req(port, "POST", f"/v1/subjects/{sid}/attestations", obj)
+
+
+def attest_data(cli, src, tmp, attest):
+    """A data dir with samples/ imported and config.json "attest" = attest (None: absent)."""
+    data = os.path.join(tmp, f"att{len(os.listdir(tmp))}")
+    env = dict(os.environ, YRDCREDIT_ETC=os.path.join(src, "etc"))
+    subprocess.run([cli, "init", data], env=env, check=True, capture_output=True)
+    sdir = os.path.join(src, "samples")
+    files = sorted(os.path.join(sdir, f) for f in os.listdir(sdir)
+                   if f.endswith((".csv", ".jsonl")))
+    subprocess.run([cli, "--data", data, "import", *files], env=env, check=True,
+                   capture_output=True)
+    if attest is not None:
+        path = os.path.join(data, "config.json")
+        conf = json.load(open(path))
+        conf["attest"] = attest
+        json.dump(conf, open(path, "w"), indent=2)
+    return data
+
+
+def validity_limit(d, max_days, what):
+    st, _, b = _issue(d.port, MERCHANT, {"disclose": ["score"], "validity_days": max_days})
+    ok = st == 201
+    if ok:
+        c = _claims(b["token"])
+        ok = c["exp"] - c["iat"] == max_days * 86400
+    tap(ok, f"{what}: validity_days = attest.max_validity_days ({max_days}): 201, exp - iat = "
+        f"{max_days} days", f"{st} {b}")
+    got = _issue(d.port, MERCHANT, {"disclose": ["score"], "validity_days": max_days + 1})
+    tap(_problem_is(got, 400, "invalid-field", "/validity_days"),
+        f"{what}: validity_days = {max_days + 1}: 400 /validity_days", got)
+
+
+def person_id(port, src):
+    with open(os.path.join(src, "samples", "yiwu-sxbzxr.jsonl"), encoding="utf-8") as f:
+        people = [json.loads(ln)["cardNum"] for ln in f if ln.strip()]
+    idnum = [p for p in people if len(p) == 18 and p[:17].isdigit()][0]
+    st, _, b = _req(port, "POST", "/v1/subjects/lookup",
+                    {"doc_type": "resident_id", "number": idnum})
+    return b["subject_id"] if st == 200 else None
+
+
+def attest_field_limits(d, src):
+    for n, ok in ((255, True), (256, False)):
+        got = _issue(d.port, MERCHANT, {"disclose": ["score"], "aud": "a" * n})
+        if ok:
+            good = got[0] == 201 and _claims(got[2]["token"])["aud"] == "a" * n
+            tap(good, "aud of 255 bytes: 201, the aud claim is those bytes", got[:2])
+        else:
+            tap(_problem_is(got, 400, "invalid-field", "/aud"), "aud of 256 bytes: 400 /aud",
+                got)
+    st, _, b = _issue(d.port, MERCHANT, {"disclose": ["score"]})
+    jti = b["jti"] if st == 201 else "A" * 22
+    for op in ("suspend", "revoke"):
+        got = _req(d.port, "POST", f"/v1/attestations/{jti}/{op}", {"reason": "r" * 256})
+        tap(_problem_is(got, 400, "invalid-field", "/reason"),
+            f"{op} with a reason of 256 bytes: 400 /reason", got)
+        got = _req(d.port, "POST", f"/v1/attestations/{jti}/{op}", {"reason": "r" * 255})
+        tap(got[0] == 200 and got[2]["reason"] == "r" * 255,
+            f"{op} with a reason of 255 bytes: 200, the reason kept", got)
+    # disclose: at most 6 names; what each kind of subject may disclose
+    every = ["score", "grade", "band", "as_of", "reasons", "name"]
+    got = _issue(d.port, MERCHANT, {"disclose": every})
+    tap(_problem_is(got, 400, "invalid-field", "/disclose"),
+        "disclose of all 6 names for a merchant: 400 /disclose (a merchant has no band)", got)
+    got = _issue(d.port, MERCHANT, {"disclose": every + ["score"]})
+    tap(_problem_is(got, 400, "invalid-field", "/disclose"), "disclose of 7 names: 400 /disclose",
+        got)
+    merchant5 = ["score", "grade", "as_of", "reasons", "name"]
+    st, _, b = _issue(d.port, MERCHANT, {"disclose": merchant5})
+    tap(st == 201 and _disclosed(b["token"]) == sorted(merchant5),
+        "a merchant discloses its 5 (score, grade, as_of, reasons, name): 201, exactly those",
+        f"{st} {b and _disclosed(b.get('token', '~'))}")
+    for dup in (["score", "score"], ["grade", "as_of", "grade"]):
+        got = _issue(d.port, MERCHANT, {"disclose": dup})
+        tap(_problem_is(got, 400, "invalid-field", f"/disclose/{len(dup) - 1}"),
+            f"disclose {dup}: 400 /disclose/{len(dup) - 1} (named twice)", got)
+    pid = person_id(d.port, src)
+    person4 = ["score", "band", "as_of", "reasons"]
+    st, _, b = _issue(d.port, pid, {"disclose": person4})
+    tap(st == 201 and _disclosed(b["token"]) == sorted(person4),
+        "an individual discloses its 4 (score, band, as_of, reasons): 201, exactly those",
+        f"{st} {b}")
+    got = _issue(d.port, pid, {"disclose": every})
+    tap(_problem_is(got, 400, "invalid-field", "/disclose"),
+        "disclose of all 6 names for an individual: 400 /disclose", got)
+
+
+def verify_size_limit(d):
+    for size, want in ((SDJWT_MAX, "malformed"), (SDJWT_MAX + 1, "too_large")):
+        st, _, b = _req(d.port, "POST", "/v1/attestations/verify", {"token": "a" * size})
+        tap((st, b and b["valid"], b and b["reason"]) == (200, False, want),
+            f"verify a token of {size} bytes: 200, reason {want}", f"{st} {b}")
+
+
+def commit_queue(d, queue):
+    """attest.commit_queue small: concurrent issuing gets 201 or 503 unavailable, nothing
+    else, and every 201 is listed afterwards."""
+    from h2client import Client
+    sid, per_conn, conns = MERCHANT, 50, 4
+    before = set(list_jtis(d.port, sid))
+    clients = [Client("127.0.0.1", d.port) for _ in range(conns)]
+    body = json.dumps({"disclose": ["score"]}).encode()
+    path = f"/v1/subjects/{sid}/attestations"
+    try:
+        ids = [[c.submit("POST", path, JSONH, body) for _ in range(per_conn)] for c in clients]
+        resps = [r for c, i in zip(clients, ids) for r in c.wait(i)]
+    finally:
+        for c in clients:
+            c.close()
+    statuses, jtis, bad = {}, [], []
+    for r in resps:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+        b = json.loads(r.body) if r.body else None
+        if r.status == 201:
+            jtis.append(b["jti"])
+        elif not (r.status == 503 and r.header("content-type") == "application/problem+json"
+                  and b["type"] == "urn:yrdcredit:problem:unavailable"):
+            bad.append((r.status, r.body[:200]))
+    tap(not bad and len(resps) == per_conn * conns,
+        f"attest.commit_queue {queue}: {per_conn * conns} concurrent issues answered 201 or "
+        f"503 unavailable only ({statuses})", bad[:5])
+    tap(statuses.get(201, 0) >= 1 and statuses.get(503, 0) >= 1,
+        f"commit_queue {queue}: some 201 and, past the queue, some 503", statuses)
+    after = set(list_jtis(d.port, sid))
+    tap(set(jtis) <= after and len(set(jtis)) == len(jtis) and not (set(jtis) & before),
+        f"every 201's jti ({len(jtis)}) is listed afterwards, once, new",
+        f"missing: {sorted(set(jtis) - after)[:5]}")
+    tap(healthz(d.port) == 200, "GET /healthz after the commit-queue burst")
+
+
+def list_jtis(port, sid):
+    out, target = [], f"/v1/subjects/{sid}/attestations?limit=100"
+    for _ in range(1000):
+        st, _, b = _req(port, "GET", target)
+        if st != 200:
+            raise AssertionError(f"GET {target}: {st} {b}")
+        out += [a["jti"] for a in b["attestations"]]
+        if b["next_cursor"] is None:
+            return out
+        target = f"/v1/subjects/{sid}/attestations?limit=100&cursor={b['next_cursor']}"
+    raise AssertionError("listing does not end")
+
+
+def status_list_rollover(d, entries):
+    """attest.status_list_entries small on a fresh store: a list takes tokens until it is half
+    full (herd privacy: indexes drawn at random among the free ones), so tokens 1..entries/2
+    go to list 1 and token entries/2 + 1 opens list 2, whose token GET serves."""
+    sid = person_id(d.port, d.src)
+    refs, bad = [], []
+    for _ in range(entries // 2 + 1):
+        st, _, b = _issue(d.port, sid, {"disclose": ["band"]})
+        if st != 201:
+            bad.append((st, b))
+            continue
+        c = _claims(b["token"])["status"]["status_list"]
+        refs.append((b["status"]["list"], b["status"]["index"], c["uri"], c["idx"]))
+    lists = sorted({r[0] for r in refs})
+    half = entries // 2
+    tap(not bad and [r[0] for r in refs] == [1] * half + [2],
+        f"status_list_entries {entries}: tokens 1..{half} in list 1, token {half + 1} opens "
+        "list 2", (bad, [r[0] for r in refs]))
+    tap(all(u == f"{ATT_ISS}/v1/status-lists/{lst}" and i == idx and 0 <= i < entries
+            for lst, i, u, idx in refs) and len({(r[0], r[1]) for r in refs}) == len(refs),
+        f"each token's status uri names its list, idx in 0..{entries - 1}, no (list, idx) twice",
+        refs)
+    for lst in lists:
+        with _client(d.port) as c:
+            r = c.request("GET", f"/v1/status-lists/{lst}")
+        ok = r.status == 200 and r.header("content-type") == "application/statuslist+jwt"
+        if ok:
+            claims = json.loads(_b64d(r.body.decode().split(".")[1]))
+            ok = claims["sub"] == f"{ATT_ISS}/v1/status-lists/{lst}"
+        tap(ok, f"GET /v1/status-lists/{lst}: 200 statuslist+jwt, sub its uri", r.status)
+    got = _req(d.port, "GET", f"/v1/status-lists/{max(lists) + 1}")
+    tap(_problem_is(got, 404, "unknown-status-list", "id"),
+        f"GET /v1/status-lists/{max(lists) + 1}: 404 unknown-status-list", got)
+
+
+def attest_limits(cli, daemon_bin, src, tmp, daemons):
+    sys.path.insert(0, os.path.join(src, "tests", "support"))
+    data = attest_data(cli, src, tmp, None)
+    d = Daemon(daemon_bin, data, tmp, "attest-default", ["--listen", "off"])
+    daemons.append(d)
+    if not tap(d.port is not None, f"yrdcreditd with the default attest config ({d.line})",
+               d.stderr()):
+        return
+    validity_limit(d, 90, "default config")
+    attest_field_limits(d, src)
+    verify_size_limit(d)
+    stop_clean(d, "the default-attest daemon")
+    small = {"max_validity_days": 40, "default_validity_days": 10, "commit_queue": 1,
+             "status_list_entries": 16}
+    data = attest_data(cli, src, tmp, small)
+    d = Daemon(daemon_bin, data, tmp, "attest-small", ["--listen", "off"])
+    d.src = src
+    daemons.append(d)
+    if not tap(d.port is not None, f"yrdcreditd with attest {small} ({d.line})", d.stderr()):
+        return
+    status_list_rollover(d, 16)
+    validity_limit(d, 40, "attest.max_validity_days 40")
+    st, _, b = _issue(d.port, MERCHANT, {"disclose": ["score"]})
+    c = _claims(b["token"]) if st == 201 else {}
+    tap(st == 201 and c["exp"] - c["iat"] == 10 * 86400,
+        "no validity_days: attest.default_validity_days (10 days)", f"{st} {b}")
+    commit_queue(d, 1)
+    stop_clean(d, "the small-attest daemon")
+
+
 def main():
     if len(sys.argv) != 4:
         bail("usage: test_limits.py YRDCREDIT YRDCREDITD SOURCE_ROOT")
@@ -1090,6 +1345,11 @@ def main():
                f"({sd.line})", sd.stderr()):
             stalled_reader(sd)
         stop_clean(sd, "the stalled-reader daemon")
+        try:
+            attest_limits(cli, daemon_bin, src, tmp, daemons)
+        except Exception:  # a crash of the attestation cases is a failure, not a bail-out
+            import traceback
+            tap(False, "attestation limits ran to the end", traceback.format_exc())
         rc = d.stop()
         tap(rc == 0, f"SIGTERM after all abuse: exit 0 (got {rc})")
         err = [x for x in d.stderr().splitlines() if not x.startswith("yrdcreditd: serving ")]

@@ -1119,6 +1119,309 @@ static void config_load__unknown_or_duplicate_key__error_names_it(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- config.json "attest" object ---- */
+
+/* Load a config whose "attest" object is @p attest_body (the text between the braces). */
+static yc_err load_with_attest(const char *attest_body, yc_config *cfg, const char **field)
+{
+    static char member[8192];
+    assert_true(snprintf(member, sizeof member, "\"attest\":{%s}", attest_body) <
+                (int)sizeof member);
+    memset(cfg, 0, sizeof *cfg);
+    return load_with_server(member, cfg, field);
+}
+
+static const struct {
+    const char *key, *field;
+    long long min, max;
+} attest_limits[] = {
+    {"default_validity_days", "attest.default_validity_days", YC_CONFIG_VALIDITY_DAYS_MIN,
+     YC_CONFIG_VALIDITY_DAYS_MAX},
+    {"max_validity_days", "attest.max_validity_days", YC_CONFIG_VALIDITY_DAYS_MIN,
+     YC_CONFIG_VALIDITY_DAYS_MAX},
+    {"status_list_ttl_s", "attest.status_list_ttl_s", YC_CONFIG_STATUS_TTL_S_MIN,
+     YC_CONFIG_STATUS_TTL_S_MAX},
+    {"key_publish_s", "attest.key_publish_s", 0, YC_CONFIG_KEY_PUBLISH_S_MAX},
+    {"key_grace_s", "attest.key_grace_s", 0, YC_CONFIG_KEY_GRACE_S_MAX},
+    {"commit_queue", "attest.commit_queue", YC_CONFIG_COMMIT_QUEUE_MIN, YC_CONFIG_COMMIT_QUEUE_MAX},
+};
+
+/* One "attest" key set to @p value: the loaded value, or UINT64_MAX when the load failed. */
+static uint64_t attest_key(size_t i, long long value, yc_err *ret_rv, const char **field)
+{
+    char body[160];
+    /* default_validity_days must not exceed max_validity_days: set the other one wide */
+    const char *key = attest_limits[i].key;
+    char extra[64] = "";
+    if (strcmp(key, "default_validity_days") == 0)
+        snprintf(extra, sizeof extra, ",\"max_validity_days\":%d", YC_CONFIG_VALIDITY_DAYS_MAX);
+    else if (strcmp(key, "max_validity_days") == 0)
+        snprintf(extra, sizeof extra, ",\"default_validity_days\":%d", YC_CONFIG_VALIDITY_DAYS_MIN);
+    assert_true(snprintf(body, sizeof body, "\"%s\":%lld%s", key, value, extra) < (int)sizeof body);
+    static yc_config cfg;
+    *ret_rv = load_with_attest(body, &cfg, field);
+    if (*ret_rv != YC_OK)
+        return UINT64_MAX;
+    if (strcmp(key, "default_validity_days") == 0)
+        return cfg.attest.default_validity_days;
+    if (strcmp(key, "max_validity_days") == 0)
+        return cfg.attest.max_validity_days;
+    if (strcmp(key, "status_list_ttl_s") == 0)
+        return cfg.attest.status_list_ttl_s;
+    if (strcmp(key, "key_publish_s") == 0)
+        return cfg.attest.key_publish_s;
+    if (strcmp(key, "key_grace_s") == 0)
+        return cfg.attest.key_grace_s;
+    assert_string_equal(key, "commit_queue");
+    return cfg.attest.commit_queue;
+}
+
+static void safety__config_attest_keys__at_min_and_max__loaded_exactly(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof attest_limits / sizeof *attest_limits; i++) {
+        yc_err rv;
+        const char *field;
+        assert_int_equal(attest_key(i, attest_limits[i].min, &rv, &field),
+                         (uint64_t)attest_limits[i].min);
+        assert_int_equal(rv, YC_OK);
+        assert_int_equal(attest_key(i, attest_limits[i].max, &rv, &field),
+                         (uint64_t)attest_limits[i].max);
+        assert_int_equal(rv, YC_OK);
+    }
+}
+
+static void safety__config_attest_keys__one_past_min_and_max__invalid_named(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof attest_limits / sizeof *attest_limits; i++) {
+        yc_err rv;
+        const char *field;
+        assert_int_equal(attest_key(i, attest_limits[i].min - 1, &rv, &field), UINT64_MAX);
+        assert_int_equal(rv, YC_ERR_INVALID);
+        assert_string_equal(field, attest_limits[i].field);
+        assert_int_equal(attest_key(i, attest_limits[i].max + 1, &rv, &field), UINT64_MAX);
+        assert_int_equal(rv, YC_ERR_INVALID);
+        assert_string_equal(field, attest_limits[i].field);
+    }
+}
+
+static void config_load__no_attest_object__attest_defaults(void **state)
+{
+    (void)state;
+    static yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_server("", &cfg, &field), YC_OK);
+    assert_string_equal(cfg.attest.issuer, "https://attest.yiwu-credit.example");
+    assert_string_equal(cfg.attest.issuer_city, "Yiwu");
+    assert_string_equal(cfg.attest.issuer_region, "330782");
+    assert_int_equal(cfg.attest.default_validity_days, 30);
+    assert_int_equal(cfg.attest.max_validity_days, 90);
+    assert_int_equal(cfg.attest.status_list_ttl_s, 300);
+    assert_int_equal(cfg.attest.status_list_entries, 131072);
+    assert_int_equal(cfg.attest.key_publish_s, 3600);
+    assert_int_equal(cfg.attest.key_grace_s, 86400);
+    assert_int_equal(cfg.attest.commit_queue, 8192);
+    assert_false(cfg.attest.default_ed25519);
+    assert_int_equal(cfg.attest.n_partner_algs, 0);
+    assert_int_equal(load_with_attest("", &cfg, &field), YC_OK); /* empty: the same defaults */
+    assert_string_equal(cfg.attest.issuer, "https://attest.yiwu-credit.example");
+    assert_int_equal(cfg.attest.commit_queue, 8192);
+}
+
+static void config_load__attest_status_list_entries__multiple_of_8_in_16_to_2e24(void **state)
+{
+    (void)state;
+    static yc_config cfg;
+    const char *field;
+    static const struct {
+        long long v;
+        bool ok;
+    } cases[] = {{16, true},        {8, false},        {15, false},      {24, true},
+                 {17, false},       {20, false},       {16777216, true}, {16777208, true},
+                 {16777224, false}, {16777217, false}, {-16, false}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char body[64];
+        assert_true(snprintf(body, sizeof body, "\"status_list_entries\":%lld", cases[i].v) <
+                    (int)sizeof body);
+        const yc_err rv = load_with_attest(body, &cfg, &field);
+        if (cases[i].ok) {
+            assert_int_equal(rv, YC_OK);
+            assert_int_equal(cfg.attest.status_list_entries, (unsigned)cases[i].v);
+        } else {
+            assert_int_equal(rv, YC_ERR_INVALID);
+            assert_string_equal(field, "attest.status_list_entries");
+        }
+    }
+}
+
+static void config_load__attest_issuer_shapes__https_only_no_slash_query_fragment(void **state)
+{
+    (void)state;
+    static yc_config cfg;
+    const char *field;
+    static const char *const good[] = {"https://a", "https://attest.hz-credit.example",
+                                       "https://x.example:8443/issuer/v1"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char body[320];
+        assert_true(snprintf(body, sizeof body, "\"issuer\":\"%s\"", good[i]) < (int)sizeof body);
+        assert_int_equal(load_with_attest(body, &cfg, &field), YC_OK);
+        assert_string_equal(cfg.attest.issuer, good[i]);
+    }
+    static const char *const bad[] = {
+        "http://attest.example",     "https://attest.example/", "https://attest.example?x=1",
+        "https://attest.example#f",  "https://attest .example", "https://",
+        "https:///attest.example",   "HTTPS://attest.example",  "https://attest.例子",
+        "ftp://attest.example",      "attest.example",          "",
+        "https://attest.example\\t", "https://a\\u007f"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char body[320];
+        assert_true(snprintf(body, sizeof body, "\"issuer\":\"%s\"", bad[i]) < (int)sizeof body);
+        assert_int_equal(load_with_attest(body, &cfg, &field), YC_ERR_INVALID);
+        assert_string_equal(field, "attest.issuer");
+    }
+    /* 255 bytes loaded, 256 refused */
+    char url[300] = "https://";
+    memset(url + 8, 'a', 247);
+    url[255] = '\0';
+    char body[400];
+    assert_true(snprintf(body, sizeof body, "\"issuer\":\"%s\"", url) < (int)sizeof body);
+    assert_int_equal(load_with_attest(body, &cfg, &field), YC_OK);
+    assert_int_equal(strlen(cfg.attest.issuer), 255);
+    url[255] = 'a';
+    url[256] = '\0';
+    assert_true(snprintf(body, sizeof body, "\"issuer\":\"%s\"", url) < (int)sizeof body);
+    assert_int_equal(load_with_attest(body, &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.issuer");
+    assert_int_equal(load_with_attest("\"issuer\":7", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.issuer");
+}
+
+static void config_load__attest_region_and_city__six_digits_and_63_bytes(void **state)
+{
+    (void)state;
+    static yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_attest("\"issuer_region\":\"330100\"", &cfg, &field), YC_OK);
+    assert_string_equal(cfg.attest.issuer_region, "330100");
+    static const char *const bad[] = {"33078", "3307821", "33078a", "", "33 782", "３３０７８２"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char body[80];
+        assert_true(snprintf(body, sizeof body, "\"issuer_region\":\"%s\"", bad[i]) <
+                    (int)sizeof body);
+        assert_int_equal(load_with_attest(body, &cfg, &field), YC_ERR_INVALID);
+        assert_string_equal(field, "attest.issuer_region");
+    }
+    assert_int_equal(load_with_attest("\"issuer_region\":330782", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.issuer_region");
+    /* issuer_city: 63 bytes (21 three-byte characters) loaded, 64 refused, "" refused */
+    char body[256] = "\"issuer_city\":\"";
+    size_t o = strlen(body);
+    for (int i = 0; i < 21; i++, o += 3)
+        memcpy(body + o, "杭", 3);
+    memcpy(body + o, "\"", 2);
+    assert_int_equal(load_with_attest(body, &cfg, &field), YC_OK);
+    assert_int_equal(strlen(cfg.attest.issuer_city), 63);
+    memcpy(body + o, "x\"", 3);
+    assert_int_equal(load_with_attest(body, &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.issuer_city");
+    assert_int_equal(load_with_attest("\"issuer_city\":\"\"", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.issuer_city");
+}
+
+static void config_load__attest_default_over_max_validity__invalid_named(void **state)
+{
+    (void)state;
+    static yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_attest("\"default_validity_days\":91", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "attest.default_validity_days");
+    assert_int_equal(load_with_attest("\"default_validity_days\":90", &cfg, &field), YC_OK);
+    assert_int_equal(cfg.attest.default_validity_days, 90);
+    assert_int_equal(
+        load_with_attest("\"default_validity_days\":7,\"max_validity_days\":6", &cfg, &field),
+        YC_ERR_INVALID);
+    assert_string_equal(field, "attest.default_validity_days");
+    assert_int_equal(
+        load_with_attest("\"default_validity_days\":7,\"max_validity_days\":7", &cfg, &field),
+        YC_OK);
+    assert_int_equal(cfg.attest.max_validity_days, 7);
+    assert_int_equal(load_with_attest("\"max_validity_days\":29", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.default_validity_days"); /* default 30 > 29 */
+}
+
+static void config_load__attest_alg_and_partner_algs__values_and_64_entries(void **state)
+{
+    (void)state;
+    static yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_attest("\"alg\":\"Ed25519\"", &cfg, &field), YC_OK);
+    assert_true(cfg.attest.default_ed25519);
+    assert_int_equal(load_with_attest("\"alg\":\"EdDSA\"", &cfg, &field), YC_OK);
+    assert_false(cfg.attest.default_ed25519);
+    static const char *const bad_alg[] = {"\"eddsa\"", "\"ES256\"",   "\"\"",      "null",
+                                          "1",         "[\"EdDSA\"]", "\"EdDSA \""};
+    for (size_t i = 0; i < sizeof bad_alg / sizeof *bad_alg; i++) {
+        char body[64];
+        assert_true(snprintf(body, sizeof body, "\"alg\":%s", bad_alg[i]) < (int)sizeof body);
+        assert_int_equal(load_with_attest(body, &cfg, &field), YC_ERR_INVALID);
+        assert_string_equal(field, "attest.alg");
+    }
+    assert_int_equal(
+        load_with_attest("\"partner_algs\":{\"hz\":\"Ed25519\",\"sh\":\"EdDSA\"}", &cfg, &field),
+        YC_OK);
+    assert_int_equal(cfg.attest.n_partner_algs, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const yc_config_partner_alg *p = &cfg.attest.partner_algs[i];
+        assert_true((strcmp(p->aud, "hz") == 0 && p->ed25519) ||
+                    (strcmp(p->aud, "sh") == 0 && !p->ed25519));
+    }
+    assert_string_not_equal(cfg.attest.partner_algs[0].aud, cfg.attest.partner_algs[1].aud);
+    static const char *const bad_partners[] = {"[]", "\"hz\"", "{\"hz\":\"RS256\"}", "{\"hz\":1}",
+                                               "{\"\":\"EdDSA\"}"};
+    for (size_t i = 0; i < sizeof bad_partners / sizeof *bad_partners; i++) {
+        char body[80];
+        assert_true(snprintf(body, sizeof body, "\"partner_algs\":%s", bad_partners[i]) <
+                    (int)sizeof body);
+        assert_int_equal(load_with_attest(body, &cfg, &field), YC_ERR_INVALID);
+        assert_string_equal(field, "attest.partner_algs");
+    }
+    /* 64 entries loaded, 65 refused */
+    for (int n = 64; n <= 65; n++) {
+        char body[4096] = "\"partner_algs\":{";
+        size_t o = strlen(body);
+        for (int i = 0; i < n; i++)
+            o +=
+                (size_t)snprintf(body + o, sizeof body - o, "%s\"p%d\":\"EdDSA\"", i ? "," : "", i);
+        assert_true(o + 2 < sizeof body);
+        memcpy(body + o, "}", 2);
+        const yc_err rv = load_with_attest(body, &cfg, &field);
+        if (n == 64) {
+            assert_int_equal(rv, YC_OK);
+            assert_int_equal(cfg.attest.n_partner_algs, 64);
+        } else {
+            assert_int_equal(rv, YC_ERR_INVALID);
+            assert_string_equal(field, "attest.partner_algs");
+        }
+    }
+}
+
+static void config_load__attest_unknown_key_or_not_object__named(void **state)
+{
+    (void)state;
+    static yc_config cfg;
+    const char *field;
+    assert_int_equal(load_with_attest("\"max_validty_days\":9", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.max_validty_days: unknown key");
+    assert_int_equal(load_with_server("\"attest\":[]", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest");
+    assert_int_equal(load_with_attest("\"commit_queue\":\"8\"", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.commit_queue");
+    assert_int_equal(load_with_attest("\"key_grace_s\":1.5", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "attest.key_grace_s");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1170,6 +1473,15 @@ int main(void)
             safety__config_score_cache_entries__at_limits_and_one_past__exact_or_named),
         cmocka_unit_test(config_load__api_object_absent_empty_or_wrong__default_or_named),
         cmocka_unit_test(config_load__shipped_etc_config__api_default),
+        cmocka_unit_test(safety__config_attest_keys__at_min_and_max__loaded_exactly),
+        cmocka_unit_test(safety__config_attest_keys__one_past_min_and_max__invalid_named),
+        cmocka_unit_test(config_load__no_attest_object__attest_defaults),
+        cmocka_unit_test(config_load__attest_status_list_entries__multiple_of_8_in_16_to_2e24),
+        cmocka_unit_test(config_load__attest_issuer_shapes__https_only_no_slash_query_fragment),
+        cmocka_unit_test(config_load__attest_region_and_city__six_digits_and_63_bytes),
+        cmocka_unit_test(config_load__attest_default_over_max_validity__invalid_named),
+        cmocka_unit_test(config_load__attest_alg_and_partner_algs__values_and_64_entries),
+        cmocka_unit_test(config_load__attest_unknown_key_or_not_object__named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -617,7 +617,8 @@ static void jws_sign__allocation_failures__nomem_never_crash(void **state)
 
 static yc_jwt_claims_expect vec_claims(void)
 {
-    yc_jwt_claims_expect ce = {VEC_ISS, VEC_AUD, VEC_VCT, VEC_NOW, VEC_LEEWAY, 90 * 86400, true, false};
+    yc_jwt_claims_expect ce = {VEC_ISS,    VEC_AUD,    VEC_VCT, VEC_NOW,
+                               VEC_LEEWAY, 90 * 86400, true,    false};
     return ce;
 }
 
