@@ -113,11 +113,9 @@ static yc_err issue_args_ok(json_t *claims, json_t *disclosable, size_t decoys)
     return YC_OK;
 }
 
-/* One random base64url string of @p raw_len random bytes (salt), or its SHA-256 (decoy). */
-static yc_err random_b64(size_t raw_len, bool hashed, char *ret)
+/* One base64url string of @p raw_len bytes of @p raw (a salt), or of their SHA-256 (a decoy). */
+static yc_err random_b64(const uint8_t *raw, size_t raw_len, bool hashed, char *ret)
 {
-    uint8_t raw[DECOY_BYTES];
-    randombytes_buf(raw, raw_len);
     if (!hashed)
         return yc_b64url_encode(raw, raw_len, ret);
     uint8_t d[32];
@@ -142,6 +140,11 @@ yc_err yc_sdjwt_issue(const char *header, size_t header_len, json_t *claims, jso
     char *jwt = NULL;
     size_t jwt_len = 0;
     char *res = NULL;
+    /* every salt and decoy from one call: one getrandom() instead of one per value */
+    uint8_t *rnd = yc_alloc(n * SALT_BYTES + decoys * DECOY_BYTES + 1);
+    if (rnd == NULL)
+        return YC_ERR_NOMEM;
+    randombytes_buf(rnd, n * SALT_BYTES + decoys * DECOY_BYTES);
     text = yc_calloc(n + 1, sizeof *text);
     text_len = yc_calloc(n + 1, sizeof *text_len);
     digests = yc_calloc(n_digests + 1, sizeof *digests);
@@ -158,7 +161,7 @@ yc_err yc_sdjwt_issue(const char *header, size_t header_len, json_t *claims, jso
     {
         /* RFC 9901 §4.2.1 and §9.3: a fresh salt of 128 random bits per disclosure. */
         char salt[YC_SDJWT_SALT_LEN + 1];
-        if ((rv = random_b64(SALT_BYTES, false, salt)) != YC_OK ||
+        if ((rv = random_b64(rnd + i * SALT_BYTES, SALT_BYTES, false, salt)) != YC_OK ||
             (rv = yc_sdjwt_disclosure_encode(salt, name, value, &text[i], &text_len[i])) != YC_OK ||
             (rv = yc_sdjwt_disclosure_digest(text[i], text_len[i], digests[i])) != YC_OK)
             goto out;
@@ -167,7 +170,8 @@ yc_err yc_sdjwt_issue(const char *header, size_t header_len, json_t *claims, jso
     /* RFC 9901 §4.2.5: a decoy digest is the hash of a cryptographically secure random number,
      * so it cannot be told from a real one. */
     for (i = n; i < n_digests; i++)
-        if ((rv = random_b64(DECOY_BYTES, true, digests[i])) != YC_OK)
+        if ((rv = random_b64(rnd + n * SALT_BYTES + (i - n) * DECOY_BYTES, DECOY_BYTES, true,
+                             digests[i])) != YC_OK)
             goto out;
     /* RFC 9901 §4.2.4.1: the issuer hides the original order; attestations.md §1.3: sorted. */
     qsort(digests, n_digests, sizeof *digests, digest_cmp);
@@ -224,6 +228,8 @@ out:
     yc_free(jwt);
     json_decref(sd);
     json_decref(payload);
+    sodium_memzero(rnd, n * SALT_BYTES + decoys * DECOY_BYTES);
+    yc_free(rnd);
     return rv;
 }
 

@@ -30,6 +30,7 @@
 #ifndef YRDCREDIT_SCORE_H
 #define YRDCREDIT_SCORE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -292,5 +293,24 @@ YC_MUST_USE yc_err yc_score_result_to_json(const yc_model *model, const char *su
 YC_MUST_USE yc_err yc_score_records_json(const yc_model *model, const char *subject_id,
                                          const yc_record *recs, size_t n, yc_date as_of,
                                          char **ret_json, size_t *ret_len);
+
+/**
+ * @brief As yc_score_records_json(), but the score object itself (same members and values)
+ *        instead of its text: for callers that read members (the attestation issuer), without
+ *        a serialisation and a parse in between.
+ * @param[in]  model       A loaded model.
+ * @param[in]  subject_id  NUL-terminated subject id, 1..YC_SUBJECT_ID_MAX bytes.
+ * @param[in]  recs        @p n records of the subject; the subject type is taken from recs[0].
+ * @param[in]  n           Number of records, 1..YC_SCORE_FACTS_MAX.
+ * @param[in]  as_of       The date to score at.
+ * @param[out] ret         On YC_OK: a new JSON object (Jansson; release with json_decref()).
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID, YC_ERR_TOO_LARGE  as yc_score_records_json()
+ * @retval YC_ERR_NOMEM    allocation failed
+ * @par Source: issue 4 item 3 (attestation claims from the score); bench/attest profile.
+ */
+YC_MUST_USE yc_err yc_score_records_object(const yc_model *model, const char *subject_id,
+                                           const yc_record *recs, size_t n, yc_date as_of,
+                                           json_t **ret);
 
 #endif

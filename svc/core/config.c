@@ -306,7 +306,7 @@ static bool issuer_is_valid(const char *s)
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' || c >= 0x80)
+        if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' || c >= 0x80 || c == '"' || c == '\\')
             return false;
     }
     return true;

@@ -158,3 +158,28 @@ out:
     yc_free(facts);
     return rv;
 }
+
+yc_err yc_score_records_object(const yc_model *model, const char *subject_id, const yc_record *recs,
+                               size_t n, yc_date as_of, json_t **ret)
+{
+    const size_t id_len = strlen(subject_id);
+    YC_ENSURE(id_len > 0 && id_len <= YC_SUBJECT_ID_MAX, YC_ERR_INVALID);
+    YC_ENSURE(n >= 1, YC_ERR_INVALID);
+    YC_ENSURE(n <= YC_SCORE_FACTS_MAX, YC_ERR_TOO_LARGE);
+    yc_core_init_json();
+    yc_fact *facts = yc_calloc(n, sizeof *facts);
+    yc_score_reason *reasons = yc_calloc(n, sizeof *reasons);
+    yc_err rv = YC_ERR_NOMEM;
+    if (facts == NULL || reasons == NULL)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        yc_record_to_fact(&recs[i], &facts[i]);
+    yc_score_result result;
+    rv = yc_score_compute(model, recs[0].subject_type, facts, n, as_of, reasons, n, &result);
+    if (rv == YC_OK)
+        rv = result_json(model, subject_id, id_len, &result, ret);
+out:
+    yc_free(reasons);
+    yc_free(facts);
+    return rv;
+}
