@@ -1149,15 +1149,21 @@ void yc_h2_deferred_complete(yc_h2_deferred *d, int status, const char *content_
         d->body_len = body_len;
         d->completed = true;
         d->next = NULL;
+        const bool was_empty = mb->head == NULL;
         if (mb->tail != NULL)
             mb->tail->next = d;
         else
             mb->head = d;
         mb->tail = d;
-        /* under mu: the mailbox (and its eventfd) cannot be freed before the worker took d */
-        const uint64_t one = 1;
-        ssize_t w = write(mb->efd, &one, sizeof one);
-        (void)w; /* EAGAIN: the counter is already non-zero, the worker will wake */
+        /* Only the first answer of a batch wakes the worker: it reads the eventfd before it
+         * takes the list (yc_h2_mailbox_serve), so whatever is appended after the take finds
+         * the list empty and writes again.  Under mu: the mailbox (and its eventfd) cannot be
+         * freed before the worker took d. */
+        if (was_empty) {
+            const uint64_t one = 1;
+            ssize_t w = write(mb->efd, &one, sizeof one);
+            (void)w; /* EAGAIN: the counter is already non-zero, the worker will wake */
+        }
         (void)pthread_mutex_unlock(&mb->mu);
         return;
     }
