@@ -427,8 +427,9 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
         return post ? yc_api_post_records(api, req, res) : method_not_allowed(res, "POST");
     if (strcmp(path, "/v1/subjects/lookup") == 0)
         return post ? yc_api_lookup_subject(api, req, res) : method_not_allowed(res, "POST");
-    if (strncmp(path, "/.well-known/", 13) == 0 || strncmp(path, "/v1/attestations/", 17) == 0 ||
-        strncmp(path, "/v1/status-lists/", 17) == 0)
+    if (strcmp(path, "/.well-known/jwks.json") == 0 ||
+        strcmp(path, "/.well-known/jwt-vc-issuer") == 0 ||
+        strncmp(path, "/v1/attestations/", 17) == 0 || strncmp(path, "/v1/status-lists/", 17) == 0)
         return route_attest(api, req, res);
     static const char prefix[] = "/v1/subjects/";
     if (strncmp(path, prefix, sizeof prefix - 1) != 0)
