@@ -88,8 +88,9 @@ typedef void (*yc_attest_issue_fn)(void *ctx, yc_err rv, const yc_attest_issued 
 /**
  * Called exactly once per accepted yc_attest_set_state(), from the committer thread: @p rv is
  * YC_OK (durable, and this instance's verifier and status list show the new state from now on;
- * @p rec is the record after the change, valid for the call only) or the committer's error
- * (@p rec NULL).
+ * @p rec is the record after the change, valid for the call only), YC_ERR_CONFLICT when another
+ * change of the token committed first and this one is no longer allowed (checked in the
+ * writing transaction), or the committer's error (@p rec NULL).
  */
 typedef void (*yc_attest_state_fn)(void *ctx, yc_err rv, const yc_store_attestation *rec);
 

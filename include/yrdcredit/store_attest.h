@@ -235,6 +235,31 @@ YC_MUST_USE yc_err yc_store_commit_attestation_state(yc_store_committer *c, cons
                                                      yc_store_commit_done_fn done, void *ctx);
 
 /**
+ * @brief As yc_store_commit_attestation_state(), but the change is made only if the state
+ *        stored when the batch's transaction runs is one of @p from_mask; otherwise @p done
+ *        gets YC_ERR_CONFLICT and nothing is written (the rest of the batch is unaffected).
+ *        Checked inside the writing transaction, so two racing changes of one token cannot
+ *        both pass (e.g. an unsuspend can never undo a revocation queued before it).
+ * @param[in] c          The committer.
+ * @param[in] jti        NUL-terminated, YC_ATTEST_JTI_LEN base64url characters.
+ * @param[in] state      New state.
+ * @param[in] from_mask  Bit (1u << s) set for each state s the change may start from, 1..7;
+ *                       0 = from any state.
+ * @param[in] at         Unix seconds of the change, >= 0.
+ * @param[in] reason     NUL-terminated UTF-8, 0..YC_ATTEST_REASON_MAX bytes.
+ * @param[in] done       Completion callback; called exactly once when this returns YC_OK,
+ *                       with YC_OK, YC_ERR_CONFLICT, YC_ERR_NOT_FOUND or a batch error.
+ * @param[in] ctx        Passed to @p done; may be NULL.
+ * @retval YC_OK, YC_ERR_AGAIN, YC_ERR_INVALID (also @p from_mask > 7), YC_ERR_NOMEM,
+ *         YC_ERR_INTERNAL  as for yc_store_commit_attestation_put()
+ * @par Source: issue 4 item 5 (revocation is final); review of the issue 4 service.
+ */
+YC_MUST_USE yc_err yc_store_commit_attestation_transition(yc_store_committer *c, const char *jti,
+                                                          yc_attest_state state, unsigned from_mask,
+                                                          int64_t at, const char *reason,
+                                                          yc_store_commit_done_fn done, void *ctx);
+
+/**
  * @brief Counters of a committer since it started (for tests and benchmarks).
  * @param[in]  c            Committer.
  * @param[out] ret_batches  Write transactions attempted (committed or failed); may be NULL.

@@ -534,6 +534,11 @@ static void state_done(void *ctx, yc_err rv, const yc_store_attestation *rec)
     } else if (rv == YC_ERR_NOT_FOUND)
         rv = yc_api_problem(&r, 404, YC_API_PROBLEM_UNKNOWN_ATTESTATION, "Unknown attestation",
                             "no attestation with this jti", "jti");
+    else if (rv == YC_ERR_CONFLICT) /* another change of this token committed first */
+        rv = yc_api_problem(&r, 409, YC_API_PROBLEM_STATE_CONFLICT, "State conflict",
+                            "the attestation's state changed meanwhile; the change is not allowed "
+                            "from its current state",
+                            "jti");
     else
         rv = yc_api_error(&r, rv);
     if (rv != YC_OK) {

@@ -150,6 +150,32 @@ static yc_err rebuild_one(void *ctx, const yc_store_attestation *a)
     return yc_status_list_set(l->values, a->index, a->state) == YC_OK ? YC_OK : YC_ERR_STORE;
 }
 
+/* The first pass at open: how many records and the highest list id they name. */
+typedef struct walk_count {
+    uint64_t records;
+    uint32_t max_list;
+} walk_count;
+
+static yc_err count_one(void *ctx, const yc_store_attestation *a)
+{
+    walk_count *wc = ctx;
+    wc->records++;
+    if (a->list > wc->max_list)
+        wc->max_list = a->list;
+    return YC_OK;
+}
+
+/* Rebuild the status lists: a list holds at least one record, so a stored list id above the
+ * record count (plus the one opened last) is a corrupt value, refused before it makes the
+ * loop below open billions of lists. */
+static yc_err rebuild_lists(yc_attest_service *s, yc_store *store)
+{
+    walk_count wc = {0};
+    YC_TRY(yc_store_attestation_walk(store, count_one, &wc));
+    YC_ENSURE(wc.max_list <= wc.records + 1, YC_ERR_STORE);
+    return yc_store_attestation_walk(store, rebuild_one, s);
+}
+
 /* ---- keyring and trust registry, re-read when their files change ---- */
 
 static bool stamp_equal(const yc_keyring_stamp *a, const yc_keyring_stamp *b)
@@ -171,12 +197,21 @@ static void keys_refresh(yc_attest_service *s, int64_t now)
     yc_keyring *kr = NULL;
     if (same || yc_keyring_load(s->data_dir, &kr) != YC_OK)
         return;
+    /* two threads of different seconds may both load: the file is stat'ed again under the
+     * lock, and a keyring is installed only if the file is still the one it was read from */
+    yc_keyring_stamp now_st;
     pthread_rwlock_wrlock(&s->kr_lock);
-    yc_keyring *old = s->kr;
-    s->kr = kr;
-    s->kr_stamp = st;
+    yc_keyring *old = NULL;
+    if (yc_keyring_stamp_get(s->data_dir, &now_st) == YC_OK && stamp_equal(&now_st, &st) &&
+        !(s->kr != NULL && stamp_equal(&st, &s->kr_stamp))) {
+        old = s->kr;
+        s->kr = kr;
+        s->kr_stamp = st;
+        kr = NULL;
+    }
     pthread_rwlock_unlock(&s->kr_lock);
     yc_keyring_free(old);
+    yc_keyring_free(kr);
 }
 
 static void trust_refresh(yc_attest_service *s, int64_t now)
@@ -192,8 +227,16 @@ static void trust_refresh(yc_attest_service *s, int64_t now)
     bool same = s->trust != NULL && st == s->trust_stamp && now < yc_trust_expires(s->trust);
     pthread_rwlock_unlock(&s->trust_lock);
     yc_trust *t = NULL;
-    if (same || yc_trust_load(s->data_dir, now, &t) != YC_OK)
+    if (same)
         return;
+    /* A registry that no longer loads (an edit gone wrong, a partner's file unreadable) trusts
+     * no partner until it is fixed, as at open: never the old one, whose status lists may be
+     * past their expiry or whose partner may have been removed.  Out of memory keeps it. */
+    yc_err lrv = yc_trust_load(s->data_dir, now, &t);
+    if (lrv == YC_ERR_NOMEM)
+        return;
+    if (lrv != YC_OK)
+        t = NULL;
     pthread_rwlock_wrlock(&s->trust_lock);
     yc_trust *old = s->trust;
     s->trust = t;
@@ -239,7 +282,7 @@ yc_err yc_attest_service_open(const char *data_dir, const yc_config_attest *cfg,
     if (rv == YC_OK && yc_trust_load(data_dir, (int64_t)time(NULL), &s->trust) != YC_OK)
         s->trust = NULL;
     if (rv == YC_OK)
-        rv = yc_store_attestation_walk(store, rebuild_one, s);
+        rv = rebuild_lists(s, store);
     if (rv == YC_OK) {
         yc_store_committer_opts co = {.queue_cap = cfg->commit_queue};
         rv = yc_store_committer_start(store, &co, &s->committer);
@@ -446,17 +489,24 @@ static void state_committed(void *ctx, yc_err rv)
     yc_free(job);
 }
 
-static bool transition_ok(unsigned from, yc_attest_state to)
+/* The states a change to @p to may start from (bit 1 << state): valid or suspended →
+ * revoked; valid → suspended; suspended → valid.  Revocation is final. */
+static unsigned from_mask(yc_attest_state to)
 {
     switch (to) {
     case YC_ATTEST_REVOKED:
-        return from == YC_ATTEST_VALID || from == YC_ATTEST_SUSPENDED;
+        return 1u << YC_ATTEST_VALID | 1u << YC_ATTEST_SUSPENDED;
     case YC_ATTEST_SUSPENDED:
-        return from == YC_ATTEST_VALID;
+        return 1u << YC_ATTEST_VALID;
     case YC_ATTEST_VALID:
-        return from == YC_ATTEST_SUSPENDED;
+        return 1u << YC_ATTEST_SUSPENDED;
     }
-    return false;
+    return 0;
+}
+
+static bool transition_ok(unsigned from, yc_attest_state to)
+{
+    return from <= YC_ATTEST_SUSPENDED && (from_mask(to) & (1u << from)) != 0;
 }
 
 yc_err yc_attest_set_state(yc_attest_service *s, const char *jti, yc_attest_state state,
@@ -476,8 +526,8 @@ yc_err yc_attest_set_state(yc_attest_service *s, const char *jti, yc_attest_stat
         job->rec.state = (uint8_t)state;
         job->rec.state_at = now;
         memcpy(job->rec.reason, reason, strlen(reason) + 1);
-        rv = yc_store_commit_attestation_state(s->committer, jti, state, now, reason,
-                                               state_committed, job);
+        rv = yc_store_commit_attestation_transition(s->committer, jti, state, from_mask(state), now,
+                                                    reason, state_committed, job);
     }
     if (rv != YC_OK)
         yc_free(job);
@@ -608,25 +658,29 @@ yc_err yc_attest_verify(yc_attest_service *s, const char *token, size_t len, con
         aud = yc_av_any_aud;
     keys_refresh(s, now);
     trust_refresh(s, now);
+    /* this instance's keys are copied and kr_lock released before anything takes lists_mu
+     * (own_status): yc_attest_status_list() takes lists_mu, then kr_lock */
     pthread_rwlock_rdlock(&s->kr_lock);
+    size_t n_keys = s->kr != NULL ? yc_keyring_count(s->kr) : 0;
+    yc_av_key *keys = yc_calloc(n_keys ? n_keys : 1, sizeof *keys);
+    size_t k = 0;
+    for (size_t i = 0; keys != NULL && i < n_keys; i++) {
+        const yc_key_info *info = yc_keyring_info(s->kr, i);
+        yc_key_state st = yc_keyring_state(info, now);
+        if (info->purpose == YC_KEY_ATTESTATION && st != YC_KEY_DROPPED) {
+            memcpy(keys[k].kid, info->kid, sizeof keys[k].kid);
+            memcpy(keys[k].pk, info->pk, sizeof keys[k].pk);
+            k++;
+        }
+    }
+    pthread_rwlock_unlock(&s->kr_lock);
+    /* the partners' issuers point into s->trust: held for the whole verification */
     pthread_rwlock_rdlock(&s->trust_lock);
     const yc_av_issuer *partners = NULL;
     size_t n_partners = s->trust != NULL ? yc_trust_issuers(s->trust, &partners) : 0;
-    size_t n_keys = s->kr != NULL ? yc_keyring_count(s->kr) : 0;
-    yc_av_key *keys = yc_calloc(n_keys ? n_keys : 1, sizeof *keys);
     yc_av_issuer *issuers = yc_calloc(n_partners + 1, sizeof *issuers);
     yc_err rv = YC_ERR_NOMEM;
     if (keys != NULL && issuers != NULL) {
-        size_t k = 0;
-        for (size_t i = 0; i < n_keys; i++) {
-            const yc_key_info *info = yc_keyring_info(s->kr, i);
-            yc_key_state st = yc_keyring_state(info, now);
-            if (info->purpose == YC_KEY_ATTESTATION && st != YC_KEY_DROPPED) {
-                memcpy(keys[k].kid, info->kid, sizeof keys[k].kid);
-                memcpy(keys[k].pk, info->pk, sizeof keys[k].pk);
-                k++;
-            }
-        }
         issuers[0] = (yc_av_issuer){.iss = s->cfg.issuer,
                                     .city = s->cfg.issuer_city,
                                     .keys = keys,
@@ -638,7 +692,6 @@ yc_err yc_attest_verify(yc_attest_service *s, const char *token, size_t len, con
         rv = yc_av_verify(token, len, issuers, n_partners + 1, now, aud, ret);
     }
     pthread_rwlock_unlock(&s->trust_lock);
-    pthread_rwlock_unlock(&s->kr_lock);
     yc_free(keys);
     yc_free(issuers);
     return rv;

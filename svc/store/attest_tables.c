@@ -326,7 +326,7 @@ yc_err yc_store_attest_txn_put(yc_store *st, MDB_txn *txn, const yc_store_attest
 }
 
 yc_err yc_store_attest_txn_state(yc_store *st, MDB_txn *txn, const char *jti, uint8_t state,
-                                 int64_t at, const char *reason, yc_err *ret_op)
+                                 unsigned from_mask, int64_t at, const char *reason, yc_err *ret_op)
 {
     MDB_val k = {YC_ATTEST_JTI_LEN, (void *)(uintptr_t)jti}, v;
     int rc = mdb_get(txn, st->attest, &k, &v);
@@ -339,6 +339,12 @@ yc_err yc_store_attest_txn_state(yc_store *st, MDB_txn *txn, const char *jti, ui
     yc_err drv = att_decode(&k, &v, &a);
     if (drv != YC_OK) {
         *ret_op = drv;
+        return YC_OK;
+    }
+    /* the transition is checked here, in the writing transaction, against the state that is
+     * really stored: two racing changes cannot both pass a check made before either commits */
+    if (from_mask != 0 && (from_mask & (1u << a.state)) == 0) {
+        *ret_op = YC_ERR_CONFLICT;
         return YC_OK;
     }
     a.state = state;

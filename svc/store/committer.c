@@ -17,6 +17,7 @@ typedef enum op_kind { OP_PUT = 1, OP_STATE = 2 } op_kind;
 typedef struct op {
     op_kind kind;
     yc_store_attestation a; /* OP_STATE: jti, state, state_at and reason are used */
+    unsigned from_mask;     /* OP_STATE: states the change may start from; 0 = any */
     yc_store_commit_done_fn done;
     void *ctx;
     yc_err result;
@@ -47,8 +48,8 @@ static void run_batch(yc_store_committer *c, op *ops, size_t n)
         if (o->kind == OP_PUT)
             rv = yc_store_attest_txn_put(c->st, txn, &o->a, &o->result);
         else
-            rv = yc_store_attest_txn_state(c->st, txn, o->a.jti, o->a.state, o->a.state_at,
-                                           o->a.reason, &o->result);
+            rv = yc_store_attest_txn_state(c->st, txn, o->a.jti, o->a.state, o->from_mask,
+                                           o->a.state_at, o->a.reason, &o->result);
     }
     if (txn != NULL) {
         if (rv == YC_OK)
@@ -176,11 +177,19 @@ yc_err yc_store_commit_attestation_state(yc_store_committer *c, const char *jti,
                                          yc_attest_state state, int64_t at, const char *reason,
                                          yc_store_commit_done_fn done, void *ctx)
 {
-    YC_ENSURE(done != NULL, YC_ERR_INVALID);
+    return yc_store_commit_attestation_transition(c, jti, state, 0, at, reason, done, ctx);
+}
+
+yc_err yc_store_commit_attestation_transition(yc_store_committer *c, const char *jti,
+                                              yc_attest_state state, unsigned from_mask, int64_t at,
+                                              const char *reason, yc_store_commit_done_fn done,
+                                              void *ctx)
+{
+    YC_ENSURE(done != NULL && from_mask <= 7u, YC_ERR_INVALID);
     YC_TRY(yc_store_attest_check_jti(jti));
     YC_ENSURE((unsigned)state <= YC_ATTEST_SUSPENDED && at >= 0, YC_ERR_INVALID);
     YC_TRY(yc_store_attest_check_reason(reason));
-    op o = {.kind = OP_STATE, .done = done, .ctx = ctx};
+    op o = {.kind = OP_STATE, .from_mask = from_mask, .done = done, .ctx = ctx};
     memcpy(o.a.jti, jti, YC_ATTEST_JTI_LEN + 1);
     o.a.state = (uint8_t)state;
     o.a.state_at = at;

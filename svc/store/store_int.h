@@ -66,8 +66,9 @@ YC_MUST_USE yc_err yc_store_attest_check_reason(const char *reason);
  * leaves the rest of the batch unaffected.  Both are called only with attest_ready true. */
 YC_MUST_USE yc_err yc_store_attest_txn_put(yc_store *st, MDB_txn *txn,
                                            const yc_store_attestation *a, yc_err *ret_op);
+/* from_mask: bit (1 << stored state) must be set, else *ret_op is YC_ERR_CONFLICT; 0 = any. */
 YC_MUST_USE yc_err yc_store_attest_txn_state(yc_store *st, MDB_txn *txn, const char *jti,
-                                             uint8_t state, int64_t at, const char *reason,
-                                             yc_err *ret_op);
+                                             uint8_t state, unsigned from_mask, int64_t at,
+                                             const char *reason, yc_err *ret_op);
 
 #endif

@@ -888,6 +888,89 @@ static void yc_attest_state_name__each_state__name(void **state)
     assert_string_equal(yc_attest_state_name(&r, 1000), "revoked");
 }
 
+/* ---- regressions (review of the issue 4 service) ---- */
+
+/* A revoke and an unsuspend of one suspended token, both accepted by the read-time check
+ * before either commits: the one that commits second must be refused in the writing
+ * transaction, so a revocation is never undone. */
+static void regress__issue_4__revoke_and_unsuspend_race__revocation_stays(void **state)
+{
+    fix *f = *state;
+    open_service(f);
+    issued w;
+    issue_ok(f, NULL, 30, YC_ATTEST_ALG_DEFAULT, NOW, &w);
+    assert_int_equal(set_state(f, w.rec.jti, YC_ATTEST_SUSPENDED, "hold", NOW, NULL), YC_OK);
+    changed a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    assert_int_equal(sem_init(&a.sem, 0, 0), 0);
+    assert_int_equal(sem_init(&b.sem, 0, 0), 0);
+    atomic_init(&a.calls, 0);
+    atomic_init(&b.calls, 0);
+    assert_int_equal(
+        yc_attest_set_state(f->s, w.rec.jti, YC_ATTEST_REVOKED, "fraud", NOW, on_changed, &a),
+        YC_OK);
+    /* queued right behind the revocation: its read-time check may still see "suspended" */
+    yc_err rb = yc_attest_set_state(f->s, w.rec.jti, YC_ATTEST_VALID, "", NOW, on_changed, &b);
+    sem_wait_intr(&a.sem);
+    assert_int_equal(a.rv, YC_OK);
+    assert_int_equal(a.rec.state, YC_ATTEST_REVOKED);
+    if (rb == YC_OK) { /* queued: refused by the committer */
+        sem_wait_intr(&b.sem);
+        assert_int_equal(b.rv, YC_ERR_CONFLICT);
+    } else { /* the revocation had committed already: refused at once */
+        assert_int_equal(rb, YC_ERR_CONFLICT);
+        assert_int_equal(atomic_load(&b.calls), 0);
+    }
+    yc_store_attestation rec;
+    assert_int_equal(yc_store_attestation_get(f->st, w.rec.jti, &rec), YC_OK);
+    assert_int_equal(rec.state, YC_ATTEST_REVOKED);
+    assert_string_equal(rec.reason, "fraud");
+    assert_int_equal(list_value(f, w.rec.list, w.rec.index, NOW, NULL), YC_ATTEST_REVOKED);
+    assert_int_equal(svc_verify(f, w.token, NULL, NOW), YC_AV_REVOKED);
+    (void)sem_destroy(&a.sem);
+    (void)sem_destroy(&b.sem);
+    issued_clear(&w);
+}
+
+static void on_put(void *ctx, yc_err rv)
+{
+    *(yc_err *)ctx = rv;
+}
+
+/* One stored record naming list 1000 (corrupt: a list holds at least one record) is refused
+ * at open with YC_ERR_STORE, instead of making the service open 1000 (or 4e9) lists. */
+static void regress__issue_4__corrupt_list_id__open_refuses(void **state)
+{
+    fix *f = *state;
+    assert_int_equal(yc_store_open(f->data, NULL, &f->st), YC_OK);
+    yc_store_committer *c = NULL;
+    assert_int_equal(yc_store_committer_start(f->st, NULL, &c), YC_OK);
+    yc_store_attestation a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.jti, sizeof a.jti, "%s", "AAAAAAAAAAAAAAAAAAAAAA");
+    snprintf(a.subject_id, sizeof a.subject_id, "%s", "91330782MA2KDDUY4M");
+    snprintf(a.kid, sizeof a.kid, "%s", "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    a.iat = NOW;
+    a.exp = NOW + 86400;
+    a.list = 1000;
+    a.index = 3;
+    yc_err put = YC_ERR_INTERNAL;
+    assert_int_equal(yc_store_commit_attestation_put(c, &a, on_put, &put), YC_OK);
+    yc_store_committer_stop(c); /* commits and calls back */
+    assert_int_equal(put, YC_OK);
+    yc_attest_service *s = NULL;
+    assert_int_equal(yc_attest_service_open(f->data, &f->cfg, f->st, &s), YC_ERR_STORE);
+    assert_null(s);
+    /* list 2 with one record is fine (the list opened last may hold few) */
+    a.list = 2;
+    snprintf(a.jti, sizeof a.jti, "%s", "BAAAAAAAAAAAAAAAAAAAAA");
+    assert_int_equal(yc_store_committer_start(f->st, NULL, &c), YC_OK);
+    assert_int_equal(yc_store_commit_attestation_put(c, &a, on_put, &put), YC_OK);
+    yc_store_committer_stop(c);
+    assert_int_equal(put, YC_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -910,6 +993,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(yc_attest_issue__commit_queue_full__again, setup, teardown),
         cmocka_unit_test(yc_attest_state_name__each_state__name),
+        cmocka_unit_test_setup_teardown(
+            regress__issue_4__revoke_and_unsuspend_race__revocation_stays, setup, teardown),
+        cmocka_unit_test_setup_teardown(regress__issue_4__corrupt_list_id__open_refuses, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
