@@ -752,7 +752,9 @@ yc_err yc_api_get_status_list(yc_api *api, const yc_api_request *req, const char
     memcpy(res->etag, etag, sizeof etag);
     snprintf(res->cache_control, sizeof res->cache_control, "max-age=%u",
              api->cfg.attest.status_list_ttl_s);
-    if (req->if_none_match != NULL && strstr(req->if_none_match, etag) != NULL) {
+    /* RFC 9110 §13.1.2: "*" matches any current representation, else a listed entity tag */
+    if (req->if_none_match != NULL &&
+        (strcmp(req->if_none_match, "*") == 0 || strstr(req->if_none_match, etag) != NULL)) {
         yc_free(res->body);
         res->body = NULL;
         res->body_len = 0;

@@ -155,7 +155,7 @@ int cli_verify(int argc, char **argv)
         rv = yc_av_jwks_keys(jbuf, jlen, NULL, 0, keys, CLI_VERIFY_MAX_KEYS, &n_keys);
     if (rv != YC_OK) {
         fprintf(stderr, "yrdcredit verify: %s: %s\n", jwks, yc_err_str(rv));
-        status = rv == YC_ERR_IO ? 2 : yc_err_exit_code(rv);
+        status = yc_err_exit_code(rv); /* I/O: 4, as every command */
         goto out;
     }
     for (size_t i = 0; i < n_lists; i++) {
@@ -164,7 +164,7 @@ int cli_verify(int argc, char **argv)
         rv = yc_file_read_all(lists[i], YC_TRUST_MAX_FILE_BYTES, &lbuf, &llen);
         if (rv != YC_OK) {
             fprintf(stderr, "yrdcredit verify: %s: %s\n", lists[i], yc_err_str(rv));
-            status = rv == YC_ERR_IO ? 2 : yc_err_exit_code(rv);
+            status = yc_err_exit_code(rv); /* I/O: 4, as every command */
             goto out;
         }
         rv = yc_av_status_list_check(lbuf, llen, keys, n_keys, NULL, (int64_t)at, &cl.list[cl.n],

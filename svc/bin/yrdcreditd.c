@@ -177,8 +177,12 @@ static bool loggable_attest_id(const char *prev, size_t prev_len, const char *s,
     const bool jti = prev_len == 12 && memcmp(prev, "attestations", 12) == 0 && len == 22;
     const bool list =
         prev_len == 12 && memcmp(prev, "status-lists", 12) == 0 && len >= 1 && len <= 10;
+    size_t digit_run = 0; /* a jti holding 6 digits in a row may carry a document number */
     for (size_t i = 0; (jti || list) && i < len; i++) {
         const char c = s[i];
+        digit_run = c >= '0' && c <= '9' ? digit_run + 1 : 0;
+        if (jti && digit_run >= 6)
+            return false;
         const bool digit = c >= '0' && c <= '9';
         if (list ? !digit
                  : !(digit || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||

@@ -156,7 +156,7 @@ check "iat 61 s ahead: not_yet_valid" test "$(jq_ 'j["reason"]')" = '"not_yet_va
 run verify "$example"
 check "verify without --jwks: exit 2" test "$rc" -eq 2
 run verify "$example" --jwks "$tmp/missing.json"
-check "verify with a missing JWKS file: exit 2" test "$rc" -eq 2
+check "verify with a missing JWKS file: exit 4 (I/O, as every command)" test "$rc" -eq 4
 echo '{"keys":' >"$tmp/bad.json"
 run verify "$example" --jwks "$tmp/bad.json"
 check "verify with a malformed JWKS file: exit 2" test "$rc" -eq 2

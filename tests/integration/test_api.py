@@ -1502,6 +1502,9 @@ class Cases:
         r, _ = self.call(self.main, "GET", f"/v1/status-lists/{lst}",
                          [("if-none-match", r1.header("etag"))])
         eq(r.status, 200, "the old ETag: 200")
+        # regress__issue_4: "*" matches any current representation (RFC 9110 §13.1.2)
+        r, _ = self.call(self.main, "GET", f"/v1/status-lists/{lst}", [("if-none-match", "*")])
+        eq((r.status, r.body, r.header("etag")), (304, b"", r3.header("etag")), "If-None-Match *: 304")
         for bad in ("0", "01", "x", "-1", "4294967296", "12345678901"):
             self.problem(self.main, "GET", f"/v1/status-lists/{bad}", 400, "invalid-parameter",
                          "id")

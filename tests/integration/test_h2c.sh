@@ -179,7 +179,14 @@ PY
 check "access log: one JSON line per request with time, method, path, status, bytes, duration_us, stream_id, worker" \
   test $? -eq 0
 sed 's/^/# /' "$tmp/access.check"
+# regress__issue_4: a 22-character segment shaped like a jti, holding the number (and a status
+# list id of 18 digits), is logged as "-"
+h2 -o /dev/null -H 'content-type: application/json' --data-binary '{}' \
+  "$base/v1/attestations/${idnum}Ab_-/revoke"
+h2 -o /dev/null "$base/v1/status-lists/$idnum"
 check "access log never contains the ID number" test "$(grep -c "$idnum" "$tmp/access.log")" = 0
+check "regress__issue_4: the jti-shaped segment holding it is logged as \"-\"" \
+  grep -q '"path":"/v1/attestations/-/revoke"' "$tmp/access.log"
 # methods outside the plain alphabet are escaped by Jansson; a method over 16 bytes is "-"
 before=$(wc -l <"$tmp/access.log")
 h2 -o /dev/null -X 'M!#$%' "$base/healthz"
