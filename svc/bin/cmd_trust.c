@@ -421,7 +421,8 @@ static int refresh_partner(const char *data_dir, json_t *p, int64_t now)
         if (rv != YC_OK) {
             fprintf(stderr,
                     "yrdcredit trust refresh: %s: status list %s does not verify with the "
-                    "pinned keys, refused; old files kept\n",
+                    "pinned keys, or its sub is not this URL (a list's URL must be the uri its "
+                    "tokens name), or it has expired; refused, old files kept\n",
                     issuer, uri);
             rv = rv == YC_ERR_NOMEM ? rv : YC_ERR_INVALID;
             goto out;
