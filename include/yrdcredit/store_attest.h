@@ -237,8 +237,8 @@ YC_MUST_USE yc_err yc_store_commit_attestation_state(yc_store_committer *c, cons
 /**
  * @brief As yc_store_commit_attestation_state(), but the change is made only if the state
  *        stored when the batch's transaction runs is one of @p from_mask; otherwise @p done
- *        gets YC_ERR_CONFLICT and nothing is written (the rest of the batch is unaffected).
- *        Checked inside the writing transaction, so two racing changes of one token cannot
+ *        is called with YC_ERR_CONFLICT and nothing is written (the rest of the batch is
+ * unaffected). Checked inside the writing transaction, so two racing changes of one token cannot
  *        both pass (e.g. an unsuspend can never undo a revocation queued before it).
  * @param[in] c          The committer.
  * @param[in] jti        NUL-terminated, YC_ATTEST_JTI_LEN base64url characters.
