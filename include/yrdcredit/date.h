@@ -179,4 +179,17 @@ YC_MUST_USE yc_err yc_amount_parse(const char *s, size_t len, yc_amount *ret_amo
  */
 void yc_amount_format(yc_amount a, char buf[static YC_AMOUNT_STR_MAX + 1]);
 
+/** Length of yc_time_rfc3339()'s text, "YYYY-MM-DDTHH:MM:SSZ", without the NUL. */
+#define YC_TIME_RFC3339_LEN 20
+
+/**
+ * @brief A moment as an RFC 3339 UTC date-time with whole seconds, e.g.
+ *        "2026-11-29T13:00:00Z" (the API's and the CLI's timestamps).
+ * @param[in]  unix_s  Seconds since the epoch, 0..253402300799 (years 1970..9999).
+ * @param[out] out     YC_TIME_RFC3339_LEN + 1 bytes; NUL-terminated; "" when @p unix_s is
+ *                     out of range.
+ * @par Source: RFC 3339 §5.6; api/openapi.yaml schema Timestamp.
+ */
+void yc_time_rfc3339(int64_t unix_s, char out[static YC_TIME_RFC3339_LEN + 1]);
+
 #endif

@@ -26,15 +26,6 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
-/* RFC 3339 UTC time, e.g. "2026-11-29T13:00:00Z". */
-static void rfc3339(int64_t t, char out[static 21])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        out[0] = '\0';
-}
-
 /* Printable UTF-8 text: no C0 control character and no DEL. */
 static bool text_is_printable(const char *s, size_t n)
 {
@@ -299,9 +290,9 @@ static yc_err issued_json(const yc_attest_issued *out, yc_api_response *r)
     static const char fmt[] = "{\"token\":\"%s\",\"jti\":\"%s\",\"issued_at\":\"%s\","
                               "\"expires_at\":\"%s\",\"status\":{\"list\":%" PRIu32
                               ",\"index\":%" PRIu32 ",\"uri\":\"%s\"}}";
-    char iat[21], exp[21];
-    rfc3339(out->rec->iat, iat);
-    rfc3339(out->rec->exp, exp);
+    char iat[YC_TIME_RFC3339_LEN + 1], exp[YC_TIME_RFC3339_LEN + 1];
+    yc_time_rfc3339(out->rec->iat, iat);
+    yc_time_rfc3339(out->rec->exp, exp);
     const size_t cap = sizeof fmt + out->token_len + strlen(out->status_uri) + 128;
     char *body = yc_alloc(cap);
     YC_ENSURE(body != NULL, YC_ERR_NOMEM);
@@ -423,10 +414,11 @@ out:
 
 static json_t *record_json(const yc_store_attestation *a, const char *uri_prefix, int64_t now)
 {
-    char iat[21], exp[21], at[21], uri[YC_ATTEST_URI_MAX + 16];
-    rfc3339(a->iat, iat);
-    rfc3339(a->exp, exp);
-    rfc3339(a->state_at, at);
+    char iat[YC_TIME_RFC3339_LEN + 1], exp[YC_TIME_RFC3339_LEN + 1], at[YC_TIME_RFC3339_LEN + 1],
+        uri[YC_ATTEST_URI_MAX + 16];
+    yc_time_rfc3339(a->iat, iat);
+    yc_time_rfc3339(a->exp, exp);
+    yc_time_rfc3339(a->state_at, at);
     snprintf(uri, sizeof uri, "%s%" PRIu32, uri_prefix, a->list);
     return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:s}}", "jti", a->jti,
                      "issued_at", iat, "expires_at", exp, "aud",
@@ -524,8 +516,8 @@ static void state_done(void *ctx, yc_err rv, const yc_store_attestation *rec)
     yc_api_pending *p = ctx;
     yc_api_response r = {0};
     if (rv == YC_OK) {
-        char at[21];
-        rfc3339(rec->state_at, at);
+        char at[YC_TIME_RFC3339_LEN + 1];
+        yc_time_rfc3339(rec->state_at, at);
         rv = yc_api_json(&r, 200,
                          json_pack("{s:s, s:s, s:s, s:o}", "jti", rec->jti, "state",
                                    yc_attest_state_name(rec, now_s()), "state_changed_at", at,

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/date.h"
 #include "yrdcredit/keyring.h"
 
 static const char keys_usage[] =
@@ -39,15 +40,18 @@ static int keys_exit(yc_err rv)
     return rv == YC_ERR_CONFLICT ? 2 : yc_err_exit_code(rv);
 }
 
+/* A key's time for `keys list`: RFC 3339 UTC, "-" for none (0), digits past year 9999. */
 static void iso_utc(int64_t t, char out[static 32])
 {
     if (t == 0) {
         memcpy(out, "-", 2);
         return;
     }
-    const time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    char buf[YC_TIME_RFC3339_LEN + 1];
+    yc_time_rfc3339(t, buf);
+    if (buf[0] != '\0')
+        memcpy(out, buf, sizeof buf);
+    else
         (void)snprintf(out, 32, "%" PRId64, t);
 }
 

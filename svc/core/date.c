@@ -391,3 +391,15 @@ void yc_amount_format(yc_amount a, char buf[static YC_AMOUNT_STR_MAX + 1])
     }
     snprintf(buf, YC_AMOUNT_STR_MAX + 1, "%lld.%0*lld", whole, digits, frac);
 }
+
+void yc_time_rfc3339(int64_t unix_s, char out[static YC_TIME_RFC3339_LEN + 1])
+{
+    out[0] = '\0';
+    if (unix_s < 0 || unix_s > INT64_C(253402300799))
+        return;
+    const time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL ||
+        strftime(out, YC_TIME_RFC3339_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) != YC_TIME_RFC3339_LEN)
+        out[0] = '\0';
+}

@@ -1422,6 +1422,22 @@ static void config_load__attest_unknown_key_or_not_object__named(void **state)
     assert_string_equal(field, "attest.key_grace_s");
 }
 
+static void yc_time_rfc3339__range_edges__exact_or_empty(void **state)
+{
+    (void)state;
+    char out[YC_TIME_RFC3339_LEN + 1];
+    yc_time_rfc3339(0, out);
+    assert_string_equal(out, "1970-01-01T00:00:00Z");
+    yc_time_rfc3339(1795958564, out);
+    assert_string_equal(out, "2026-11-29T13:22:44Z");
+    yc_time_rfc3339(INT64_C(253402300799), out);
+    assert_string_equal(out, "9999-12-31T23:59:59Z");
+    yc_time_rfc3339(INT64_C(253402300800), out);
+    assert_string_equal(out, "");
+    yc_time_rfc3339(-1, out);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1482,6 +1498,7 @@ int main(void)
         cmocka_unit_test(config_load__attest_default_over_max_validity__invalid_named),
         cmocka_unit_test(config_load__attest_alg_and_partner_algs__values_and_64_entries),
         cmocka_unit_test(config_load__attest_unknown_key_or_not_object__named),
+        cmocka_unit_test(yc_time_rfc3339__range_edges__exact_or_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
