@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_verify.h"
+#include "yrdcredit/config.h"
 
 static const char trust_usage[] =
     "usage: yrdcredit [--data DIR] trust add --issuer URL --city NAME --region CODE\n"
@@ -44,6 +45,57 @@ static yc_err derived_name(const char *url, const char *suffix, char *ret, size_
 static bool http_url(const char *s)
 {
     return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+/* Text without C0 control characters or DEL (a partner's name goes into answers and logs). */
+static bool printable(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+/* An issuer is compared with the tokens' iss byte for byte: an http(s) URL with a host and
+ * without a trailing '/', query, fragment, space or control character (SD-JWT VC issuer
+ * metadata), not this instance's own issuer, a 6-digit 行政区划代码 and a printable city.
+ * Prints what is wrong; false then. */
+static bool add_args_ok(const char *data_dir, const char *issuer, const char *city,
+                        const char *region)
+{
+    const char *host = strstr(issuer, "://");
+    size_t len = strlen(issuer);
+    bool ok = host != NULL && host[3] != '\0' && host[3] != '/' && issuer[len - 1] != '/' &&
+              len <= YC_CONFIG_ISSUER_MAX && printable(issuer) && strpbrk(issuer, " ?#") == NULL;
+    if (!ok) {
+        fprintf(stderr,
+                "yrdcredit trust add: --issuer must be the partner's exact iss: an http(s) URL "
+                "with a host, at most %d bytes, without a trailing '/', '?', '#' or spaces\n",
+                YC_CONFIG_ISSUER_MAX);
+        return false;
+    }
+    yc_config cfg;
+    if (yc_config_load(data_dir, &cfg, NULL) == YC_OK && strcmp(cfg.attest.issuer, issuer) == 0) {
+        fprintf(stderr,
+                "yrdcredit trust add: %s is this instance's own issuer (attest.issuer), "
+                "not a partner\n",
+                issuer);
+        return false;
+    }
+    bool region_ok = strlen(region) == 6;
+    for (size_t i = 0; region_ok && i < 6; i++)
+        region_ok = region[i] >= '0' && region[i] <= '9';
+    if (!region_ok) {
+        fprintf(stderr, "yrdcredit trust add: --region must be a 6-digit 行政区划代码 (e.g. "
+                        "330100 for Hangzhou)\n");
+        return false;
+    }
+    if (city[0] == '\0' || strlen(city) > YC_CONFIG_CITY_MAX || !printable(city)) {
+        fprintf(stderr, "yrdcredit trust add: --city must be 1..%d bytes of printable UTF-8\n",
+                YC_CONFIG_CITY_MAX);
+        return false;
+    }
+    return true;
 }
 
 static int save_registry(const char *data_dir, json_t *root)
@@ -148,6 +200,10 @@ static int trust_add(const char *data_dir, int argc, char **argv)
     if (optind != argc || issuer == NULL || city == NULL || region == NULL || jwks_url == NULL ||
         json_array_size(pins) == 0 || !http_url(issuer) || !http_url(jwks_url))
         goto usage;
+    if (!add_args_ok(data_dir, issuer, city, region)) {
+        status = 2;
+        goto out;
+    }
     if (cacert != NULL) { /* stored absolute: refresh may run from another directory */
         abs_cacert = access(cacert, R_OK) == 0 ? realpath(cacert, NULL) : NULL;
         if (abs_cacert == NULL) {

@@ -95,6 +95,18 @@ check "partners.json is mode 0600 in a 0700 trust dir" \
   eval 'test "$(stat -c %a "$data/trust/partners.json")" = 600 && test "$(stat -c %a "$data/trust")" = 700'
 run trust add --issuer "$base" --city Yiwu --region 330782 --pin $kid1 --jwks-url "$base/jwks.json"
 check "add of an existing issuer: exit 2" test "$rc" -eq 2
+# regress__issue_4: trust add refuses what can never match a token or names a partner badly
+for bad in "https://x.example/" "https://x.example?a=1" "https://x.example#f" "https://"; do
+  run trust add --issuer "$bad" --city X --region 330100 --pin $kid1 --jwks-url https://x.example/j
+  check "regress__issue_4: add --issuer '$bad' (malformed): exit 2, registry unchanged" \
+    eval 'test "$rc" -eq 2 && test "$(reg "len(j[\"partners\"])")" = 1'
+done
+for region in 33010 3301000 33010x; do
+  run trust add --issuer https://x.example --city X --region $region --pin $kid1 --jwks-url https://x.example/j
+  check "regress__issue_4: add --region $region: exit 2" test "$rc" -eq 2
+done
+run trust add --issuer https://x.example --city "$(printf 'a\001b')" --region 330100 --pin $kid1 --jwks-url https://x.example/j
+check "regress__issue_4: add --city with a control character: exit 2" test "$rc" -eq 2
 run trust add --issuer https://x.example --city X --region 1 --pin short --jwks-url https://x.example/j
 check "add with a pin that is no thumbprint: exit 2, registry unchanged" \
   eval 'test "$rc" -eq 2 && test "$(reg "len(j[\"partners\"])")" = 1'

@@ -83,6 +83,11 @@ check "C issues token TC: 201" test "$(issue C tc)" = 201
 check "B before any trust: A's token is untrusted_issuer" test "$(verify B "$tmp/ta.tok")" = "200 false untrusted_issuer"
 
 # --- B trusts A ---
+"$cli" --data "$tmp/B" trust add --issuer "https://127.0.0.1:${tls[B]}" --city Hangzhou --region 330100 \
+  --pin "$kA" --jwks-url "$issA/.well-known/jwks.json" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "regress__issue_4: B refuses to trust its own issuer as a partner: exit 2 (got $rc)" \
+  eval 'test $rc -eq 2 && grep -q "own issuer" "$tmp/err"'
 "$cli" --data "$tmp/B" trust add --issuer "$issA" --city Yiwu --region 330782 --pin "$kA" --pin "$ksA" \
   --jwks-url "$issA/.well-known/jwks.json" --status-list-url "$issA/v1/status-lists/1" \
   --cacert "$tmp/A/tls/cert.pem" >"$tmp/out" 2>"$tmp/err"
