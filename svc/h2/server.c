@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -407,6 +408,9 @@ static yc_err worker_loop(worker *w)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
+    char name[16]; /* /proc/PID/task/TID/comm: "yc-worker-N" */
+    (void)snprintf(name, sizeof name, "yc-worker-%u", w->index);
+    (void)prctl(PR_SET_NAME, name, 0, 0, 0);
     w->rv = worker_loop(w);
     if (w->rv != YC_OK) /* a dead worker must not keep the others from ending */
         yc_h2_server_stop(w->srv);

@@ -6,6 +6,7 @@
  * a transaction commits form the next batch: the batch size adapts to the fsync latency.
  */
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
@@ -67,6 +68,8 @@ static void run_batch(yc_store_committer *c, op *ops, size_t n)
 static void *committer_main(void *arg)
 {
     yc_store_committer *c = arg;
+    /* named for ps/top and for pinning (bench/attest): /proc/PID/task/TID/comm */
+    (void)prctl(PR_SET_NAME, "yc-commit", 0, 0, 0);
     for (;;) {
         (void)pthread_mutex_lock(&c->lock);
         while (c->count == 0 && !c->stopping)
