@@ -342,6 +342,23 @@ uint64_t yc_store_generation(yc_store *st);
 YC_MUST_USE yc_err yc_store_snapshot_generation(yc_store *st, uint64_t *ret);
 
 /**
+ * @brief The records' generation: the id of the last committed write transaction that
+ *        ingested records (yc_store_ingest(), also from another process), 0 if none has since
+ *        this key exists.  Unlike yc_store_generation() it does not move when other tables
+ *        are written (attestations, their status changes), so a cache of scores stamped with
+ *        it survives those commits.  Stamp with the value read *before* the data is read; an
+ *        entry is valid while this returns its stamp.  Costs a read transaction.
+ * @param[in]  st   Open store.
+ * @param[out] ret  The generation; written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_STORE  LMDB could not begin a read transaction, or the value is malformed
+ * @retval YC_ERR_NOMEM
+ * @note Thread-safety: any thread while @p st is open.
+ * @par Source: issue 4 (attestation commits no longer invalidate the issue 3 score cache).
+ */
+YC_MUST_USE yc_err yc_store_records_generation(yc_store *st, uint64_t *ret);
+
+/**
  * @brief Benchmark anchor: the raw LMDB put rate on this machine, for comparison with
  *        the import rate (bench/import, BENCHMARKS.md).  Not used by the service.
  *

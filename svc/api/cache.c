@@ -11,7 +11,7 @@
 
 typedef struct entry {
     uint64_t hash;
-    uint64_t stamp; /* yc_store_snapshot_generation() taken before the records were read */
+    uint64_t stamp; /* yc_store_records_generation() taken before the records were read */
     yc_date as_of;
     uint32_t next; /* next entry of the bucket's chain, or NIL */
     uint8_t id_len;

@@ -63,8 +63,11 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
         as_of_ok && ready && id_len <= YC_SUBJECT_ID_MAX ? worker_cache(api, req->worker) : NULL;
     if (cache != NULL) {
         size_t len = 0;
+        uint64_t gen = 0;
         const char *hit =
-            yc_score_cache_get(cache, id, id_len, as_of, yc_store_generation(api->store), &len);
+            yc_store_records_generation(api->store, &gen) == YC_OK
+                ? yc_score_cache_get(cache, id, id_len, as_of, gen, &len)
+                : NULL;
         if (hit != NULL)
             return yc_api_raw(res, 200, hit, len);
     }
@@ -84,7 +87,7 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
     subject_id[id_len] = '\0';
     uint64_t stamp = 0;
     /* Stamp before reading: the records are of this snapshot or a later one. */
-    if (cache != NULL && yc_store_snapshot_generation(api->store, &stamp) != YC_OK)
+    if (cache != NULL && yc_store_records_generation(api->store, &stamp) != YC_OK)
         cache = NULL;
     yc_record *recs = NULL;
     size_t n = 0;

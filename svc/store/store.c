@@ -25,6 +25,8 @@ enum { DIR_MAX = YC_STORE_DIR_MAX, PATH_MAX_ = YC_STORE_PATH_MAX };
 static const char META_SCHEMA[] = "schema_version";
 static const char META_INSTANCE[] = "instance_id";
 static const char META_SEQ[] = "last_record_id";
+/* The id of the last write transaction that ingested records (yc_store_records_generation()). */
+static const char META_RECORDS_TXN[] = "records_txn";
 /* Key checks: written by init, verified by every open, so a replaced key file is refused
  * instead of silently giving people second pseudonyms or unreadable identities. */
 static const char META_PSEUDONYM_CHECK[] = "pseudonym_key_check";
@@ -736,6 +738,11 @@ yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats 
         store_u64le(seq, c.seq);
         rv = meta_put(st, c.txn, META_SEQ, seq, sizeof seq);
     }
+    if (rv == YC_OK) {
+        uint8_t gen[8];
+        store_u64le(gen, (uint64_t)mdb_txn_id(c.txn));
+        rv = meta_put(st, c.txn, META_RECORDS_TXN, gen, sizeof gen);
+    }
     if (rv != YC_OK)
         goto out;
     /* The durable commit: fsync of data and meta page (no MDB_NOSYNC). */
@@ -1029,6 +1036,25 @@ uint64_t yc_store_generation(yc_store *st)
     const int rc = mdb_env_info(st->env, &info);
     (void)pthread_rwlock_unlock(&st->remap_lock);
     return rc == 0 ? (uint64_t)info.me_last_txnid : 0;
+}
+
+yc_err yc_store_records_generation(yc_store *st, uint64_t *ret)
+{
+    MDB_txn *txn = NULL;
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
+    MDB_val v;
+    yc_err rv = meta_get(st, txn, META_RECORDS_TXN, &v);
+    if (rv == YC_ERR_NOT_FOUND) { /* no ingest since this key exists */
+        *ret = 0;
+        rv = YC_OK;
+    } else if (rv == YC_OK) {
+        if (v.mv_size == 8)
+            *ret = load_u64le(v.mv_data);
+        else
+            rv = YC_ERR_STORE;
+    }
+    st_abort(st, txn);
+    return rv;
 }
 
 yc_err yc_store_snapshot_generation(yc_store *st, uint64_t *ret)

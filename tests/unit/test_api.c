@@ -28,6 +28,7 @@
 #include "yrdcredit/record_json.h"
 #include "yrdcredit/score.h"
 #include "yrdcredit/store.h"
+#include "yrdcredit/store_attest.h"
 
 /* ---- fixture: a data dir made with the library calls `yrdcredit init` and `import` use ---- */
 
@@ -1724,6 +1725,45 @@ static void get_score__cache_hit__same_bytes_as_cache_off_and_engine(void **stat
     free(expected);
 }
 
+static void on_put_done(void *ctx, yc_err rv)
+{
+    *(yc_err *)ctx = rv;
+}
+
+/* An attestation commit moves the store's transaction id but not the records: the score
+ * cache (stamped with yc_store_records_generation()) must keep serving its entries. */
+static void regress__issue_4__attestation_commit__score_cache_still_hits(void **state)
+{
+    (void)state;
+    yc_api *api = reopen_with_cache(4);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    char *first = strdup(g_res.body);
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_stats(api, 0, 1, 1, 0, 0, 1, 4);
+    const uint64_t before = yc_store_generation(api->store);
+    yc_store_committer *c = NULL;
+    assert_int_equal(yc_store_committer_start(api->store, NULL, &c), YC_OK);
+    yc_store_attestation a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.jti, sizeof a.jti, "%s", "regress4cachehitAAAAAA");
+    snprintf(a.subject_id, sizeof a.subject_id, "%s", MERCHANT);
+    snprintf(a.kid, sizeof a.kid, "%s", "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    a.iat = 1795958564;
+    a.exp = a.iat + 86400;
+    a.list = 1;
+    a.index = 7;
+    yc_err put = YC_ERR_INTERNAL;
+    assert_int_equal(yc_store_commit_attestation_put(c, &a, on_put_done, &put), YC_OK);
+    yc_store_committer_stop(c);
+    assert_int_equal(put, YC_OK);
+    assert_true(yc_store_generation(api->store) > before); /* the store did move on */
+    assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
+    assert_string_equal(g_res.body, first);
+    assert_stats(api, 0, 2, 1, 0, 0, 1, 4); /* a hit, not stale */
+    free(first);
+    back_to_g_api(api);
+}
+
 static void get_score__other_as_of_or_worker__miss_and_today_resolved(void **state)
 {
     (void)state;
@@ -2486,6 +2526,7 @@ int main(void)
         cmocka_unit_test(yc_import_rows__kinds_rules_case_atomic__as_documented),
         /* last: they add a record to a sample subject */
         cmocka_unit_test(get_score__cache_hit__same_bytes_as_cache_off_and_engine),
+        cmocka_unit_test(regress__issue_4__attestation_commit__score_cache_still_hits),
         cmocka_unit_test(get_score__other_as_of_or_worker__miss_and_today_resolved),
         cmocka_unit_test(get_score__cached_subject_bad_query_or_invalid_id__same_400s),
         cmocka_unit_test(safety__score_cache__at_bound_kept_and_one_past_evicts_one),
