@@ -1042,9 +1042,10 @@ yc_err yc_store_records_generation(yc_store *st, uint64_t *ret)
 {
     MDB_txn *txn = NULL;
     YC_TRY(st_begin(st, MDB_RDONLY, &txn));
-    MDB_val v;
-    yc_err rv = meta_get(st, txn, META_RECORDS_TXN, &v);
-    if (rv == YC_ERR_NOT_FOUND) { /* no ingest since this key exists */
+    MDB_val k = {sizeof META_RECORDS_TXN - 1, (void *)(uintptr_t)META_RECORDS_TXN}, v;
+    const int rc = mdb_get(txn, st->meta, &k, &v);
+    yc_err rv = from_mdb(rc);
+    if (rc == MDB_NOTFOUND) { /* no ingest since this key exists (an older data dir) */
         *ret = 0;
         rv = YC_OK;
     } else if (rv == YC_OK) {

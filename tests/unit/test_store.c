@@ -1310,6 +1310,26 @@ static void generation__reads_and_own_commits__changes_on_commit_only(void **sta
     tdir_remove(&t);
 }
 
+/* regress__issue_4: a data dir without the records' generation key (none before the first
+ * ingest, and every dir made before the key existed) reads 0, not an error; an ingest sets
+ * it to its own transaction id. */
+static void regress__issue_4__records_generation__zero_before_first_ingest_then_txn_id(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    uint64_t rg = 99;
+    assert_int_equal(yc_store_records_generation(st, &rg), YC_OK);
+    assert_int_equal(rg, 0);
+    yc_record rec;
+    make_merchant(&rec, 8);
+    assert_int_equal(yc_store_ingest(st, &rec, 1, NULL), YC_OK);
+    assert_int_equal(yc_store_records_generation(st, &rg), YC_OK);
+    assert_int_equal(rg, yc_store_generation(st));
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
 static void generation__another_process_commits__seen_without_reopen(void **state)
 {
     (void)state;
@@ -1598,6 +1618,8 @@ int main(void)
         cmocka_unit_test(safety__dir_argument_empty_limit_limit_plus_1__checked),
         cmocka_unit_test(safety__map_size_below_minimum__fails_invalid),
         cmocka_unit_test(safety__ingest_zero_records__ok_zero_counts),
+        cmocka_unit_test(
+            regress__issue_4__records_generation__zero_before_first_ingest_then_txn_id),
         cmocka_unit_test(safety__field_limits__max_ok_unterminated_invalid),
         cmocka_unit_test(safety__unknown_or_overlong_subject__not_found),
         cmocka_unit_test(init_dir__missing_nested_dir__creates_keys_0600_and_env),
