@@ -738,7 +738,8 @@ yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats 
         store_u64le(seq, c.seq);
         rv = meta_put(st, c.txn, META_SEQ, seq, sizeof seq);
     }
-    if (rv == YC_OK) {
+    /* only a batch that changed records moves their generation (all duplicates: no write) */
+    if (rv == YC_OK && c.stats.imported + c.stats.superseded > 0) {
         uint8_t gen[8];
         store_u64le(gen, (uint64_t)mdb_txn_id(c.txn));
         rv = meta_put(st, c.txn, META_RECORDS_TXN, gen, sizeof gen);
