@@ -64,10 +64,9 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
     if (cache != NULL) {
         size_t len = 0;
         uint64_t gen = 0;
-        const char *hit =
-            yc_store_records_generation(api->store, &gen) == YC_OK
-                ? yc_score_cache_get(cache, id, id_len, as_of, gen, &len)
-                : NULL;
+        const char *hit = yc_store_records_generation(api->store, &gen) == YC_OK
+                              ? yc_score_cache_get(cache, id, id_len, as_of, gen, &len)
+                              : NULL;
         if (hit != NULL)
             return yc_api_raw(res, 200, hit, len);
     }
