@@ -191,12 +191,20 @@ static yc_jws_reason parse_object(const uint8_t *buf, size_t len, yc_jws_reason 
 yc_err yc_jws_sign(const char *header, size_t header_len, const uint8_t *payload,
                    size_t payload_len, const yc_ed25519_key *key, char **ret_token, size_t *ret_len)
 {
-    YC_ENSURE(header_len <= YC_JWS_MAX_TOKEN_BYTES && payload_len <= YC_JWS_MAX_TOKEN_BYTES,
-              YC_ERR_TOO_LARGE);
+    return yc_jws_sign_capped(header, header_len, payload, payload_len, key, YC_JWS_MAX_TOKEN_BYTES,
+                              ret_token, ret_len);
+}
+
+yc_err yc_jws_sign_capped(const char *header, size_t header_len, const uint8_t *payload,
+                          size_t payload_len, const yc_ed25519_key *key, size_t max_bytes,
+                          char **ret_token, size_t *ret_len)
+{
+    YC_ENSURE(max_bytes >= 1 && max_bytes <= YC_JWS_MAX_LARGE_TOKEN_BYTES, YC_ERR_INVALID);
+    YC_ENSURE(header_len <= max_bytes && payload_len <= max_bytes, YC_ERR_TOO_LARGE);
     size_t h_len = yc_b64url_encoded_len(header_len);
     size_t p_len = yc_b64url_encoded_len(payload_len);
     size_t total = h_len + 1 + p_len + 1 + SIG_B64_LEN;
-    YC_ENSURE(total <= YC_JWS_MAX_TOKEN_BYTES, YC_ERR_TOO_LARGE);
+    YC_ENSURE(total <= max_bytes, YC_ERR_TOO_LARGE);
 
     json_t *h = NULL;
     yc_jws_reason r = parse_object((const uint8_t *)header, header_len, YC_JWS_BAD_HEADER, &h);
@@ -322,7 +330,11 @@ static yc_jws_reason verify_core(const char *token, size_t token_len, const uint
     json_t *hdr = NULL;
     if (yc_crypto_init() != YC_OK)
         return YC_JWS_INTERNAL;
-    if (token_len > YC_JWS_MAX_TOKEN_BYTES)
+    const size_t max_len = expect->max_bytes == 0 ? YC_JWS_MAX_TOKEN_BYTES
+                           : expect->max_bytes < YC_JWS_MAX_LARGE_TOKEN_BYTES
+                               ? expect->max_bytes
+                               : YC_JWS_MAX_LARGE_TOKEN_BYTES;
+    if (token_len > max_len)
         return YC_JWS_TOO_LARGE;
     /* RFC 7515 §7.1: exactly three parts separated by two '.'. */
     size_t dots[2] = {0, 0};

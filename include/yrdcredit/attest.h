@@ -27,6 +27,11 @@
 /** Longest `sub` (status list URI) yc_attest_status_list_token() accepts, in bytes. */
 #define YC_ATTEST_STATUS_LIST_MAX_SUB_BYTES 2048
 
+/** Longest status-list token signed or parsed, bytes: the large JWS cap (jose.h), since a
+ * list with many revoked entries may not compress below the attestation cap (16 KiB); its
+ * inflated size is bounded separately (max_bytes of yc_attest_status_list_token_parse()). */
+#define YC_ATTEST_STATUS_LIST_MAX_TOKEN_BYTES YC_JWS_MAX_LARGE_TOKEN_BYTES
+
 /**
  * @brief Serialise a JWK Set of Ed25519 public keys:
  *        `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"<b64url>","kid":"<thumbprint>","use":"sig"},
@@ -75,8 +80,8 @@ YC_MUST_USE yc_err yc_attest_jwks_json(const uint8_t (*pks)[YC_ED25519_PUBLIC_KE
  * @retval YC_OK
  * @retval YC_ERR_INVALID    @p sub or @p kid empty, too long or not UTF-8; @p iat < 0,
  *                           @p exp <= @p iat or @p ttl < 1
- * @retval YC_ERR_TOO_LARGE  the token would exceed YC_JWS_MAX_TOKEN_BYTES (a list that does not
- *                           compress well enough)
+ * @retval YC_ERR_TOO_LARGE  the token would exceed YC_ATTEST_STATUS_LIST_MAX_TOKEN_BYTES (a list
+ * that does not compress well enough)
  * @retval YC_ERR_NOMEM      allocation failed
  * @retval YC_ERR_INTERNAL   zlib or libsodium failed
  * @par Source: draft-ietf-oauth-status-list-21 "Status List Token in JWT Format", "Status List in
@@ -116,7 +121,8 @@ YC_MUST_USE yc_err yc_attest_status_list_token(const yc_status_list *list, const
  *                           @p max_bytes out of range (@p reason YC_JWS_INTERNAL)
  * @retval YC_ERR_AUTH       as yc_jws_verify() (wrong typ, bad signature...), expired, or `sub`
  *                           not the required one
- * @retval YC_ERR_TOO_LARGE  @p token_len > YC_JWS_MAX_TOKEN_BYTES, or the list inflates past
+ * @retval YC_ERR_TOO_LARGE  @p token_len > YC_ATTEST_STATUS_LIST_MAX_TOKEN_BYTES, or the list
+ * inflates past
  *                           @p max_bytes
  * @retval YC_ERR_PROTO      `lst` is not one complete ZLIB stream of a non-empty list
  * @retval YC_ERR_NOMEM      allocation failed, or libsodium could not be initialised

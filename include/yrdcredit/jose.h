@@ -29,6 +29,9 @@
 /** Largest JWS compact token yc_jws_sign() produces and yc_jws_verify() accepts, in bytes
  *  (attestations.md §6: cap the token size). */
 #define YC_JWS_MAX_TOKEN_BYTES 16384
+/** Cap of yc_jws_sign_capped() and yc_jws_expect.max_bytes: 8 MiB (a 2-bit status list of
+ * 2^24 entries is 4 MiB before compression). */
+#define YC_JWS_MAX_LARGE_TOKEN_BYTES ((size_t)8 << 20)
 /** Largest clock-skew leeway yc_jwt_check_claims() accepts, in seconds (attestations.md §6.9). */
 #define YC_JWT_MAX_LEEWAY_SECONDS 60
 /** Largest SD-JWT (issuer JWT, disclosures and '~'s) yc_sdjwt_verify() accepts, in bytes. */
@@ -93,9 +96,12 @@ typedef enum yc_jws_reason {
 
 /** What yc_jws_verify() requires of a token besides a valid signature. */
 typedef struct yc_jws_expect {
-    unsigned algs;   /**< Bit set of yc_jws_alg; 0 accepts nothing. */
-    const char *typ; /**< Required exact header typ (NUL-terminated), or NULL for any/none. */
-    const char *kid; /**< Required exact header kid (NUL-terminated), or NULL for any/none. */
+    unsigned algs;    /**< Bit set of yc_jws_alg; 0 accepts nothing. */
+    const char *typ;  /**< Required exact header typ (NUL-terminated), or NULL for any/none. */
+    const char *kid;  /**< Required exact header kid (NUL-terminated), or NULL for any/none. */
+    size_t max_bytes; /**< Longest token accepted, bytes: 0 = YC_JWS_MAX_TOKEN_BYTES; at most
+                           YC_JWS_MAX_LARGE_TOKEN_BYTES (a status-list token, whose list may
+                           not compress below the attestation cap). */
 } yc_jws_expect;
 
 /**
@@ -243,6 +249,27 @@ YC_MUST_USE yc_err yc_jwk_thumbprint(const uint8_t pk[static YC_ED25519_PUBLIC_K
 YC_MUST_USE yc_err yc_jws_sign(const char *header, size_t header_len, const uint8_t *payload,
                                size_t payload_len, const yc_ed25519_key *key, char **ret_token,
                                size_t *ret_len);
+
+/**
+ * @brief As yc_jws_sign(), with a larger cap on the token for status-list tokens.
+ * @param[in]  header       As yc_jws_sign().
+ * @param[in]  header_len   As yc_jws_sign().
+ * @param[in]  payload      As yc_jws_sign().
+ * @param[in]  payload_len  As yc_jws_sign().
+ * @param[in]  key          As yc_jws_sign().
+ * @param[in]  max_bytes    Longest token produced, bytes, 1..YC_JWS_MAX_LARGE_TOKEN_BYTES.
+ * @param[out] ret_token    As yc_jws_sign().
+ * @param[out] ret_len      As yc_jws_sign().
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    as yc_jws_sign(), or @p max_bytes out of range
+ * @retval YC_ERR_TOO_LARGE  the token would exceed @p max_bytes
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @retval YC_ERR_INTERNAL   libsodium failed
+ * @par Source: RFC 7515 §7.1; draft-ietf-oauth-status-list "Status List Token".
+ */
+YC_MUST_USE yc_err yc_jws_sign_capped(const char *header, size_t header_len, const uint8_t *payload,
+                                      size_t payload_len, const yc_ed25519_key *key,
+                                      size_t max_bytes, char **ret_token, size_t *ret_len);
 
 /**
  * @brief Verify a JWS in compact serialization under one pinned Ed25519 public key.

@@ -99,7 +99,7 @@ static yc_err status_list_json(const yc_status_list *list, json_t **ret_obj)
     if (rv != YC_OK)
         goto out;
     /* The whole token is capped, so a compressed list past it can never be signed. */
-    if (z_len > YC_JWS_MAX_TOKEN_BYTES) {
+    if (z_len > YC_ATTEST_STATUS_LIST_MAX_TOKEN_BYTES) {
         rv = YC_ERR_TOO_LARGE;
         goto out;
     }
@@ -173,8 +173,8 @@ yc_err yc_attest_status_list_token(const yc_status_list *list, const char *sub, 
     if ((rv = dump(header, &header_text, &header_len)) != YC_OK ||
         (rv = dump(payload, &payload_text, &payload_len)) != YC_OK)
         goto out;
-    rv = yc_jws_sign(header_text, header_len, (const uint8_t *)payload_text, payload_len, key,
-                     ret_token, ret_len);
+    rv = yc_jws_sign_capped(header_text, header_len, (const uint8_t *)payload_text, payload_len,
+                            key, YC_ATTEST_STATUS_LIST_MAX_TOKEN_BYTES, ret_token, ret_len);
 out:
     yc_free(header_text);
     yc_free(payload_text);
@@ -248,7 +248,8 @@ yc_err yc_attest_status_list_token_parse(const char *token, size_t token_len,
     uint8_t *lst = NULL;
     const yc_jws_expect expect = {.algs = YC_JWS_ALG_EDDSA | YC_JWS_ALG_ED25519,
                                   .typ = YC_ATTEST_STATUS_LIST_TYP,
-                                  .kid = NULL};
+                                  .kid = NULL,
+                                  .max_bytes = YC_ATTEST_STATUS_LIST_MAX_TOKEN_BYTES};
     yc_err rv = yc_jwt_verify(token, token_len, pk, &expect, &header, &claims, reason);
     if (rv != YC_OK)
         goto out;

@@ -393,6 +393,44 @@ static void status_list_token_parse__signed_bomb__refused_past_cap_accepted_at_c
     yc_status_list_free(at);
 }
 
+/* regress__issue_4: a default-sized list (2^17 entries, 2 bits) of which the issued half is
+ * revoked at random does not compress below the 16 KiB attestation cap; it must still be
+ * signed and parsed back (the list endpoint would otherwise fail after a mass revocation). */
+static void regress__issue_4__mass_revoked_list__token_over_16k_signed_and_parsed(void **state)
+{
+    (void)state;
+    uint8_t pk[YC_ED25519_PUBLIC_KEY_BYTES];
+    unhex(pk1_hex, pk, sizeof pk);
+    const size_t n = (size_t)1 << 17;
+    yc_status_list *list = list_with(2, n, 0, 0, 0);
+    uint32_t x = 12345; /* a fixed LCG: the same list every run */
+    size_t revoked = 0;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        if ((x >> 16) % 4 == 0) { /* a quarter of all entries: half of the issued half */
+            assert_int_equal(yc_status_list_set(list, i, (x >> 20) % 2 ? 1u : 2u), YC_OK);
+            revoked++;
+        }
+    }
+    char *token = sign_list(list, 2000);
+    assert_true(strlen(token) > YC_JWS_MAX_TOKEN_BYTES);
+    assert_true(strlen(token) <= YC_ATTEST_STATUS_LIST_MAX_TOKEN_BYTES);
+    yc_status_list *got = NULL;
+    yc_jws_reason reason = YC_JWS_INTERNAL;
+    assert_int_equal(yc_attest_status_list_token_parse(token, strlen(token), pk, sub_uri, 1999,
+                                                       1u << 20, &got, NULL, &reason),
+                     YC_OK);
+    size_t len_a = 0, len_b = 0;
+    const uint8_t *a = yc_status_list_bytes(list, &len_a);
+    const uint8_t *b = yc_status_list_bytes(got, &len_b);
+    assert_int_equal(len_a, len_b);
+    assert_memory_equal(a, b, len_a);
+    assert_true(revoked > n / 5);
+    yc_status_list_free(got);
+    yc_free(token);
+    yc_status_list_free(list);
+}
+
 static void status_list_token__bad_arguments__invalid(void **state)
 {
     (void)state;
@@ -433,6 +471,7 @@ int main(void)
         cmocka_unit_test(status_list_token_parse__wrong_or_missing_typ__wrong_typ),
         cmocka_unit_test(status_list_token_parse__lst_swapped_under_old_signature__bad_signature),
         cmocka_unit_test(status_list_token_parse__signed_bomb__refused_past_cap_accepted_at_cap),
+        cmocka_unit_test(regress__issue_4__mass_revoked_list__token_over_16k_signed_and_parsed),
         cmocka_unit_test(status_list_token__bad_arguments__invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

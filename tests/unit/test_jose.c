@@ -279,7 +279,7 @@ static void jws_sign__rfc8037_a4__byte_for_byte_and_verifies(void **state)
     yc_free(tok);
 
     /* A.5: verification; the payload is not JSON, so JWS verifies and JWT rejects it. */
-    yc_jws_expect ex = {YC_JWS_ALG_EDDSA | YC_JWS_ALG_ED25519, NULL, NULL};
+    yc_jws_expect ex = {YC_JWS_ALG_EDDSA | YC_JWS_ALG_ED25519, NULL, NULL, 0};
     json_t *h = NULL;
     uint8_t *payload = NULL;
     size_t plen = 0;
@@ -327,7 +327,7 @@ static void jws_sign__alg_ed25519__matches_jose_and_only_ed25519_allowed(void **
     uint8_t *payload = NULL;
     size_t plen = 0;
     yc_jws_reason why = YC_JWS_INTERNAL;
-    yc_jws_expect ex = {YC_JWS_ALG_ED25519, NULL, NULL};
+    yc_jws_expect ex = {YC_JWS_ALG_ED25519, NULL, NULL, 0};
     assert_int_equal(yc_jws_verify(tok, len, pk, &ex, &h, &payload, &plen, &why), YC_OK);
     json_decref(h);
     yc_free(payload);
@@ -400,7 +400,7 @@ static void jws_verify__each_rejection_class__distinct_reason(void **state)
     (void)state;
     uint8_t pk[32];
     rfc8037_pk(pk);
-    yc_jws_expect ex = {YC_JWS_ALG_EDDSA | YC_JWS_ALG_ED25519, NULL, NULL};
+    yc_jws_expect ex = {YC_JWS_ALG_EDDSA | YC_JWS_ALG_ED25519, NULL, NULL, 0};
     yc_err rv;
     /* wrong number of parts */
     static const char *const parts[] = {"", "a", "a.b", "a.b.c.d", "..."};
@@ -481,7 +481,7 @@ static void jws_verify__signed_policy_violations__rejected(void **state)
         {"{\"alg\":\"EdDSA\",\"typ\":\"dc+sd-jwt\",\"kid\":\"k1\"}", "[]", YC_JWS_BAD_PAYLOAD},
         {"{\"alg\":\"EdDSA\",\"typ\":\"dc+sd-jwt\",\"kid\":\"k1\"}", "{\"a\":1}", YC_JWS_OK},
     };
-    yc_jws_expect ex = {YC_JWS_ALG_EDDSA, "dc+sd-jwt", "k1"};
+    yc_jws_expect ex = {YC_JWS_ALG_EDDSA, "dc+sd-jwt", "k1", 0};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char *tok = NULL;
         size_t len = 0;
@@ -516,7 +516,7 @@ static void jws_sign_verify__token_at_limit_and_one_past__ok_then_too_large(void
     assert_int_equal(yc_jws_sign(hdr, strlen(hdr), (uint8_t *)payload, plen, key, &tok, &len),
                      YC_OK);
     assert_int_equal(len, YC_JWS_MAX_TOKEN_BYTES);
-    yc_jws_expect ex = {YC_JWS_ALG_EDDSA, NULL, NULL};
+    yc_jws_expect ex = {YC_JWS_ALG_EDDSA, NULL, NULL, 0};
     json_t *h = NULL, *c = NULL;
     yc_jws_reason why = YC_JWS_INTERNAL;
     assert_int_equal(yc_jwt_verify(tok, len, pk, &ex, &h, &c, &why), YC_OK);
@@ -540,7 +540,7 @@ static void jws_verify__allocation_failures__nomem_never_crash(void **state)
     (void)state;
     uint8_t pk[32];
     rfc8037_pk(pk);
-    yc_jws_expect ex = {YC_JWS_ALG_EDDSA, NULL, NULL};
+    yc_jws_expect ex = {YC_JWS_ALG_EDDSA, NULL, NULL, 0};
     uint8_t *payload = NULL;
     size_t plen = 0;
     json_t *h = NULL;
@@ -790,6 +790,7 @@ static void vec_expect(yc_jws_expect *ex, char kid[YC_JWK_THUMBPRINT_LEN + 1], u
     ex->algs = YC_JWS_ALG_EDDSA | YC_JWS_ALG_ED25519;
     ex->typ = "dc+sd-jwt";
     ex->kid = kid;
+    ex->max_bytes = 0; /* the attestation cap */
 }
 
 static yc_jws_reason sd_reason(const char *tok, size_t len, const uint8_t *pk,
@@ -1028,6 +1029,7 @@ static void builder_init(sd_builder *b)
     b->ex.algs = YC_JWS_ALG_EDDSA;
     b->ex.typ = "dc+sd-jwt";
     b->ex.kid = b->kid;
+    b->ex.max_bytes = 0; /* the attestation cap */
     yc_jwt_claims_expect ce = {"https://i.example", NULL, NULL, 1000, 0, 0, false, false};
     b->ce = ce;
 }
