@@ -166,7 +166,7 @@ void yc_av_verdict_clear(yc_av_verdict *v);
  * @param[out] ret_n    Number of keys written (duplicates written once).
  * @retval YC_OK
  * @retval YC_ERR_INVALID   not a JSON object with a "keys" array, or an OKP Ed25519 key whose
- *                          x is not 32 bytes of strict base64url
+ *                          x is not 32 bytes of strict base64url or that carries a private "d"
  * @retval YC_ERR_NOMEM     allocation failed
  * @retval YC_ERR_INTERNAL  libsodium could not be initialised
  * @par Source: RFC 7517 §5; RFC 7638 §3; attestations.md §2 "Pinning".

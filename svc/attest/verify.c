@@ -367,6 +367,11 @@ yc_err yc_av_jwks_keys(const char *json, size_t len, const char *const *pins, si
         json_t *x = json_object_get(k, "x");
         if (kty == NULL || crv == NULL || strcmp(kty, "OKP") != 0 || strcmp(crv, "Ed25519") != 0)
             continue;
+        /* a published key set never holds a private key: a "d" means a mistake upstream */
+        if (json_object_get(k, "d") != NULL) {
+            rv = YC_ERR_INVALID;
+            goto out;
+        }
         yc_av_key key;
         size_t got = 0;
         if (!json_is_string(x) ||

@@ -115,6 +115,11 @@ int cli_verify(int argc, char **argv)
             issuer = optarg;
             break;
         case 'a':
+            if (optarg[0] == '\0') {
+                fprintf(stderr,
+                        "yrdcredit verify: --aud: empty (leave it out to accept any aud)\n");
+                return 2;
+            }
             aud = optarg;
             break;
         case 't':
@@ -257,10 +262,34 @@ int cli_present(int argc, char **argv)
             rv = YC_ERR_INVALID;
             goto out;
         }
+        for (size_t k = 0; k < n_names; k++)
+            if (strcmp(names[k], p) == 0) {
+                fprintf(stderr, "yrdcredit present: --disclose: %s named twice\n", p);
+                status = 2;
+                rv = YC_ERR_INVALID;
+                goto out;
+            }
         names[n_names++] = p;
         p = comma != NULL ? comma + 1 : NULL;
     }
     rv = yc_sdjwt_present(token, token_len, names, n_names, &pres, &pres_len);
+    if (rv == YC_ERR_NOT_FOUND) { /* name the claim: one name at a time */
+        for (size_t k = 0; k < n_names; k++) {
+            char *one = NULL;
+            size_t one_len = 0;
+            yc_err r1 = yc_sdjwt_present(token, token_len, &names[k], 1, &one, &one_len);
+            yc_free(one);
+            if (r1 == YC_ERR_NOT_FOUND) {
+                fprintf(stderr, "yrdcredit present: %s is not a disclosable claim of this token\n",
+                        names[k]);
+                status = 3;
+                break;
+            }
+        }
+    } else if (rv == YC_ERR_INVALID) {
+        fprintf(stderr, "yrdcredit present: not an SD-JWT (issuer JWT~disclosure~...~)\n");
+        status = 2;
+    }
     if (rv != YC_OK)
         goto out;
     fwrite(pres, 1, pres_len, stdout);

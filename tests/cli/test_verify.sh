@@ -115,8 +115,18 @@ check "the grade-only presentation verifies: grade, no score, no as_of" \
 run present "$example" --disclose grade,score
 check "present --disclose grade,score keeps two disclosures" \
   test "$(tr -cd '~' <"$tmp/out" | wc -c)" -eq 3
-run present "$example" --disclose nickname
-check "present of a name no disclosure carries: exit 3" test "$rc" -eq 3
+run present "$example" --disclose grade,nickname
+check "present of a name no disclosure carries: exit 3, the name said (regress__issue_4)" \
+  eval 'test "$rc" -eq 3 && grep -q "nickname is not a disclosable claim" "$tmp/err"'
+run present "$example" --disclose grade,grade
+check "regress__issue_4: present --disclose grade,grade: exit 2, named twice" \
+  eval 'test "$rc" -eq 2 && grep -q "grade named twice" "$tmp/err"'
+run verify "$example" --jwks "$tmp/jwks1.json" --aud '' --at $now
+check "regress__issue_4: verify --aud '': exit 2" test "$rc" -eq 2
+"$py" -c 'import json,sys; j=json.load(open(sys.argv[1])); j["keys"][0]["d"]="nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"; print(json.dumps(j))' \
+  "$tmp/jwks1.json" >"$tmp/jwks-private.json"
+run verify "$example" --jwks "$tmp/jwks-private.json" --at $now
+check "regress__issue_4: a JWKS carrying a private key (d) is refused: exit 2" test "$rc" -eq 2
 run present "$example" --disclose ''
 check "present --disclose '': exit 2" test "$rc" -eq 2
 run present "not-a-token" --disclose grade
