@@ -1,0 +1,144 @@
+/**
+ * @file decide.h
+ * @brief The 联合奖惩 decision engine (issue 5 scope item 4; svc/policy/decide.c): which
+ *        measures of a host city's catalogue apply to one subject for one matter (事项) on one
+ *        date, and why the others considered do not.  A pure function: no I/O, no clock, no
+ *        signature, no storage (the HTTP layer adds the id, the signature and the store).
+ *
+ * Evidence is either LOCAL (the host's own records: subject type, grade or band, score, and
+ * the listings yc_lists_derive() gave at @c as_of) or a PARTNER ATTESTATION (issuer region,
+ * the disclosed grade or band and optionally the score, its age in days), which counts only
+ * when yc_recognition_lookup(host, issuer, matter, grade, band, age) recognises it.
+ *
+ * Semantics (domain.md §3: penalties only through statutory lists with a published measure,
+ * 国办发〔2020〕49号; an individual's score or band only ever unlocks rewards):
+ * - A measure is CONSIDERED when its matter equals the request's and @c as_of lies within
+ *   [effective_from, effective_to] (effective_to YC_DATE_NONE = open end).  Measures of other
+ *   matters, or out of force at @c as_of, are not reported at all.
+ * - A PENALTY (its target is always serious_dishonesty or watch: measures.h) applies iff the
+ *   evidence is local and has a listing of the target list that is not pending at @c as_of;
+ *   triggered_by = "list:<list>" (e.g. "list:serious_dishonesty") and list_legal_basis = the
+ *   listing's legal basis.  Otherwise: "listing_pending" (only pending listings of that list)
+ *   or "not_listed" (none; always for an attestation, which carries no list membership).
+ * - A REWARD is checked in this order; the first failing check gives the reason:
+ *   1. subject type: grade_at_least and list red are for merchants (legal_person,
+ *      individual_business), band_at_least for individuals (natural_person), score_at_least
+ *      for both → "wrong_subject_type";
+ *   2. the gate (domain.md §3): a local serious_dishonesty listing not pending at @c as_of
+ *      blocks every reward → "blocked_by_serious_dishonesty" (a pending one does not);
+ *   3. an attestation not recognised → "not_recognised:<reason of yc_recognition_result>",
+ *      e.g. "not_recognised:too_old";
+ *   4. the target: list red → a red listing, not pending ("not_listed" / "listing_pending";
+ *      an attestation has none); grade_at_least → grade at least the value, A > B > C > D
+ *      ("grade_below"); band_at_least → band at least the value, needs_improvement < fair <
+ *      good < very_good < excellent ("band_below"); score_at_least → score >= the value
+ *      ("score_below"; "score_not_disclosed" for an attestation without a score).
+ *   triggered_by: local "list:red", "grade:<grade>", "band:<band>" or "score:<score>";
+ *   attestation "attestation:<issuer region>:<tier>" (tier of the recognition result).
+ * - Output order = catalogue order within each array; the same input gives the same output.
+ */
+#ifndef YRDCREDIT_DECIDE_H
+#define YRDCREDIT_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yrdcredit/date.h"
+#include "yrdcredit/err.h"
+#include "yrdcredit/lists.h"
+#include "yrdcredit/measures.h"
+#include "yrdcredit/recognition.h"
+#include "yrdcredit/record.h"
+
+/** Size of yc_decided_measure.triggered_by and yc_skipped_measure.reason, with the NUL. */
+#define YC_DECIDE_CODE_MAX 64
+/** Value of yc_decide_input.score meaning "no score" (an attestation that hides it). */
+#define YC_DECIDE_NO_SCORE (-1)
+
+/** Which evidence a decision rests on. */
+typedef enum yc_evidence_kind {
+    YC_EVIDENCE_LOCAL = 1,       /**< the host's own records and listings */
+    YC_EVIDENCE_ATTESTATION = 2, /**< a verified partner attestation */
+} yc_evidence_kind;
+
+/** The request and the subject's evidence.  All strings NUL-terminated; borrowed. */
+typedef struct yc_decide_input {
+    const char *matter;        /**< vocabulary code (yc_matter_is_valid()) */
+    yc_date as_of;             /**< decision date, not YC_DATE_NONE */
+    yc_evidence_kind evidence; /**< which of the members below are read */
+    /** LOCAL: legal_person / individual_business (merchant: @ref grade) or natural_person
+     *  (individual: @ref band).  Ignored for an attestation (the disclosed claim decides). */
+    yc_subject_type subject_type;
+    const char *grade; /**< "A".."D" for a merchant, else NULL */
+    const char *band;  /**< band code for an individual, else NULL */
+    int score;         /**< 0..1000; YC_DECIDE_NO_SCORE allowed only for an attestation */
+    /** LOCAL: listings from yc_lists_derive() at @ref as_of (NULL when @ref n_listings is 0);
+     *  their legal_basis is borrowed into the result. */
+    const yc_listing *listings;
+    size_t n_listings;  /**< entries of @ref listings */
+    const char *issuer; /**< ATTESTATION: issuer region, 6 ASCII digits */
+    int64_t age_days;   /**< ATTESTATION: as_of minus the attested as_of, in days, >= 0 */
+} yc_decide_input;
+
+/** A measure that applies. */
+typedef struct yc_decided_measure {
+    const yc_measure *measure; /**< borrowed from the catalogue */
+    /** NUL-terminated trigger, e.g. "list:serious_dishonesty", "attestation:330782:tier_1". */
+    char triggered_by[YC_DECIDE_CODE_MAX];
+    /** Legal basis of the triggering listing (borrowed from the list rules), NULL unless the
+     *  trigger is a listing. */
+    const char *list_legal_basis;
+} yc_decided_measure;
+
+/** A measure considered but not applicable. */
+typedef struct yc_skipped_measure {
+    const yc_measure *measure;       /**< borrowed from the catalogue */
+    char reason[YC_DECIDE_CODE_MAX]; /**< NUL-terminated reason code (file comment) */
+} yc_skipped_measure;
+
+/** The outcome; arrays owned by it (yc_decision_clear()), measures borrowed. */
+typedef struct yc_decision {
+    yc_decided_measure *applies;        /**< n_applies entries, catalogue order; NULL if 0 */
+    size_t n_applies;                   /**< entries of @ref applies */
+    yc_skipped_measure *not_applicable; /**< n_not_applicable entries, catalogue order */
+    size_t n_not_applicable;            /**< entries of @ref not_applicable */
+} yc_decision;
+
+/**
+ * @brief Decide which measures of @p cat apply (semantics in the file comment).
+ *
+ * @param[in]  cat  Host catalogue; its region is the host of the recognition lookup.  The
+ *                  result borrows its measures: keep it alive while @p ret is used.
+ * @param[in]  rec  Recognition policy; required for YC_EVIDENCE_ATTESTATION, may be NULL for
+ *                  local evidence (not read).
+ * @param[in]  in   The request and evidence (see yc_decide_input).
+ * @param[out] ret  On YC_OK: the decision; its two arrays are allocated with yc_alloc()
+ *                  (one each, only when non-empty); free with yc_decision_clear().  On error:
+ *                  zeroed (nothing to free).
+ *
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  a NULL argument; matter not in the vocabulary; as_of YC_DATE_NONE;
+ *                         unknown evidence kind; LOCAL: subject type not one of the three, a
+ *                         merchant without a grade A..D or with a band, an individual without
+ *                         a band code or with a grade, score outside 0..1000, listings NULL
+ *                         with n_listings > 0 or a listing kind out of range; ATTESTATION:
+ *                         @p rec NULL, issuer not 6 ASCII digits, not exactly one of grade
+ *                         (A..D) and band (band code), score neither YC_DECIDE_NO_SCORE nor
+ *                         0..1000, age_days < 0
+ * @retval YC_ERR_NOMEM    allocation failed
+ *
+ * @note Thread-safety: reads @p cat and @p rec only; safe from many threads.
+ * @par Source: issue 5 scope item 4 (POST /v1/decisions; no operationId in api/openapi.yaml yet);
+ *      docs/design/domain.md §3, §7; 国办发〔2020〕49号.
+ */
+YC_MUST_USE yc_err yc_decide(const yc_catalogue *cat, const yc_recognition *rec,
+                             const yc_decide_input *in, yc_decision *ret);
+
+/**
+ * @brief Free the arrays of a decision and zero it.
+ * @param[in,out] d  A decision from yc_decide(), a zeroed one, or NULL (no-op).
+ * @par Source: STYLE.md §4.4.
+ */
+void yc_decision_clear(yc_decision *d);
+
+#endif

@@ -1,0 +1,298 @@
+/* The 联合奖惩 decision engine (include/yrdcredit/decide.h). */
+#include "yrdcredit/decide.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "yrdcredit/alloc.h"
+
+#define N_GRADES 4
+#define N_BANDS  5
+
+/* Best first: A > B > C > D. */
+static const char *const k_grades[N_GRADES] = {"A", "B", "C", "D"};
+/* Lowest first (etc/model/score-v1.json band codes). */
+static const char *const k_bands[N_BANDS] = {"needs_improvement", "fair", "good", "very_good",
+                                             "excellent"};
+
+/* Rank of a grade, higher is better (D = 0 .. A = 3); -1 when unknown. */
+static int grade_rank(const char *g)
+{
+    if (g == NULL)
+        return -1;
+    for (int i = 0; i < N_GRADES; i++)
+        if (strcmp(g, k_grades[i]) == 0)
+            return N_GRADES - 1 - i;
+    return -1;
+}
+
+/* Rank of a band, higher is better; -1 when unknown. */
+static int band_rank(const char *b)
+{
+    if (b == NULL)
+        return -1;
+    for (int i = 0; i < N_BANDS; i++)
+        if (strcmp(b, k_bands[i]) == 0)
+            return i;
+    return -1;
+}
+
+static bool is_region(const char *s)
+{
+    if (s == NULL || strlen(s) != YC_REGION_LEN)
+        return false;
+    for (size_t i = 0; i < YC_REGION_LEN; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static bool in_force(const yc_measure *m, yc_date as_of)
+{
+    if (as_of < m->effective_from)
+        return false;
+    return m->effective_to == YC_DATE_NONE || as_of <= m->effective_to;
+}
+
+static bool is_merchant(yc_subject_type t)
+{
+    return t == YC_SUBJECT_LEGAL_PERSON || t == YC_SUBJECT_INDIVIDUAL_BUSINESS;
+}
+
+static yc_err check_input(const yc_recognition *rec, const yc_decide_input *in)
+{
+    YC_ENSURE(yc_matter_is_valid(in->matter), YC_ERR_INVALID);
+    YC_ENSURE(in->as_of != YC_DATE_NONE, YC_ERR_INVALID);
+    if (in->evidence == YC_EVIDENCE_LOCAL) {
+        if (is_merchant(in->subject_type)) {
+            YC_ENSURE(grade_rank(in->grade) >= 0 && in->band == NULL, YC_ERR_INVALID);
+        } else {
+            YC_ENSURE(in->subject_type == YC_SUBJECT_NATURAL_PERSON, YC_ERR_INVALID);
+            YC_ENSURE(band_rank(in->band) >= 0 && in->grade == NULL, YC_ERR_INVALID);
+        }
+        YC_ENSURE(in->score >= 0 && in->score <= 1000, YC_ERR_INVALID);
+        YC_ENSURE(in->listings != NULL || in->n_listings == 0, YC_ERR_INVALID);
+        for (size_t i = 0; i < in->n_listings; i++)
+            YC_ENSURE((int)in->listings[i].kind >= 0 && in->listings[i].kind < YC_LIST_COUNT,
+                      YC_ERR_INVALID);
+        return YC_OK;
+    }
+    YC_ENSURE(in->evidence == YC_EVIDENCE_ATTESTATION, YC_ERR_INVALID);
+    YC_ENSURE(rec != NULL, YC_ERR_INVALID);
+    YC_ENSURE(is_region(in->issuer), YC_ERR_INVALID);
+    YC_ENSURE((in->grade == NULL) != (in->band == NULL), YC_ERR_INVALID);
+    YC_ENSURE(in->grade == NULL || grade_rank(in->grade) >= 0, YC_ERR_INVALID);
+    YC_ENSURE(in->band == NULL || band_rank(in->band) >= 0, YC_ERR_INVALID);
+    YC_ENSURE(in->score == YC_DECIDE_NO_SCORE || (in->score >= 0 && in->score <= 1000),
+              YC_ERR_INVALID);
+    YC_ENSURE(in->age_days >= 0, YC_ERR_INVALID);
+    return YC_OK;
+}
+
+/* The first listing of @p kind not pending, else the first pending one, else NULL. */
+static const yc_listing *find_listing(const yc_decide_input *in, yc_list_kind kind)
+{
+    if (in->evidence != YC_EVIDENCE_LOCAL)
+        return NULL;
+    const yc_listing *pending = NULL;
+    for (size_t i = 0; i < in->n_listings; i++) {
+        const yc_listing *l = &in->listings[i];
+        if (l->kind != kind)
+            continue;
+        if (!l->pending)
+            return l;
+        if (pending == NULL)
+            pending = l;
+    }
+    return pending;
+}
+
+static yc_list_kind list_kind_of(const char *code)
+{
+    for (int k = 0; k < (int)YC_LIST_COUNT; k++)
+        if (strcmp(code, yc_list_name((yc_list_kind)k)) == 0)
+            return (yc_list_kind)k;
+    return YC_LIST_COUNT;
+}
+
+/* Writes a @p a @p b [":" @p c] into a YC_DECIDE_CODE_MAX buffer; every code fits (regions are 6
+ * digits, tiers and reasons are short static strings), so truncation cannot happen. */
+static void put(char out[YC_DECIDE_CODE_MAX], const char *a, const char *b, const char *c)
+{
+    (void)snprintf(out, YC_DECIDE_CODE_MAX, "%s%s%s%s", a, b ? b : "", c ? ":" : "", c ? c : "");
+}
+
+/* One measure: *applies and the trigger or the reason; *lb the listing's legal basis. */
+static void judge(const yc_measure *m, const yc_decide_input *in, const yc_recognition_result *rr,
+                  bool *applies, char code[YC_DECIDE_CODE_MAX], const char **lb)
+{
+    bool attest = in->evidence == YC_EVIDENCE_ATTESTATION;
+    *applies = false;
+    *lb = NULL;
+    if (m->kind == YC_MEASURE_PENALTY) {
+        const yc_listing *l = find_listing(in, list_kind_of(m->target.value));
+        if (l == NULL) {
+            put(code, "not_listed", NULL, NULL);
+        } else if (l->pending) {
+            put(code, "listing_pending", NULL, NULL);
+        } else {
+            *applies = true;
+            *lb = l->legal_basis;
+            put(code, "list:", m->target.value, NULL);
+        }
+        return;
+    }
+    bool merchant = attest ? in->grade != NULL : is_merchant(in->subject_type);
+    const yc_measure_target *t = &m->target;
+    bool type_ok = t->kind == YC_TARGET_SCORE_AT_LEAST ||
+                   (t->kind == YC_TARGET_BAND_AT_LEAST ? !merchant : merchant);
+    if (!type_ok) {
+        put(code, "wrong_subject_type", NULL, NULL);
+        return;
+    }
+    const yc_listing *sd = find_listing(in, YC_LIST_SERIOUS_DISHONESTY);
+    if (sd != NULL && !sd->pending) {
+        put(code, "blocked_by_serious_dishonesty", NULL, NULL);
+        return;
+    }
+    if (attest && !rr->recognised) {
+        put(code, "not_recognised:", rr->reason, NULL);
+        return;
+    }
+    char num[16];
+    switch (t->kind) {
+    case YC_TARGET_LIST: {
+        const yc_listing *l = find_listing(in, list_kind_of(t->value));
+        if (l == NULL) {
+            put(code, "not_listed", NULL, NULL);
+            return;
+        }
+        if (l->pending) {
+            put(code, "listing_pending", NULL, NULL);
+            return;
+        }
+        *lb = l->legal_basis;
+        put(code, "list:", t->value, NULL);
+        *applies = true;
+        return;
+    }
+    case YC_TARGET_GRADE_AT_LEAST:
+        if (grade_rank(in->grade) < grade_rank(t->value)) {
+            put(code, "grade_below", NULL, NULL);
+            return;
+        }
+        put(code, "grade:", in->grade, NULL);
+        break;
+    case YC_TARGET_BAND_AT_LEAST:
+        if (band_rank(in->band) < band_rank(t->value)) {
+            put(code, "band_below", NULL, NULL);
+            return;
+        }
+        put(code, "band:", in->band, NULL);
+        break;
+    case YC_TARGET_SCORE_AT_LEAST:
+        if (in->score == YC_DECIDE_NO_SCORE) {
+            put(code, "score_not_disclosed", NULL, NULL);
+            return;
+        }
+        if (in->score < t->score) {
+            put(code, "score_below", NULL, NULL);
+            return;
+        }
+        (void)snprintf(num, sizeof num, "%d", in->score);
+        put(code, "score:", num, NULL);
+        break;
+    default:
+        put(code, "not_listed", NULL, NULL);
+        return;
+    }
+    *applies = true;
+    if (attest)
+        put(code, "attestation:", in->issuer, rr->tier);
+}
+
+yc_err yc_decide(const yc_catalogue *cat, const yc_recognition *rec, const yc_decide_input *in,
+                 yc_decision *ret)
+{
+    YC_ENSURE(ret != NULL, YC_ERR_INVALID);
+    memset(ret, 0, sizeof *ret);
+    YC_ENSURE(cat != NULL && in != NULL, YC_ERR_INVALID);
+    YC_TRY(check_input(rec, in));
+
+    yc_recognition_result rr;
+    memset(&rr, 0, sizeof rr);
+    if (in->evidence == YC_EVIDENCE_ATTESTATION)
+        YC_TRY(yc_recognition_lookup(rec, yc_catalogue_region(cat), in->issuer, in->matter,
+                                     in->grade, in->band, in->age_days, &rr));
+
+    size_t n = yc_catalogue_count(cat);
+    size_t n_app = 0;
+    size_t n_skip = 0;
+    for (size_t i = 0; i < n; i++) {
+        const yc_measure *m = yc_catalogue_get(cat, i);
+        if (strcmp(m->matter, in->matter) != 0 || !in_force(m, in->as_of))
+            continue;
+        bool applies = false;
+        char code[YC_DECIDE_CODE_MAX];
+        memset(code, 0, sizeof code); /* whole buffer copied out: no stray stack bytes */
+        const char *lb = NULL;
+        judge(m, in, &rr, &applies, code, &lb);
+        if (applies)
+            n_app++;
+        else
+            n_skip++;
+    }
+
+    yc_err rv = YC_OK;
+    yc_decision d;
+    memset(&d, 0, sizeof d);
+    if (n_app > 0) {
+        d.applies = yc_calloc(n_app, sizeof *d.applies);
+        if (d.applies == NULL) {
+            rv = YC_ERR_NOMEM;
+            goto out;
+        }
+    }
+    if (n_skip > 0) {
+        d.not_applicable = yc_calloc(n_skip, sizeof *d.not_applicable);
+        if (d.not_applicable == NULL) {
+            rv = YC_ERR_NOMEM;
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const yc_measure *m = yc_catalogue_get(cat, i);
+        if (strcmp(m->matter, in->matter) != 0 || !in_force(m, in->as_of))
+            continue;
+        bool applies = false;
+        char code[YC_DECIDE_CODE_MAX];
+        memset(code, 0, sizeof code); /* whole buffer copied out: no stray stack bytes */
+        const char *lb = NULL;
+        judge(m, in, &rr, &applies, code, &lb);
+        if (applies) {
+            yc_decided_measure *a = &d.applies[d.n_applies++];
+            a->measure = m;
+            a->list_legal_basis = lb;
+            memcpy(a->triggered_by, code, sizeof code);
+        } else {
+            yc_skipped_measure *s = &d.not_applicable[d.n_not_applicable++];
+            s->measure = m;
+            memcpy(s->reason, code, sizeof code);
+        }
+    }
+    *ret = d;
+    memset(&d, 0, sizeof d);
+out:
+    yc_decision_clear(&d);
+    return rv;
+}
+
+void yc_decision_clear(yc_decision *d)
+{
+    if (d == NULL)
+        return;
+    yc_free(d->applies);
+    yc_free(d->not_applicable);
+    memset(d, 0, sizeof *d);
+}
