@@ -10,6 +10,7 @@
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/import.h"
+#include "yrdcredit/measures.h"
 #include "yrdcredit/record.h"
 #include "yrdcredit/score.h"
 #include "yrdcredit/store.h"
@@ -27,6 +28,11 @@ struct yc_api {
     size_t max_body;
     size_t cache_entries;                       /* per worker; 0: no cache */
     yc_score_cache *caches[YC_API_WORKERS_MAX]; /* created by each worker on first use */
+    /* The measure catalogues of DATA/policy/measures/, sorted by region (measures.c); all
+     * or none: NULL when the directory is missing or any file fails to load (then
+     * GET /v1/measures answers 503 not-ready). */
+    yc_catalogue **catalogues;
+    size_t n_catalogues;
 };
 
 /* A cache of 1..YC_API_SCORE_CACHE_MAX entries. */
@@ -114,5 +120,12 @@ yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *s
                            yc_api_response *res);
 yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_response *res);
 yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_response *res);
+/* OpenAPI tag "policy" (measures.c): load every DATA/policy/measures/<region>.json into
+ * api->catalogues (all or none, silently: a failure leaves them NULL, the route answers 503);
+ * free them (a NULL list is a no-op). */
+void yc_api_measures_open(yc_api *api, const char *data_dir);
+void yc_api_measures_close(yc_api *api);
+/* GET /v1/measures?region=&matter= (listMeasures). */
+yc_err yc_api_list_measures(yc_api *api, const yc_api_request *req, yc_api_response *res);
 
 #endif

@@ -42,6 +42,8 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     if (api->store != NULL &&
         yc_attest_service_open(data_dir, &api->cfg.attest, api->store, &api->attest) != YC_OK)
         api->attest = NULL;
+    /* The measure catalogues, all or none; none: GET /v1/measures answers 503. */
+    yc_api_measures_open(api, data_dir);
     *ret_api = api;
     return YC_OK;
 out:
@@ -56,6 +58,7 @@ void yc_api_close(yc_api *api)
     for (size_t w = 0; w < YC_API_WORKERS_MAX; w++)
         yc_score_cache_free(api->caches[w]);
     yc_attest_service_close(api->attest); /* commits what is queued, answers every pending */
+    yc_api_measures_close(api);
     yc_store_close(api->store);
     yc_rules_free(api->rules);
     yc_model_free(api->model);
@@ -427,6 +430,8 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
         return post ? yc_api_post_records(api, req, res) : method_not_allowed(res, "POST");
     if (strcmp(path, "/v1/subjects/lookup") == 0)
         return post ? yc_api_lookup_subject(api, req, res) : method_not_allowed(res, "POST");
+    if (strcmp(path, "/v1/measures") == 0)
+        return get ? yc_api_list_measures(api, req, res) : method_not_allowed(res, "GET, HEAD");
     if (strcmp(path, "/.well-known/jwks.json") == 0 ||
         strcmp(path, "/.well-known/jwt-vc-issuer") == 0 ||
         strncmp(path, "/v1/attestations/", 17) == 0 || strncmp(path, "/v1/status-lists/", 17) == 0)

@@ -1,4 +1,5 @@
 /* The CLI commands init, import, score, records, lookup. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -107,8 +108,10 @@ static const char init_usage[] =
     "Creates DIR (or accepts an existing empty directory): keys/ (pseudonym and sealing keys,\n"
     "mode 0600; master.key and signing.json with one attestation and one status-list signing\n"
     "key, active at once, see `yrdcredit keys --help`), the LMDB store, and copies of the\n"
-    "default config.json, model/score-v1.json, rules/penalty-categories.json and calendar.txt\n"
-    "from etc/ ($YRDCREDIT_ETC overrides where etc/ is), and tls/cert.pem + tls/key.pem\n"
+    "default config.json, model/score-v1.json, rules/penalty-categories.json, calendar.txt,\n"
+    "policy/lists.json, policy/recognition.json and policy/measures/*.json (one measure\n"
+    "catalogue per region) from etc/ ($YRDCREDIT_ETC overrides where etc/ is), and\n"
+    "tls/cert.pem + tls/key.pem\n"
     "(mode 0600): a new self-signed ECDSA P-256 certificate for localhost, 127.0.0.1 and ::1\n"
     "that yrdcreditd's TLS listener serves.\n"
     "Later commands and the server need only DIR.\n"
@@ -146,6 +149,31 @@ static int copy_file(const char *src, const char *dst)
     return rc;
 }
 
+/* Copies the *.json files of etc/policy/measures (the measure catalogues, issue 5 item 2) into
+ * DIR/policy/measures/. */
+static int copy_measures(const char *dir)
+{
+    char src[4096], dst[4096];
+    snprintf(src, sizeof src, "%s/policy/measures", cli_etc_dir());
+    DIR *d = opendir(src);
+    if (d == NULL) {
+        fprintf(stderr, "yrdcredit init: cannot read %s: %s\n", src, strerror(errno));
+        return 4;
+    }
+    int rc = 0;
+    const struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        const size_t n = strlen(e->d_name);
+        if (n <= 5 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        snprintf(src, sizeof src, "%s/policy/measures/%s", cli_etc_dir(), e->d_name);
+        snprintf(dst, sizeof dst, "%s/policy/measures/%s", dir, e->d_name);
+        rc = copy_file(src, dst);
+    }
+    closedir(d);
+    return rc;
+}
+
 int cli_init(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
@@ -168,9 +196,10 @@ int cli_init(int argc, char **argv)
                 rv == YC_ERR_CONFLICT ? "exists and is not an empty directory" : yc_err_str(rv));
         return rv == YC_ERR_CONFLICT ? 2 : yc_err_exit_code(rv);
     }
-    static const char *const files[] = {"config.json", "model/score-v1.json",
-                                        "rules/penalty-categories.json", "calendar.txt"};
-    static const char *const subdirs[] = {"model", "rules", "tls"};
+    static const char *const files[] = {
+        "config.json",  "model/score-v1.json", "rules/penalty-categories.json",
+        "calendar.txt", "policy/lists.json",   "policy/recognition.json"};
+    static const char *const subdirs[] = {"model", "rules", "tls", "policy", "policy/measures"};
     char src[4096], dst[4096];
     for (size_t k = 0; k < sizeof subdirs / sizeof *subdirs; k++) {
         snprintf(dst, sizeof dst, "%s/%s", dir, subdirs[k]);
@@ -186,6 +215,9 @@ int cli_init(int argc, char **argv)
         if (rc != 0)
             return rc;
     }
+    int rc = copy_measures(dir);
+    if (rc != 0)
+        return rc;
     snprintf(src, sizeof src, "%s/tls/cert.pem", dir);
     snprintf(dst, sizeof dst, "%s/tls/key.pem", dir);
     rv = yc_cert_self_signed(src, dst, "localhost", YC_CERT_DAYS_DEFAULT);

@@ -145,9 +145,9 @@ static const char problem_431[] =
 static bool route_word(const char *s, size_t len)
 {
     static const char *const words[] = {
-        "healthz",     "readyz",       "v1",           "subjects",     "score",   "records",
-        "lookup",      "attestations", "verify",       "revoke",       "suspend", "unsuspend",
-        ".well-known", "jwks.json",    "status-lists", "jwt-vc-issuer"};
+        "healthz",     "readyz",       "v1",           "subjects",      "score",   "records",
+        "lookup",      "attestations", "verify",       "revoke",        "suspend", "unsuspend",
+        ".well-known", "jwks.json",    "status-lists", "jwt-vc-issuer", "measures"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
             return true;

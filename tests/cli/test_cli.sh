@@ -20,6 +20,10 @@ run init "$data"
 check "init creates a data directory (exit 0)" test "$rc" -eq 0
 check "init writes keys with mode 0600" test "$(stat -c %a "$data/keys/pseudonym.key")" = 600
 check "init copies the model" cmp -s "$data/model/score-v1.json" "$src/etc/model/score-v1.json"
+check "init copies the policy: lists, recognition and the three measure catalogues (issue 5)" \
+  eval '(cmp -s "$data/policy/lists.json" "$src/etc/policy/lists.json" &&
+         cmp -s "$data/policy/recognition.json" "$src/etc/policy/recognition.json" &&
+         for r in 330782 330100 310000; do cmp -s "$data/policy/measures/$r.json" "$src/etc/policy/measures/$r.json" || exit 1; done)'
 check "init writes the TLS key with mode 0600" test "$(stat -c %a "$data/tls/key.pem")" = 600
 openssl x509 -in "$data/tls/cert.pem" -noout -text >"$tmp/cert.txt" 2>&1
 check "init's certificate: ECDSA P-256, signed with SHA-256" \

@@ -8,9 +8,11 @@ declared headers present, and its body valid against the declared schema (python
 Draft 2020-12, `#/components/...` references resolved against the whole document).  At the end
 the (path, method, status) triples seen must equal those the spec declares, per transport.
 
-Four servers on temporary data dirs: "main" (samples/ imported), "notready" (its model file and
-keys/signing.json are broken: 503 from /readyz, the data and the attestation routes), "full"
-(samples/ in a 1 MiB LMDB map: 507) and "nokeys" (keys/signing.json deleted: issuing 503).
+Four servers on temporary data dirs: "main" (samples/ imported), "notready" (its model file,
+keys/signing.json and one measure catalogue are broken: 503 from /readyz, the data, the
+attestation and the measures routes), "full" (samples/ in a 1 MiB LMDB map: 507; its
+policy/measures/ emptied: no measure) and "nokeys" (keys/signing.json and policy/measures/
+deleted: issuing 503, measures 503).
 
 usage: test_api.py YRDCREDIT YRDCREDITD SOURCE_ROOT [--transports h2c,tls]   (TAP on stdout)
 """
@@ -408,6 +410,14 @@ STATUS_TTL = 120          # attest.status_list_ttl_s of the main server
 # "# TODO" line after the coverage check, never counted as seen.
 NO_507 = {(f"/v1/attestations/{{jti}}/{op}", "post", 507)
           for op in ("revoke", "suspend", "unsuspend")}
+# The matter vocabulary (include/yrdcredit/measures.h): code -> Chinese label.
+MATTERS = {"government_procurement": "政府采购", "public_bidding": "招标投标",
+           "fiscal_subsidy": "财政补贴", "administrative_licensing": "行政许可",
+           "loan_approval": "贷款审批", "public_rental_housing": "公租房",
+           "deposit_waiver": "免押金", "inspection_frequency": "抽查检查频次",
+           "honours": "评优评先", "high_consumption": "高消费",
+           "qualification_review": "资质审核", "public_position": "担任职务"}
+REGIONS = ("310000", "330100", "330782")  # etc/policy/measures/*.json, in region order
 ATT_MAX_DAYS = 90         # attest.max_validity_days default (YC_CONFIG_MAX_VALIDITY_DAYS_DEFAULT)
 
 
@@ -902,7 +912,8 @@ class Cases:
         targets = [("GET", "/healthz", ()), ("GET", "/readyz", ()),
                    ("GET", f"/v1/subjects/{MERCHANT}/score?as_of=2026-11-29", ()),
                    ("GET", f"/v1/subjects/{MERCHANT}/records", ()),
-                   ("POST", "/v1/records", JSON), ("POST", "/v1/subjects/lookup", JSON)]
+                   ("POST", "/v1/records", JSON), ("POST", "/v1/subjects/lookup", JSON),
+                   ("GET", "/v1/measures?region=330782", ())]
         bodies = {"/v1/records": b"{}", "/v1/subjects/lookup": jbytes(
             {"doc_type": "resident_id", "number": self.ctx.sample_person})}
         with self.main.client(self.t) as c:
@@ -1579,6 +1590,114 @@ class Cases:
             eq(c.request("GET", "/healthz").status, 200, "the same connection afterwards")
         self.main.up(self.t)
 
+    # measures (issue 5 item 4) ------------------------------------------------------------
+
+    def expected_measures(self, region=None, matter=None):
+        """The measures GET /v1/measures must list, built from etc/policy/measures/ itself:
+        region order, then file order, each with its region and matter label."""
+        out = []
+        for reg in REGIONS:
+            with open(os.path.join(self.ctx.src, "etc", "policy", "measures", f"{reg}.json"),
+                      encoding="utf-8") as f:
+                cat = json.load(f)
+            eq(cat["region"], reg, f"etc/policy/measures/{reg}.json region")
+            if region is not None and reg != region:
+                continue
+            for m in cat["measures"]:
+                if matter is not None and m["matter"] != matter:
+                    continue
+                out.append({"id": m["id"], "region": reg, "kind": m["kind"],
+                            "matter": m["matter"], "matter_label": MATTERS[m["matter"]],
+                            "target": m["target"], "text": m["text"],
+                            "department": m["department"], "legal_basis": m["legal_basis"],
+                            "effective_from": m["effective_from"],
+                            "effective_to": m["effective_to"]})
+        return out
+
+    def measures(self):
+        every = self.expected_measures()
+        expect(len(every) >= 24, f"at least 8 measures per city, got {len(every)}")
+        b = self.ok200(self.main, "GET", "/v1/measures")
+        eq(b, {"measures": every}, "GET /v1/measures: every measure in region then file order")
+        for target, region, matter in (
+                ("/v1/measures?region=330782", "330782", None),
+                ("/v1/measures?region=330100", "330100", None),
+                ("/v1/measures?region=310000", "310000", None),
+                ("/v1/measures?matter=government_procurement", None, "government_procurement"),
+                ("/v1/measures?matter=deposit_waiver", None, "deposit_waiver"),
+                ("/v1/measures?region=330100&matter=deposit_waiver", "330100", "deposit_waiver"),
+                ("/v1/measures?matter=government_procurement&region=310000", "310000",
+                 "government_procurement"),
+                ("/v1/measures?region=%33%33%30%37%38%32", "330782", None),
+                ("/v1/measures?&region=330782&", "330782", None)):
+            want = self.expected_measures(region, matter)
+            expect(len(want) > 0, f"{target}: the etc/policy catalogues have no such measure")
+            eq(self.ok200(self.main, "GET", target), {"measures": want}, f"GET {target}")
+        eq([m["id"] for m in self.ok200(
+            self.main, "GET", "/v1/measures?region=330782&matter=government_procurement")
+            ["measures"]], ["330782-P-001"], "Yiwu government procurement: exactly 330782-P-001")
+        # a well-formed region without a catalogue, a matter no measure has in a region
+        for target in ("/v1/measures?region=110000", "/v1/measures?region=000000",
+                       "/v1/measures?region=999999&matter=honours"):
+            eq(self.ok200(self.main, "GET", target), {"measures": []}, f"GET {target}")
+        # HEAD: the GET's headers, no body
+        with self.main.client(self.t) as c:
+            g = c.request("GET", "/v1/measures")
+            h = c.request("HEAD", "/v1/measures")
+        self.spec.check(self.t, "HEAD", "/v1/measures", h)
+        eq((h.status, h.header("content-type"), h.header("content-length"), h.body),
+           (200, "application/json", str(len(g.body)), b""), "HEAD /v1/measures")
+        # the access log names the route; region and matter values are not logged
+        offset = self.main.log_size()
+        self.ok200(self.main, "GET", "/v1/measures?region=330782&matter=honours")
+        lines = self.main.log_lines_since(offset, 1)
+        eq([json.loads(ln)["path"] for ln in lines], ["/v1/measures"], "access log path")
+        self.main.up(self.t)
+
+    def measures_errors(self):
+        for q, field in (("region=33078", "region"),          # 5 digits: one short
+                         ("region=3307820", "region"),        # 7 digits: one past
+                         ("region=33078a", "region"), ("region=", "region"),
+                         ("region=%EF%BC%93%33%30%37%38%32", "region"),  # a fullwidth digit
+                         ("region=330782&region=330100", "region"),
+                         ("region=3307%2", "region"),         # a malformed escape
+                         ("matter=", "matter"), ("matter=procurement", "matter"),
+                         ("matter=Government_procurement", "matter"),
+                         ("matter=government_procurement%20", "matter"),
+                         ("matter=" + "a" * 70, "matter"),
+                         ("matter=honours&matter=honours", "matter"),
+                         ("regions=330782", "query"), ("as_of=2026-01-01", "query"),
+                         ("region=330782&x=1", "query")):
+            _, b = self.problem(self.main, "GET", f"/v1/measures?{q}", 400,
+                                "invalid-parameter", field)
+        eq(b["title"], "Invalid parameter", "title of the 400")
+        for method in ("POST", "PUT", "DELETE", "PATCH"):
+            body = b"{}" if method in ("POST", "PUT", "PATCH") else b""
+            r, _ = self.problem(self.main, method, "/v1/measures", 405, "method-not-allowed",
+                                headers=JSON if body else (), body=body)
+            eq(r.header_values("allow"), ["GET, HEAD"], f"{method} /v1/measures: allow")
+        for target in ("/v1/measures/", "/v1/measures/330782", "/v1/measure"):
+            self.problem(self.main, "GET", target, 404, "not-found")
+        self.main.up(self.t)
+
+    def measures_not_loaded(self):
+        """notready: one catalogue with a penalty on a grade (refused by the loader) -> 503,
+        none served; nokeys: no policy/measures/ directory -> 503; full: an empty
+        policy/measures/ -> 200 with no measure."""
+        for name in ("notready", "nokeys"):
+            srv = self.ctx.servers[name]
+            for target in ("/v1/measures", "/v1/measures?region=330782",
+                           "/v1/measures?matter=honours"):
+                _, b = self.problem(srv, "GET", target, 503, "not-ready")
+                eq(b["detail"], "the measure catalogues are not loaded", f"{name}: detail")
+            # the parameters are checked first
+            self.problem(srv, "GET", "/v1/measures?region=1", 400, "invalid-parameter", "region")
+            srv.up(self.t)
+        full = self.ctx.servers["full"]
+        for target in ("/v1/measures", "/v1/measures?region=330782&matter=honours"):
+            eq(self.ok200(full, "GET", target), {"measures": []}, f"full: GET {target}")
+        full.up(self.t)
+
     def attest_not_ready(self):
         """notready (model broken, keys/signing.json unreadable): 503 on every attestation
         operation but the issuer metadata; nokeys (no signing.json): issuing 503."""
@@ -1725,6 +1844,13 @@ class Cases:
              "issuing 503", self.attest_not_ready),
             ("a full LMDB map: issuing, revoke, suspend, unsuspend 507 storage-full",
              self.attest_storage_full),
+            ("GET /v1/measures 200: every measure of etc/policy/measures/ exactly, filtered by "
+             "region and matter, region then file order; a region without catalogue []; HEAD; "
+             "access log path", self.measures),
+            ("GET /v1/measures: region of 5 and 7 digits, bad matter, repeated or unknown "
+             "parameters 400 naming them; other methods 405 allow GET, HEAD", self.measures_errors),
+            ("GET /v1/measures: a catalogue that fails validation or no policy/measures/ "
+             "directory 503 not-ready; an empty directory 200 []", self.measures_not_loaded),
             ("coverage: the (path, method, status) seen equal those api/openapi.yaml declares "
              "(but NO_507)", self.coverage),
         ]
@@ -1878,10 +2004,20 @@ def main():
                 f.write("{ this is not a model")
             with open(os.path.join(d_nr, "keys", "signing.json"), "w") as f:
                 f.write("{ not a keyring")  # the attestation issuer does not load
+            bad_cat = os.path.join(d_nr, "policy", "measures", "330100.json")
+            with open(bad_cat, encoding="utf-8") as f:
+                cat = json.load(f)
+            pen = [m for m in cat["measures"] if m["kind"] == "penalty"][0]
+            pen["target"] = {"grade_at_least": "D"}  # a penalty on a grade: refused
+            with open(bad_cat, "w", encoding="utf-8") as f:
+                json.dump(cat, f, ensure_ascii=False)
             d_nk = init_data(args.cli, args.src, tmp, "nokeys")
             os.unlink(os.path.join(d_nk, "keys", "signing.json"))
+            shutil.rmtree(os.path.join(d_nk, "policy", "measures"))
             d_full = init_data(args.cli, args.src, tmp, "full",
                                config=lambda c: c["store"].__setitem__("map_size_mib", 1))
+            for f in os.listdir(os.path.join(d_full, "policy", "measures")):
+                os.unlink(os.path.join(d_full, "policy", "measures", f))
         except subprocess.CalledProcessError as e:
             bail(f"{' '.join(e.cmd[:4])}... failed: {e.stderr.decode(errors='replace')}")
         tls = "tls" in transports

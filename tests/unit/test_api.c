@@ -392,6 +392,115 @@ static void get_readyz__no_store_no_model__503(void **state)
     assert_null(api);
 }
 
+/* ---- measures (issue 5 item 4) ---- */
+
+/* A data dir DIR=<base>/<name> with config.json and policy/measures/ holding the given etc
+ * catalogues (NULL-terminated region list), then each extra (file name, content) pair. */
+static void measures_dir(char *dir, size_t dir_len, const char *name, const char *const *regions,
+                         const char *extra_name, const char *extra_body)
+{
+    const char *root = getenv("YC_SOURCE_ROOT");
+    char src[512], dst[512];
+    snprintf(dir, dir_len, "%s/%s", g_base, name);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(src, sizeof src, "%s/etc/config.json", root);
+    snprintf(dst, sizeof dst, "%s/config.json", dir);
+    copy_file(src, dst);
+    snprintf(dst, sizeof dst, "%s/policy", dir);
+    assert_int_equal(mkdir(dst, 0755), 0);
+    snprintf(dst, sizeof dst, "%s/policy/measures", dir);
+    assert_int_equal(mkdir(dst, 0755), 0);
+    for (size_t k = 0; regions[k] != NULL; k++) {
+        snprintf(src, sizeof src, "%s/etc/policy/measures/%s.json", root, regions[k]);
+        snprintf(dst, sizeof dst, "%s/policy/measures/%s.json", dir, regions[k]);
+        copy_file(src, dst);
+    }
+    if (extra_name != NULL) {
+        snprintf(dst, sizeof dst, "%s/policy/measures/%s", dir, extra_name);
+        FILE *f = fopen(dst, "wb");
+        assert_non_null(f);
+        assert_int_equal(fputs(extra_body, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+    }
+}
+
+static size_t measures_count(void)
+{
+    json_t *j = body_json();
+    const size_t n = json_array_size(json_object_get(j, "measures"));
+    json_decref(j);
+    return n;
+}
+
+static void list_measures__catalogues_sorted__region_then_file_order(void **state)
+{
+    (void)state;
+    static const char *const regions[] = {"330782", "310000", NULL};
+    char dir[192];
+    measures_dir(dir, sizeof dir, "measures_ok", regions, "notes.txt", "not a catalogue");
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(dir, NULL, &api), YC_OK);
+    assert_int_equal(call_on(api, "GET", "/v1/measures", NULL, NULL, NULL, 0), 200);
+    assert_string_equal(g_res.content_type, "application/json");
+    json_t *j = body_json();
+    json_t *list = json_object_get(j, "measures");
+    const size_t n = json_array_size(list);
+    assert_true(n >= 16);
+    /* 310000 sorts first though its file was copied second */
+    assert_string_equal(str_at(json_array_get(list, 0), "id"), "310000-P-001");
+    assert_string_equal(str_at(json_array_get(list, n - 1), "region"), "330782");
+    json_decref(j);
+    assert_int_equal(call_on(api, "GET", "/v1/measures",
+                             "region=330782&matter=government_procurement", NULL, NULL, 0),
+                     200);
+    j = body_json();
+    list = json_object_get(j, "measures");
+    assert_int_equal(json_array_size(list), 1);
+    json_t *m = json_array_get(list, 0);
+    assert_string_equal(str_at(m, "id"), "330782-P-001");
+    assert_string_equal(str_at(m, "matter_label"), "政府采购");
+    assert_string_equal(str_at(json_object_get(m, "target"), "list"), "serious_dishonesty");
+    assert_string_equal(str_at(m, "effective_from"), "2024-01-01");
+    assert_true(json_is_null(json_object_get(m, "effective_to")));
+    json_decref(j);
+    /* 330100 is well-formed but has no catalogue here */
+    assert_int_equal(call_on(api, "GET", "/v1/measures", "region=330100", NULL, NULL, 0), 200);
+    assert_int_equal(measures_count(), 0);
+    assert_int_equal(call_on(api, "GET", "/v1/measures", "region=3307820", NULL, NULL, 0), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "region");
+    assert_int_equal(call_on(api, "GET", "/v1/measures", "region=33078", NULL, NULL, 0), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "region");
+    assert_int_equal(call_on(api, "GET", "/v1/measures", "matter=x", NULL, NULL, 0), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "matter");
+    assert_int_equal(call_on(api, "GET", "/v1/measures", "kind=reward", NULL, NULL, 0), 400);
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+    assert_int_equal(call_on(api, "POST", "/v1/measures", NULL, NULL, NULL, 0), 405);
+    assert_problem(405, YC_API_PROBLEM_METHOD, NULL);
+    assert_string_equal(g_res.allow, "GET, HEAD");
+    yc_api_close(api);
+}
+
+static void list_measures__one_bad_catalogue_or_no_dir__503_empty_dir__200(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"330782", NULL}, *const none[] = {NULL};
+    char dir[192];
+    measures_dir(dir, sizeof dir, "measures_bad", good, "330100.json", "{}");
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(dir, NULL, &api), YC_OK);
+    assert_int_equal(call_on(api, "GET", "/v1/measures", "region=330782", NULL, NULL, 0), 503);
+    assert_problem(503, YC_API_PROBLEM_NOT_READY, NULL);
+    yc_api_close(api);
+    measures_dir(dir, sizeof dir, "measures_empty", none, NULL, NULL);
+    assert_int_equal(yc_api_open(dir, NULL, &api), YC_OK);
+    assert_int_equal(call_on(api, "GET", "/v1/measures", NULL, NULL, NULL, 0), 200);
+    assert_string_equal(g_res.body, "{\"measures\":[]}");
+    yc_api_close(api);
+    /* g_api's data dir has no policy/ at all */
+    assert_int_equal(call("GET", "/v1/measures", NULL, NULL, NULL), 503);
+    assert_problem(503, YC_API_PROBLEM_NOT_READY, NULL);
+}
+
 /* ---- scores ---- */
 
 /* The engine's JSON computed directly from the store, as `yrdcredit score` prints it. */
@@ -2492,6 +2601,8 @@ int main(void)
         cmocka_unit_test(get_healthz__always__200_ok),
         cmocka_unit_test(get_readyz__ready__200_with_model),
         cmocka_unit_test(get_readyz__no_store_no_model__503),
+        cmocka_unit_test(list_measures__catalogues_sorted__region_then_file_order),
+        cmocka_unit_test(list_measures__one_bad_catalogue_or_no_dir__503_empty_dir__200),
         cmocka_unit_test(get_score__sample_merchant__200_engine_json),
         cmocka_unit_test(get_score__invalid_id__400_subject_id),
         cmocka_unit_test(get_score__unknown_subject__404),
