@@ -56,8 +56,9 @@ void yc_api_measures_open(yc_api *api, const char *data_dir)
             list = grown;
             cap = ncap;
         }
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        ok = yc_catalogue_load(path, &list[n], NULL, 0) == YC_OK;
+        const int w = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        ok =
+            w > 0 && (size_t)w < sizeof path && yc_catalogue_load(path, &list[n], NULL, 0) == YC_OK;
         if (ok)
             n++;
     }
