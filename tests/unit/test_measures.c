@@ -278,6 +278,9 @@ static const bad_case bad_cases[] = {
      "330782-P-001: missing member \"legal_basis\""},
     {"legal_basis_empty", "330782.json", YC_ERR_INVALID,
      "330782-P-001: legal_basis must be a non-empty string"},
+    /* regress__issue_5: a blank legal basis is no legal basis */
+    {"legal_basis_blank", "330782.json", YC_ERR_INVALID,
+     "330782-P-001: legal_basis must be a non-empty string"},
     {"legal_basis_null", "330782.json", YC_ERR_INVALID,
      "330782-P-001: legal_basis must be a non-empty string"},
     {"department_empty", "330782.json", YC_ERR_INVALID,
