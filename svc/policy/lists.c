@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policy_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/fileio.h"
 
@@ -73,14 +74,6 @@ static char *dup_str(const char *s)
     if (p != NULL)
         memcpy(p, s, len + 1);
     return p;
-}
-
-static bool is_blank(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            return false;
-    return true;
 }
 
 /* Parse a code array.  want_negative: N codes only; else P codes only.  On failure writes
@@ -179,7 +172,8 @@ static yc_err parse_rule(const char *path, size_t idx, json_t *obj, yc_list_rule
         return YC_ERR_INVALID;
     }
     json_t *lb = json_object_get(obj, "legal_basis");
-    if (!json_is_string(lb) || is_blank(json_string_value(lb)) ||
+    if (!json_is_string(lb) ||
+        yc_policy_text_is_blank(json_string_value(lb), json_string_length(lb)) ||
         json_string_length(lb) > YC_LIST_LEGAL_BASIS_MAX) {
         why_set(why, why_len,
                 "%s: lists[%zu] (%s).legal_basis: required non-empty string of at most %d bytes",

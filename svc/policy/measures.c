@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policy_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/fileio.h"
 
@@ -126,12 +127,7 @@ static yc_err get_text(loader *ld, json_t *obj, const char *key, const char *nam
                        const char **ret)
 {
     json_t *j = json_object_get(obj, key);
-    bool blank = true; /* only spaces, tabs, newlines or the ideographic space U+3000 */
-    const char *t = json_is_string(j) ? json_string_value(j) : "";
-    for (size_t i = 0; blank && i < json_string_length(j); i++)
-        blank = t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r' ||
-                (strncmp(t + i, "\xe3\x80\x80", 3) == 0 && (i += 2, true));
-    if (!json_is_string(j) || blank)
+    if (!json_is_string(j) || yc_policy_text_is_blank(json_string_value(j), json_string_length(j)))
         return refuse(ld, YC_ERR_INVALID, "%s must be a non-empty string", name);
     if (json_string_length(j) > max)
         return refuse(ld, YC_ERR_INVALID, "%s is longer than %zu bytes", name, max);
