@@ -233,6 +233,39 @@ YC_MUST_USE yc_err yc_attest_jwks(yc_attest_service *s, int64_t now, char **ret_
 YC_MUST_USE yc_err yc_attest_verify(yc_attest_service *s, const char *token, size_t len,
                                     const char *aud, int64_t now, yc_av_verdict *ret);
 
+/** Longest `typ` yc_attest_sign_jws() accepts, in bytes without the NUL. */
+#define YC_ATTEST_JWS_TYP_MAX 64
+
+/**
+ * @brief Sign @p payload as a JWS compact serialization with this instance's active
+ *        attestation key: protected header {"alg":"EdDSA","typ":@p typ,"kid":<kid>}, so that
+ *        a partner verifies it against this instance's JWKS (the trust registry pins it).
+ *        Used for 联合奖惩 decisions and shared-record batches (issue 5).
+ * @param[in]  s            The service.
+ * @param[in]  typ          NUL-terminated media type without "application/", 1..
+ *                          YC_ATTEST_JWS_TYP_MAX bytes of [A-Za-z0-9.+-] (e.g.
+ *                          "yrdcredit-decision+jwt").
+ * @param[in]  payload      Payload bytes (normally compact JSON); not NUL-terminated.
+ * @param[in]  payload_len  Bytes of @p payload, 1.. (the token is capped at
+ *                          YC_JWS_MAX_LARGE_TOKEN_BYTES).
+ * @param[in]  now          Current time, seconds since the epoch (picks the active key).
+ * @param[out] ret_token    New NUL-terminated token; free with yc_free().  Written on YC_OK.
+ * @param[out] ret_len      Its length in bytes without the NUL.
+ * @param[out] ret_kid      NULL, or YC_JWK_THUMBPRINT_LEN + 1 bytes: on YC_OK the kid that
+ *                          signed, NUL-terminated.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    a NULL argument, empty payload or a bad @p typ
+ * @retval YC_ERR_NOT_FOUND  no active attestation key at @p now (no keyring)
+ * @retval YC_ERR_TOO_LARGE  the token would exceed YC_JWS_MAX_LARGE_TOKEN_BYTES
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @retval YC_ERR_INTERNAL   libsodium failed
+ * @note Thread-safety: safe from many threads (the keyring is read under its lock).
+ * @par Source: RFC 7515 §3.1, §7.1; RFC 8037 §3.1; issue 5 scope items 4 and 5.
+ */
+YC_MUST_USE yc_err yc_attest_sign_jws(yc_attest_service *s, const char *typ, const void *payload,
+                                      size_t payload_len, int64_t now, char **ret_token,
+                                      size_t *ret_len, char *ret_kid);
+
 /**
  * @brief The state an attestation record shows at @p now for listings: "valid", "revoked",
  *        "suspended" or "expired" (valid or suspended past its exp).

@@ -696,3 +696,49 @@ yc_err yc_attest_verify(yc_attest_service *s, const char *token, size_t len, con
     yc_free(issuers);
     return rv;
 }
+
+static bool typ_ok(const char *typ)
+{
+    size_t n = strlen(typ);
+    if (n == 0 || n > YC_ATTEST_JWS_TYP_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)typ[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '+' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+yc_err yc_attest_sign_jws(yc_attest_service *s, const char *typ, const void *payload,
+                          size_t payload_len, int64_t now, char **ret_token, size_t *ret_len,
+                          char *ret_kid)
+{
+    if (s == NULL || typ == NULL || payload == NULL || payload_len == 0 || ret_token == NULL ||
+        ret_len == NULL || !typ_ok(typ))
+        return YC_ERR_INVALID;
+    keys_refresh(s, now);
+    const yc_key_info *info = NULL;
+    const yc_ed25519_key *key = NULL;
+    yc_err rv = YC_OK;
+    pthread_rwlock_rdlock(&s->kr_lock);
+    if (s->kr == NULL || yc_keyring_signer(s->kr, YC_KEY_ATTESTATION, now, &info, &key) != YC_OK) {
+        rv = YC_ERR_NOT_FOUND;
+        goto out;
+    }
+    char header[64 + YC_ATTEST_JWS_TYP_MAX + YC_JWK_THUMBPRINT_LEN];
+    int n = snprintf(header, sizeof header, "{\"alg\":\"EdDSA\",\"typ\":\"%s\",\"kid\":\"%s\"}",
+                     typ, info->kid);
+    if (n < 0 || (size_t)n >= sizeof header) {
+        rv = YC_ERR_INTERNAL;
+        goto out;
+    }
+    rv = yc_jws_sign_capped(header, (size_t)n, payload, payload_len, key,
+                            YC_JWS_MAX_LARGE_TOKEN_BYTES, ret_token, ret_len);
+    if (rv == YC_OK && ret_kid != NULL)
+        memcpy(ret_kid, info->kid, YC_JWK_THUMBPRINT_LEN + 1);
+out:
+    pthread_rwlock_unlock(&s->kr_lock);
+    return rv;
+}
