@@ -163,4 +163,16 @@ YC_MUST_USE yc_err yc_lists_derive(const yc_list_rules *rules, const yc_calendar
                                    const yc_record *recs, size_t n, const char *grade,
                                    yc_date as_of, yc_listing *ret, size_t cap, size_t *ret_n);
 
+/**
+ * @brief The list whose listing codes (serious_dishonesty or watch `codes`) contain @p code.
+ * @param[in]  rules     Loaded rules.
+ * @param[in]  code      A record code.
+ * @param[out] ret_kind  On true: the list.
+ * @return true when a serious_dishonesty or watch rule lists @p code; false otherwise (a
+ *         positive code, a code no rule names, or a NULL argument).  The red list's codes_any
+ *         are not listing codes and give false.
+ * @par Source: issue 5 scope items 1 and 5.
+ */
+bool yc_list_rules_list_of_code(const yc_list_rules *rules, yc_code code, yc_list_kind *ret_kind);
+
 #endif

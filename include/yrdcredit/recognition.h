@@ -189,4 +189,20 @@ const char *yc_policy_tier_intern(const char *tier);
  */
 const char *yc_policy_list_intern(const char *list);
 
+/**
+ * @brief Does the host city recognise the issuer city's listings on @p list (the rule's
+ *        `lists` member)?  Used for shared records (issue 5 scope item 5) and for the list
+ *        membership an attestation carries.  Matters and ages do not enter.
+ * @param[in] r       A loaded policy.
+ * @param[in] host    NUL-terminated host region, 6 ASCII digits.
+ * @param[in] issuer  NUL-terminated issuer (origin) region, 6 ASCII digits.
+ * @param[in] list    NUL-terminated list code ("serious_dishonesty", "watch", "red").
+ * @return true when a rule for (host, issuer) exists and names @p list; false otherwise,
+ *         including any NULL argument.
+ * @note Thread-safety: reads only.
+ * @par Source: issue 5 scope items 3 and 5.
+ */
+bool yc_recognition_list_recognised(const yc_recognition *r, const char *host, const char *issuer,
+                                    const char *list);
+
 #endif

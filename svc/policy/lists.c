@@ -495,3 +495,18 @@ yc_err yc_lists_derive(const yc_list_rules *rules, const yc_calendar *cal, const
     *ret_n = k;
     return YC_OK;
 }
+
+bool yc_list_rules_list_of_code(const yc_list_rules *rules, yc_code code, yc_list_kind *ret_kind)
+{
+    if (rules == NULL || ret_kind == NULL || (int)code < 0 || (int)code >= YC_CODE_COUNT)
+        return false;
+    static const yc_list_kind listing[] = {YC_LIST_SERIOUS_DISHONESTY, YC_LIST_WATCH};
+    for (size_t i = 0; i < sizeof listing / sizeof listing[0]; i++) {
+        const list_rule *lr = &rules->rules[listing[i]];
+        if (lr->present && (lr->codes & (UINT32_C(1) << (unsigned)code)) != 0) {
+            *ret_kind = listing[i];
+            return true;
+        }
+    }
+    return false;
+}

@@ -416,3 +416,20 @@ bool yc_recognition_result_has_vct(const yc_recognition_result *res, const char 
             return true;
     return false;
 }
+
+bool yc_recognition_list_recognised(const yc_recognition *r, const char *host, const char *issuer,
+                                    const char *list)
+{
+    if (r == NULL || host == NULL || issuer == NULL || list == NULL)
+        return false;
+    for (size_t i = 0; i < r->n_rules; i++) {
+        const rule *ru = &r->rules[i];
+        if (strcmp(ru->host, host) != 0 || strcmp(ru->issuer, issuer) != 0)
+            continue;
+        for (size_t j = 0; j < ru->n_lists; j++)
+            if (strcmp(ru->lists[j], list) == 0)
+                return true;
+        return false;
+    }
+    return false;
+}
