@@ -204,6 +204,45 @@ void yc_api_close(yc_api *api);
 YC_MUST_USE yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *res);
 
 /**
+ * @brief Reload the score model and the policy files (DATA/policy/lists.json,
+ *        recognition.json, measures/<region>.json; the config's model and calendar) after
+ *        validating every one of them; on any failure the loaded ones stay in use.
+ * Requests already running finish with the snapshot they started with; later ones see the new
+ * one.  The score response caches are invalidated (their entries carry the generation).
+ * Reloads are serialised.  Triggered by SIGHUP in yrdcreditd (`yrdcredit policy reload` sends
+ * it).
+ * @param[in]  api             An instance from yc_api_open().
+ * @param[out] ret_generation  On YC_OK: the new snapshot's generation (1 + the previous one;
+ *                             readyz shows it as policy_generation); may be NULL.
+ * @param[out] why             On failure: NUL-terminated reason naming the file and the rule,
+ *                             truncated to @p why_len; "" on YC_OK.
+ * @param[in]  why_len         Size of @p why in bytes, at least 1 (512 suffices).
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    a NULL argument, or a file fails validation
+ * @retval YC_ERR_IO         a file cannot be read
+ * @retval YC_ERR_NOT_FOUND  a file or the measures directory is missing
+ * @retval YC_ERR_TOO_LARGE  a file exceeds its size limit
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @note Thread-safety: safe while yc_api_handle() runs on the workers.
+ * @par Source: issue 5 scope item 4 (SIGHUP reload).
+ */
+YC_MUST_USE yc_err yc_api_policy_reload(yc_api *api, uint64_t *ret_generation, char *why,
+                                        size_t why_len);
+
+/**
+ * @brief Validate what yc_api_policy_reload() would load, without a running instance:
+ *        DATA_DIR/config.json, the model, the calendar and every DATA_DIR/policy/ file.
+ * @param[in]  data_dir  NUL-terminated data directory.
+ * @param[out] why       On failure: NUL-terminated reason naming the file and the rule.
+ * @param[in]  why_len   Size of @p why in bytes, at least 1.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID / YC_ERR_IO / YC_ERR_NOT_FOUND / YC_ERR_TOO_LARGE / YC_ERR_NOMEM
+ *         as yc_api_policy_reload(), or config.json fails to load
+ * @par Source: issue 5 scope item 4 (`yrdcredit policy check|reload`).
+ */
+YC_MUST_USE yc_err yc_api_policy_check(const char *data_dir, char *why, size_t why_len);
+
+/**
  * @brief The counters of one worker's score cache (for tests and diagnostics).
  * @param[in]  api     Open instance.
  * @param[in]  worker  Worker index, 0..YC_API_WORKERS_MAX-1; another value gives zeros.

@@ -83,6 +83,8 @@
 #define YC_CONFIG_SCORE_CACHE_DEFAULT 16384
 #define YC_CONFIG_SCORE_CACHE_MIN     0
 #define YC_CONFIG_SCORE_CACHE_MAX     (1024 * 1024)
+/** Largest policy.notice_working_days (as YC_LIST_NOTICE_DAYS_MAX). */
+#define YC_CONFIG_NOTICE_DAYS_MAX 60
 
 /** Limits (inclusive) and defaults of the "attest" object (issue 4; attestations.md §1.3, §2,
  * §3.1).  Documented in etc/yrdcredit.conf.example. */
@@ -182,6 +184,17 @@ typedef struct yc_config_api {
     size_t score_cache_entries; /**< score responses cached per worker; 0 = no cache */
 } yc_config_api;
 
+/** Settings of the 联合奖惩 policy (the optional "policy" object, issue 5). */
+typedef struct yc_config_policy {
+    /** true when config.json sets `notice_working_days`; false: the value of
+     *  DATA/policy/lists.json applies. */
+    bool has_notice_working_days;
+    /** `notice_working_days`: prior notice, in working days, before a serious-dishonesty
+     *  listing this instance derives takes effect (浙江省公共信用信息管理条例 Art.24),
+     *  0..YC_CONFIG_NOTICE_DAYS_MAX; 0 when absent. */
+    unsigned notice_working_days;
+} yc_config_policy;
+
 /** Resolved configuration.  Fields are public; strings are NUL-terminated absolute-or-relative
  * paths. */
 typedef struct yc_config {
@@ -195,6 +208,7 @@ typedef struct yc_config {
     char tls_key_path[YC_CONFIG_PATH_MAX + 1];  /**< its PEM private key */
     yc_config_api api;                          /**< HTTP API settings; defaults if absent */
     yc_config_attest attest;                    /**< attestation settings; defaults if absent */
+    yc_config_policy policy;                    /**< 联合奖惩 policy settings */
 } yc_config;
 
 /**

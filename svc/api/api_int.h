@@ -3,6 +3,8 @@
 #define YRDCREDIT_API_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "yrdcredit/api.h"
@@ -10,7 +12,9 @@
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/import.h"
+#include "yrdcredit/lists.h"
 #include "yrdcredit/measures.h"
+#include "yrdcredit/recognition.h"
 #include "yrdcredit/record.h"
 #include "yrdcredit/score.h"
 #include "yrdcredit/store.h"
@@ -18,34 +22,69 @@
 /* The score response cache of one worker (cache.c); not thread-safe: one per worker. */
 typedef struct yc_score_cache yc_score_cache;
 
+/* The score model and the 联合奖惩 policy files, loaded together (policy.c).  Immutable once
+ * installed; a reload installs a new one.  Hold one with yc_api_policy_acquire() for the whole
+ * request: it stays valid until yc_api_policy_release(), whatever reloads happen meanwhile. */
+typedef struct yc_policy_snap {
+    _Atomic unsigned long refs;       /* private to policy.c */
+    uint64_t generation;              /* 1 for the first snapshot, +1 per reload */
+    yc_model *model;                  /* never NULL */
+    yc_window windows[YC_CODE_COUNT]; /* the model's publication windows */
+    yc_calendar *calendar;            /* never NULL */
+    yc_list_rules *lists;             /* DATA/policy/lists.json; NULL: did not load */
+    yc_recognition *recognition;      /* DATA/policy/recognition.json; NULL: did not load */
+    yc_catalogue **catalogues;        /* DATA/policy/measures/<region>.json, sorted by */
+    size_t n_catalogues;              /* region; NULL: did not load (all or none) */
+} yc_policy_snap;
+
+/* Longest reason a policy load gives, bytes with the NUL. */
+enum { YC_POLICY_WHY_MAX = 512 };
+
 struct yc_api {
     yc_config cfg;
-    yc_model *model;           /* NULL: not ready */
+    char data_dir[4096];
     yc_rules *rules;           /* NULL: not ready */
     yc_store *store;           /* NULL: not ready */
     yc_attest_service *attest; /* NULL: no store, or the issuer could not be opened */
-    yc_window windows[YC_CODE_COUNT];
+    pthread_mutex_t policy_mu; /* guards policy (the pointer and taking a reference) */
+    yc_policy_snap *policy;    /* NULL: the model did not load (not ready) */
+    pthread_mutex_t reload_mu; /* one reload at a time */
     size_t max_body;
     size_t cache_entries;                       /* per worker; 0: no cache */
     yc_score_cache *caches[YC_API_WORKERS_MAX]; /* created by each worker on first use */
-    /* The measure catalogues of DATA/policy/measures/, sorted by region (measures.c); all
-     * or none: NULL when the directory is missing or any file fails to load (then
-     * GET /v1/measures answers 503 not-ready). */
-    yc_catalogue **catalogues;
-    size_t n_catalogues;
 };
+
+/* Load a snapshot: the model (required) and calendar of cfg, and DATA/policy/.  strict: any
+ * policy file failing fails the load (a reload); otherwise a failing part is left NULL and
+ * why names it (the first start).  why: YC_POLICY_WHY_MAX bytes suffice; "" when all loaded.
+ * YC_ERR_INVALID / YC_ERR_IO / YC_ERR_NOT_FOUND / YC_ERR_TOO_LARGE / YC_ERR_NOMEM. */
+yc_err yc_policy_snap_load(const yc_config *cfg, const char *data_dir, bool strict,
+                           yc_policy_snap **ret, char *why, size_t why_len);
+/* Drop one reference; the last one frees the snapshot.  NULL is a no-op. */
+void yc_policy_snap_unref(yc_policy_snap *p);
+/* The current snapshot with a reference taken, or NULL (not ready: answer 503). */
+const yc_policy_snap *yc_api_policy_acquire(yc_api *api);
+/* Is a snapshot installed (the model loaded)? */
+bool yc_api_policy_loaded(yc_api *api);
+/* Release a snapshot from yc_api_policy_acquire() (NULL is a no-op). */
+void yc_api_policy_release(yc_api *api, const yc_policy_snap *p);
+/* The catalogue of region (6 digits, NUL-terminated), or NULL: none, or catalogues not loaded. */
+const yc_catalogue *yc_policy_catalogue(const yc_policy_snap *p, const char *region);
+/* A measure as GET /v1/measures shows it (measures.c); NULL on allocation failure. */
+json_t *yc_api_measure_json(const char *region, const yc_measure *m);
 
 /* A cache of 1..YC_API_SCORE_CACHE_MAX entries. */
 yc_err yc_score_cache_new(size_t entries, yc_score_cache **ret);
 void yc_score_cache_free(yc_score_cache *c);
-/* The body cached for (id, as_of) if its stamp equals generation, else NULL (a miss).  The
+/* The body cached for (id, as_of) if its stamp equals generation and it was computed with the
+ * policy snapshot of generation policy_gen (a reload may change the model), else NULL (a miss). The
  * pointer is valid until the next put on this cache. */
 const char *yc_score_cache_get(yc_score_cache *c, const char *id, size_t id_len, yc_date as_of,
-                               uint64_t generation, size_t *ret_len);
-/* Keep a copy of body for (id, as_of) stamped with stamp; evicts at the bound; best effort
- * (bodies over YC_API_SCORE_CACHE_BODY_MAX and allocation failures are not kept). */
+                               uint64_t generation, uint64_t policy_gen, size_t *ret_len);
+/* Keep a copy of body for (id, as_of) stamped with stamp and policy_gen; evicts at the bound; best
+ * effort (bodies over YC_API_SCORE_CACHE_BODY_MAX and allocation failures are not kept). */
 void yc_score_cache_put(yc_score_cache *c, const char *id, size_t id_len, yc_date as_of,
-                        uint64_t stamp, const char *body, size_t body_len);
+                        uint64_t stamp, uint64_t policy_gen, const char *body, size_t body_len);
 void yc_score_cache_stats(const yc_score_cache *c, yc_api_cache_stats *ret);
 
 /* Fill res with a problem+json body; field may be NULL (then omitted). */
@@ -58,7 +97,7 @@ yc_err yc_api_raw(yc_api_response *res, int status, const char *json, size_t len
 /* Map a store/engine error to a problem response. */
 yc_err yc_api_error(yc_api_response *res, yc_err e);
 /* 503 not-ready when the instance lacks model, rules or store; returns true if answered. */
-bool yc_api_not_ready(const yc_api *api, yc_api_response *res, yc_err *ret);
+bool yc_api_not_ready(yc_api *api, yc_api_response *res, yc_err *ret);
 
 /* Query parameters: at most this many, each name unique. */
 enum { YC_API_QPARAMS_MAX = 8 };
@@ -120,11 +159,6 @@ yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *s
                            yc_api_response *res);
 yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_response *res);
 yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_response *res);
-/* OpenAPI tag "policy" (measures.c): load every DATA/policy/measures/<region>.json into
- * api->catalogues (all or none, silently: a failure leaves them NULL, the route answers 503);
- * free them (a NULL list is a no-op). */
-void yc_api_measures_open(yc_api *api, const char *data_dir);
-void yc_api_measures_close(yc_api *api);
 /* GET /v1/measures?region=&matter= (listMeasures). */
 yc_err yc_api_list_measures(yc_api *api, const yc_api_request *req, yc_api_response *res);
 

@@ -343,6 +343,7 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
     json_t *body = NULL, *score = NULL, *disclosable = NULL;
     yc_record *recs = NULL;
     size_t n = 0;
+    const yc_policy_snap *pol = NULL;
     issue_req ir;
     if (!yc_api_body_object(api, req, true, res, &rv, &body))
         return rv;
@@ -360,8 +361,13 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
                             "no records of this subject", "subject_id");
         goto out;
     }
+    if (rv == YC_OK && (pol = yc_api_policy_acquire(api)) == NULL) {
+        rv = yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
+                            "the score model is not loaded", NULL);
+        goto out;
+    }
     if (rv == YC_OK)
-        rv = yc_score_records_object(api->model, sid, recs, n, yc_date_today_shanghai(), &score);
+        rv = yc_score_records_object(pol->model, sid, recs, n, yc_date_today_shanghai(), &score);
     bool answered = false;
     if (rv == YC_OK)
         rv = build_disclosable(api, &ir, sid, score, &disclosable, res, &answered);
@@ -407,6 +413,7 @@ out:
     json_decref(disclosable);
     json_decref(body);
     yc_store_records_free(recs);
+    yc_api_policy_release(api, pol);
     return rv;
 }
 

@@ -11,7 +11,8 @@
 
 typedef struct entry {
     uint64_t hash;
-    uint64_t stamp; /* yc_store_records_generation() taken before the records were read */
+    uint64_t stamp;      /* yc_store_records_generation() taken before the records were read */
+    uint64_t policy_gen; /* generation of the policy snapshot it was computed with */
     yc_date as_of;
     uint32_t next; /* next entry of the bucket's chain, or NIL */
     uint8_t id_len;
@@ -88,14 +89,14 @@ static uint32_t find(const yc_score_cache *c, uint64_t h, const char *id, size_t
 }
 
 const char *yc_score_cache_get(yc_score_cache *c, const char *id, size_t id_len, yc_date as_of,
-                               uint64_t generation, size_t *ret_len)
+                               uint64_t generation, uint64_t policy_gen, size_t *ret_len)
 {
     if (id_len > YC_SUBJECT_ID_MAX) {
         c->stats.misses++;
         return NULL;
     }
     const uint32_t i = find(c, key_hash(id, id_len, as_of), id, id_len, as_of);
-    if (i == NIL || c->e[i].stamp != generation) {
+    if (i == NIL || c->e[i].stamp != generation || c->e[i].policy_gen != policy_gen) {
         c->stats.misses++;
         c->stats.stale += i != NIL;
         return NULL;
@@ -134,7 +135,7 @@ static uint32_t take_slot(yc_score_cache *c)
 }
 
 void yc_score_cache_put(yc_score_cache *c, const char *id, size_t id_len, yc_date as_of,
-                        uint64_t stamp, const char *body, size_t body_len)
+                        uint64_t stamp, uint64_t policy_gen, const char *body, size_t body_len)
 {
     if (id_len > YC_SUBJECT_ID_MAX || body_len > YC_API_SCORE_CACHE_BODY_MAX)
         return;
@@ -169,6 +170,7 @@ void yc_score_cache_put(yc_score_cache *c, const char *id, size_t id_len, yc_dat
     x->body[body_len] = '\0';
     x->body_len = body_len;
     x->stamp = stamp;
+    x->policy_gen = policy_gen;
 }
 
 void yc_score_cache_stats(const yc_score_cache *c, yc_api_cache_stats *ret)

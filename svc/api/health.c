@@ -24,8 +24,14 @@ yc_err yc_api_get_readyz(yc_api *api, const yc_api_request *req, yc_api_response
     yc_err rv = YC_OK;
     if (!no_query(req, res, &rv) || yc_api_not_ready(api, res, &rv))
         return rv;
-    json_t *model = json_pack("{s:s,s:s}", "version", yc_model_version(api->model), "digest",
-                              yc_model_digest_hex(api->model));
-    json_t *o = model != NULL ? json_pack("{s:s,s:o}", "status", "ready", "model", model) : NULL;
+    const yc_policy_snap *pol = yc_api_policy_acquire(api);
+    if (pol == NULL) /* unloaded by nothing today; kept for the contract */
+        return yc_api_not_ready(api, res, &rv) ? rv : YC_ERR_INTERNAL;
+    json_t *model = json_pack("{s:s,s:s}", "version", yc_model_version(pol->model), "digest",
+                              yc_model_digest_hex(pol->model));
+    json_t *o = model != NULL ? json_pack("{s:s,s:o,s:I}", "status", "ready", "model", model,
+                                          "policy_generation", (json_int_t)pol->generation)
+                              : NULL;
+    yc_api_policy_release(api, pol);
     return yc_api_json(res, 200, o);
 }

@@ -7,84 +7,6 @@
 #include "api_int.h"
 #include "yrdcredit/alloc.h"
 
-/* A file name "<6 digits>.json"; anything else in the directory is ignored. */
-static bool is_catalogue_name(const char *name)
-{
-    if (strlen(name) != YC_REGION_LEN + 5 || strcmp(name + YC_REGION_LEN, ".json") != 0)
-        return false;
-    for (size_t i = 0; i < YC_REGION_LEN; i++)
-        if (name[i] < '0' || name[i] > '9')
-            return false;
-    return true;
-}
-
-static int by_region(const void *a, const void *b)
-{
-    const yc_catalogue *const *x = a, *const *y = b;
-    return strcmp(yc_catalogue_region(*x), yc_catalogue_region(*y));
-}
-
-static void free_list(yc_catalogue **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        yc_catalogue_free(list[i]);
-    yc_free(list);
-}
-
-void yc_api_measures_open(yc_api *api, const char *data_dir)
-{
-    char dir[4096], path[4096 + 64];
-    if ((size_t)snprintf(dir, sizeof dir, "%s/policy/measures", data_dir) >= sizeof dir)
-        return;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    yc_catalogue **list = NULL;
-    size_t n = 0, cap = 0;
-    bool ok = true;
-    const struct dirent *e;
-    while (ok && (e = readdir(d)) != NULL) {
-        if (!is_catalogue_name(e->d_name))
-            continue;
-        if (n == cap) {
-            const size_t ncap = cap == 0 ? 8 : cap * 2;
-            yc_catalogue **grown = yc_realloc(list, ncap * sizeof *list);
-            if (grown == NULL) {
-                ok = false;
-                break;
-            }
-            list = grown;
-            cap = ncap;
-        }
-        const int w = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        ok =
-            w > 0 && (size_t)w < sizeof path && yc_catalogue_load(path, &list[n], NULL, 0) == YC_OK;
-        if (ok)
-            n++;
-    }
-    closedir(d);
-    if (!ok) {
-        free_list(list, n);
-        return;
-    }
-    if (n > 1)
-        qsort(list, n, sizeof *list, by_region);
-    if (list == NULL) { /* an empty directory: ready, with no catalogue */
-        list = yc_alloc(sizeof *list);
-        if (list == NULL)
-            return;
-    }
-    api->catalogues = list;
-    api->n_catalogues = n;
-}
-
-void yc_api_measures_close(yc_api *api)
-{
-    free_list(api->catalogues, api->n_catalogues);
-    api->catalogues = NULL;
-    api->n_catalogues = 0;
-}
-
 static const char *kind_name(yc_measure_kind k)
 {
     return k == YC_MEASURE_PENALTY ? "penalty" : "reward";
@@ -105,7 +27,7 @@ static json_t *target_json(const yc_measure_target *t)
     return NULL;
 }
 
-static json_t *measure_json(const char *region, const yc_measure *m)
+json_t *yc_api_measure_json(const char *region, const yc_measure *m)
 {
     char from[YC_DATE_STR_LEN + 1], to[YC_DATE_STR_LEN + 1];
     yc_date_format(m->effective_from, from);
@@ -158,14 +80,19 @@ yc_err yc_api_list_measures(yc_api *api, const yc_api_request *req, yc_api_respo
             return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
                                   "matter must be a code of the matter vocabulary", "matter");
     }
-    if (api->catalogues == NULL)
+    const yc_policy_snap *pol = yc_api_policy_acquire(api);
+    if (pol == NULL || pol->catalogues == NULL) {
+        yc_api_policy_release(api, pol);
         return yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
                               "the measure catalogues are not loaded", NULL);
+    }
     json_t *list = json_array();
-    if (list == NULL)
+    if (list == NULL) {
+        yc_api_policy_release(api, pol);
         return YC_ERR_NOMEM;
-    for (size_t c = 0; c < api->n_catalogues; c++) {
-        const yc_catalogue *cat = api->catalogues[c];
+    }
+    for (size_t c = 0; c < pol->n_catalogues; c++) {
+        const yc_catalogue *cat = pol->catalogues[c];
         const char *cr = yc_catalogue_region(cat);
         if (region != NULL && memcmp(cr, region, YC_REGION_LEN) != 0)
             continue;
@@ -173,12 +100,14 @@ yc_err yc_api_list_measures(yc_api *api, const yc_api_request *req, yc_api_respo
             const yc_measure *m = yc_catalogue_get(cat, i);
             if (mv != NULL && strcmp(m->matter, matter) != 0)
                 continue;
-            if (json_array_append_new(list, measure_json(cr, m)) != 0) {
+            if (json_array_append_new(list, yc_api_measure_json(cr, m)) != 0) {
                 json_decref(list);
+                yc_api_policy_release(api, pol);
                 return YC_ERR_NOMEM;
             }
         }
     }
+    yc_api_policy_release(api, pol);
     json_t *o = json_pack("{s:o}", "measures", list);
     return o != NULL ? yc_api_json(res, 200, o) : YC_ERR_NOMEM;
 }

@@ -69,9 +69,9 @@ yc_err yc_api_error(yc_api_response *res, yc_err e)
     }
 }
 
-bool yc_api_not_ready(const yc_api *api, yc_api_response *res, yc_err *ret)
+bool yc_api_not_ready(yc_api *api, yc_api_response *res, yc_err *ret)
 {
-    if (api->model != NULL && api->rules != NULL && api->store != NULL)
+    if (yc_api_policy_loaded(api) && api->rules != NULL && api->store != NULL)
         return false;
     *ret = yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
                           "the record store or the score model is not loaded", NULL);

@@ -373,11 +373,12 @@ out:
 }
 
 /* Import every row and every JSON Lines record into run->recs (nothing is stored). */
-static yc_err import_items(const yc_api *api, post_run *run, const lines *l)
+static yc_err import_items(const yc_api *api, const yc_window *windows, post_run *run,
+                           const lines *l)
 {
     yc_import_opts o = {.encoding = "UTF-8",
                         .today = yc_date_today_shanghai(),
-                        .windows = api->windows,
+                        .windows = windows,
                         .rules = api->rules,
                         .on_batch = on_batch,
                         .on_reject = on_reject,
@@ -506,7 +507,15 @@ yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_respon
         goto out;
     if (run.n_lines + run.n_rows > 0) {
         run.recs = yc_calloc(run.n_items, sizeof *run.recs);
-        rv = run.recs != NULL ? import_items(api, &run, &l) : YC_ERR_NOMEM;
+        /* the publication windows of the current model (a reload may change them) */
+        const yc_policy_snap *pol = yc_api_policy_acquire(api);
+        if (pol == NULL)
+            rv = YC_ERR_AGAIN;
+        else if (run.recs == NULL)
+            rv = YC_ERR_NOMEM;
+        else
+            rv = import_items(api, pol->windows, &run, &l);
+        yc_api_policy_release(api, pol);
         if (rv != YC_OK) {
             rv = yc_api_error(res, rv);
             goto out;

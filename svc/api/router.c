@@ -1,4 +1,5 @@
 /* yc_api_open/close and the router of svc/api/ (include/yrdcredit/api.h). */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,9 +30,24 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     if (rv != YC_OK)
         goto out;
     api->cache_entries = api->cfg.api.score_cache_entries;
-    /* Model, rules and store failures leave the instance open but not ready (503). */
-    if (yc_model_load(api->cfg.model_path, &api->model, NULL, 0) == YC_OK)
-        yc_model_windows(api->model, api->windows);
+    if ((size_t)snprintf(api->data_dir, sizeof api->data_dir, "%s", data_dir) >=
+        sizeof api->data_dir) {
+        rv = YC_ERR_INVALID;
+        goto out;
+    }
+    pthread_mutex_init(&api->policy_mu, NULL);
+    pthread_mutex_init(&api->reload_mu, NULL);
+    /* Model, rules and store failures leave the instance open but not ready (503).  A policy
+     * file that fails leaves its part unloaded (its routes answer 503); the reason is logged. */
+    char why[YC_POLICY_WHY_MAX];
+    if (yc_policy_snap_load(&api->cfg, data_dir, false, &api->policy, why, sizeof why) != YC_OK) {
+        api->policy = NULL;
+        fprintf(stderr, "yrdcredit: not ready: %s\n", why);
+    } else if (why[0] != '\0') {
+        fprintf(stderr, "yrdcredit: policy not loaded: %s\n", why);
+    }
+    if (api->policy != NULL)
+        api->policy->generation = 1;
     char msg[256];
     if (yc_rules_load(api->cfg.rules_path, &api->rules, msg, sizeof msg) != YC_OK)
         api->rules = NULL;
@@ -42,8 +58,6 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     if (api->store != NULL &&
         yc_attest_service_open(data_dir, &api->cfg.attest, api->store, &api->attest) != YC_OK)
         api->attest = NULL;
-    /* The measure catalogues, all or none; none: GET /v1/measures answers 503. */
-    yc_api_measures_open(api, data_dir);
     *ret_api = api;
     return YC_OK;
 out:
@@ -58,10 +72,11 @@ void yc_api_close(yc_api *api)
     for (size_t w = 0; w < YC_API_WORKERS_MAX; w++)
         yc_score_cache_free(api->caches[w]);
     yc_attest_service_close(api->attest); /* commits what is queued, answers every pending */
-    yc_api_measures_close(api);
     yc_store_close(api->store);
     yc_rules_free(api->rules);
-    yc_model_free(api->model);
+    yc_policy_snap_unref(api->policy);
+    pthread_mutex_destroy(&api->reload_mu);
+    pthread_mutex_destroy(&api->policy_mu);
     yc_free(api);
 }
 

@@ -7,12 +7,12 @@
 #include "yrdcredit/ids.h"
 
 /* Compute the score and put the engine's JSON (as `yrdcredit score` prints it) in res. */
-static yc_err score_json(const yc_api *api, const char *subject_id, const yc_record *recs, size_t n,
-                         yc_date as_of, yc_api_response *res)
+static yc_err score_json(const yc_policy_snap *pol, const char *subject_id, const yc_record *recs,
+                         size_t n, yc_date as_of, yc_api_response *res)
 {
     char *json = NULL;
     size_t len = 0;
-    YC_TRY(yc_score_records_json(api->model, subject_id, recs, n, as_of, &json, &len));
+    YC_TRY(yc_score_records_json(pol->model, subject_id, recs, n, as_of, &json, &len));
     yc_free(res->body);
     res->body = json;
     res->body_len = len;
@@ -54,33 +54,46 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
     yc_api_query q;
     yc_api_response scratch = {0};
     yc_err rv = YC_OK;
+    yc_record *recs = NULL;
     const bool query_ok = yc_api_query_parse(req->query, allowed, &q, &scratch, &rv);
     yc_api_response_clear(&scratch);
     yc_date as_of = YC_DATE_NONE;
     const bool as_of_ok = query_ok && parse_as_of(&q, &as_of);
-    const bool ready = api->model != NULL && api->rules != NULL && api->store != NULL;
+    /* one snapshot for the whole request: the cache entry is of its generation */
+    const yc_policy_snap *pol = yc_api_policy_acquire(api);
+    const bool ready = pol != NULL && api->rules != NULL && api->store != NULL;
     yc_score_cache *cache =
         as_of_ok && ready && id_len <= YC_SUBJECT_ID_MAX ? worker_cache(api, req->worker) : NULL;
     if (cache != NULL) {
         size_t len = 0;
         uint64_t gen = 0;
-        const char *hit = yc_store_records_generation(api->store, &gen) == YC_OK
-                              ? yc_score_cache_get(cache, id, id_len, as_of, gen, &len)
-                              : NULL;
-        if (hit != NULL)
-            return yc_api_raw(res, 200, hit, len);
+        const char *hit =
+            yc_store_records_generation(api->store, &gen) == YC_OK
+                ? yc_score_cache_get(cache, id, id_len, as_of, gen, pol->generation, &len)
+                : NULL;
+        if (hit != NULL) {
+            rv = yc_api_raw(res, 200, hit, len);
+            goto out;
+        }
     }
     /* 400 subject_id, 400 query or as_of, 503 not ready: in this order */
-    if (!yc_subject_id_is_valid(id, id_len))
-        return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
-                              "not a valid 统一社会信用代码 or 'P' pseudonym", "subject_id");
+    if (!yc_subject_id_is_valid(id, id_len)) {
+        rv = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
+                            "not a valid 统一社会信用代码 or 'P' pseudonym", "subject_id");
+        goto out;
+    }
     if (!query_ok && !yc_api_query_parse(req->query, allowed, &q, res, &rv))
-        return rv;
-    if (!as_of_ok)
-        return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
-                              "expected a real date YYYY-MM-DD in 1900..2099", "as_of");
-    if (yc_api_not_ready(api, res, &rv))
-        return rv;
+        goto out;
+    if (!as_of_ok) {
+        rv = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
+                            "expected a real date YYYY-MM-DD in 1900..2099", "as_of");
+        goto out;
+    }
+    if (!ready) {
+        rv = yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
+                            "the record store or the score model is not loaded", NULL);
+        goto out;
+    }
     char subject_id[YC_SUBJECT_ID_MAX + 1];
     memcpy(subject_id, id, id_len);
     subject_id[id_len] = '\0';
@@ -88,18 +101,20 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
     /* Stamp before reading: the records are of this snapshot or a later one. */
     if (cache != NULL && yc_store_records_generation(api->store, &stamp) != YC_OK)
         cache = NULL;
-    yc_record *recs = NULL;
     size_t n = 0;
     rv = yc_store_subject_records(api->store, subject_id, &recs, &n);
     if ((rv == YC_OK && n == 0) || rv == YC_ERR_NOT_FOUND)
         rv = yc_api_problem(res, 404, YC_API_PROBLEM_UNKNOWN_SUBJECT, "Unknown subject",
                             "no records of this subject", "subject_id");
     else if (rv == YC_OK) {
-        rv = score_json(api, subject_id, recs, n, as_of, res);
+        rv = score_json(pol, subject_id, recs, n, as_of, res);
         if (rv == YC_OK && cache != NULL)
-            yc_score_cache_put(cache, subject_id, id_len, as_of, stamp, res->body, res->body_len);
+            yc_score_cache_put(cache, subject_id, id_len, as_of, stamp, pol->generation, res->body,
+                               res->body_len);
     } else
         rv = yc_api_error(res, rv);
+out:
     yc_store_records_free(recs);
+    yc_api_policy_release(api, pol);
     return rv;
 }

@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,10 +80,79 @@ static const char usage[] =
     "score cache from \"api\" (etc/yrdcredit.conf.example documents every key).\n"
     "SIGTERM or SIGINT: stop accepting, finish in-flight streams (server.drain_timeout_ms), exit "
     "0.\n"
+    "SIGHUP (or `yrdcredit policy reload`): reload the score model and DATA_DIR/policy/ after\n"
+    "validating them; on failure the loaded ones stay and the reason is logged.  The process id\n"
+    "is in DATA_DIR/yrdcreditd.pid while serving.\n"
     "Exit status: 0 ok, 2 usage, 4 cannot open the data dir, the configuration, the\n"
     "certificate or a listener, 5 other.\n";
 
 static yc_h2_server *volatile g_server;
+
+/* SIGHUP: the reloader thread waits for it with sigwait(); every other thread blocks it. */
+typedef struct reloader {
+    yc_api *api;
+    pthread_t thread;
+    _Atomic bool stop;
+} reloader;
+
+static void *reloader_main(void *arg)
+{
+    reloader *r = arg;
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&hup, &sig) != 0 || atomic_load(&r->stop))
+            return NULL;
+        char why[512];
+        uint64_t gen = 0;
+        const yc_err e = yc_api_policy_reload(r->api, &gen, why, sizeof why);
+        if (e == YC_OK)
+            fprintf(stderr, "yrdcreditd: policy reloaded (generation %" PRIu64 ")\n", gen);
+        else
+            fprintf(stderr, "yrdcreditd: policy reload refused, the loaded policy stays: %s (%s)\n",
+                    why, yc_err_str(e));
+    }
+}
+
+/* DATA_DIR/yrdcreditd.pid: written once serving, removed at exit if still ours. */
+static void pid_file_path(const char *data, char *buf, size_t len)
+{
+    if ((size_t)snprintf(buf, len, "%s/yrdcreditd.pid", data) >= len)
+        buf[0] = '\0';
+}
+
+static bool pid_file_write(const char *path)
+{
+    if (path[0] == '\0')
+        return false;
+    char tmp[PATH_MAX + 8], line[32];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return false;
+    const int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    const int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    const bool ok = n > 0 && write(fd, line, (size_t)n) == (ssize_t)n;
+    if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+        (void)unlink(tmp);
+        return false;
+    }
+    return true;
+}
+
+static void pid_file_remove(const char *path)
+{
+    char line[32] = "";
+    FILE *f = path[0] != '\0' ? fopen(path, "re") : NULL;
+    if (f == NULL)
+        return;
+    const bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    if (got && strtol(line, NULL, 10) == (long)getpid())
+        (void)unlink(path);
+}
 
 /* Access log buffering.  A line is written at once when its worker logged nothing for
  * LOG_QUIET_US before it (sequential requests, tests); under load lines gather in the worker's
@@ -775,6 +846,9 @@ int main(int argc, char **argv)
     (void)pthread_cond_init(&ctx.flush_cv, NULL);
     pthread_t flusher;
     bool flusher_started = false;
+    static reloader rl;
+    bool reloader_started = false;
+    char pid_path[PATH_MAX] = "";
     static yc_config cfg; /* five paths of 4 KiB: not on the stack */
     const char *field = NULL;
     yc_err e = config_file != NULL ? yc_config_load_file(config_file, data, &cfg, &field)
@@ -818,6 +892,11 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    /* SIGHUP goes to the reloader thread only: block it before the first thread starts */
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    (void)pthread_sigmask(SIG_BLOCK, &hup, NULL);
     /* the API uses the same configuration (model, rules, map size, score cache) */
     const yc_api_opts api_opts = {.max_body_bytes = cfg.server.max_body_bytes, .config = &cfg};
     e = yc_api_open(data, &api_opts, &api);
@@ -910,6 +989,16 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, " with %u worker%s\n", yc_h2_server_workers(srv),
             yc_h2_server_workers(srv) == 1 ? "" : "s");
+    rl.api = api;
+    reloader_started = pthread_create(&rl.thread, NULL, reloader_main, &rl) == 0;
+    if (!reloader_started)
+        fprintf(stderr, "yrdcreditd: no reloader thread: SIGHUP is ignored\n");
+    pid_file_path(data, pid_path, sizeof pid_path);
+    if (!pid_file_write(pid_path))
+        fprintf(stderr,
+                "yrdcreditd: cannot write %s: `yrdcredit policy reload` will not find "
+                "this process\n",
+                pid_path);
     e = yc_h2_server_run(srv);
     if (e != YC_OK) {
         fprintf(stderr, "yrdcreditd: event loop failed: %s\n", yc_err_str(e));
@@ -918,6 +1007,12 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     g_server = NULL;
+    if (reloader_started) {
+        atomic_store(&rl.stop, true);
+        (void)pthread_kill(rl.thread, SIGHUP);
+        (void)pthread_join(rl.thread, NULL);
+    }
+    pid_file_remove(pid_path);
     yc_h2_server_close(srv);
     yc_api_close(api);
     if (flusher_started) {

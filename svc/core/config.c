@@ -294,6 +294,29 @@ static yc_err parse_api(json_t *root, yc_config_api *api, const char **ret_field
     return YC_OK;
 }
 
+/* The optional "policy" object: settings of the 联合奖惩 policy (issue 5). */
+static yc_err parse_policy(json_t *root, yc_config_policy *pol, const char **ret_field)
+{
+    static const char *const keys[] = {"notice_working_days"};
+    *pol = (yc_config_policy){0};
+    json_t *obj = json_object_get(root, "policy");
+    if (obj == NULL)
+        return YC_OK;
+    if (!json_is_object(obj)) {
+        *ret_field = "policy";
+        return YC_ERR_INVALID;
+    }
+    YC_TRY(only_keys(obj, keys, 1, "policy", ret_field));
+    if (json_object_get(obj, "notice_working_days") != NULL) {
+        uint64_t days = 0;
+        YC_TRY(get_opt_uint(obj, "notice_working_days", "policy.notice_working_days", 0,
+                            YC_CONFIG_NOTICE_DAYS_MAX, &days, ret_field));
+        pol->has_notice_working_days = true;
+        pol->notice_working_days = (unsigned)days;
+    }
+    return YC_OK;
+}
+
 /* attest.issuer: an https URL with a host, without query, fragment, trailing '/', spaces or
  * control characters (SD-JWT VC §JWT VC Issuer Metadata: iss is the metadata base). */
 static bool issuer_is_valid(const char *s)
@@ -444,8 +467,8 @@ static yc_err parse_attest(json_t *root, yc_config_attest *a, const char **ret_f
 
 static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
-    static const char *const top[] = {"schema", "model",  "rules", "calendar", "store",
-                                      "import", "server", "tls",   "api",      "attest"};
+    static const char *const top[] = {"schema", "model", "rules", "calendar", "store", "import",
+                                      "server", "tls",   "api",   "attest",   "policy"};
     static const char *const store_keys[] = {"map_size_mib"};
     static const char *const import_keys[] = {"batch_records"};
     if (!json_is_object(root)) {
@@ -481,6 +504,7 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
     cfg->batch_records = (size_t)batch;
     YC_TRY(parse_server(root, &cfg->server, ret_field));
     YC_TRY(parse_api(root, &cfg->api, ret_field));
+    YC_TRY(parse_policy(root, &cfg->policy, ret_field));
     YC_TRY(parse_attest(root, &cfg->attest, ret_field));
     return parse_tls(root, data_dir, cfg, ret_field);
 }

@@ -557,7 +557,8 @@ class Cases:
         with open(os.path.join(self.main.data, "model", "score-v1.json"), "rb") as f:
             model = f.read()
         eq(b, {"status": "ready", "model": {"version": json.loads(model)["version"],
-                                            "digest": hashlib.sha256(model).hexdigest()}},
+                                            "digest": hashlib.sha256(model).hexdigest()},
+               "policy_generation": 1},
            "GET /readyz body")
         self.main.up(self.t)
 
@@ -2052,9 +2053,18 @@ def main():
                             "# TODO a state change on a full map reuses freed pages")
         for name, s in ctx.servers.items():
             rc = s.stop()
-            err = [ln for ln in s.stderr().splitlines() if not ln.startswith("yrdcreditd: serving")]
-            tap.line(rc == 0 and not err,
-                     f"{name}: SIGTERM exits 0 with nothing unexpected on stderr",
+            lines = s.stderr().splitlines()
+            err = [ln for ln in lines if not ln.startswith("yrdcreditd: serving")]
+            # an instance missing a part says why once, naming the file: the broken model of
+            # "notready", the policy directory that "nokeys" (a bare data dir) lacks
+            want = {"notready": ("yrdcredit: not ready: ", "/model/score-v1.json: "),
+                    "nokeys": ("yrdcredit: policy not loaded: ",
+                               "/policy/measures: cannot open the directory")}.get(name)
+            expected = [ln for ln in err if want and ln.startswith(want[0]) and want[1] in ln]
+            err = [ln for ln in err if ln not in expected]
+            tap.line(rc == 0 and not err and len(expected) == (1 if want else 0),
+                     f"{name}: SIGTERM exits 0 with nothing unexpected on stderr"
+                     + (f" (one line: {want[0]}...{want[1]})" if want else ""),
                      f"exit {rc}\n" + "\n".join(err[:20]))
     finally:
         for s in ctx.servers.values():

@@ -406,6 +406,15 @@ static void measures_dir(char *dir, size_t dir_len, const char *name, const char
     snprintf(src, sizeof src, "%s/etc/config.json", root);
     snprintf(dst, sizeof dst, "%s/config.json", dir);
     copy_file(src, dst);
+    /* the measures are part of the policy snapshot, which needs the model and calendar */
+    snprintf(dst, sizeof dst, "%s/model", dir);
+    assert_int_equal(mkdir(dst, 0755), 0);
+    snprintf(src, sizeof src, "%s/etc/model/score-v1.json", root);
+    snprintf(dst, sizeof dst, "%s/model/score-v1.json", dir);
+    copy_file(src, dst);
+    snprintf(src, sizeof src, "%s/etc/calendar.txt", root);
+    snprintf(dst, sizeof dst, "%s/calendar.txt", dir);
+    copy_file(src, dst);
     snprintf(dst, sizeof dst, "%s/policy", dir);
     assert_int_equal(mkdir(dst, 0755), 0);
     snprintf(dst, sizeof dst, "%s/policy/measures", dir);

@@ -1038,6 +1038,38 @@ static void safety__config_score_cache_entries__at_limits_and_one_past__exact_or
     assert_string_equal(field, "api.score_cache_entries");
 }
 
+static void config_policy_notice_working_days__at_limits_and_one_past__exact_or_named(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    const char *field;
+    memset(&cfg, 0xff, sizeof cfg);
+    assert_int_equal(load_with_server("", &cfg, &field), YC_OK);
+    assert_false(cfg.policy.has_notice_working_days); /* absent: the lists file decides */
+    assert_int_equal(cfg.policy.notice_working_days, 0);
+    assert_int_equal(load_with_server("\"policy\":{}", &cfg, &field), YC_OK);
+    assert_false(cfg.policy.has_notice_working_days);
+    assert_int_equal(load_with_server("\"policy\":{\"notice_working_days\":0}", &cfg, &field),
+                     YC_OK);
+    assert_true(cfg.policy.has_notice_working_days);
+    assert_int_equal(cfg.policy.notice_working_days, 0);
+    assert_int_equal(load_with_server("\"policy\":{\"notice_working_days\":60}", &cfg, &field),
+                     YC_OK);
+    assert_true(cfg.policy.has_notice_working_days);
+    assert_int_equal(cfg.policy.notice_working_days, YC_CONFIG_NOTICE_DAYS_MAX);
+    assert_int_equal(load_with_server("\"policy\":{\"notice_working_days\":61}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "policy.notice_working_days");
+    assert_int_equal(load_with_server("\"policy\":{\"notice_working_days\":-1}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "policy.notice_working_days");
+    assert_int_equal(load_with_server("\"policy\":{\"notice_days\":5}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "policy.notice_days: unknown key");
+    assert_int_equal(load_with_server("\"policy\":5", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "policy");
+}
+
 static void config_load__api_object_absent_empty_or_wrong__default_or_named(void **state)
 {
     (void)state;
@@ -1487,6 +1519,8 @@ int main(void)
         cmocka_unit_test(config_load_file__other_path__relative_paths_under_data_dir),
         cmocka_unit_test(
             safety__config_score_cache_entries__at_limits_and_one_past__exact_or_named),
+        cmocka_unit_test(
+            config_policy_notice_working_days__at_limits_and_one_past__exact_or_named),
         cmocka_unit_test(config_load__api_object_absent_empty_or_wrong__default_or_named),
         cmocka_unit_test(config_load__shipped_etc_config__api_default),
         cmocka_unit_test(safety__config_attest_keys__at_min_and_max__loaded_exactly),
