@@ -23,6 +23,14 @@ __attribute__((format(printf, 3, 4))) static void say(char *why, size_t why_len,
     va_end(ap);
 }
 
+/* Append a part's reason to why ("; " between two). */
+static void note(char *why, size_t why_len, const char *part)
+{
+    const size_t used = strnlen(why, why_len);
+    if (used + 1 < why_len)
+        say(why + used, why_len - used, "%s%s", used > 0 ? "; " : "", part);
+}
+
 /* A file name "<6 digits>.json"; anything else in the directory is ignored. */
 static bool is_catalogue_name(const char *name)
 {
@@ -142,7 +150,7 @@ yc_err yc_policy_snap_load(const yc_config *cfg, const char *data_dir, bool stri
                 "out of range");
     }
     if (rv != YC_OK) {
-        say(why, why_len, "%s", part_why);
+        note(why, why_len, part_why);
         if (strict)
             goto out;
         yc_list_rules_free(p->lists);
@@ -151,14 +159,14 @@ yc_err yc_policy_snap_load(const yc_config *cfg, const char *data_dir, bool stri
     (void)snprintf(path, sizeof path, "%s/policy/recognition.json", data_dir);
     rv = yc_recognition_load(path, &p->recognition, part_why, sizeof part_why);
     if (rv != YC_OK) {
-        say(why, why_len, "%s", part_why);
+        note(why, why_len, part_why);
         if (strict)
             goto out;
         p->recognition = NULL;
     }
     rv = load_catalogues(data_dir, p, part_why, sizeof part_why);
     if (rv != YC_OK) {
-        say(why, why_len, "%s", part_why);
+        note(why, why_len, part_why);
         if (strict)
             goto out;
     }
