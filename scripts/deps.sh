@@ -8,7 +8,7 @@ YC_DEBIAN_PACKAGES=(
   libnghttp2-dev nghttp2-client nghttp2-server libssl-dev openssl curl libcurl4-openssl-dev faketime
   python3-h2 python3-hyperframe python3-hpack python3-jsonschema python3-yaml python3-jwt
   python3-cryptography
-  python3 file bc
+  python3 file bc docker-compose
 )
 
 yc_install_deps() {
