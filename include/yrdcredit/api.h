@@ -43,6 +43,8 @@
 #define YC_API_SCORE_CACHE_BODY_MAX 4096
 /** Longest ETag or Cache-Control value of a response, in bytes without the NUL. */
 #define YC_API_VALIDATOR_MAX 47
+/** Longest `location` header value of a response, in bytes without the NUL. */
+#define YC_API_LOCATION_MAX 127
 
 /** Problem kinds (the `<kind>` of `urn:yrdcredit:problem:<kind>`), one per error. */
 #define YC_API_PROBLEM_NOT_FOUND         "not-found"              /**< 404 unknown route */
@@ -102,6 +104,9 @@ typedef struct yc_api_response {
     size_t body_len;                     /**< bytes, without the NUL */
     char etag[YC_API_VALIDATOR_MAX + 1]; /**< quoted ETag, NUL-terminated; "" = none */
     char cache_control[YC_API_VALIDATOR_MAX + 1]; /**< Cache-Control value; "" = none */
+    /** `location` of a 201 (RFC 9110 §10.2.2): an absolute path of the created resource,
+     *  NUL-terminated; "" = none. */
+    char location[YC_API_LOCATION_MAX + 1];
     yc_api_pending *pending; /**< non-NULL exactly when @c status is 0: the answer comes later;
                                   the caller must pass it to yc_api_pending_bind() (once) */
 } yc_api_response;

@@ -67,6 +67,12 @@ typedef struct yc_attest_issue_in {
                                     NULL for none */
     unsigned validity_days;    /**< 1..attest.max_validity_days */
     yc_attest_alg alg;         /**< JWS alg */
+    /** Borrowed JSON array, or NULL for []: the always-visible (never selectively disclosable)
+     *  `lists` claim, the subject's listings in effect at the attestation's as_of, each
+     *  {"list": "serious_dishonesty"|"watch"|"red", "from": "YYYY-MM-DD",
+     *  "to": "YYYY-MM-DD"|null, "codes": ["N11", ...]} (issue 5 review findings 1 and 2:
+     *  the record codes behind the listing, for measures that cover only some of them). */
+    json_t *lists;
 } yc_attest_issue_in;
 
 /** One issued attestation, as yc_attest_issue_fn receives it. */
@@ -126,8 +132,9 @@ void yc_attest_service_close(yc_attest_service *s);
  * Claims exactly as attestations.md §1.3 with ARCHITECTURE.md's choices: header {alg, typ
  * "dc+sd-jwt", kid}; always visible iss, sub (the subject_id), iat, exp, jti (16 random bytes,
  * base64url), vct (issuer + "/vct/credit-score/v1"), status {status_list {idx, uri}},
- * issuer_city, issuer_region, subject_type, model {version, digest}, aud when given; the
- * members of @c in->disclosable as disclosures with YC_ATTEST_DECOYS_MIN..MAX decoys.
+ * issuer_city, issuer_region, subject_type, model {version, digest}, lists (@c in->lists,
+ * [] when NULL; issue 5 review finding 1), aud when given; the members of
+ * @c in->disclosable as disclosures with YC_ATTEST_DECOYS_MIN..MAX decoys.
  *
  * @param[in] s     The service.
  * @param[in] in    What to issue; borrowed for the call.
@@ -275,6 +282,15 @@ YC_MUST_USE yc_err yc_attest_sign_jws(yc_attest_service *s, const char *typ, con
  * @par Source: operationId listAttestations.
  */
 const char *yc_attest_state_name(const yc_store_attestation *rec, int64_t now);
+
+/**
+ * @brief The store's group committer the service started, for the other durable writes of
+ *        the instance (issue 5: decisions are committed next to the attestations).
+ * @param[in] s  The service.
+ * @return The running committer, valid until yc_attest_service_close(); never NULL.
+ * @par Source: issue 5 scope item 4 (decisions are stored before they are answered).
+ */
+yc_store_committer *yc_attest_committer(yc_attest_service *s);
 
 /**
  * @brief The issuer settings the service was opened with (for the handlers' metadata).

@@ -269,6 +269,17 @@ YC_MUST_USE yc_err yc_h2_reply_cache(yc_h2_reply *reply, const char *etag,
                                      const char *cache_control);
 
 /**
+ * @brief Add a `location` header to a reply already set (a 201's created resource).
+ * @param[in,out] reply     The handler's reply, after yc_h2_reply_set() or yc_h2_reply_take().
+ * @param[in]     location  NUL-terminated absolute path ('/' first), visible ASCII, at most
+ *                          255 bytes.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  the reply is not set, or @p location is NULL or not such a path
+ * @par Source: RFC 9110 §10.2.2 (Location), §15.3.2 (201 Created).
+ */
+YC_MUST_USE yc_err yc_h2_reply_location(yc_h2_reply *reply, const char *location);
+
+/**
  * @brief As yc_h2_reply_set(), but takes ownership of @p body instead of copying it (the hot
  *        path: a handler's response buffer becomes the reply without a second copy).
  * @param[out] reply         The handler's reply.
@@ -312,6 +323,18 @@ typedef struct yc_h2_deferred yc_h2_deferred;
  *      sent after the commit).
  */
 YC_MUST_USE yc_err yc_h2_defer(yc_h2_reply *reply, yc_h2_deferred **ret);
+
+/**
+ * @brief Give a deferred answer a `location` header; call before yc_h2_deferred_complete(), on
+ *        the thread that will complete @p d.
+ * @param[in,out] d         Handle from yc_h2_defer(), not yet completed.
+ * @param[in]     location  As yc_h2_reply_location().
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  @p d NULL, or @p location NULL or not an absolute path of visible
+ *                         ASCII of at most 255 bytes (the answer is then sent without it)
+ * @par Source: RFC 9110 §10.2.2.
+ */
+YC_MUST_USE yc_err yc_h2_deferred_set_location(yc_h2_deferred *d, const char *location);
 
 /**
  * @brief Answer a deferred request, from any thread, exactly once per handle.

@@ -58,6 +58,7 @@ typedef struct yc_listing {
     uint64_t record_ids[YC_LIST_RECORD_IDS_MAX]; /**< the first ones, in the order of recs */
     size_t n_record_ids;                         /**< entries of record_ids used */
     size_t n_records;        /**< records behind it; may exceed YC_LIST_RECORD_IDS_MAX */
+    uint32_t codes;          /**< bit (1 << yc_code) for each code of the records behind it */
     const char *zh;          /**< Chinese list name; borrowed from the rules */
     const char *legal_basis; /**< borrowed from the rules; valid while they are */
     bool requires_notice;    /**< the rule has requires_notice (prior notice, ZJ Art.24) */
@@ -135,7 +136,12 @@ YC_MUST_USE yc_err yc_list_rules_set_notice_working_days(yc_list_rules *rules, i
  * counts at @p as_of (file comment); start = the earliest decision date of those records,
  * end = their latest window end (YC_DATE_NONE when one is open).  With requires_notice:
  * notified_on = start, effective_from = notified_on + notice working days of @p cal, and
- * pending = @p as_of < effective_from.
+ * pending = @p as_of < effective_from.  Prior notice is for the listings THIS instance
+ * derives: a shared record (yc_record::origin not "", a partner's record of issue 5 item 5)
+ * takes effect from its decision date without notice.  So notified_on = the earliest decision
+ * date of the LOCAL records behind the listing (YC_DATE_NONE when all are shared),
+ * effective_from = the earlier of notified_on + notice working days and the earliest decision
+ * date of a shared record behind it; a listing with a shared record behind it is never pending.
  *
  * red (merchants only: @p grade NULL means an individual, never red-listed): listed when
  * @p grade >= min_grade (A > B > C > D), at least one record with a code of codes_any counts,

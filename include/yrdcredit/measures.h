@@ -25,7 +25,15 @@
  * - "target" has exactly one member: "list" ("serious_dishonesty", "watch" or "red"),
  *   "grade_at_least" ("A".."D"), "band_at_least" ("needs_improvement", "fair", "good",
  *   "very_good", "excellent"; the codes of etc/model/score-v1.json) or "score_at_least"
- *   (integer 0..1000);
+ *   (integer 0..1000; on the MERCHANT scale: such a reward is for merchants only, as
+ *   grade_at_least; individuals' rewards go through band_at_least, since the model's merchant
+ *   and individual scores are not comparable: review finding 3);
+ * - a penalty's "list" may be accompanied by "codes", a non-empty array of distinct negative
+ *   record codes: the measure then applies only to a listing resting on a record with one of
+ *   them.  serious_dishonesty merges N11 失信被执行人 (court list) and N12 other 严重失信主体
+ *   名单; a measure whose basis covers only the court list (限制高消费, 最高人民法院关于限制被
+ *   执行人高消费及有关消费的若干规定; 公司法 Art.178 disqualification of 失信被执行人) names
+ *   ["N11"] (review finding 2);
  * - a penalty targets only a statutory list, serious_dishonesty or watch (国办发〔2020〕49号:
  *   penalties only through lists with a legal basis, never a score, grade, band or the red
  *   list); a reward never targets serious_dishonesty or watch;
@@ -49,6 +57,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "yrdcredit/date.h"
 #include "yrdcredit/err.h"
@@ -91,6 +100,10 @@ typedef struct yc_measure_target {
     yc_target_kind kind; /**< which member the file's "target" had */
     const char *value;   /**< list, grade or band code; NULL for YC_TARGET_SCORE_AT_LEAST */
     int score;           /**< threshold 0..1000 for YC_TARGET_SCORE_AT_LEAST, else 0 */
+    /** Penalty on a list only: bit (1 << yc_code) for each record code of the optional
+     *  "codes" member; the listing must rest on a record with one of them (e.g. N11 alone for
+     *  限制高消费, whose basis covers 失信被执行人 only).  0 = any record of the list. */
+    uint32_t codes;
 } yc_measure_target;
 
 /** One measure.  All strings are NUL-terminated UTF-8 owned by the catalogue. */

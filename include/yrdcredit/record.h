@@ -125,6 +125,10 @@ typedef struct yc_record {
     yc_date pub_min_end; /**< minimum publication period ends (repair possible from here) */
     yc_date pub_max_end; /**< maximum publication period ends; YC_DATE_LONG_TERM = 长期 */
     char region[YC_REGION_LEN + 1];
+    /** "" for a record ingested here; else the 6-digit 行政区划代码 of the instance that shared
+     *  it (the batch's `from`, issue 5 item 5; docs/sharing.md).  Set only by
+     *  yc_store_ingest_shared(); yc_store_ingest() stores every record as local. */
+    char origin[YC_REGION_LEN + 1];
     yc_status status;
     int64_t ingest_ms;                /**< Unix ms when first ingested (set by the store) */
     yc_ingest_outcome ingest_outcome; /**< set by yc_store_ingest(); not stored */

@@ -7,7 +7,9 @@
  * - `DIR/lmdb/data.mdb` (+ `lock.mdb`): the environment, directory 0700, with the named
  *   databases `meta` (schema version, instance id, record-id counter), `subjects`, `records`
  *   (key: subject_id, 0x00, record_id big-endian), `source` (key: authority USCC, 0x00,
- *   文书号) and `history` (superseded versions, key: record_id and version big-endian).
+ *   文书号), `history` (superseded versions, key: record_id and version big-endian) and,
+ *   from the first shared batch on, `shared_batches` (issue 5 item 5: key the 22-character
+ *   batch id; value the origin region, iat, record count and receive time).
  *
  * Natural persons are stored under their pseudonym (yc_store_pseudonym()); their name and
  * document are sealed (XChaCha20-Poly1305, associated data = subject_id) in `subjects` and
@@ -197,6 +199,95 @@ YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char
  * @par Source: issue 2 §4; ARCHITECTURE.md "Data flow" 1 and "Storage".
  */
 YC_MUST_USE yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats *ret);
+
+/** Length of a shared batch id in characters without the NUL (16 random bytes, base64url). */
+#define YC_STORE_BATCH_ID_LEN 22
+
+/** One entry of the `shared_batches` table (issue 5 item 5). */
+typedef struct yc_store_shared_batch {
+    char batch_id[YC_STORE_BATCH_ID_LEN + 1]; /**< 22 base64url characters, NUL-terminated */
+    char from[YC_REGION_LEN + 1]; /**< region of the instance that shared it, 6 digits */
+    int64_t iat;                  /**< the batch's `iat`, seconds since the epoch */
+    uint32_t count;               /**< records in the batch */
+    int64_t received_ms;          /**< when it was stored here, Unix ms */
+} yc_store_shared_batch;
+
+/**
+ * @brief Store the records of a verified shared batch (another instance's signed export) and
+ *        its `shared_batches` entry in ONE durable write transaction: all or nothing.
+ *
+ * As yc_store_ingest(), with these differences:
+ * - every record must be a merchant (legal_person or individual_business): a natural
+ *   person's record never crosses a city line (issue 5 item 5), YC_ERR_INVALID;
+ * - each stored record's @c origin is @p origin (the input @c origin is ignored);
+ * - a record whose idempotency key (authority, 文书号, subject) is already stored as a LOCAL
+ *   record is a duplicate and never overwrites it (local data is the primary copy); one
+ *   already stored from a batch is a duplicate when identical, else superseded as by
+ *   yc_store_ingest() (the new version keeps the new @p origin);
+ * - @p batch_id already in `shared_batches` (a replay) is YC_ERR_CONFLICT and nothing is
+ *   stored, checked in the same transaction (two concurrent imports of one batch: exactly
+ *   one wins);
+ * - @p n may be 0 (the batch entry is still written, so an empty batch is not replayable).
+ *
+ * Conversely yc_store_ingest() of a record stored from a batch supersedes it with the local
+ * version (origin "").
+ *
+ * @param[in]     st        Open store.
+ * @param[in]     origin    NUL-terminated 6-digit region of the sender (the batch's `from`).
+ * @param[in]     batch_id  NUL-terminated, YC_STORE_BATCH_ID_LEN base64url characters.
+ * @param[in]     iat       The batch's `iat`, seconds since the epoch.
+ * @param[in,out] recs      @p n records, written back as by yc_store_ingest().
+ * @param[in]     n         Number of records, 0..UINT32_MAX.
+ * @param[out]    ret       Counts; may be NULL.  Written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_CONFLICT   @p batch_id was stored before (replay); nothing stored
+ * @retval YC_ERR_INVALID    a bad @p origin or @p batch_id, a natural person's record, or a
+ *                           record yc_store_ingest() would refuse
+ * @retval YC_ERR_FULL, YC_ERR_TOO_LARGE, YC_ERR_STORE, YC_ERR_IO, YC_ERR_NOMEM,
+ *         YC_ERR_INTERNAL   as yc_store_ingest()
+ * @par Source: issue 5 scope item 5; docs/sharing.md.
+ */
+YC_MUST_USE yc_err yc_store_ingest_shared(yc_store *st, const char *origin, const char *batch_id,
+                                          int64_t iat, yc_record *recs, size_t n,
+                                          yc_ingest_stats *ret);
+
+/**
+ * @brief Look up a stored shared batch.
+ * @param[in]  st        Open store.
+ * @param[in]  batch_id  NUL-terminated batch id.
+ * @param[out] ret       The entry (batch_id copied in); may be NULL.  Written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_NOT_FOUND  never stored (also: no batch stored yet, or a malformed id)
+ * @retval YC_ERR_STORE      corrupt value or LMDB failure
+ * @retval YC_ERR_NOMEM
+ * @par Source: issue 5 scope item 5.
+ */
+YC_MUST_USE yc_err yc_store_shared_batch_get(yc_store *st, const char *batch_id,
+                                             yc_store_shared_batch *ret);
+
+/**
+ * @brief Callback of yc_store_record_walk(), once per current record.
+ * @param[in] ctx  The caller's context.
+ * @param[in] rec  The record, fully decoded, with its subject_id (natural persons: name and
+ *                 document empty); valid only during the call.
+ * @return YC_OK to continue; any other value stops the walk and is returned by it.
+ */
+typedef yc_err (*yc_store_record_fn)(void *ctx, const yc_record *rec);
+
+/**
+ * @brief Walk every current record in key order (subject_id, record_id) in one read-only
+ *        transaction (one snapshot; writers, also of other processes, are not blocked), fully
+ *        decoded: the export path of `yrdcredit share export`.
+ * @param[in] st   Open store.
+ * @param[in] fn   Callback.
+ * @param[in] ctx  Passed to @p fn; may be NULL.
+ * @retval YC_OK          every record visited (also when there is none)
+ * @retval YC_ERR_STORE   corrupt key or value, or LMDB failure
+ * @retval YC_ERR_NOMEM
+ * @retval other          the first non-YC_OK value returned by @p fn
+ * @par Source: issue 5 scope item 5.
+ */
+YC_MUST_USE yc_err yc_store_record_walk(yc_store *st, yc_store_record_fn fn, void *ctx);
 
 /**
  * @brief Does a subject exist, and what is it?

@@ -158,8 +158,20 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
 yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *subject_id,
                            yc_api_response *res);
 yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_response *res);
+/* POST /v1/shared-records (importSharedRecords, shared_records.c): a partner's signed batch of
+ * merchant records (application/jose), verified and stored, or refused whole with a reason. */
+yc_err yc_api_post_shared_records(yc_api *api, const yc_api_request *req, yc_api_response *res);
 yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_response *res);
 /* GET /v1/measures?region=&matter= (listMeasures). */
 yc_err yc_api_list_measures(yc_api *api, const yc_api_request *req, yc_api_response *res);
+/* OpenAPI tag "decisions" (decisions.c): POST /v1/decisions (createDecision); GET
+ * /v1/decisions/{id} (getDecision; id: the path segment, id_len bytes, not yet checked). */
+yc_err yc_api_create_decision(yc_api *api, const yc_api_request *req, yc_api_response *res);
+yc_err yc_api_get_decision(yc_api *api, const yc_api_request *req, const char *id, size_t id_len,
+                           yc_api_response *res);
+/* The `lists` claim of an attestation (decisions.c): the listings in effect (not pending) as
+ * [{"list", "from": effective_from or start, "to": end or null, "codes": [record codes]}];
+ * NULL on allocation failure. */
+json_t *yc_api_listings_claim(const yc_listing *ls, size_t n);
 
 #endif

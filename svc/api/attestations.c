@@ -11,6 +11,7 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_service.h"
 #include "yrdcredit/date.h"
+#include "yrdcredit/shared.h"
 
 /* The claims a request may make disclosable (issue 4 item 3). */
 static const char *const disclose_names[] = {"score", "grade", "band", "as_of", "reasons", "name"};
@@ -340,7 +341,7 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
     yc_err rv = YC_OK;
     if (!yc_api_query_parse(req->query, none, &q, res, &rv))
         return rv;
-    json_t *body = NULL, *score = NULL, *disclosable = NULL;
+    json_t *body = NULL, *score = NULL, *disclosable = NULL, *lists = NULL;
     yc_record *recs = NULL;
     size_t n = 0;
     const yc_policy_snap *pol = NULL;
@@ -366,6 +367,9 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
                             "the score model is not loaded", NULL);
         goto out;
     }
+    if (rv == YC_OK) /* shared records count only as recognised (docs/sharing.md §4) */
+        n = yc_shared_keep_recognised(recs, n, api->cfg.attest.issuer_region, pol->recognition,
+                                      pol->lists);
     if (rv == YC_OK)
         rv = yc_score_records_object(pol->model, sid, recs, n, yc_date_today_shanghai(), &score);
     bool answered = false;
@@ -373,6 +377,23 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
         rv = build_disclosable(api, &ir, sid, score, &disclosable, res, &answered);
     if (answered)
         goto out;
+    if (rv != YC_OK) {
+        rv = yc_api_error(res, rv);
+        goto out;
+    }
+    /* issue 5 review finding 1: the `lists` claim, the listings in effect at the as_of */
+    if (pol->lists == NULL) {
+        rv = yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
+                            "the list rules (policy/lists.json) are not loaded", NULL);
+        goto out;
+    }
+    yc_listing listings[YC_LIST_COUNT];
+    size_t n_listings = 0;
+    rv = yc_lists_derive(pol->lists, pol->calendar, recs, n,
+                         json_string_value(json_object_get(score, "grade")),
+                         yc_date_today_shanghai(), listings, YC_LIST_COUNT, &n_listings);
+    if (rv == YC_OK && (lists = yc_api_listings_claim(listings, n_listings)) == NULL)
+        rv = YC_ERR_NOMEM;
     if (rv != YC_OK) {
         rv = yc_api_error(res, rv);
         goto out;
@@ -387,6 +408,7 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
         .aud = ir.has_aud ? ir.aud : NULL,
         .validity_days = ir.validity_days,
         .alg = ir.alg,
+        .lists = lists,
     };
     if (in.subject_type == NULL || in.model_version == NULL || in.model_digest == NULL) {
         rv = yc_api_error(res, YC_ERR_INTERNAL);
@@ -409,6 +431,7 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
     else
         rv = yc_api_error(res, rv);
 out:
+    json_decref(lists);
     json_decref(score);
     json_decref(disclosable);
     json_decref(body);

@@ -15,8 +15,23 @@ static const char *kind_name(yc_measure_kind k)
 static json_t *target_json(const yc_measure_target *t)
 {
     switch (t->kind) {
-    case YC_TARGET_LIST:
-        return json_pack("{s:s}", "list", t->value);
+    case YC_TARGET_LIST: {
+        json_t *o = json_pack("{s:s}", "list", t->value);
+        if (o == NULL || t->codes == 0)
+            return o;
+        json_t *codes = json_array(); /* target.codes (measures.h), in code order */
+        for (int c = 0; codes != NULL && c < (int)YC_CODE_COUNT; c++)
+            if ((t->codes & (UINT32_C(1) << (unsigned)c)) != 0 &&
+                json_array_append_new(codes, json_string(yc_code_str((yc_code)c))) != 0) {
+                json_decref(codes);
+                codes = NULL;
+            }
+        if (codes == NULL || json_object_set_new(o, "codes", codes) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+        return o;
+    }
     case YC_TARGET_GRADE_AT_LEAST:
         return json_pack("{s:s}", "grade_at_least", t->value);
     case YC_TARGET_BAND_AT_LEAST:

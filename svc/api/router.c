@@ -390,6 +390,22 @@ static yc_err not_found(yc_api_response *res)
                           NULL);
 }
 
+/* POST /v1/decisions and GET /v1/decisions/{id} (issue 5 item 4; decisions.c). */
+static yc_err route_decisions(yc_api *api, const yc_api_request *req, yc_api_response *res)
+{
+    const char *path = req->path, *m = req->method;
+    if (strcmp(path, "/v1/decisions") == 0)
+        return strcmp(m, "POST") == 0 ? yc_api_create_decision(api, req, res)
+                                      : method_not_allowed(res, "POST");
+    static const char dec[] = "/v1/decisions/";
+    const char *id = path + sizeof dec - 1;
+    if (id[0] == '\0' || strchr(id, '/') != NULL)
+        return not_found(res);
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0
+               ? yc_api_get_decision(api, req, id, strlen(id), res)
+               : method_not_allowed(res, "GET, HEAD");
+}
+
 /* The attestation routes outside /v1/subjects/ (issue 4 items 4–6). */
 static yc_err route_attest(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
@@ -443,10 +459,14 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
         return get ? yc_api_get_readyz(api, req, res) : method_not_allowed(res, "GET, HEAD");
     if (strcmp(path, "/v1/records") == 0)
         return post ? yc_api_post_records(api, req, res) : method_not_allowed(res, "POST");
+    if (strcmp(path, "/v1/shared-records") == 0)
+        return post ? yc_api_post_shared_records(api, req, res) : method_not_allowed(res, "POST");
     if (strcmp(path, "/v1/subjects/lookup") == 0)
         return post ? yc_api_lookup_subject(api, req, res) : method_not_allowed(res, "POST");
     if (strcmp(path, "/v1/measures") == 0)
         return get ? yc_api_list_measures(api, req, res) : method_not_allowed(res, "GET, HEAD");
+    if (strcmp(path, "/v1/decisions") == 0 || strncmp(path, "/v1/decisions/", 14) == 0)
+        return route_decisions(api, req, res);
     if (strcmp(path, "/.well-known/jwks.json") == 0 ||
         strcmp(path, "/.well-known/jwt-vc-issuer") == 0 ||
         strncmp(path, "/v1/attestations/", 17) == 0 || strncmp(path, "/v1/status-lists/", 17) == 0)

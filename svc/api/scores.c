@@ -5,6 +5,7 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/ids.h"
+#include "yrdcredit/shared.h"
 
 /* Compute the score and put the engine's JSON (as `yrdcredit score` prints it) in res. */
 static yc_err score_json(const yc_policy_snap *pol, const char *subject_id, const yc_record *recs,
@@ -107,6 +108,9 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
         rv = yc_api_problem(res, 404, YC_API_PROBLEM_UNKNOWN_SUBJECT, "Unknown subject",
                             "no records of this subject", "subject_id");
     else if (rv == YC_OK) {
+        /* shared records count only as the recognition policy says (docs/sharing.md §4) */
+        n = yc_shared_keep_recognised(recs, n, api->cfg.attest.issuer_region, pol->recognition,
+                                      pol->lists);
         rv = score_json(pol, subject_id, recs, n, as_of, res);
         if (rv == YC_OK && cache != NULL)
             yc_score_cache_put(cache, subject_id, id_len, as_of, stamp, pol->generation, res->body,

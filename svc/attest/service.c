@@ -369,6 +369,14 @@ static json_t *visible_claims(const yc_attest_service *s, const yc_attest_issue_
         json_decref(c);
         return NULL;
     }
+    /* `lists` (issue 5 review finding 1): always visible, so a partner can impose a penalty */
+    json_t *lists = in->lists != NULL ? json_deep_copy(in->lists) : json_array();
+    if (c != NULL && (lists == NULL || json_object_set_new(c, "lists", lists) != 0)) {
+        json_decref(c);
+        return NULL;
+    }
+    if (c == NULL)
+        json_decref(lists);
     return c;
 }
 
@@ -434,6 +442,7 @@ yc_err yc_attest_issue(yc_attest_service *s, const yc_attest_issue_in *in, int64
     YC_ENSURE(in->validity_days >= 1 && in->validity_days <= s->cfg.max_validity_days,
               YC_ERR_INVALID);
     YC_ENSURE(json_is_object(in->disclosable), YC_ERR_INVALID);
+    YC_ENSURE(in->lists == NULL || json_is_array(in->lists), YC_ERR_INVALID);
     YC_ENSURE(now >= 0, YC_ERR_INVALID);
     keys_refresh(s, now);
     issue_job *job = yc_calloc(1, sizeof *job);
@@ -741,4 +750,9 @@ yc_err yc_attest_sign_jws(yc_attest_service *s, const char *typ, const void *pay
 out:
     pthread_rwlock_unlock(&s->kr_lock);
     return rv;
+}
+
+yc_store_committer *yc_attest_committer(yc_attest_service *s)
+{
+    return s->committer;
 }

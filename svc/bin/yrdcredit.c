@@ -34,6 +34,8 @@ static const char main_usage[] =
     "  trust add|list|remove|refresh ...  the partner trust registry (trust/partners.json)\n"
     "  policy check|reload             validate the model and DATA/policy/; reload: SIGHUP the\n"
     "                                  running yrdcreditd\n"
+    "  share export --to REGION --since DATE [--out FILE] | share import FILE|-\n"
+    "                                  signed batches of merchant records between instances\n"
     "\n"
     "The data directory is --data DIR, else $YRDCREDIT_DATA, else ./var/yrdcredit.\n"
     "SUBJECT is a 统一社会信用代码 (18 characters) or an individual's 'P…' pseudonym.\n"
@@ -80,7 +82,7 @@ int main(int argc, char **argv)
     } cmds[] = {{"init", cli_init},       {"import", cli_import}, {"score", cli_score},
                 {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen},
                 {"keys", cli_keys},       {"verify", cli_verify}, {"present", cli_present},
-                {"trust", cli_trust},     {"policy", cli_policy}};
+                {"trust", cli_trust},     {"policy", cli_policy}, {"share", cli_share}};
     /* Before any Jansson call: every module's JSON allocations go through yc_alloc. */
     yc_core_init_json();
     int i = 1;

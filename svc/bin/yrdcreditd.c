@@ -671,6 +671,8 @@ static void deferred_done(void *ctx, yc_api_response *res)
     log_fmt fmt = {.sec = -1};
     access_log(x->d, &fmt, &x->start, &x->req, status, bytes, t1 - x->t0_us, t1);
     json_decref(fmt.escaper);
+    if (res->location[0] != '\0' && yc_h2_deferred_set_location(x->hd, res->location) != YC_OK)
+        fprintf(stderr, "yrdcreditd: a location header was refused (not sent)\n");
     yc_h2_deferred_complete(x->hd, status, content_type, body, bytes);
     yc_free(x);
 }
@@ -741,6 +743,8 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
             if (e == YC_OK && (ares.etag[0] != '\0' || ares.cache_control[0] != '\0'))
                 e = yc_h2_reply_cache(reply, ares.etag[0] ? ares.etag : NULL,
                                       ares.cache_control[0] ? ares.cache_control : NULL);
+            if (e == YC_OK && ares.location[0] != '\0')
+                e = yc_h2_reply_location(reply, ares.location);
         }
         yc_api_response_clear(&ares);
     }

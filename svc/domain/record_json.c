@@ -64,6 +64,7 @@ json_t *yc_record_to_json(const yc_record *rec)
     rv |= json_object_set_new(o, "pub_min_end", date_or_null(rec->pub_min_end));
     rv |= json_object_set_new(o, "pub_max_end", date_or_null(rec->pub_max_end));
     rv |= json_object_set_new(o, "region", str_or_null(rec->region));
+    rv |= json_object_set_new(o, "origin", str_or_null(rec->origin));
     rv |= json_object_set_new(o, "status", json_string(yc_status_str(rec->status)));
     rv |= json_object_set_new(o, "ingest_time", ingest_time(rec->ingest_ms));
     if (rv != 0) {

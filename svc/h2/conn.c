@@ -67,6 +67,14 @@ yc_err yc_h2_reply_take(yc_h2_reply *reply, int status, const char *content_type
     return YC_OK;
 }
 
+yc_err yc_h2_reply_location(yc_h2_reply *reply, const char *location)
+{
+    YC_ENSURE(reply->set && location != NULL && location[0] == '/' && header_value_ok(location),
+              YC_ERR_INVALID);
+    snprintf(reply->location, sizeof reply->location, "%s", location);
+    return YC_OK;
+}
+
 yc_err yc_h2_reply_cache(yc_h2_reply *reply, const char *etag, const char *cache_control)
 {
     YC_ENSURE(reply->set, YC_ERR_INVALID);
@@ -191,7 +199,7 @@ static void stream_respond(conn *c, stream *st)
     yc_h2_reply *r = &st->reply;
     snprintf(st->status_str, sizeof st->status_str, "%d", r->status);
     snprintf(st->length_str, sizeof st->length_str, "%zu", r->body_len);
-    nghttp2_nv nva[6];
+    nghttp2_nv nva[7];
     size_t n = 0;
     nva[n++] = NV(":status", st->status_str);
     if (r->content_type[0] != '\0')
@@ -204,6 +212,8 @@ static void stream_respond(conn *c, stream *st)
         nva[n++] = NV("etag", r->etag);
     if (r->cache_control[0] != '\0')
         nva[n++] = NV("cache-control", r->cache_control);
+    if (r->location[0] != '\0')
+        nva[n++] = NV("location", r->location);
     bool head = st->method != NULL && strcmp(st->method, "HEAD") == 0;
     nghttp2_data_provider prd = {.source.ptr = st, .read_callback = body_read_cb};
     int rv =
@@ -1137,6 +1147,14 @@ static void deferred_free(yc_h2_deferred *d)
         mailbox_free(mb);
 }
 
+yc_err yc_h2_deferred_set_location(yc_h2_deferred *d, const char *location)
+{
+    YC_ENSURE(d != NULL && location != NULL && location[0] == '/' && header_value_ok(location),
+              YC_ERR_INVALID);
+    snprintf(d->location, sizeof d->location, "%s", location);
+    return YC_OK;
+}
+
 void yc_h2_deferred_complete(yc_h2_deferred *d, int status, const char *content_type, void *body,
                              size_t body_len)
 {
@@ -1181,7 +1199,9 @@ static void deferred_answer(yc_h2_deferred *d)
         return;
     void *body = d->body;
     d->body = NULL;
-    if (yc_h2_reply_take(&st->reply, d->status, d->content_type, NULL, body, d->body_len) != YC_OK)
+    if (yc_h2_reply_take(&st->reply, d->status, d->content_type, NULL, body, d->body_len) !=
+            YC_OK ||
+        (d->location[0] != '\0' && yc_h2_reply_location(&st->reply, d->location) != YC_OK))
         bare_status(st, 500);
     stream_respond(c, st);
     (void)conn_flush(c); /* may close c: the other handles of c were detached then */

@@ -27,6 +27,7 @@ struct yc_h2_reply {
     char allow[HDR_VALUE_MAX + 1];
     char etag[HDR_VALUE_MAX + 1];          /* "" = none */
     char cache_control[HDR_VALUE_MAX + 1]; /* "" = none */
+    char location[HDR_VALUE_MAX + 1];      /* "" = none */
     uint8_t *body;
     size_t body_len;
 };
@@ -54,6 +55,7 @@ struct yc_h2_deferred {
     bool completed;    /* under mb->mu: in the mailbox (then the worker frees the handle) */
     int status;        /* the answer, once completed */
     const char *content_type;
+    char location[HDR_VALUE_MAX + 1]; /* "" = none (yc_h2_deferred_set_location()) */
     void *body;
     size_t body_len;
 };

@@ -87,6 +87,14 @@ static yc_err check_input(const yc_recognition *rec, const yc_decide_input *in)
     YC_ENSURE(in->score == YC_DECIDE_NO_SCORE || (in->score >= 0 && in->score <= 1000),
               YC_ERR_INVALID);
     YC_ENSURE(in->age_days >= 0, YC_ERR_INVALID);
+    YC_ENSURE(in->vct != NULL, YC_ERR_INVALID);
+    YC_ENSURE(in->att_lists != NULL || in->n_att_lists == 0, YC_ERR_INVALID);
+    for (size_t i = 0; i < in->n_att_lists; i++) {
+        const yc_attested_listing *l = &in->att_lists[i];
+        YC_ENSURE((int)l->kind >= 0 && l->kind < YC_LIST_COUNT && l->from != YC_DATE_NONE,
+                  YC_ERR_INVALID);
+        YC_ENSURE(l->to == YC_DATE_NONE || l->to > l->from, YC_ERR_INVALID);
+    }
     return YC_OK;
 }
 
@@ -123,17 +131,74 @@ static void put(char out[YC_DECIDE_CODE_MAX], const char *a, const char *b, cons
     (void)snprintf(out, YC_DECIDE_CODE_MAX, "%s%s%s%s", a, b ? b : "", c ? ":" : "", c ? c : "");
 }
 
+/* The recognition of an attestation, shared by the measures of one decision. */
+typedef struct att_ctx {
+    const yc_recognition *rec;
+    const char *host;
+    yc_recognition_result rr;
+    bool has_rule; /* a rule exists for (host, issuer) */
+    bool vct_ok;   /* the attestation's vct is one of the rule's */
+} att_ctx;
+
+/* Is an attested listing of @p kind in effect and recognised at as_of (decide.h)?  true: the
+ * trigger in @p code; false: the reason in @p code. */
+static bool attested_listing_ok(const yc_decide_input *in, const att_ctx *ac, yc_list_kind kind,
+                                uint32_t codes, char code[YC_DECIDE_CODE_MAX])
+{
+    if (!ac->has_rule) {
+        put(code, "not_recognised:", "no_rule", NULL);
+        return false;
+    }
+    if (!ac->vct_ok) {
+        put(code, "not_recognised:", "vct", NULL);
+        return false;
+    }
+    bool in_effect = false, covered = false;
+    for (size_t i = 0; i < in->n_att_lists; i++) {
+        const yc_attested_listing *l = &in->att_lists[i];
+        if (l->kind == kind && l->from <= in->as_of &&
+            (l->to == YC_DATE_NONE || in->as_of < l->to)) {
+            in_effect = true;
+            covered = covered || codes == 0 || (l->codes & codes) != 0;
+        }
+    }
+    if (!in_effect || !covered) {
+        put(code, in_effect ? "listed_for_other_codes" : "not_listed", NULL, NULL);
+        return false;
+    }
+    if (!yc_recognition_list_recognised(ac->rec, ac->host, in->issuer, yc_list_name(kind))) {
+        put(code, "not_recognised:", "list", NULL);
+        return false;
+    }
+    if (in->age_days > ac->rr.max_age_days) {
+        put(code, "not_recognised:", "too_old", NULL);
+        return false;
+    }
+    put(code, "attestation:", in->issuer, "list:");
+    size_t len = strlen(code);
+    (void)snprintf(code + len, YC_DECIDE_CODE_MAX - len, "%s", yc_list_name(kind));
+    return true;
+}
+
 /* One measure: *applies and the trigger or the reason; *lb the listing's legal basis. */
-static void judge(const yc_measure *m, const yc_decide_input *in, const yc_recognition_result *rr,
-                  bool *applies, char code[YC_DECIDE_CODE_MAX], const char **lb)
+static void judge(const yc_measure *m, const yc_decide_input *in, const att_ctx *ac, bool *applies,
+                  char code[YC_DECIDE_CODE_MAX], const char **lb)
 {
     bool attest = in->evidence == YC_EVIDENCE_ATTESTATION;
+    const yc_recognition_result *rr = &ac->rr;
     *applies = false;
     *lb = NULL;
+    if (m->kind == YC_MEASURE_PENALTY && attest) {
+        *applies =
+            attested_listing_ok(in, ac, list_kind_of(m->target.value), m->target.codes, code);
+        return;
+    }
     if (m->kind == YC_MEASURE_PENALTY) {
         const yc_listing *l = find_listing(in, list_kind_of(m->target.value));
         if (l == NULL) {
             put(code, "not_listed", NULL, NULL);
+        } else if (m->target.codes != 0 && (l->codes & m->target.codes) == 0) {
+            put(code, "listed_for_other_codes", NULL, NULL);
         } else if (l->pending) {
             put(code, "listing_pending", NULL, NULL);
         } else {
@@ -145,15 +210,29 @@ static void judge(const yc_measure *m, const yc_decide_input *in, const yc_recog
     }
     bool merchant = attest ? in->grade != NULL : is_merchant(in->subject_type);
     const yc_measure_target *t = &m->target;
-    bool type_ok = t->kind == YC_TARGET_SCORE_AT_LEAST ||
-                   (t->kind == YC_TARGET_BAND_AT_LEAST ? !merchant : merchant);
+    /* score_at_least is on the merchant scale only (review finding 3; measures.h) */
+    bool type_ok = t->kind == YC_TARGET_BAND_AT_LEAST ? !merchant : merchant;
     if (!type_ok) {
         put(code, "wrong_subject_type", NULL, NULL);
         return;
     }
     const yc_listing *sd = find_listing(in, YC_LIST_SERIOUS_DISHONESTY);
-    if (sd != NULL && !sd->pending) {
+    char scratch[YC_DECIDE_CODE_MAX];
+    if ((sd != NULL && !sd->pending) ||
+        (attest && attested_listing_ok(in, ac, YC_LIST_SERIOUS_DISHONESTY, 0, scratch))) {
         put(code, "blocked_by_serious_dishonesty", NULL, NULL);
+        return;
+    }
+    if (attest && t->kind == YC_TARGET_LIST) {
+        *applies = attested_listing_ok(in, ac, list_kind_of(t->value), 0, code);
+        return;
+    }
+    if (attest && !ac->has_rule) {
+        put(code, "not_recognised:", "no_rule", NULL);
+        return;
+    }
+    if (attest && !ac->vct_ok) {
+        put(code, "not_recognised:", "vct", NULL);
         return;
     }
     if (attest && !rr->recognised) {
@@ -220,11 +299,16 @@ yc_err yc_decide(const yc_catalogue *cat, const yc_recognition *rec, const yc_de
     YC_ENSURE(cat != NULL && in != NULL, YC_ERR_INVALID);
     YC_TRY(check_input(rec, in));
 
-    yc_recognition_result rr;
-    memset(&rr, 0, sizeof rr);
-    if (in->evidence == YC_EVIDENCE_ATTESTATION)
-        YC_TRY(yc_recognition_lookup(rec, yc_catalogue_region(cat), in->issuer, in->matter,
-                                     in->grade, in->band, in->age_days, &rr));
+    att_ctx ac;
+    memset(&ac, 0, sizeof ac);
+    ac.rec = rec;
+    ac.host = yc_catalogue_region(cat);
+    if (in->evidence == YC_EVIDENCE_ATTESTATION) {
+        YC_TRY(yc_recognition_lookup(rec, ac.host, in->issuer, in->matter, in->grade, in->band,
+                                     in->age_days, &ac.rr));
+        ac.has_rule = ac.rr.max_age_days > 0;
+        ac.vct_ok = yc_recognition_result_has_vct(&ac.rr, in->vct);
+    }
 
     size_t n = yc_catalogue_count(cat);
     size_t n_app = 0;
@@ -237,7 +321,7 @@ yc_err yc_decide(const yc_catalogue *cat, const yc_recognition *rec, const yc_de
         char code[YC_DECIDE_CODE_MAX];
         memset(code, 0, sizeof code); /* whole buffer copied out: no stray stack bytes */
         const char *lb = NULL;
-        judge(m, in, &rr, &applies, code, &lb);
+        judge(m, in, &ac, &applies, code, &lb);
         if (applies)
             n_app++;
         else
@@ -269,7 +353,7 @@ yc_err yc_decide(const yc_catalogue *cat, const yc_recognition *rec, const yc_de
         char code[YC_DECIDE_CODE_MAX];
         memset(code, 0, sizeof code); /* whole buffer copied out: no stray stack bytes */
         const char *lb = NULL;
-        judge(m, in, &rr, &applies, code, &lb);
+        judge(m, in, &ac, &applies, code, &lb);
         if (applies) {
             yc_decided_measure *a = &d.applies[d.n_applies++];
             a->measure = m;

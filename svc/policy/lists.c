@@ -414,9 +414,26 @@ static void collect(const yc_record *recs, size_t n, uint32_t codes, yc_date as_
         if (l->n_record_ids < YC_LIST_RECORD_IDS_MAX)
             l->record_ids[l->n_record_ids++] = r->record_id;
         l->n_records++;
+        l->codes |= UINT32_C(1) << (unsigned)r->code;
     }
     if (open)
         l->end = YC_DATE_NONE;
+}
+
+/* Earliest decision date of the counting records with one of @p codes: local ones (origin
+ * "") into *local, shared ones into *shared; YC_DATE_NONE when there is none. */
+static void earliest_by_origin(const yc_record *recs, size_t n, uint32_t codes, yc_date as_of,
+                               yc_date *local, yc_date *shared)
+{
+    for (size_t i = 0; i < n; i++) {
+        const yc_record *r = &recs[i];
+        if (!code_valid(r->code) || (codes & (UINT32_C(1) << (unsigned)r->code)) == 0 ||
+            !counts_at(r, as_of))
+            continue;
+        yc_date *d = r->origin[0] != '\0' ? shared : local;
+        if (*d == YC_DATE_NONE || r->decision_date < *d)
+            *d = r->decision_date;
+    }
 }
 
 static void listing_init(yc_listing *l, yc_list_kind kind, const list_rule *lr)
@@ -453,8 +470,17 @@ yc_err yc_lists_derive(const yc_list_rules *rules, const yc_calendar *cal, const
         if (l->n_records == 0)
             continue;
         if (lr->requires_notice) {
-            l->notified_on = l->start;
-            l->effective_from = yc_calendar_add_working_days(cal, l->start, rules->notice_days);
+            /* Prior notice is for listings this instance derives: a shared record (origin set,
+             * issue 5 item 5) takes effect from its decision date. */
+            yc_date local = YC_DATE_NONE, shared = YC_DATE_NONE;
+            earliest_by_origin(recs, n, lr->codes, as_of, &local, &shared);
+            if (local != YC_DATE_NONE) {
+                l->notified_on = local;
+                l->effective_from = yc_calendar_add_working_days(cal, local, rules->notice_days);
+            }
+            if (shared != YC_DATE_NONE &&
+                (l->effective_from == YC_DATE_NONE || shared < l->effective_from))
+                l->effective_from = shared;
             l->pending = as_of < l->effective_from;
         }
         k++;

@@ -12,6 +12,7 @@
 #include "policy_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/fileio.h"
+#include "yrdcredit/record.h"
 
 struct yc_catalogue {
     json_t *root; /* owns every string the measures point into */
@@ -149,12 +150,48 @@ static bool valid_id(const char *id, const char *region)
     return true;
 }
 
+/* target.codes: non-empty, distinct negative record codes (N..), only next to a penalty's
+ * list (review finding 2: a measure whose basis covers only some records of a list). */
+static yc_err parse_target_codes(loader *ld, json_t *t, yc_measure *m)
+{
+    json_t *codes = json_object_get(t, "codes");
+    m->target.codes = 0;
+    if (codes == NULL)
+        return YC_OK;
+    if (json_object_get(t, "list") == NULL || m->kind != YC_MEASURE_PENALTY)
+        return refuse(ld, YC_ERR_INVALID, "target.codes is allowed only next to a penalty's list");
+    if (!json_is_array(codes) || json_array_size(codes) == 0)
+        return refuse(ld, YC_ERR_INVALID, "target.codes must be a non-empty array of N codes");
+    size_t i;
+    json_t *c;
+    json_array_foreach(codes, i, c)
+    {
+        yc_code code;
+        const char *str = json_string_value(c);
+        if (str == NULL || yc_code_parse(str, &code) != YC_OK || !yc_code_is_negative(code))
+            return refuse(ld, YC_ERR_INVALID, "target.codes[%zu] is not a negative (N) code", i);
+        const uint32_t bit = UINT32_C(1) << (unsigned)code;
+        if ((m->target.codes & bit) != 0)
+            return refuse(ld, YC_ERR_INVALID, "target.codes[%zu] repeats %s", i, str);
+        m->target.codes |= bit;
+    }
+    return YC_OK;
+}
+
 static yc_err parse_target(loader *ld, json_t *t, yc_measure *m)
 {
-    if (!json_is_object(t) || json_object_size(t) != 1)
+    const size_t want = json_is_object(t) && json_object_get(t, "codes") != NULL ? 2 : 1;
+    if (!json_is_object(t) || json_object_size(t) != want)
         return refuse(ld, YC_ERR_INVALID, "target must be an object with exactly one member");
+    YC_TRY(parse_target_codes(ld, t, m));
     json_t *v;
-    const char *name = json_object_iter_key(json_object_iter(t));
+    const char *name = NULL;
+    const char *key;
+    json_object_foreach(t, key, v)
+    {
+        if (strcmp(key, "codes") != 0)
+            name = key;
+    }
     v = json_object_get(t, name);
     m->target.value = NULL;
     m->target.score = 0;

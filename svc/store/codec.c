@@ -14,8 +14,8 @@ _Static_assert(YC_CODEC_REC_OFF_RESERVED1 + 3 == YC_CODEC_REC_OFF_RECORD_ID &&
                    YC_CODEC_REC_OFF_DECISION_DATE + 4 == YC_CODEC_REC_OFF_PUB_START &&
                    YC_CODEC_REC_OFF_PUB_START + 4 == YC_CODEC_REC_OFF_PUB_MIN_END &&
                    YC_CODEC_REC_OFF_PUB_MIN_END + 4 == YC_CODEC_REC_OFF_PUB_MAX_END &&
-                   YC_CODEC_REC_OFF_PUB_MAX_END + 4 == YC_CODEC_REC_OFF_RESERVED2 &&
-                   YC_CODEC_REC_OFF_RESERVED2 + 4 == YC_CODEC_REC_OFF_AMOUNT &&
+                   YC_CODEC_REC_OFF_PUB_MAX_END + 4 == YC_CODEC_REC_OFF_ORIGIN &&
+                   YC_CODEC_REC_OFF_ORIGIN + 4 == YC_CODEC_REC_OFF_AMOUNT &&
                    YC_CODEC_REC_OFF_AMOUNT + 8 == YC_CODEC_REC_OFF_INGEST_MS &&
                    YC_CODEC_REC_OFF_INGEST_MS + 8 == YC_CODEC_REC_HEADER_LEN,
                "record header fields are contiguous, without gaps");
@@ -143,6 +143,48 @@ static bool subject_type_ok(uint32_t t)
     return t >= YC_SUBJECT_LEGAL_PERSON && t <= YC_SUBJECT_NATURAL_PERSON;
 }
 
+enum { ORIGIN_MIN = 100000, ORIGIN_MAX = 999999 };
+
+/* origin text ("" or 6 ASCII digits, the first not 0) -> its u32; false if neither. */
+static bool origin_encode(const char *origin, size_t cap, uint32_t *ret)
+{
+    size_t n = strnlen(origin, cap);
+    if (n == 0) {
+        *ret = 0;
+        return true;
+    }
+    if (n != YC_REGION_LEN)
+        return false;
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (origin[i] < '0' || origin[i] > '9')
+            return false;
+        v = v * 10 + (uint32_t)(origin[i] - '0');
+    }
+    if (v < ORIGIN_MIN)
+        return false;
+    *ret = v;
+    return true;
+}
+
+static bool origin_ok(uint32_t v)
+{
+    return v == 0 || (v >= ORIGIN_MIN && v <= ORIGIN_MAX);
+}
+
+static void origin_decode(uint32_t v, char out[static YC_REGION_LEN + 1])
+{
+    if (v == 0) {
+        out[0] = '\0';
+        return;
+    }
+    for (int i = YC_REGION_LEN - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    out[YC_REGION_LEN] = '\0';
+}
+
 yc_err yc_codec_record_encode(const yc_record *rec, uint8_t *buf, size_t cap, size_t *ret_len)
 {
     YC_ENSURE(subject_type_ok((uint32_t)rec->subject_type), YC_ERR_INVALID);
@@ -150,6 +192,8 @@ yc_err yc_codec_record_encode(const yc_record *rec, uint8_t *buf, size_t cap, si
     YC_ENSURE((uint32_t)rec->status < YC_STATUS_COUNT, YC_ERR_INVALID);
     YC_ENSURE(!rec->has_amount || (rec->amount >= 0 && rec->amount <= YC_AMOUNT_MAX),
               YC_ERR_INVALID);
+    uint32_t origin = 0;
+    YC_ENSURE(origin_encode(rec->origin, sizeof rec->origin, &origin), YC_ERR_INVALID);
     field f[YC_CODEC_REC_STRINGS];
     record_fields(rec, f);
     size_t len = YC_CODEC_REC_HEADER_LEN;
@@ -172,6 +216,7 @@ yc_err yc_codec_record_encode(const yc_record *rec, uint8_t *buf, size_t cap, si
     put_u32le(buf + YC_CODEC_REC_OFF_PUB_START, as_u32(rec->pub_start));
     put_u32le(buf + YC_CODEC_REC_OFF_PUB_MIN_END, as_u32(rec->pub_min_end));
     put_u32le(buf + YC_CODEC_REC_OFF_PUB_MAX_END, as_u32(rec->pub_max_end));
+    put_u32le(buf + YC_CODEC_REC_OFF_ORIGIN, origin);
     put_u64le(buf + YC_CODEC_REC_OFF_AMOUNT, rec->has_amount ? as_u64(rec->amount) : 0);
     put_u64le(buf + YC_CODEC_REC_OFF_INGEST_MS, as_u64(rec->ingest_ms));
     size_t pos = YC_CODEC_REC_HEADER_LEN;
@@ -213,7 +258,7 @@ static yc_err check_header(const uint8_t *val, size_t len)
     YC_ENSURE(val[YC_CODEC_REC_OFF_RESERVED1] == 0 && val[YC_CODEC_REC_OFF_RESERVED1 + 1] == 0 &&
                   val[YC_CODEC_REC_OFF_RESERVED1 + 2] == 0,
               YC_ERR_STORE);
-    YC_ENSURE(get_u32le(val + YC_CODEC_REC_OFF_RESERVED2) == 0, YC_ERR_STORE);
+    YC_ENSURE(origin_ok(get_u32le(val + YC_CODEC_REC_OFF_ORIGIN)), YC_ERR_STORE);
     int64_t amount = as_i64(get_u64le(val + YC_CODEC_REC_OFF_AMOUNT));
     if (flags & FLAG_HAS_AMOUNT)
         YC_ENSURE(amount >= 0 && amount <= YC_AMOUNT_MAX, YC_ERR_STORE);
@@ -286,6 +331,7 @@ yc_err yc_codec_record_decode(const uint8_t *val, size_t len, yc_record *ret)
         dst[i].dst[n] = '\0';
     }
     YC_ENSURE(pos == len, YC_ERR_STORE); /* no trailing bytes */
+    origin_decode(get_u32le(val + YC_CODEC_REC_OFF_ORIGIN), r.origin);
     YC_ENSURE(r.subject_type != YC_SUBJECT_NATURAL_PERSON || r.subject_name[0] == '\0',
               YC_ERR_STORE);
     *ret = r;
@@ -483,5 +529,32 @@ yc_err yc_codec_identity_decode(const uint8_t *buf, size_t len, yc_store_person 
     YC_TRY(take_into(buf, len, &pos, nm, p.name, sizeof p.name));
     YC_ENSURE(pos == len, YC_ERR_STORE);
     *ret = p;
+    return YC_OK;
+}
+
+/* ---- shared batches ---- */
+
+yc_err yc_codec_shared_batch_encode(const yc_store_shared_batch *b,
+                                    uint8_t out[static YC_CODEC_SHARED_BATCH_LEN])
+{
+    uint32_t from = 0;
+    YC_ENSURE(origin_encode(b->from, sizeof b->from, &from) && from != 0, YC_ERR_INVALID);
+    out[0] = YC_CODEC_VERSION;
+    put_u32le(out + 1, from);
+    put_u64le(out + 5, as_u64(b->iat));
+    put_u32le(out + 13, b->count);
+    put_u64le(out + 17, as_u64(b->received_ms));
+    return YC_OK;
+}
+
+yc_err yc_codec_shared_batch_decode(const uint8_t *val, size_t len, yc_store_shared_batch *ret)
+{
+    YC_ENSURE(len == YC_CODEC_SHARED_BATCH_LEN && val[0] == YC_CODEC_VERSION, YC_ERR_STORE);
+    uint32_t from = get_u32le(val + 1);
+    YC_ENSURE(from != 0 && origin_ok(from), YC_ERR_STORE);
+    origin_decode(from, ret->from);
+    ret->iat = as_i64(get_u64le(val + 5));
+    ret->count = get_u32le(val + 13);
+    ret->received_ms = as_i64(get_u64le(val + 17));
     return YC_OK;
 }

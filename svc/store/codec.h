@@ -24,7 +24,10 @@
  *    24   4 pub_start
  *    28   4 pub_min_end
  *    32   4 pub_max_end
- *    36   4 reserved, 0
+ *    36   4 origin (u32): 0 = ingested here; else the 行政区划代码 (100000..999999) of the
+ *           instance that shared the record (issue 5 item 5, docs/sharing.md).  These bytes
+ *           were "reserved, 0" before origin existed, so older values decode as local and
+ *           the codec version stays 1; any other value is malformed (canonical decoding)
  *    40   8 amount (i64, 10^-6 万元; 0 when has_amount is 0)
  *    48   8 ingest_ms (i64)
  *    56     strings, each u16 length + bytes (no NUL): authority_name (first, so a fact
@@ -45,6 +48,10 @@
 
 #define YC_CODEC_VERSION 1
 
+/* shared_batches value (issue 5 item 5): codec (1), from (u32 region), iat (i64 s),
+ * count (u32), received_ms (i64); key: the 22-character batch id. */
+enum { YC_CODEC_SHARED_BATCH_LEN = 1 + 4 + 8 + 4 + 8 };
+
 enum {
     YC_CODEC_REC_OFF_CODEC = 0,
     YC_CODEC_REC_OFF_SUBJECT_TYPE = 1,
@@ -58,7 +65,7 @@ enum {
     YC_CODEC_REC_OFF_PUB_START = 24,
     YC_CODEC_REC_OFF_PUB_MIN_END = 28,
     YC_CODEC_REC_OFF_PUB_MAX_END = 32,
-    YC_CODEC_REC_OFF_RESERVED2 = 36,
+    YC_CODEC_REC_OFF_ORIGIN = 36,
     YC_CODEC_REC_OFF_AMOUNT = 40,
     YC_CODEC_REC_OFF_INGEST_MS = 48,
     YC_CODEC_REC_HEADER_LEN = 56,
@@ -197,5 +204,18 @@ YC_MUST_USE yc_err yc_codec_identity_encode(const yc_store_person *p,
 
 /** Decode an identity plaintext.  @retval YC_OK, YC_ERR_STORE */
 YC_MUST_USE yc_err yc_codec_identity_decode(const uint8_t *buf, size_t len, yc_store_person *ret);
+
+/**
+ * Encode a shared_batches value (@p b->from a 6-digit region).  @retval YC_OK, YC_ERR_INVALID.
+ */
+YC_MUST_USE yc_err yc_codec_shared_batch_encode(const yc_store_shared_batch *b,
+                                                uint8_t out[static YC_CODEC_SHARED_BATCH_LEN]);
+
+/**
+ * Decode a shared_batches value into @p ret (batch_id is left as is).
+ * @retval YC_OK, YC_ERR_STORE (malformed).
+ */
+YC_MUST_USE yc_err yc_codec_shared_batch_decode(const uint8_t *val, size_t len,
+                                                yc_store_shared_batch *ret);
 
 #endif

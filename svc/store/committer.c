@@ -8,17 +8,21 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "decision_int.h"
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
 
 enum { QUEUE_DEFAULT = 8192, BATCH_DEFAULT = 1024 };
 
-typedef enum op_kind { OP_PUT = 1, OP_STATE = 2 } op_kind;
+typedef enum op_kind { OP_PUT = 1, OP_STATE = 2, OP_DECISION = 3 } op_kind;
 
 typedef struct op {
     op_kind kind;
-    yc_store_attestation a; /* OP_STATE: jti, state, state_at and reason are used */
-    unsigned from_mask;     /* OP_STATE: states the change may start from; 0 = any */
+    yc_store_attestation a;           /* OP_STATE: jti, state, state_at and reason are used */
+    unsigned from_mask;               /* OP_STATE: states the change may start from; 0 = any */
+    char did[YC_DECISION_ID_LEN + 1]; /* OP_DECISION: the decision id */
+    char *blob;                       /* OP_DECISION: owned copy of the JSON, freed after done */
+    size_t blob_len;                  /* OP_DECISION: bytes of blob */
     yc_store_commit_done_fn done;
     void *ctx;
     yc_err result;
@@ -48,6 +52,8 @@ static void run_batch(yc_store_committer *c, op *ops, size_t n)
         op *o = &ops[i];
         if (o->kind == OP_PUT)
             rv = yc_store_attest_txn_put(c->st, txn, &o->a, &o->result);
+        else if (o->kind == OP_DECISION)
+            rv = yc_store_decision_txn_put(c->st, txn, o->did, o->blob, o->blob_len, &o->result);
         else
             rv = yc_store_attest_txn_state(c->st, txn, o->a.jti, o->a.state, o->from_mask,
                                            o->a.state_at, o->a.reason, &o->result);
@@ -85,8 +91,11 @@ static void *committer_main(void *arg)
         c->count -= n;
         (void)pthread_mutex_unlock(&c->lock);
         run_batch(c, c->batch, n);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             c->batch[i].done(c->batch[i].ctx, c->batch[i].result);
+            yc_free(c->batch[i].blob);
+            c->batch[i].blob = NULL;
+        }
     }
     return NULL;
 }
@@ -106,6 +115,7 @@ yc_err yc_store_committer_start(yc_store *st, const yc_store_committer_opts *opt
     YC_ENSURE(cap <= YC_STORE_COMMITTER_QUEUE_MAX && mb <= YC_STORE_COMMITTER_BATCH_MAX,
               YC_ERR_INVALID);
     YC_TRY(yc_store_attest_ensure(st));
+    YC_TRY(yc_store_decision_ensure(st));
     yc_store_committer *c = yc_calloc(1, sizeof *c);
     YC_ENSURE(c != NULL, YC_ERR_NOMEM);
     c->st = st;
@@ -198,6 +208,23 @@ yc_err yc_store_commit_attestation_transition(yc_store_committer *c, const char 
     o.a.state_at = at;
     memcpy(o.a.reason, reason, strlen(reason) + 1);
     return enqueue(c, &o);
+}
+
+yc_err yc_store_commit_decision_put(yc_store_committer *c, const char *id, const char *json,
+                                    size_t json_len, yc_store_commit_done_fn done, void *ctx)
+{
+    YC_ENSURE(c != NULL && id != NULL && json != NULL && done != NULL, YC_ERR_INVALID);
+    YC_ENSURE(yc_decision_id_is_valid(id, strnlen(id, YC_DECISION_ID_LEN + 1)), YC_ERR_INVALID);
+    YC_ENSURE(json_len >= 1 && json_len <= YC_DECISION_JSON_MAX, YC_ERR_INVALID);
+    op o = {.kind = OP_DECISION, .done = done, .ctx = ctx, .blob_len = json_len};
+    memcpy(o.did, id, YC_DECISION_ID_LEN + 1);
+    o.blob = yc_alloc(json_len);
+    YC_ENSURE(o.blob != NULL, YC_ERR_NOMEM);
+    memcpy(o.blob, json, json_len);
+    yc_err rv = enqueue(c, &o);
+    if (rv != YC_OK)
+        yc_free(o.blob);
+    return rv;
 }
 
 void yc_store_committer_stats(const yc_store_committer *c, uint64_t *ret_batches,

@@ -494,6 +494,7 @@ typedef struct ingest_ctx {
     int64_t now_ms;
     uint64_t seq;
     yc_ingest_stats stats;
+    const char *origin; /* NULL: local ingest; else the region of a shared batch */
 } ingest_ctx;
 
 static bool is_cstr(const char *s, size_t cap)
@@ -663,6 +664,15 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
     YC_TRY(yc_codec_record_decode(old, old_len, &prev));
     uint32_t prev_version = prev.version;
     YC_ENSURE(prev.record_id == rid && prev_version >= 1, YC_ERR_STORE);
+    if (c->origin != NULL && prev.origin[0] == '\0') {
+        /* A shared copy never overwrites the local record (the primary copy). */
+        rec->record_id = rid;
+        rec->version = prev_version;
+        rec->ingest_ms = prev.ingest_ms;
+        rec->ingest_outcome = YC_INGEST_DUPLICATE;
+        c->stats.duplicates++;
+        return YC_OK;
+    }
 
     rec->record_id = rid;
     rec->version = prev_version;
@@ -709,17 +719,66 @@ static yc_err ingest_one(ingest_ctx *c, yc_record *rec)
     return ingest_existing(c, rec, &sv);
 }
 
-yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats *ret)
+/* The shared_batches handle: mdb_dbi_open() must not run in two transactions of one process
+ * at once, so every open of this table is serialized here. */
+static pthread_mutex_t shared_dbi_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static yc_err shared_dbi(MDB_txn *txn, unsigned flags, MDB_dbi *ret)
 {
-    ingest_ctx c = {.st = st, .now_ms = yc_clock_now_ms()};
-    if (n == 0) {
+    pthread_mutex_lock(&shared_dbi_mu);
+    int rc = mdb_dbi_open(txn, "shared_batches", flags, ret);
+    pthread_mutex_unlock(&shared_dbi_mu);
+    return from_mdb(rc);
+}
+
+static bool batch_id_ok(const char *id)
+{
+    if (strnlen(id, YC_STORE_BATCH_ID_LEN + 1) != YC_STORE_BATCH_ID_LEN)
+        return false;
+    for (size_t i = 0; i < YC_STORE_BATCH_ID_LEN; i++) {
+        const char ch = id[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* Inside the write transaction: refuse a replay, then write the batch entry. */
+static yc_err put_shared_batch(ingest_ctx *c, const yc_store_shared_batch *b)
+{
+    MDB_dbi dbi;
+    YC_TRY(shared_dbi(c->txn, MDB_CREATE, &dbi));
+    MDB_val k = {YC_STORE_BATCH_ID_LEN, (void *)(uintptr_t)b->batch_id}, v;
+    int rc = mdb_get(c->txn, dbi, &k, &v);
+    YC_ENSURE(rc != 0, YC_ERR_CONFLICT);
+    YC_ENSURE(rc == MDB_NOTFOUND, from_mdb(rc));
+    uint8_t val[YC_CODEC_SHARED_BATCH_LEN];
+    YC_TRY(yc_codec_shared_batch_encode(b, val));
+    v = (MDB_val){sizeof val, val};
+    return from_mdb(mdb_put(c->txn, dbi, &k, &v, MDB_NOOVERWRITE));
+}
+
+static yc_err ingest_batch(yc_store *st, const yc_store_shared_batch *batch, yc_record *recs,
+                           size_t n, yc_ingest_stats *ret)
+{
+    ingest_ctx c = {
+        .st = st, .now_ms = yc_clock_now_ms(), .origin = batch != NULL ? batch->from : NULL};
+    if (n == 0 && batch == NULL) {
         if (ret != NULL)
             *ret = c.stats;
         return YC_OK;
     }
     /* Validate everything before taking the (process-shared) write lock. */
     for (size_t i = 0; i < n; i++) {
+        if (batch != NULL)
+            YC_ENSURE(recs[i].subject_type == YC_SUBJECT_LEGAL_PERSON ||
+                          recs[i].subject_type == YC_SUBJECT_INDIVIDUAL_BUSINESS,
+                      YC_ERR_INVALID);
         YC_TRY(prepare(st, &recs[i]));
+        memset(recs[i].origin, 0, sizeof recs[i].origin);
+        if (batch != NULL)
+            memcpy(recs[i].origin, batch->from, YC_REGION_LEN);
         YC_ENSURE(yc_codec_record_len(&recs[i]) <= YC_CODEC_RECORD_MAX, YC_ERR_INVALID);
     }
     YC_TRY(st_begin(st, 0, &c.txn));
@@ -727,9 +786,15 @@ yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats 
     yc_err rv = meta_get(st, c.txn, META_SEQ, &v);
     if (rv == YC_OK && v.mv_size != 8)
         rv = YC_ERR_STORE;
+    if (rv == YC_OK) /* before any write: LMDB data is valid only until the next one */
+        c.seq = load_u64le(v.mv_data);
+    if (rv == YC_OK && batch != NULL) {
+        yc_store_shared_batch b = *batch;
+        b.received_ms = c.now_ms;
+        rv = put_shared_batch(&c, &b);
+    }
     if (rv != YC_OK)
         goto out;
-    c.seq = load_u64le(v.mv_data);
     uint64_t first_seq = c.seq;
     for (size_t i = 0; i < n && rv == YC_OK; i++)
         rv = ingest_one(&c, &recs[i]);
@@ -754,6 +819,46 @@ out:
         st_abort(st, c.txn);
     if (rv == YC_OK && ret != NULL)
         *ret = c.stats;
+    return rv;
+}
+
+yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_ingest_stats *ret)
+{
+    return ingest_batch(st, NULL, recs, n, ret);
+}
+
+yc_err yc_store_ingest_shared(yc_store *st, const char *origin, const char *batch_id, int64_t iat,
+                              yc_record *recs, size_t n, yc_ingest_stats *ret)
+{
+    YC_ENSURE(batch_id_ok(batch_id), YC_ERR_INVALID);
+    YC_ENSURE(n <= UINT32_MAX, YC_ERR_INVALID);
+    yc_store_shared_batch b = {.iat = iat, .count = (uint32_t)n};
+    YC_ENSURE(strnlen(origin, YC_REGION_LEN + 1) == YC_REGION_LEN, YC_ERR_INVALID);
+    memcpy(b.from, origin, YC_REGION_LEN + 1);
+    memcpy(b.batch_id, batch_id, YC_STORE_BATCH_ID_LEN + 1);
+    uint8_t probe[YC_CODEC_SHARED_BATCH_LEN];
+    YC_TRY(yc_codec_shared_batch_encode(&b, probe)); /* origin: 6 digits, not 0xxxxx */
+    return ingest_batch(st, &b, recs, n, ret);
+}
+
+yc_err yc_store_shared_batch_get(yc_store *st, const char *batch_id, yc_store_shared_batch *ret)
+{
+    YC_ENSURE(batch_id_ok(batch_id), YC_ERR_NOT_FOUND);
+    MDB_txn *txn = NULL;
+    YC_TRY(st_begin(st, MDB_RDONLY, &txn));
+    MDB_dbi dbi;
+    yc_err rv = shared_dbi(txn, 0, &dbi);
+    MDB_val k = {YC_STORE_BATCH_ID_LEN, (void *)(uintptr_t)batch_id}, v;
+    if (rv == YC_OK)
+        rv = from_mdb(mdb_get(txn, dbi, &k, &v));
+    yc_store_shared_batch b = {.iat = 0};
+    if (rv == YC_OK)
+        rv = yc_codec_shared_batch_decode(v.mv_data, v.mv_size, &b);
+    st_abort(st, txn);
+    if (rv == YC_OK && ret != NULL) {
+        memcpy(b.batch_id, batch_id, YC_STORE_BATCH_ID_LEN + 1);
+        *ret = b;
+    }
     return rv;
 }
 
@@ -993,6 +1098,44 @@ yc_err yc_store_walk(yc_store *st, yc_store_walk_fn fn, void *ctx)
         mdb_cursor_close(cur);
     st_abort(st, txn);
     yc_free(g.facts);
+    return rv;
+}
+
+static yc_err record_walk_cursor(MDB_cursor *cur, yc_record *rec, yc_store_record_fn fn, void *ctx)
+{
+    MDB_val k, v;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        size_t sid_len = 0;
+        uint64_t rid = 0;
+        YC_TRY(yc_codec_record_key_parse(k.mv_data, k.mv_size, &sid_len, &rid));
+        YC_TRY(yc_codec_record_decode(v.mv_data, v.mv_size, rec));
+        YC_ENSURE(rec->record_id == rid, YC_ERR_STORE);
+        memcpy(rec->subject_id, k.mv_data, sid_len);
+        rec->subject_id[sid_len] = '\0';
+        YC_TRY(fn(ctx, rec));
+    }
+    YC_ENSURE(rc == MDB_NOTFOUND, from_mdb(rc));
+    return YC_OK;
+}
+
+yc_err yc_store_record_walk(yc_store *st, yc_store_record_fn fn, void *ctx)
+{
+    yc_record *rec = yc_alloc(sizeof *rec); /* 3 KiB: off the stack */
+    YC_ENSURE(rec != NULL, YC_ERR_NOMEM);
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    yc_err rv = st_begin(st, MDB_RDONLY, &txn);
+    if (rv == YC_OK)
+        rv = from_mdb(mdb_cursor_open(txn, st->records, &cur));
+    if (rv == YC_OK)
+        rv = record_walk_cursor(cur, rec, fn, ctx);
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    if (txn != NULL)
+        st_abort(st, txn);
+    yc_free(rec);
     return rv;
 }
 

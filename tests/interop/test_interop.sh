@@ -120,7 +120,7 @@ check "the token has one disclosure per disclose name" \
   test "$(tool names "$token")" = '["as_of", "grade", "name", "reasons", "score"]'
 
 # the always-visible claims of attestations.md §1.3 / issue 4, plus the disclosed names
-visible='"iss","sub","iat","exp","jti","vct","status","issuer_city","issuer_region","subject_type","model"'
+visible='"iss","sub","iat","exp","jti","vct","status","issuer_city","issuer_region","subject_type","model","lists"'
 claims_check() { # OUT_FILE, JSON array of the disclosed names: the exact key set and values
   $py - "$1" "$2" "$visible" "$iss" "$subject" "$jti" "$list" "$index" <<'PY'
 import json, sys

@@ -121,6 +121,12 @@ static yc_decide_input attestation(const char *matter, yc_date as_of, const char
     in.band = band;
     in.score = score;
     in.age_days = age;
+    /* the vct each issuer's rules of etc/policy/recognition.json accept */
+    in.vct = strcmp(issuer, "330782") == 0
+                 ? "https://attest.yiwu-credit.example/vct/credit-score/v1"
+             : strcmp(issuer, "310000") == 0
+                 ? "https://attest.shanghai-credit.example/vct/credit-score/v1"
+                 : "https://attest.hz-credit.example/vct/credit-score/v1";
     return in;
 }
 
@@ -344,8 +350,8 @@ static void yc_decide__individual_band_good__library_waiver_no_grade_reward(void
 static void yc_decide__score_at_threshold_and_one_below__applies_then_score_below(void **state)
 {
     (void)state;
-    /* 330100-R-004 fiscal_subsidy: score_at_least 800, both subject types. */
-    yc_decide_input in = local_person("fiscal_subsidy", D(2025, 6, 1), "excellent", 800);
+    /* 330100-R-004 fiscal_subsidy: score_at_least 800, on the merchant scale. */
+    yc_decide_input in = local_merchant("fiscal_subsidy", D(2025, 6, 1), "B", 800);
     yc_decision d;
     assert_int_equal(yc_decide(g_hz, NULL, &in, &d), YC_OK);
     assert_int_equal(d.n_applies, 1);
@@ -631,6 +637,230 @@ static void yc_decide__out_of_memory__nomem_and_nothing_leaked(void **state)
     yc_decision_clear(NULL);
 }
 
+/* ---- review findings 1-4 (issue 5) ---- */
+
+static void yc_decide__score_at_least_for_individual__wrong_subject_type(void **state)
+{
+    (void)state;
+    /* finding 3: 330100-R-004 fiscal_subsidy score_at_least 800 is on the merchant scale */
+    yc_decide_input in = local_person("fiscal_subsidy", D(2025, 6, 1), "excellent", 900);
+    yc_decision d;
+    assert_int_equal(yc_decide(g_hz, NULL, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_int_equal(d.n_not_applicable, 1);
+    assert_skipped(&d, 0, "330100-R-004", "wrong_subject_type");
+    yc_decision_clear(&d);
+    /* a band-disclosing attestation: the same */
+    in = attestation("fiscal_subsidy", D(2025, 6, 1), "330100", NULL, "excellent", 900, 0);
+    in.vct = "https://attest.hz-credit.example/vct/credit-score/v1";
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "330100-R-004", "wrong_subject_type");
+    yc_decision_clear(&d);
+}
+
+static void yc_decide__attestation_vct_not_the_rules__not_recognised_vct(void **state)
+{
+    (void)state;
+    /* finding 4: Yiwu's grade A in Hangzhou with Shanghai's vct, then with a near miss */
+    yc_attested_listing sd = {YC_LIST_SERIOUS_DISHONESTY, D(2025, 1, 1), YC_DATE_NONE, 0};
+    yc_decide_input in = attestation("deposit_waiver", D(2025, 6, 1), "330782", "A", NULL, 900, 1);
+    in.vct = "https://attest.shanghai-credit.example/vct/credit-score/v1";
+    yc_decision d;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_int_equal(d.n_not_applicable, 2);
+    assert_skipped(&d, 0, "330100-R-001", "not_recognised:vct");
+    assert_skipped(&d, 1, "330100-R-002", "wrong_subject_type");
+    yc_decision_clear(&d);
+    in = attestation("government_procurement", D(2025, 6, 1), "330782", "D", NULL, 100, 1);
+    in.vct = "https://attest.yiwu-credit.example/vct/credit-score/v2";
+    in.att_lists = &sd;
+    in.n_att_lists = 1;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "330100-P-001", "not_recognised:vct");
+    yc_decision_clear(&d);
+}
+
+static void yc_decide__attested_serious_listing__penalty_applies_rewards_blocked(void **state)
+{
+    (void)state;
+    /* finding 1: the attestation's lists claim; Yiwu -> Hangzhou recognises serious_dishonesty */
+    yc_attested_listing sd = {YC_LIST_SERIOUS_DISHONESTY, D(2025, 3, 10), D(2027, 3, 3), 0};
+    yc_decide_input in =
+        attestation("government_procurement", D(2025, 6, 1), "330782", "D", NULL, 450, 30);
+    in.att_lists = &sd;
+    in.n_att_lists = 1;
+    yc_decision d;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 1);
+    assert_int_equal(d.n_not_applicable, 0);
+    assert_applies(&d, 0, "330100-P-001", "attestation:330782:list:serious_dishonesty");
+    assert_null(d.applies[0].list_legal_basis);
+    yc_decision_clear(&d);
+    /* the same listing blocks a reward the grade would earn */
+    in.matter = "deposit_waiver";
+    in.grade = "A";
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "330100-R-001", "blocked_by_serious_dishonesty");
+    yc_decision_clear(&d);
+}
+
+static void yc_decide__attested_listing_window__in_effect_from_to_exclusive(void **state)
+{
+    (void)state;
+    yc_attested_listing sd = {YC_LIST_SERIOUS_DISHONESTY, D(2025, 3, 10), D(2025, 6, 1), 0};
+    yc_decide_input in =
+        attestation("government_procurement", D(2025, 3, 9), "330782", "D", NULL, 450, 0);
+    in.att_lists = &sd;
+    in.n_att_lists = 1;
+    yc_decision d;
+    /* the day before from, from itself, the last day, to (exclusive) */
+    const struct {
+        yc_date as_of;
+        const char *code;
+        bool applies;
+    } cases[] = {{D(2025, 3, 9), "not_listed", false},
+                 {D(2025, 3, 10), "attestation:330782:list:serious_dishonesty", true},
+                 {D(2025, 5, 31), "attestation:330782:list:serious_dishonesty", true},
+                 {D(2025, 6, 1), "not_listed", false}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        in.as_of = cases[i].as_of;
+        assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+        assert_int_equal(d.n_applies, cases[i].applies ? 1 : 0);
+        if (cases[i].applies)
+            assert_applies(&d, 0, "330100-P-001", cases[i].code);
+        else
+            assert_skipped(&d, 0, "330100-P-001", cases[i].code);
+        yc_decision_clear(&d);
+    }
+}
+
+static void yc_decide__attested_listing_age_rule_list__reasons_in_order(void **state)
+{
+    (void)state;
+    yc_attested_listing sd = {YC_LIST_SERIOUS_DISHONESTY, D(2025, 1, 1), YC_DATE_NONE, 0};
+    yc_decide_input in =
+        attestation("government_procurement", D(2025, 6, 1), "330782", "D", NULL, 450, 30);
+    in.att_lists = &sd;
+    in.n_att_lists = 1;
+    yc_decision d;
+    /* max_age_days 30 (Yiwu -> Hangzhou): 30 counts, 31 is too old */
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_applies(&d, 0, "330100-P-001", "attestation:330782:list:serious_dishonesty");
+    yc_decision_clear(&d);
+    in.age_days = 31;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "330100-P-001", "not_recognised:too_old");
+    yc_decision_clear(&d);
+    /* no rule for Suzhou -> Hangzhou */
+    in = attestation("government_procurement", D(2025, 6, 1), "320500", "D", NULL, 450, 0);
+    in.att_lists = &sd;
+    in.n_att_lists = 1;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_skipped(&d, 0, "330100-P-001", "not_recognised:no_rule");
+    yc_decision_clear(&d);
+    /* Shanghai recognises only Yiwu's serious_dishonesty: a watch listing is not recognised */
+    yc_attested_listing w = {YC_LIST_WATCH, D(2025, 1, 1), YC_DATE_NONE, 0};
+    in = attestation("inspection_frequency", D(2025, 6, 1), "330782", "C", NULL, 550, 0);
+    in.att_lists = &w;
+    in.n_att_lists = 1;
+    assert_int_equal(yc_decide(g_sh, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "310000-P-004", "not_recognised:list");
+    yc_decision_clear(&d);
+}
+
+static void yc_decide__attested_red_listing__red_reward_applies(void **state)
+{
+    (void)state;
+    /* 330100-R-005 public_rental_housing (red): Yiwu -> Hangzhou recognises red listings; the
+     * matter need not be one of the rule's rating matters */
+    yc_attested_listing red = {YC_LIST_RED, D(2025, 2, 10), YC_DATE_NONE, 0};
+    yc_decide_input in =
+        attestation("public_rental_housing", D(2025, 6, 1), "330782", "A", NULL, 820, 5);
+    yc_decision d;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "330100-R-005", "not_listed");
+    yc_decision_clear(&d);
+    in.att_lists = &red;
+    in.n_att_lists = 1;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 1);
+    assert_applies(&d, 0, "330100-R-005", "attestation:330782:list:red");
+    yc_decision_clear(&d);
+}
+
+static void yc_decide__court_only_measure__n11_applies_n12_other_codes(void **state)
+{
+    (void)state;
+    /* finding 2: 330100-P-003 限制高消费 targets serious_dishonesty with codes [N11] */
+    yc_record r = n11(D(2025, 1, 6));
+    yc_listing ls[YC_LIST_COUNT];
+    size_t n = 0;
+    assert_int_equal(
+        yc_lists_derive(g_lists, NULL, &r, 1, "D", D(2025, 3, 1), ls, YC_LIST_COUNT, &n), YC_OK);
+    yc_decide_input in = local_merchant("high_consumption", D(2025, 3, 1), "D", 400);
+    in.listings = ls;
+    in.n_listings = n;
+    yc_decision d;
+    assert_int_equal(yc_decide(g_hz, NULL, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 1);
+    assert_applies(&d, 0, "330100-P-003", "list:serious_dishonesty");
+    yc_decision_clear(&d);
+    r.code = YC_CODE_N12;
+    assert_int_equal(
+        yc_lists_derive(g_lists, NULL, &r, 1, "D", D(2025, 3, 1), ls, YC_LIST_COUNT, &n), YC_OK);
+    assert_int_equal(yc_decide(g_hz, NULL, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "330100-P-003", "listed_for_other_codes");
+    yc_decision_clear(&d);
+    /* the same N12 listing still triggers government procurement (no codes) */
+    in.matter = "government_procurement";
+    assert_int_equal(yc_decide(g_hz, NULL, &in, &d), YC_OK);
+    assert_applies(&d, 0, "330100-P-001", "list:serious_dishonesty");
+    yc_decision_clear(&d);
+    /* attested: without codes the court-only measure does not apply; with N11 it does */
+    yc_attested_listing sd = {YC_LIST_SERIOUS_DISHONESTY, D(2025, 1, 13), YC_DATE_NONE, 0};
+    in = attestation("high_consumption", D(2025, 3, 1), "310000", "D", NULL, 400, 0);
+    in.att_lists = &sd;
+    in.n_att_lists = 1;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 0);
+    assert_skipped(&d, 0, "330100-P-003", "listed_for_other_codes");
+    yc_decision_clear(&d);
+    sd.codes = UINT32_C(1) << YC_CODE_N11;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 1);
+    assert_applies(&d, 0, "330100-P-003", "attestation:310000:list:serious_dishonesty");
+    yc_decision_clear(&d);
+}
+
+static void yc_decide__attestation_bad_vct_or_lists__invalid(void **state)
+{
+    (void)state;
+    yc_decision d;
+    yc_decide_input in = attestation("deposit_waiver", D(2025, 6, 1), "330782", "A", NULL, 900, 1);
+    in.vct = NULL;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_ERR_INVALID);
+    in = attestation("deposit_waiver", D(2025, 6, 1), "330782", "A", NULL, 900, 1);
+    in.n_att_lists = 1; /* att_lists NULL */
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_ERR_INVALID);
+    yc_attested_listing l = {YC_LIST_RED, D(2025, 2, 10), D(2025, 2, 10), 0}; /* to == from */
+    in.att_lists = &l;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_ERR_INVALID);
+    l.to = D(2025, 2, 11);
+    l.kind = YC_LIST_COUNT;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_ERR_INVALID);
+    l.kind = YC_LIST_RED;
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    yc_decision_clear(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +881,14 @@ int main(void)
         cmocka_unit_test(yc_decide__bad_input__invalid_and_zeroed),
         cmocka_unit_test(yc_decide__attestation_score_hidden_at_and_below__reason_or_tier),
         cmocka_unit_test_teardown(yc_decide__out_of_memory__nomem_and_nothing_leaked, hook_off),
+        cmocka_unit_test(yc_decide__score_at_least_for_individual__wrong_subject_type),
+        cmocka_unit_test(yc_decide__attestation_vct_not_the_rules__not_recognised_vct),
+        cmocka_unit_test(yc_decide__attested_serious_listing__penalty_applies_rewards_blocked),
+        cmocka_unit_test(yc_decide__attested_listing_window__in_effect_from_to_exclusive),
+        cmocka_unit_test(yc_decide__attested_listing_age_rule_list__reasons_in_order),
+        cmocka_unit_test(yc_decide__attested_red_listing__red_reward_applies),
+        cmocka_unit_test(yc_decide__court_only_measure__n11_applies_n12_other_codes),
+        cmocka_unit_test(yc_decide__attestation_bad_vct_or_lists__invalid),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -509,6 +509,80 @@ static void yc_lists_derive__record_ids_cap__16_kept_17th_counted(void **state)
     assert_int_equal(l[0].end, D(2026, 1, 1));
 }
 
+/* ---- yc_list_rules_list_of_code (the accessor shared records use) ---- */
+
+static void yc_list_rules_list_of_code__each_code__its_list_or_false(void **state)
+{
+    (void)state;
+    yc_list_kind k = YC_LIST_COUNT;
+    assert_true(yc_list_rules_list_of_code(g_rules, YC_CODE_N11, &k));
+    assert_int_equal(k, YC_LIST_SERIOUS_DISHONESTY);
+    k = YC_LIST_COUNT;
+    assert_true(yc_list_rules_list_of_code(g_rules, YC_CODE_N12, &k));
+    assert_int_equal(k, YC_LIST_SERIOUS_DISHONESTY);
+    assert_true(yc_list_rules_list_of_code(g_rules, YC_CODE_N06, &k));
+    assert_int_equal(k, YC_LIST_WATCH);
+    assert_true(yc_list_rules_list_of_code(g_rules, YC_CODE_N07, &k));
+    assert_int_equal(k, YC_LIST_WATCH);
+    /* red's codes_any are not listing codes; other codes no rule names; out of range; NULL */
+    k = YC_LIST_COUNT;
+    assert_false(yc_list_rules_list_of_code(g_rules, YC_CODE_P03, &k));
+    assert_false(yc_list_rules_list_of_code(g_rules, YC_CODE_P04, &k));
+    assert_false(yc_list_rules_list_of_code(g_rules, YC_CODE_N01, &k));
+    assert_false(yc_list_rules_list_of_code(g_rules, YC_CODE_B01, &k));
+    assert_false(yc_list_rules_list_of_code(g_rules, YC_CODE_COUNT, &k));
+    assert_false(yc_list_rules_list_of_code(g_rules, (yc_code)-1, &k));
+    assert_int_equal(k, YC_LIST_COUNT); /* untouched on false */
+    assert_false(yc_list_rules_list_of_code(NULL, YC_CODE_N11, &k));
+    assert_false(yc_list_rules_list_of_code(g_rules, YC_CODE_N11, NULL));
+}
+
+/* ---- shared records (issue 5 item 5) and the codes behind a listing ---- */
+
+static void yc_lists_derive__shared_record__no_notice_effective_from_decision(void **state)
+{
+    (void)state;
+    /* a shared N11 decided Monday 2025-01-06: in effect that day, never pending */
+    yc_record r = rec(1, YC_CODE_N11, YC_STATUS_ACTIVE, D(2025, 1, 6), YC_DATE_NONE);
+    memcpy(r.origin, "310000", 7);
+    yc_listing l[YC_LIST_COUNT];
+    assert_int_equal(derive(NULL, &r, 1, "D", D(2025, 1, 6), l), 1);
+    assert_int_equal(l[0].kind, YC_LIST_SERIOUS_DISHONESTY);
+    assert_int_equal(l[0].start, D(2025, 1, 6));
+    assert_true(l[0].requires_notice);
+    assert_int_equal(l[0].notified_on, YC_DATE_NONE);
+    assert_int_equal(l[0].effective_from, D(2025, 1, 6));
+    assert_false(l[0].pending);
+    /* the same record local: pending for 5 working days (effective Monday 2025-01-13) */
+    r.origin[0] = '\0';
+    assert_int_equal(derive(NULL, &r, 1, "D", D(2025, 1, 10), l), 1);
+    assert_int_equal(l[0].notified_on, D(2025, 1, 6));
+    assert_int_equal(l[0].effective_from, D(2025, 1, 13));
+    assert_true(l[0].pending);
+}
+
+static void yc_lists_derive__local_and_later_shared__shared_ends_the_wait(void **state)
+{
+    (void)state;
+    /* local N12 2025-01-06 (effective 01-13), shared N11 2025-01-08: effective 01-08 */
+    yc_record rs[2] = {rec(1, YC_CODE_N12, YC_STATUS_ACTIVE, D(2025, 1, 6), YC_DATE_NONE),
+                       rec(2, YC_CODE_N11, YC_STATUS_ACTIVE, D(2025, 1, 8), YC_DATE_NONE)};
+    memcpy(rs[1].origin, "330100", 7);
+    yc_listing l[YC_LIST_COUNT];
+    /* on 01-07 the shared record is not decided yet: the local one alone, pending */
+    assert_int_equal(derive(NULL, rs, 2, "D", D(2025, 1, 7), l), 1);
+    assert_int_equal(l[0].effective_from, D(2025, 1, 13));
+    assert_true(l[0].pending);
+    assert_int_equal(l[0].codes, UINT32_C(1) << YC_CODE_N12);
+    assert_int_equal(derive(NULL, rs, 2, "D", D(2025, 1, 8), l), 1);
+    assert_int_equal(l[0].start, D(2025, 1, 6));
+    assert_int_equal(l[0].notified_on, D(2025, 1, 6));
+    assert_int_equal(l[0].effective_from, D(2025, 1, 8));
+    assert_false(l[0].pending);
+    assert_int_equal(l[0].codes, (UINT32_C(1) << YC_CODE_N11) | (UINT32_C(1) << YC_CODE_N12));
+    assert_int_equal(l[0].n_records, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +606,9 @@ int main(void)
         cmocka_unit_test(yc_lists_derive__bad_arguments__invalid),
         cmocka_unit_test(yc_lists_derive__listing_cap__at_limit_ok_one_past_too_large),
         cmocka_unit_test(yc_lists_derive__record_ids_cap__16_kept_17th_counted),
+        cmocka_unit_test(yc_list_rules_list_of_code__each_code__its_list_or_false),
+        cmocka_unit_test(yc_lists_derive__shared_record__no_notice_effective_from_decision),
+        cmocka_unit_test(yc_lists_derive__local_and_later_shared__shared_ends_the_wait),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

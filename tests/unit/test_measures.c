@@ -16,6 +16,7 @@
 
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/measures.h"
+#include "yrdcredit/record.h"
 
 static char tmpdir[64];
 
@@ -110,8 +111,13 @@ static void yc_catalogue_load__hangzhou__eleven_measures(void **state)
     assert_int_equal(yc_catalogue_count(c), 11);
     assert_measure(yc_catalogue_get(c, 2), "330100-P-003", YC_MEASURE_PENALTY, "high_consumption",
                    YC_TARGET_LIST, "serious_dishonesty", 0, "杭州市中级人民法院");
-    assert_string_equal(yc_catalogue_get(c, 2)->legal_basis,
-                        "《最高人民法院关于限制被执行人高消费及有关消费的规定》第三条");
+    assert_string_equal(
+        yc_catalogue_get(c, 2)->legal_basis,
+        "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》（法释〔2015〕17号）"
+        "第一条、第三条；仅适用于失信被执行人（N11），不适用于其他严重失信主体名单（N12）");
+    /* review finding 2: the court-only measure names N11; the others of the list none */
+    assert_int_equal(yc_catalogue_get(c, 2)->target.codes, UINT32_C(1) << YC_CODE_N11);
+    assert_int_equal(yc_catalogue_get(c, 0)->target.codes, 0);
     assert_measure(yc_catalogue_get(c, 7), "330100-R-002", YC_MEASURE_REWARD, "deposit_waiver",
                    YC_TARGET_BAND_AT_LEAST, "good", 0, "杭州市文化广电旅游局");
     assert_measure(yc_catalogue_get(c, 9), "330100-R-004", YC_MEASURE_REWARD, "fiscal_subsidy",
@@ -136,7 +142,10 @@ static void yc_catalogue_load__shanghai__eleven_measures(void **state)
     const yc_measure *m = yc_catalogue_get(c, 5);
     assert_measure(m, "310000-P-006", YC_MEASURE_PENALTY, "public_position", YC_TARGET_LIST,
                    "serious_dishonesty", 0, "上海市市场监督管理局");
-    assert_string_equal(m->legal_basis, "《中华人民共和国公司法》第一百七十八条");
+    assert_string_equal(m->legal_basis,
+                        "《中华人民共和国公司法》（2023年修订）第一百七十八条第一款第（五）项"
+                        "（被人民法院列为失信被执行人）；仅适用于失信被执行人（N11）");
+    assert_int_equal(m->target.codes, UINT32_C(1) << YC_CODE_N11);
     assert_string_equal(m->text_zh, "失信被执行人不得担任公司的董事、监事、高级管理人员");
     assert_measure(yc_catalogue_get(c, 8), "310000-R-003", YC_MEASURE_REWARD, "loan_approval",
                    YC_TARGET_SCORE_AT_LEAST, NULL, 750, "上海市地方金融管理局");
@@ -255,6 +264,18 @@ static const bad_case bad_cases[] = {
      "330782-R-001: a reward must not target the serious_dishonesty list"},
     {"reward_watch", "330782.json", YC_ERR_INVALID,
      "330782-R-001: a reward must not target the watch list"},
+    {"target_codes_reward", "330782.json", YC_ERR_INVALID,
+     "330782-R-001: target.codes is allowed only next to a penalty's list"},
+    {"target_codes_with_grade", "330782.json", YC_ERR_INVALID,
+     "330782-P-001: target.codes is allowed only next to a penalty's list"},
+    {"target_codes_empty", "330782.json", YC_ERR_INVALID,
+     "330782-P-001: target.codes must be a non-empty array of N codes"},
+    {"target_codes_positive", "330782.json", YC_ERR_INVALID,
+     "330782-P-001: target.codes[1] is not a negative (N) code"},
+    {"target_codes_repeated", "330782.json", YC_ERR_INVALID,
+     "330782-P-001: target.codes[1] repeats N11"},
+    {"target_codes_third_member", "330782.json", YC_ERR_INVALID,
+     "330782-P-001: target must be an object with exactly one member"},
     {"target_two_members", "330782.json", YC_ERR_INVALID,
      "330782-R-001: target must be an object with exactly one member"},
     {"target_empty", "330782.json", YC_ERR_INVALID,

@@ -547,6 +547,34 @@ static void yc_recognition_load__allocation_failures__nomem_and_no_leak(void **s
     assert_true(failed > 10);
 }
 
+/* ---- yc_recognition_list_recognised (shared records, attested listings) ---- */
+
+static void yc_recognition_list_recognised__rule_lists__exact_answers(void **state)
+{
+    (void)state;
+    /* Hangzhou from Yiwu: serious_dishonesty and red, not watch */
+    assert_true(yc_recognition_list_recognised(g_real, "330100", "330782", "serious_dishonesty"));
+    assert_true(yc_recognition_list_recognised(g_real, "330100", "330782", "red"));
+    assert_false(yc_recognition_list_recognised(g_real, "330100", "330782", "watch"));
+    /* Hangzhou from Shanghai: all three */
+    assert_true(yc_recognition_list_recognised(g_real, "330100", "310000", "watch"));
+    /* Shanghai from Yiwu: serious_dishonesty only */
+    assert_true(yc_recognition_list_recognised(g_real, "310000", "330782", "serious_dishonesty"));
+    assert_false(yc_recognition_list_recognised(g_real, "310000", "330782", "red"));
+    assert_false(yc_recognition_list_recognised(g_real, "310000", "330782", "watch"));
+    /* direction matters: no rule host == issuer, nor for an unknown city */
+    assert_false(yc_recognition_list_recognised(g_real, "330100", "330100", "serious_dishonesty"));
+    assert_false(yc_recognition_list_recognised(g_real, "320500", "330782", "serious_dishonesty"));
+    assert_false(yc_recognition_list_recognised(g_real, "330100", "320500", "serious_dishonesty"));
+    /* not a list code (exact, case-sensitive), NULL arguments */
+    assert_false(yc_recognition_list_recognised(g_real, "330100", "330782", "Red"));
+    assert_false(yc_recognition_list_recognised(g_real, "330100", "330782", "black"));
+    assert_false(yc_recognition_list_recognised(NULL, "330100", "330782", "red"));
+    assert_false(yc_recognition_list_recognised(g_real, NULL, "330782", "red"));
+    assert_false(yc_recognition_list_recognised(g_real, "330100", NULL, "red"));
+    assert_false(yc_recognition_list_recognised(g_real, "330100", "330782", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +593,7 @@ int main(void)
         cmocka_unit_test(yc_recognition_load__file_at_and_past_size_limit__too_large_only_past),
         cmocka_unit_test(yc_recognition_load__short_why_buffer__truncated_nul_terminated),
         cmocka_unit_test(yc_recognition_load__allocation_failures__nomem_and_no_leak),
+        cmocka_unit_test(yc_recognition_list_recognised__rule_lists__exact_answers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

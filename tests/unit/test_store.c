@@ -196,6 +196,7 @@ static void assert_record_equal(const yc_record *a, const yc_record *b)
     assert_int_equal(a->pub_min_end, b->pub_min_end);
     assert_int_equal(a->pub_max_end, b->pub_max_end);
     assert_string_equal(a->region, b->region);
+    assert_string_equal(a->origin, b->origin);
     assert_int_equal(a->status, b->status);
     assert_int_equal(a->ingest_ms, b->ingest_ms);
 }
@@ -1402,7 +1403,7 @@ static void codec_record__truncated_at_every_length__fails_store(void **state)
     assert_int_equal(yc_codec_record_decode(buf, len + 1, &back), YC_ERR_STORE);
     /* an unknown codec version, reserved byte, flag, or enum */
     const size_t offs[] = {YC_CODEC_REC_OFF_CODEC,       YC_CODEC_REC_OFF_RESERVED1,
-                           YC_CODEC_REC_OFF_RESERVED2,   YC_CODEC_REC_OFF_FLAGS,
+                           YC_CODEC_REC_OFF_ORIGIN,      YC_CODEC_REC_OFF_FLAGS,
                            YC_CODEC_REC_OFF_CODE,        YC_CODEC_REC_OFF_STATUS,
                            YC_CODEC_REC_OFF_SUBJECT_TYPE};
     const uint8_t bad[] = {2, 1, 1, 0x02, YC_CODE_COUNT, YC_STATUS_COUNT, 4};
@@ -1416,6 +1417,209 @@ static void codec_record__truncated_at_every_length__fails_store(void **state)
         buf[offs[i]] = keep;
     }
     assert_int_equal(yc_codec_record_encode(&r, buf, len - 1, &len), YC_ERR_TOO_LARGE);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void codec_record__origin_shared_region__round_trips_as_u32_at_36(void **state)
+{
+    (void)state;
+    yc_record r, back;
+    make_merchant(&r, 6);
+    r.record_id = 9;
+    r.version = 1;
+    SET(r.origin, "310000");
+    uint8_t buf[YC_CODEC_RECORD_MAX];
+    size_t len = 0;
+    assert_int_equal(yc_codec_record_encode(&r, buf, sizeof buf, &len), YC_OK);
+    /* 310000 = 0x0004BAF0, little-endian */
+    const uint8_t want[4] = {0xF0, 0xBA, 0x04, 0x00};
+    assert_memory_equal(buf + YC_CODEC_REC_OFF_ORIGIN, want, 4);
+    assert_int_equal(yc_codec_record_decode(buf, len, &back), YC_OK);
+    assert_string_equal(back.origin, "310000");
+    /* the limits of the region range: 100000 and 999999 decode; 99999 and 1000000 do not */
+    const uint32_t good[] = {100000, 999999};
+    const char *const good_txt[] = {"100000", "999999"};
+    for (size_t i = 0; i < 2; i++) {
+        put_u32(buf + YC_CODEC_REC_OFF_ORIGIN, good[i]);
+        assert_int_equal(yc_codec_record_decode(buf, len, &back), YC_OK);
+        assert_string_equal(back.origin, good_txt[i]);
+        uint8_t again[YC_CODEC_RECORD_MAX];
+        size_t len2 = 0;
+        assert_int_equal(yc_codec_record_encode(&back, again, sizeof again, &len2), YC_OK);
+        assert_int_equal(len2, len);
+        assert_memory_equal(again, buf, len);
+    }
+    const uint32_t bad[] = {1, 99999, 1000000, 0xFFFFFFFFu};
+    for (size_t i = 0; i < 4; i++) {
+        put_u32(buf + YC_CODEC_REC_OFF_ORIGIN, bad[i]);
+        assert_int_equal(yc_codec_record_decode(buf, len, &back), YC_ERR_STORE);
+        yc_fact f;
+        yc_subject_type ty;
+        assert_int_equal(yc_codec_fact_decode(buf, len, &f, &ty), YC_ERR_STORE);
+    }
+    /* the encoder refuses an origin that is not "" or a 6-digit region */
+    const char *const bad_txt[] = {"31000", "031000", "31000x", "3100000"};
+    for (size_t i = 0; i < 4; i++) {
+        yc_record q = r;
+        memset(q.origin, 0, sizeof q.origin);
+        /* the last one fills the array without a NUL */
+        memcpy(q.origin, bad_txt[i], strlen(bad_txt[i]));
+        assert_int_equal(yc_codec_record_encode(&q, buf, sizeof buf, &len), YC_ERR_INVALID);
+    }
+}
+
+static void codec_record__value_written_before_origin__decodes_local(void **state)
+{
+    (void)state;
+    yc_record r, back;
+    make_merchant(&r, 7);
+    r.record_id = 10;
+    r.version = 2;
+    uint8_t buf[YC_CODEC_RECORD_MAX];
+    size_t len = 0;
+    assert_int_equal(yc_codec_record_encode(&r, buf, sizeof buf, &len), YC_OK);
+    /* a local record writes exactly what the old codec wrote there: four zero bytes */
+    const uint8_t zero[4] = {0, 0, 0, 0};
+    assert_memory_equal(buf + YC_CODEC_REC_OFF_ORIGIN, zero, 4);
+    SET(back.origin, "330100"); /* the decoder must overwrite it */
+    assert_int_equal(yc_codec_record_decode(buf, len, &back), YC_OK);
+    assert_string_equal(back.origin, "");
+    assert_int_equal(back.record_id, 10);
+}
+
+/* ---- shared batches (issue 5 item 5) ---- */
+
+static const char BATCH1[] = "AbCdEfGhIjKlMnOpQr-_09";
+static const char BATCH2[] = "zzzzzzzzzzzzzzzzzzzzzz";
+
+static void ingest_shared__batch__origin_stored_local_kept_replay_conflict(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    yc_record *r = recs_new(4);
+    make_merchant(&r[0], 1);
+    yc_ingest_stats s;
+    assert_int_equal(yc_store_ingest(st, r, 1, &s), YC_OK); /* local record 1 */
+    make_merchant(&r[0], 1);                                /* the same, shared back */
+    make_merchant(&r[1], 2);                                /* a new one */
+    SET(r[0].origin, "999999");                             /* input origin is ignored */
+    assert_int_equal(yc_store_ingest_shared(st, "310000", BATCH1, 1700000000, r, 2, &s), YC_OK);
+    assert_int_equal(s.imported, 1);
+    assert_int_equal(s.duplicates, 1);
+    assert_int_equal(s.superseded, 0);
+    assert_int_equal(r[0].record_id, 1);
+    assert_int_equal(r[0].ingest_outcome, YC_INGEST_DUPLICATE);
+    assert_int_equal(r[1].record_id, 2);
+    yc_record *back = NULL;
+    size_t n = 0;
+    assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(back[0].origin, ""); /* the local record is not overwritten */
+    assert_int_equal(back[0].version, 1);
+    yc_store_records_free(back);
+    assert_int_equal(yc_store_subject_records(st, r[1].subject_id, &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(back[0].origin, "310000");
+    assert_record_equal(&back[0], &r[1]);
+    yc_store_records_free(back);
+    yc_store_shared_batch b;
+    assert_int_equal(yc_store_shared_batch_get(st, BATCH1, &b), YC_OK);
+    assert_string_equal(b.batch_id, BATCH1);
+    assert_string_equal(b.from, "310000");
+    assert_int_equal(b.iat, 1700000000);
+    assert_int_equal(b.count, 2);
+    assert_int_equal(b.received_ms, r[1].ingest_ms);
+    assert_int_equal(yc_store_shared_batch_get(st, BATCH2, &b), YC_ERR_NOT_FOUND);
+
+    /* a replay: refused whole, even with a new record in it */
+    make_merchant(&r[2], 3);
+    assert_int_equal(yc_store_ingest_shared(st, "310000", BATCH1, 1700000001, &r[2], 1, &s),
+                     YC_ERR_CONFLICT);
+    assert_int_equal(count_records(st), 2);
+    /* a natural person never crosses a city line; bad ids and origins */
+    yc_record p;
+    make_person(&p, 0, 1);
+    assert_int_equal(yc_store_ingest_shared(st, "310000", BATCH2, 1, &p, 1, &s), YC_ERR_INVALID);
+    assert_int_equal(yc_store_ingest_shared(st, "310000", "AbCdEfGhIjKlMnOpQr-_0", 1, &r[2], 1, &s),
+                     YC_ERR_INVALID);
+    assert_int_equal(
+        yc_store_ingest_shared(st, "310000", "AbCdEfGhIjKlMnOpQr-_0=", 1, &r[2], 1, &s),
+        YC_ERR_INVALID);
+    assert_int_equal(yc_store_ingest_shared(st, "031000", BATCH2, 1, &r[2], 1, &s), YC_ERR_INVALID);
+    assert_int_equal(yc_store_ingest_shared(st, "31000", BATCH2, 1, &r[2], 1, &s), YC_ERR_INVALID);
+    assert_int_equal(count_records(st), 2);
+    assert_int_equal(yc_store_shared_batch_get(st, BATCH2, &b), YC_ERR_NOT_FOUND);
+
+    /* the same shared record changed by a later batch supersedes it; a local ingest of it
+     * then makes it local */
+    make_merchant(&r[3], 2);
+    r[3].status = YC_STATUS_REPAIRED;
+    assert_int_equal(yc_store_ingest_shared(st, "320100", BATCH2, 5, &r[3], 1, &s), YC_OK);
+    assert_int_equal(s.superseded, 1);
+    assert_int_equal(yc_store_subject_records(st, r[3].subject_id, &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(back[0].origin, "320100");
+    assert_int_equal(back[0].version, 2);
+    yc_store_records_free(back);
+    make_merchant(&r[3], 2);
+    assert_int_equal(yc_store_ingest(st, &r[3], 1, &s), YC_OK);
+    assert_int_equal(s.superseded, 1);
+    assert_int_equal(yc_store_subject_records(st, r[3].subject_id, &back, &n), YC_OK);
+    assert_string_equal(back[0].origin, "");
+    assert_int_equal(back[0].version, 3);
+    yc_store_records_free(back);
+    free(r);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
+typedef struct walk_seen {
+    char line[8][96];
+    size_t n;
+} walk_seen;
+
+static yc_err walk_note(void *ctx, const yc_record *rec)
+{
+    walk_seen *w = ctx;
+    if (w->n == 8)
+        return YC_ERR_FULL;
+    snprintf(w->line[w->n++], sizeof w->line[0], "%s/%llu/%s/%s", rec->subject_id,
+             (unsigned long long)rec->record_id, yc_code_str(rec->code), rec->origin);
+    return YC_OK;
+}
+
+static void record_walk__local_and_shared__every_record_with_origin(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    walk_seen w = {.n = 0};
+    assert_int_equal(yc_store_record_walk(st, walk_note, &w), YC_OK);
+    assert_int_equal(w.n, 0);
+    yc_record *r = recs_new(3);
+    make_merchant(&r[0], 2);
+    make_merchant(&r[1], 1);
+    assert_int_equal(yc_store_ingest(st, r, 2, NULL), YC_OK);
+    make_merchant(&r[2], 3);
+    r[2].code = YC_CODE_N11;
+    assert_int_equal(yc_store_ingest_shared(st, "310000", BATCH1, 1, &r[2], 1, NULL), YC_OK);
+    assert_int_equal(yc_store_record_walk(st, walk_note, &w), YC_OK);
+    assert_int_equal(w.n, 3);
+    assert_string_equal(w.line[0], "913307820000000001/2/N03/");
+    assert_string_equal(w.line[1], "913307820000000002/1/N03/");
+    assert_string_equal(w.line[2], "913307820000000003/3/N11/310000");
+    /* a callback's error stops the walk and is returned */
+    w.n = 8;
+    assert_int_equal(yc_store_record_walk(st, walk_note, &w), YC_ERR_FULL);
+    free(r);
+    yc_store_close(st);
+    tdir_remove(&t);
 }
 
 /* ---- out of memory (STYLE.md §4.6: each constructor, every N) ---- */
@@ -1612,6 +1816,42 @@ static void subject_records__fail_nth_alloc__nomem_no_leak(void **state)
     tdir_remove(&t);
 }
 
+static yc_err count_walk(void *ctx, const yc_record *rec)
+{
+    (void)rec;
+    (*(size_t *)ctx)++;
+    return YC_OK;
+}
+
+static void record_walk__fail_nth_alloc__nomem_no_leak(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    yc_record *r = recs_new(2);
+    make_merchant(&r[0], 1);
+    make_merchant(&r[1], 2);
+    assert_int_equal(yc_store_ingest(st, r, 2, NULL), YC_OK);
+    const long needed = 1; /* the one record buffer */
+    for (long n = 0;; n++) {
+        assert_true(n <= needed);
+        size_t seen = 0;
+        yc_alloc_fail_after(n);
+        const yc_err rv = yc_store_record_walk(st, count_walk, &seen);
+        yc_alloc_fail_after(-1);
+        if (rv == YC_OK) {
+            assert_int_equal(n, needed);
+            assert_int_equal(seen, 2);
+            break;
+        }
+        assert_int_equal(rv, YC_ERR_NOMEM);
+        assert_int_equal(seen, 0);
+    }
+    free(r);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1630,6 +1870,11 @@ int main(void)
         cmocka_unit_test(open__newer_schema_version__fails_store),
         cmocka_unit_test(pseudonym__same_as_crypto_with_key_file__33_chars),
         cmocka_unit_test(ingest__merchant__every_field_round_trips),
+        cmocka_unit_test(codec_record__origin_shared_region__round_trips_as_u32_at_36),
+        cmocka_unit_test(codec_record__value_written_before_origin__decodes_local),
+        cmocka_unit_test(ingest_shared__batch__origin_stored_local_kept_replay_conflict),
+        cmocka_unit_test(record_walk__local_and_shared__every_record_with_origin),
+        cmocka_unit_test_teardown(record_walk__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
         cmocka_unit_test(ingest__natural_person__pseudonym_and_sealed_identity),
         cmocka_unit_test(ingest__same_batch_twice__all_duplicates_file_unchanged),
         cmocka_unit_test(ingest__same_pair_twice_in_one_batch__imported_once),

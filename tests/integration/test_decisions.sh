@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# 联合奖惩 decisions over HTTP/2 (issue 5 scope item 4): POST /v1/decisions and
+# GET /v1/decisions/{id} against the real yrdcreditd of Yiwu (A) and Hangzhou (B) on loopback:
+# local rewards and penalties (prior notice: pending, then in effect), determinism, the stored
+# object byte-identical, every malformed body a problem naming the field, the signature checked
+# against the instance's JWKS, durability across kill -9, and partner attestations of A decided
+# in B (a reward through the recognition policy, penalties through the attested `lists`).
+# usage: test_decisions.sh YRDCREDIT_BINARY YRDCREDITD_BINARY SOURCE_ROOT
+set -u
+cli=$1
+daemon=$2
+src=$3
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+export YRDCREDIT_ETC="$src/etc"
+py=/usr/bin/python3
+. "$src/tests/support/tap.sh"
+bail() { echo "Bail out! $*"; exit 1; }
+command -v curl >/dev/null || bail "curl is not installed (scripts/deps.sh)"
+free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+
+merchant_a=91330782MADEC0A10F # grade A, red-listed (tests/data/decisions/records.jsonl)
+debtor=91330782MADEC0N13W     # N11 失信被执行人 decided 2026-03-02 (Monday)
+max_body=4096
+
+declare -A tls h2c pidof
+start() { # NAME: (re)start the daemon of NAME and wait for /healthz
+  local name=$1 d="$tmp/$1"
+  "$daemon" --data "$d" --listen "127.0.0.1:${tls[$name]}" --h2c-listen "127.0.0.1:${h2c[$name]}" \
+    --workers 2 2>>"$tmp/$name.err" &
+  pidof[$name]=$!
+  pids+=($!)
+  disown "$!"
+  for _ in $(seq 150); do
+    [ "$(h2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:${h2c[$name]}/healthz")" = 200 ] && return 0
+    kill -0 "${pidof[$name]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  sed 's/^/# /' "$tmp/$name.err"
+  bail "yrdcreditd of $name did not answer /healthz"
+}
+city() { # NAME CITY REGION
+  local name=$1 d="$tmp/$1"
+  tls[$name]=$(free_port)
+  h2c[$name]=$(free_port)
+  "$cli" init "$d" >/dev/null 2>&1 || bail "yrdcredit init $name failed"
+  "$cli" --data "$d" import "$src"/samples/yiwu-records.jsonl "$src"/tests/data/decisions/records.jsonl \
+    >/dev/null 2>&1 || bail "import $name failed"
+  $py - "$d/config.json" "https://127.0.0.1:${tls[$name]}" "$2" "$3" "$max_body" <<'EOF' || bail "config $name"
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["attest"] = {"issuer": sys.argv[2], "issuer_city": sys.argv[3], "issuer_region": sys.argv[4]}
+j.setdefault("server", {})["max_body_bytes"] = int(sys.argv[5])
+json.dump(j, open(sys.argv[1], "w"), indent=2)
+EOF
+}
+city A Yiwu 330782
+city B Hangzhou 330100
+# B recognises A's attestation type (its vct is A's issuer URL + /vct/credit-score/v1)
+$py - "$tmp/B/policy/recognition.json" "https://127.0.0.1:${tls[A]}/vct/credit-score/v1" <<'EOF' || bail "recognition B"
+import json, sys
+j = json.load(open(sys.argv[1]))
+for r in j["rules"]:
+    if r["host"] == "330100" and r["issuer"] == "330782":
+        r["vct"] = sys.argv[2]
+json.dump(j, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
+EOF
+start A
+start B
+ok "yrdcreditd of Yiwu and Hangzhou answer /healthz"
+urlA="http://127.0.0.1:${h2c[A]}"
+urlB="http://127.0.0.1:${h2c[B]}"
+
+decide() { # URL BODY NAME: POST /v1/decisions; body in $tmp/NAME.json, headers in $tmp/NAME.h; prints status
+  h2 -o "$tmp/$3.json" -D "$tmp/$3.h" -w '%{http_code}' -H 'content-type: application/json' \
+    --data-binary "$2" "$1/v1/decisions"
+}
+# FILE PYTHON-EXPRESSION over d (the decision): ok when it holds
+holds() { $py -c 'import json,sys; d=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); sys.exit(0 if r is True else (print("# got", json.dumps(d, ensure_ascii=False)[:1500]) or 1))' "$1" "$2"; }
+problem() { # NAME STATUS FIELD: the answer is a problem+json of STATUS naming FIELD
+  local code
+  code=$(cat "$tmp/$1.code")
+  [ "$code" = "$2" ] || { echo "# status $code, want $2: $(head -c 300 "$tmp/$1.json")"; return 1; }
+  grep -qi '^content-type: application/problem+json' "$tmp/$1.h" || { echo "# not problem+json"; return 1; }
+  holds "$tmp/$1.json" "d['status'] == $2 and d.get('field') == '$3'"
+}
+
+# --- local subjects (Yiwu deciding for its own records) ---
+code=$(decide "$urlA" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"2026-07-01\"}" r1)
+check "grade-A merchant, deposit_waiver: 201 (got $code)" test "$code" = 201
+check "... location: /v1/decisions/<its id> (RFC 9110 §10.2.2)" \
+  test "$(tr -d '\r' <"$tmp/r1.h" | sed -n 's/^location: //p')" = \
+       "/v1/decisions/$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/r1.json")"
+check "... the one deposit_waiver measure applies: 330782-R-002 by grade:A, nothing else considered" \
+  holds "$tmp/r1.json" "[(m['id'], m['kind'], m['triggered_by']) for m in d['measures']] == [('330782-R-002', 'reward', 'grade:A')] and d['not_applicable'] == []"
+check "... the measure carries text zh/en, department and legal basis as the catalogue" \
+  holds "$tmp/r1.json" "(lambda m, c: m['text'] == c['text'] and m['department'] == c['department'] and m['legal_basis'] == c['legal_basis'])(d['measures'][0], [x for x in json.load(open('$tmp/A/policy/measures/330782.json'))['measures'] if x['id'] == '330782-R-002'][0])"
+check "... id dec_+22, subject, matter, region 330782 (the default), as_of, created_at, local evidence grade A" \
+  holds "$tmp/r1.json" "len(d['id']) == 26 and d['id'].startswith('dec_') and d['subject_id'] == '$merchant_a' and d['matter'] == 'deposit_waiver' and d['region'] == '330782' and d['as_of'] == '2026-07-01' and len(d['created_at']) == 20 and d['evidence']['kind'] == 'local' and d['evidence']['grade'] == 'A' and [l['list'] for l in d['evidence']['listings']] == ['red']"
+code=$(decide "$urlA" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"2026-07-01\"}" r2)
+check "the same request twice: 201, another id, identical measures and not_applicable" \
+  $py -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if sys.argv[3] == "201" and a["id"] != b["id"] and a["measures"] == b["measures"] and a["not_applicable"] == b["not_applicable"] else 1)' "$tmp/r1.json" "$tmp/r2.json" "$code"
+code=$(decide "$urlA" "{\"subject_id\":\"$merchant_a\",\"matter\":\"loan_approval\",\"as_of\":\"2026-07-01\"}" r3)
+check "red-listed merchant, loan_approval: 330782-R-004 by list:red with the list's legal basis" \
+  holds "$tmp/r3.json" "[(m['id'], m['triggered_by']) for m in d['measures']] == [('330782-R-004', 'list:red')] and '国发〔2016〕33号' in d['measures'][0]['list_legal_basis']"
+
+code=$(decide "$urlA" "{\"subject_id\":\"$debtor\",\"matter\":\"high_consumption\",\"as_of\":\"2026-04-01\"}" p1)
+check "N11 past the notice period (as_of 2026-04-01), high_consumption: 201 (got $code)" test "$code" = 201
+check "... 330782-P-003 applies by list:serious_dishonesty, with the list's legal basis" \
+  holds "$tmp/p1.json" "[(m['id'], m['kind'], m['triggered_by']) for m in d['measures']] == [('330782-P-003', 'penalty', 'list:serious_dishonesty')] and '失信被执行人' in d['measures'][0]['list_legal_basis'] and d['not_applicable'] == []"
+check "... evidence: serious_dishonesty from 2026-03-02, effective 2026-03-09 (5 working days), not pending, N11" \
+  holds "$tmp/p1.json" "[(l['list'], l['start'], l['effective_from'], l['pending'], l['codes']) for l in d['evidence']['listings']] == [('serious_dishonesty', '2026-03-02', '2026-03-09', False, ['N11'])]"
+code=$(decide "$urlA" "{\"subject_id\":\"$debtor\",\"matter\":\"high_consumption\",\"as_of\":\"2026-03-06\"}" p2)
+check "N11 within the notice period (as_of 2026-03-06): 201, nothing applies, 330782-P-003 listing_pending" \
+  holds "$tmp/p2.json" "d['measures'] == [] and d['not_applicable'] == [{'id': '330782-P-003', 'kind': 'penalty', 'reason': 'listing_pending'}] and d['evidence']['listings'][0]['pending'] is True"
+code=$(decide "$urlA" "{\"subject_id\":\"$debtor\",\"matter\":\"government_procurement\",\"as_of\":\"2026-03-09\"}" p3)
+check "N11 on its effective_from (2026-03-09), government_procurement: 330782-P-001 applies" \
+  holds "$tmp/p3.json" "[(m['id'], m['triggered_by']) for m in d['measures']] == [('330782-P-001', 'list:serious_dishonesty')]"
+code=$(decide "$urlA" "{\"subject_id\":\"$debtor\",\"matter\":\"deposit_waiver\",\"as_of\":\"2026-04-01\"}" p4)
+check "N11 in effect blocks the grade reward: 330782-R-002 blocked_by_serious_dishonesty" \
+  holds "$tmp/p4.json" "d['measures'] == [] and d['not_applicable'] == [{'id': '330782-R-002', 'kind': 'reward', 'reason': 'blocked_by_serious_dishonesty'}]"
+code=$(decide "$urlA" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"region\":\"330100\",\"as_of\":\"2026-07-01\"}" h1)
+check "region 330100 (another catalogue): 330100-R-001 by grade:A; 330100-R-002 (band) wrong_subject_type" \
+  holds "$tmp/h1.json" "d['region'] == '330100' and [(m['id'], m['triggered_by']) for m in d['measures']] == [('330100-R-001', 'grade:A')] and d['not_applicable'] == [{'id': '330100-R-002', 'kind': 'reward', 'reason': 'wrong_subject_type'}]"
+
+# --- GET /v1/decisions/{id} ---
+id1=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/r1.json")
+code=$(h2 -o "$tmp/g1.json" -w '%{http_code}' "$urlA/v1/decisions/$id1")
+check "GET /v1/decisions/{id}: 200 (got $code)" test "$code" = 200
+check "... byte-identical to the 201 body" cmp -s "$tmp/r1.json" "$tmp/g1.json"
+for c in "unknown dec_AAAAAAAAAAAAAAAAAAAAAA 404 id" "malformed dec_short 400 id" \
+         "malformed dec_AAAAAAAAAAAAAAAAAAAAA%2A 400 id" "malformed dec_AAAAAAAAAAAAAAAAAAAAAAA 400 id"; do
+  set -- $c
+  h2 -o "$tmp/g.json" -D "$tmp/g.h" -w '%{http_code}' "$urlA/v1/decisions/$2" >"$tmp/g.code"
+  check "GET $1 id $2: $3 problem naming $4" problem g "$3" "$4"
+done
+
+# --- malformed requests: 4xx problem+json naming the field ---
+bad() { # DESCRIPTION BODY STATUS FIELD [CONTENT-TYPE]
+  h2 -o "$tmp/b.json" -D "$tmp/b.h" -w '%{http_code}' -H "content-type: ${5:-application/json}" \
+    --data-binary "$2" "$urlA/v1/decisions" >"$tmp/b.code"
+  check "$1: $3 naming '$4'" problem b "$3" "$4"
+}
+bad "missing matter" "{\"subject_id\":\"$merchant_a\"}" 400 /matter
+bad "matter not in the vocabulary" "{\"subject_id\":\"$merchant_a\",\"matter\":\"parking\"}" 400 /matter
+bad "matter not a string" "{\"subject_id\":\"$merchant_a\",\"matter\":7}" 400 /matter
+bad "both subject_id and attestation" "{\"subject_id\":\"$merchant_a\",\"attestation\":\"x~\",\"matter\":\"deposit_waiver\"}" 400 /attestation
+bad "neither subject_id nor attestation" '{"matter":"deposit_waiver"}' 400 /subject_id
+bad "subject_id not a USCC or pseudonym" '{"subject_id":"91330782MADEC0A10X","matter":"deposit_waiver"}' 400 /subject_id
+bad "as_of not a real date" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"2026-02-30\"}" 400 /as_of
+bad "as_of not YYYY-MM-DD" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"20260701\"}" 400 /as_of
+bad "region not 6 digits" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"region\":\"33010\"}" 400 /region
+bad "unknown member" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"verbose\":true}" 400 /verbose
+bad "body not an object" '["deposit_waiver"]' 400 ""
+bad "body not JSON" '{"matter":' 400 ""
+bad "region without a catalogue" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"region\":\"320500\"}" 404 /region
+bad "subject_id with a wrong check character" '{"subject_id":"91330782MA2KDDUY4X","matter":"deposit_waiver"}' 400 /subject_id
+bad "a valid but unknown subject" '{"subject_id":"91330782MADEC0Y13A","matter":"deposit_waiver"}' 404 /subject_id
+bad "an attestation that is not a token" '{"attestation":"not-a-token","matter":"deposit_waiver"}' 422 /attestation
+# at the body limit and one past it
+body_at() { $py -c 'import sys; b=sys.argv[1]; n=int(sys.argv[2]); sys.stdout.write(b[:-1] + " " * (n - len(b.encode())) + "}")' "$1" "$2"; }
+base="{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"2026-07-01\"}"
+code=$(h2 -o "$tmp/lim.json" -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary "$(body_at "$base" $max_body)" "$urlA/v1/decisions")
+check "a body of exactly max_body_bytes ($max_body): 201 (got $code)" test "$code" = 201
+h2 -o "$tmp/b.json" -D "$tmp/b.h" -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary "$(body_at "$base" $((max_body + 1)))" "$urlA/v1/decisions" >"$tmp/b.code"
+check "a body one byte over max_body_bytes: 413 problem+json" \
+  eval 'test "$(cat "$tmp/b.code")" = 413 && grep -qi "^content-type: application/problem+json" "$tmp/b.h"'
+
+# --- the signature: JWS over the decision without `signature`, JWKS of the instance ---
+h2 -o "$tmp/jwks.json" "$urlA/.well-known/jwks.json"
+verify_sig() { # DECISION-FILE JWKS-FILE
+  $py - "$1" "$2" <<'EOF'
+import base64, json, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+def b64d(s): return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+d = json.load(open(sys.argv[1])); jwks = json.load(open(sys.argv[2]))
+h, p, s = d["signature"].split(".")
+hdr = json.loads(b64d(h))
+assert hdr["alg"] == "EdDSA" and hdr["typ"] == "yrdcredit-decision+jwt", hdr
+key = [k for k in jwks["keys"] if k["kid"] == hdr["kid"]][0]
+Ed25519PublicKey.from_public_bytes(b64d(key["x"])).verify(b64d(s), (h + "." + p).encode())
+body = dict(d); del body["signature"]
+want = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+assert b64d(p) == want, (b64d(p)[:200], want[:200])
+EOF
+}
+check "signature: EdDSA JWS, kid in A's JWKS, verifies; payload = the decision minus signature (sorted, compact)" \
+  verify_sig "$tmp/p1.json" "$tmp/jwks.json"
+$py -c 'import json,sys; d=json.load(open(sys.argv[1])); d["measures"]=[]; json.dump(d, open(sys.argv[2],"w"), ensure_ascii=False)' "$tmp/p1.json" "$tmp/p1x.json"
+check "a decision whose measures were removed no longer matches its signature" \
+  eval '! verify_sig "$tmp/p1x.json" "$tmp/jwks.json" 2>/dev/null'
+
+# --- durability: kill -9 right after the 201 ---
+code=$(decide "$urlA" "{\"subject_id\":\"$debtor\",\"matter\":\"public_bidding\",\"as_of\":\"2026-04-01\"}" k1)
+kill -KILL "${pidof[A]}"
+while kill -0 "${pidof[A]}" 2>/dev/null; do sleep 0.05; done
+check "201 then kill -9 of A (got $code)" test "$code" = 201
+start A
+idk=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/k1.json")
+code=$(h2 -o "$tmp/k1g.json" -w '%{http_code}' "$urlA/v1/decisions/$idk")
+check "after the restart: GET 200 (got $code) byte-identical" eval 'test "$code" = 200 && cmp -s "$tmp/k1.json" "$tmp/k1g.json"'
+
+# --- partner attestations: A's tokens decided in Hangzhou (B) ---
+kid_of() { "$cli" --data "$tmp/$1" keys list --json |
+  $py -c 'import json,sys; print([k["kid"] for k in json.load(sys.stdin) if k["purpose"]==sys.argv[1] and k["state"]=="active"][-1])' "$2"; }
+issA="https://127.0.0.1:${tls[A]}"
+issue() { # SUBJECT NAME: A's attestation (score, grade, as_of) in $tmp/NAME.tok
+  h2 -o "$tmp/$2.iss" -w '%{http_code}' -H 'content-type: application/json' \
+    --data-binary '{"disclose":["score","grade","as_of"]}' "$urlA/v1/subjects/$1/attestations" >/dev/null
+  $py -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"], end="")' "$tmp/$2.iss" >"$tmp/$2.tok"
+}
+issue "$merchant_a" ta
+issue "$debtor" td
+"$cli" --data "$tmp/B" trust add --issuer "$issA" --city Yiwu --region 330782 --pin "$(kid_of A attestation)" \
+  --pin "$(kid_of A status_list)" --jwks-url "$issA/.well-known/jwks.json" \
+  --status-list-url "$issA/v1/status-lists/1" --cacert "$tmp/A/tls/cert.pem" >"$tmp/out" 2>"$tmp/err" &&
+  "$cli" --data "$tmp/B" trust refresh >"$tmp/out" 2>>"$tmp/err"
+rc=$?
+check "B trusts A (trust add + refresh over TLS): exit 0 (got $rc)" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/# /' "$tmp/err"
+check "A's attestation of the debtor carries lists: serious_dishonesty from 2026-03-09, codes N11" \
+  $py -c 'import base64,json,sys
+t=open(sys.argv[1]).read(); p=t.split("~")[0].split(".")[1]
+c=json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+want=[{"list": "serious_dishonesty", "from": "2026-03-09", "to": c["lists"][0]["to"], "codes": ["N11"]}]
+sys.exit(0 if c["lists"] == want and c["lists"][0]["to"] is not None else (print("#", c.get("lists")) or 1))' "$tmp/td.tok"
+# the attestation's as_of is today: the merchant's grade then is A or B (its positive records
+# age), both recognised by B for administrative_licensing (grade_map A tier_1, B tier_2)
+ok_seen=
+for _ in $(seq 20); do
+  code=$(decide "$urlB" "{\"attestation\":\"$(cat "$tmp/ta.tok")\",\"matter\":\"administrative_licensing\"}" x1)
+  [ "$code" = 201 ] && { ok_seen=1; break; }
+  sleep 0.1
+done
+check "B: attestation of A's merchant, administrative_licensing: 201 (got $code)" test -n "$ok_seen"
+check "... 330100-R-003 (grade_at_least B) by attestation:330782:<tier of the grade>; 330100-P-006 (watch) not_listed; evidence attestation, age 0" \
+  holds "$tmp/x1.json" "[(m['id'], m['kind'], m['triggered_by']) for m in d['measures']] == [('330100-R-003', 'reward', 'attestation:330782:' + {'A': 'tier_1', 'B': 'tier_2'}[d['evidence']['grade']])] and d['not_applicable'] == [{'id': '330100-P-006', 'kind': 'penalty', 'reason': 'not_listed'}] and d['evidence']['kind'] == 'attestation' and d['evidence']['issuer_region'] == '330782' and d['evidence']['age_days'] == 0 and d['subject_id'] == '$merchant_a' and d['region'] == '330100'"
+code=$(decide "$urlB" "{\"attestation\":\"$(cat "$tmp/ta.tok")\",\"matter\":\"honours\"}" x5)
+check "B: the same attestation for honours (a matter B does not recognise from A): 330100-P-005 not_listed only" \
+  holds "$tmp/x5.json" "d['measures'] == [] and d['not_applicable'] == [{'id': '330100-P-005', 'kind': 'penalty', 'reason': 'not_listed'}]"
+check "... signed by B: verifies against B's JWKS" \
+  eval 'h2 -o "$tmp/jwksB.json" "$urlB/.well-known/jwks.json" && verify_sig "$tmp/x1.json" "$tmp/jwksB.json"'
+code=$(decide "$urlB" "{\"attestation\":\"$(cat "$tmp/td.tok")\",\"matter\":\"government_procurement\"}" x2)
+check "B: the debtor's attestation, government_procurement: 330100-P-001 by attestation:330782:list:serious_dishonesty" \
+  holds "$tmp/x2.json" "[(m['id'], m['kind'], m['triggered_by']) for m in d['measures']] == [('330100-P-001', 'penalty', 'attestation:330782:list:serious_dishonesty')] and d['not_applicable'] == []"
+code=$(decide "$urlB" "{\"attestation\":\"$(cat "$tmp/td.tok")\",\"matter\":\"high_consumption\"}" x3)
+check "B: the debtor's attestation, high_consumption (N11 only): 330100-P-003 applies" \
+  holds "$tmp/x3.json" "[(m['id'], m['triggered_by']) for m in d['measures']] == [('330100-P-003', 'attestation:330782:list:serious_dishonesty')]"
+code=$(decide "$urlB" "{\"attestation\":\"$(cat "$tmp/td.tok")\",\"matter\":\"deposit_waiver\"}" x4)
+check "B: the debtor's attestation blocks rewards: 330100-R-001 blocked_by_serious_dishonesty" \
+  holds "$tmp/x4.json" "d['measures'] == [] and d['not_applicable'][0] == {'id': '330100-R-001', 'kind': 'reward', 'reason': 'blocked_by_serious_dishonesty'}"
+tampered=$($py -c 'import sys; t=open(sys.argv[1]).read(); h,p,s=t.split("~")[0].split("."); print(h+"."+p+"."+("A" if s[0]!="A" else "B")+s[1:]+"~"+"~".join(t.split("~")[1:]), end="")' "$tmp/ta.tok")
+h2 -o "$tmp/b.json" -D "$tmp/b.h" -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary "{\"attestation\":\"$tampered\",\"matter\":\"deposit_waiver\"}" "$urlB/v1/decisions" >"$tmp/b.code"
+check "B: a tampered attestation: 422 problem naming /attestation, reason bad_signature" \
+  eval 'problem b 422 /attestation && grep -q bad_signature "$tmp/b.json"'
+
+tap_done
