@@ -12,7 +12,9 @@
  * "matters":["deposit_waiver",...], "max_age_days":30}, ...]}`.
  * Every member is required; unknown and duplicate members are refused.  One rule per ordered
  * (host, issuer) pair of region codes (6 digits, host != issuer).  A grade or band absent from
- * its map, or mapped to tier "none", is not recognised.
+ * its map, or mapped to tier "none", is not recognised.  Maps are monotonic: a better grade
+ * (A > B > C > D) or band (excellent > ... > needs_improvement) never maps to a worse tier
+ * (tier_1 > tier_2 > none/absent); the loader refuses a map that breaks this.
  *
  * Vocabularies (kept here, in one place, so that the measure catalogues share them):
  * - local tiers: YC_POLICY_TIER_TABLE (tier_1 best; tier_2; none = explicitly no tier);

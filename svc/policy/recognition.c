@@ -154,8 +154,15 @@ static yc_err parse_vcts(const where *w, json_t *v, rule *ru)
     return YC_OK;
 }
 
+/* tier_1 = 0 (best), tier_2 = 1, no tier (absent or "none") = 2. */
+static int tier_rank(const char *tier)
+{
+    return tier == NULL ? 2 : strcmp(tier, "tier_1") == 0 ? 0 : 1;
+}
+
 static yc_err parse_map(const where *w, json_t *v, const char *name, const char *const *keys,
-                        size_t n_keys, const char *key_kind, const char *key_list, const char **out)
+                        size_t n_keys, bool best_first, const char *key_kind, const char *key_list,
+                        const char **out)
 {
     if (!json_is_object(v))
         return rule_fail(w, "%s: not an object", name);
@@ -170,6 +177,14 @@ static yc_err parse_map(const where *w, json_t *v, const char *name, const char 
         if (tier == NULL)
             return rule_fail(w, "%s: \"%s\": unknown tier (tier_1, tier_2, none)", name, k);
         out[i] = strcmp(tier, "none") == 0 ? NULL : tier;
+    }
+    /* A better rating never maps to a worse tier: keys run best first (grades A..D) or worst
+     * first (bands needs_improvement..excellent); an absent or "none" rating ranks last. */
+    for (size_t i = 0; i + 1 < n_keys; i++) {
+        const size_t better = best_first ? i : i + 1, worse = best_first ? i + 1 : i;
+        if (tier_rank(out[better]) > tier_rank(out[worse]))
+            return rule_fail(w, "%s: \"%s\" maps to a better tier than \"%s\" (not monotonic)",
+                             name, keys[worse], keys[better]);
     }
     return YC_OK;
 }
@@ -242,9 +257,9 @@ static yc_err parse_rule(where *w, json_t *o, rule *ru)
     if (strcmp(ru->host, ru->issuer) == 0)
         return rule_fail(w, "host and issuer are the same region");
     YC_TRY(parse_vcts(w, json_object_get(o, "vct"), ru));
-    YC_TRY(parse_map(w, json_object_get(o, "grade_map"), "grade_map", k_grades, N_GRADES, "grade",
-                     "A, B, C, D", ru->grade_tier));
-    YC_TRY(parse_map(w, json_object_get(o, "band_map"), "band_map", k_bands, N_BANDS, "band",
+    YC_TRY(parse_map(w, json_object_get(o, "grade_map"), "grade_map", k_grades, N_GRADES, true,
+                     "grade", "A, B, C, D", ru->grade_tier));
+    YC_TRY(parse_map(w, json_object_get(o, "band_map"), "band_map", k_bands, N_BANDS, false, "band",
                      "needs_improvement, fair, good, very_good, excellent", ru->band_tier));
     YC_TRY(parse_lists(w, json_object_get(o, "lists"), ru));
     YC_TRY(parse_matters(w, json_object_get(o, "matters"), ru));

@@ -404,6 +404,10 @@ static const bad BAD[] = {
     {"vct_257.json", YC_ERR_INVALID, R0 "vct[0]: not an https URL of at most 256 bytes"},
     {"vct_repeated.json", YC_ERR_INVALID,
      R1 "vct[1]: \"https://attest.shanghai-credit.example/vct/credit-score/v1\" repeated"},
+    {"grade_not_monotonic.json", YC_ERR_INVALID,
+     R4 "grade_map: \"D\" maps to a better tier than \"C\" (not monotonic)"},
+    {"band_not_monotonic.json", YC_ERR_INVALID,
+     R0 "band_map: \"fair\" maps to a better tier than \"good\" (not monotonic)"},
     {"does_not_exist.json", YC_ERR_IO, "I/O error"},
 };
 
