@@ -837,7 +837,7 @@ yc_err yc_store_ingest_shared(yc_store *st, const char *origin, const char *batc
     memcpy(b.from, origin, YC_REGION_LEN + 1);
     memcpy(b.batch_id, batch_id, YC_STORE_BATCH_ID_LEN + 1);
     uint8_t probe[YC_CODEC_SHARED_BATCH_LEN];
-    YC_TRY(yc_codec_shared_batch_encode(&b, probe)); /* origin: 6 digits, not 0xxxxx */
+    YC_TRY(yc_codec_shared_batch_encode(&b, probe)); /* origin: 6 digits without a leading zero */
     return ingest_batch(st, &b, recs, n, ret);
 }
 
