@@ -75,6 +75,9 @@ typedef struct yc_api_opts {
                                   api.score_cache_entries), e.g. yrdcreditd's `--config FILE`
                                   already loaded with yc_config_load_file(); copied, so it may
                                   be freed after the call.  NULL = load DATA_DIR/config.json */
+    const char *config_file; /**< NUL-terminated path @c config was loaded from, read again by
+                                  yc_api_policy_reload(); NULL = DATA_DIR/config.json.
+                                  Copied (at most 4095 bytes, else YC_ERR_INVALID) */
 } yc_api_opts;
 
 /** One complete request.  Every member is borrowed from the caller for the call. */
@@ -212,6 +215,9 @@ YC_MUST_USE yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_
  * @brief Reload the score model and the policy files (DATA/policy/lists.json,
  *        recognition.json, measures/<region>.json; the config's model and calendar) after
  *        validating every one of them; on any failure the loaded ones stay in use.
+ * The configuration file (yc_api_opts.config_file, else DATA_DIR/config.json) is read again
+ * and validated whole; of it, this takes the `model` and `calendar` paths and the `policy`
+ * object.  Its other members (listeners, limits, store, attest) apply at the next start.
  * Requests already running finish with the snapshot they started with; later ones see the new
  * one.  The score response caches are invalidated (their entries carry the generation).
  * Reloads are serialised.  Triggered by SIGHUP in yrdcreditd (`yrdcredit policy reload` sends
@@ -241,8 +247,12 @@ YC_MUST_USE yc_err yc_api_policy_reload(yc_api *api, uint64_t *ret_generation, c
  * @param[out] why       On failure: NUL-terminated reason naming the file and the rule.
  * @param[in]  why_len   Size of @p why in bytes, at least 1.
  * @retval YC_OK
- * @retval YC_ERR_INVALID / YC_ERR_IO / YC_ERR_NOT_FOUND / YC_ERR_TOO_LARGE / YC_ERR_NOMEM
- *         as yc_api_policy_reload(), or config.json fails to load
+ * @retval YC_ERR_INVALID    config.json or a file fails validation
+ * @retval YC_ERR_IO         a file cannot be read
+ * @retval YC_ERR_NOT_FOUND  a file or the measures directory is missing
+ * @retval YC_ERR_TOO_LARGE  a file exceeds its size limit
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @note A server started with `--config FILE` reloads from FILE; this checks DATA_DIR's.
  * @par Source: issue 5 scope item 4 (`yrdcredit policy check|reload`).
  */
 YC_MUST_USE yc_err yc_api_policy_check(const char *data_dir, char *why, size_t why_len);

@@ -43,6 +43,7 @@ enum { YC_POLICY_WHY_MAX = 512 };
 struct yc_api {
     yc_config cfg;
     char data_dir[4096];
+    char config_file[4096];    /* "" = data_dir/config.json (read again by a reload) */
     yc_rules *rules;           /* NULL: not ready */
     yc_store *store;           /* NULL: not ready */
     yc_attest_service *attest; /* NULL: no store, or the issuer could not be opened */

@@ -210,6 +210,7 @@ bool yc_api_policy_loaded(yc_api *api)
     return loaded;
 }
 
+/* A linear scan: a handful of cities (the sort is for GET /v1/measures' order). */
 const yc_catalogue *yc_policy_catalogue(const yc_policy_snap *p, const char *region)
 {
     if (p == NULL || p->catalogues == NULL || region == NULL)
@@ -223,10 +224,25 @@ const yc_catalogue *yc_policy_catalogue(const yc_policy_snap *p, const char *reg
 yc_err yc_api_policy_reload(yc_api *api, uint64_t *ret_generation, char *why, size_t why_len)
 {
     YC_ENSURE(api != NULL && why != NULL && why_len > 0, YC_ERR_INVALID);
+    why[0] = '\0';
+    /* The configuration file again: its model and calendar paths and its policy object. */
+    yc_config *cfg = yc_calloc(1, sizeof *cfg); /* five 4 KiB paths: not on the stack */
+    YC_ENSURE(cfg != NULL, YC_ERR_NOMEM);
+    const char *field = NULL;
+    yc_err rv = api->config_file[0] != '\0'
+                    ? yc_config_load_file(api->config_file, api->data_dir, cfg, &field)
+                    : yc_config_load(api->data_dir, cfg, &field);
+    if (rv != YC_OK) {
+        say(why, why_len, "%s: %s: %s",
+            api->config_file[0] != '\0' ? api->config_file : "config.json",
+            field != NULL ? field : "(file)", yc_err_str(rv));
+        yc_free(cfg);
+        return rv;
+    }
     /* One reload at a time: the generation counts the snapshots installed. */
     pthread_mutex_lock(&api->reload_mu);
     yc_policy_snap *p = NULL;
-    yc_err rv = yc_policy_snap_load(&api->cfg, api->data_dir, true, &p, why, why_len);
+    rv = yc_policy_snap_load(cfg, api->data_dir, true, &p, why, why_len);
     if (rv == YC_OK) {
         pthread_mutex_lock(&api->policy_mu);
         yc_policy_snap *old = api->policy;
@@ -238,6 +254,7 @@ yc_err yc_api_policy_reload(yc_api *api, uint64_t *ret_generation, char *why, si
         yc_policy_snap_unref(old); /* freed now, or by the last request holding it */
     }
     pthread_mutex_unlock(&api->reload_mu);
+    yc_free(cfg);
     return rv;
 }
 

@@ -35,6 +35,12 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
         rv = YC_ERR_INVALID;
         goto out;
     }
+    if (opts != NULL && opts->config_file != NULL &&
+        (size_t)snprintf(api->config_file, sizeof api->config_file, "%s", opts->config_file) >=
+            sizeof api->config_file) {
+        rv = YC_ERR_INVALID;
+        goto out;
+    }
     pthread_mutex_init(&api->policy_mu, NULL);
     pthread_mutex_init(&api->reload_mu, NULL);
     /* Model, rules and store failures leave the instance open but not ready (503).  A policy

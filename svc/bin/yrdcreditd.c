@@ -902,7 +902,8 @@ int main(int argc, char **argv)
     sigaddset(&hup, SIGHUP);
     (void)pthread_sigmask(SIG_BLOCK, &hup, NULL);
     /* the API uses the same configuration (model, rules, map size, score cache) */
-    const yc_api_opts api_opts = {.max_body_bytes = cfg.server.max_body_bytes, .config = &cfg};
+    const yc_api_opts api_opts = {
+        .max_body_bytes = cfg.server.max_body_bytes, .config = &cfg, .config_file = config_file};
     e = yc_api_open(data, &api_opts, &api);
     if (e != YC_OK) {
         fprintf(stderr, "yrdcreditd: cannot open %s: %s\n", data, yc_err_str(e));

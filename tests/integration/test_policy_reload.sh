@@ -129,6 +129,32 @@ cp "$src/etc/policy/measures/310000.json" "$data/policy/measures/310000.json"
 kill -HUP "$pid"
 check "SIGHUP with every file valid again: generation 3" wait_gen 3
 
+# --- config.json is read again: its model path and policy object apply; a broken one refuses ---
+cp "$data/config.json" "$tmp/config.good"
+$py - "$data" <<'PY'
+import json, shutil, sys
+d = sys.argv[1]
+m = json.load(open(f"{d}/model/score-v1.json", encoding="utf-8"))
+m["classes"]["merchant"]["base"] += 5
+json.dump(m, open(f"{d}/model/score-v1b.json", "w", encoding="utf-8"), ensure_ascii=False)
+c = json.load(open(f"{d}/config.json", encoding="utf-8"))
+c["model"] = "model/score-v1b.json"
+json.dump(c, open(f"{d}/config.json", "w", encoding="utf-8"), ensure_ascii=False, indent=1)
+PY
+kill -HUP "$pid"
+check "SIGHUP after config.json names another model file: generation 4" wait_gen 4
+check "... the score comes from that model ($s2 -> $((s2 + 5)))" test "$(score)" = "$((s2 + 5))"
+printf '{"schema":' >"$data/config.json"
+kill -HUP "$pid"
+for _ in $(seq 50); do [ "$(grep -c 'policy reload refused' "$tmp/daemon.err")" -ge 3 ] && break; sleep 0.1; done
+check "SIGHUP with a broken config.json: refused, the log names config.json" \
+  grep -q "^yrdcreditd: policy reload refused, the loaded policy stays: config.json: " "$tmp/daemon.err"
+check "... generation 4 and the same score" test "$(gen):$(score)" = "4:$((s2 + 5))"
+cp "$tmp/config.good" "$data/config.json"
+kill -HUP "$pid"
+check "SIGHUP with the first config.json again: generation 5" wait_gen 5
+check "... the first model's score again ($s2)" test "$(score)" = "$s2"
+
 # --- requests keep being answered while reloading ---
 for _ in $(seq 20); do kill -HUP "$pid"; sleep 0.02; done &
 hp=$!
