@@ -287,7 +287,10 @@ const char *yc_attest_state_name(const yc_store_attestation *rec, int64_t now);
  * @brief The store's group committer the service started, for the other durable writes of
  *        the instance (issue 5: decisions are committed next to the attestations).
  * @param[in] s  The service.
- * @return The running committer, valid until yc_attest_service_close(); never NULL.
+ * @return The running committer, never NULL.  Borrowed: owned by @p s and valid until
+ *         yc_attest_service_close(), which stops it; the caller must not stop or free it.
+ * @note Thread-safety: safe from many threads; the committer's yc_store_commit_*() calls
+ *       queue from any thread (store_attest.h).
  * @par Source: issue 5 scope item 4 (decisions are stored before they are answered).
  */
 yc_store_committer *yc_attest_committer(yc_attest_service *s);
@@ -298,5 +301,59 @@ yc_store_committer *yc_attest_committer(yc_attest_service *s);
  * @return A pointer valid until yc_attest_service_close().
  */
 const yc_config_attest *yc_attest_config(const yc_attest_service *s);
+
+/**
+ * @brief The region (6-digit 行政区划代码) the trust registry pins for a verified issuer, or
+ *        this instance's own issuer_region for its own iss (issue 5 review finding 1: an
+ *        attestation's `issuer_region` claim must equal it).
+ * @param[in]  s       The service.
+ * @param[in]  issuer  Exact iss (yc_av_verdict::issuer), NUL-terminated.
+ * @param[out] ret     7 bytes: the region as written in partners.json (length
+ *                     6; the caller checks its shape), NUL-terminated; written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_NOT_FOUND  @p issuer is neither this instance nor a partner of the cached
+ *                           registry and of DATA/trust/partners.json
+ * @retval YC_ERR_INVALID    the partner's region is not a string of 6 bytes, or
+ *                           partners.json is malformed (yc_trust_registry_read())
+ * @retval YC_ERR_TOO_LARGE  partners.json is over its cap
+ * @retval YC_ERR_IO         partners.json cannot be read
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @note Thread-safety: any thread; holds the cached registry's read lock while it reads
+ *       partners.json (yc_trust keeps no region), so a registry being replaced is not mixed.
+ * @par Source: issue 5 review finding 1; attestations.md §2 (trust registry).
+ */
+YC_MUST_USE yc_err yc_attest_partner_region(yc_attest_service *s, const char *issuer,
+                                            char ret[static 7]);
+
+/** A partner's pinned key, as yc_attest_partner_key() finds it by kid. */
+typedef struct yc_attest_partner {
+    uint8_t pk[YC_ED25519_PUBLIC_KEY_BYTES]; /**< Raw Ed25519 public key. */
+    char iss[256];                           /**< The partner's exact iss, NUL-terminated. */
+    char region[7]; /**< The region partners.json pins for it (6 bytes + NUL; the caller checks
+                         its shape). */
+} yc_attest_partner;
+
+/**
+ * @brief Find the partner one of whose pinned keys has thumbprint @p kid, in the service's
+ *        cached trust registry (re-loaded when its files change, as for yc_attest_verify()):
+ *        its public key, its iss and the region the registry pins for it
+ *        (yc_attest_partner_region()).  No JWKS file is read when the cache is current.
+ * @param[in]  s    The service.
+ * @param[in]  kid  NUL-terminated RFC 7638 thumbprint (from an unverified JWS header).
+ * @param[in]  now  Current time, seconds since the epoch (the registry's freshness).
+ * @param[out] ret  The partner; written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_NOT_FOUND  no partner pins @p kid (this instance's own keys are not partners)
+ * @retval YC_ERR_INVALID    a NULL argument, the registry does not load, or the partner's
+ *                           region in partners.json is not a string of 6 bytes
+ * @retval YC_ERR_TOO_LARGE  partners.json is over its cap
+ * @retval YC_ERR_IO         partners.json cannot be read
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @note Thread-safety: any thread; the key and iss are copied under the registry's read lock.
+ * @par Source: issue 5 scope item 5 (shared batches are verified against the trust registry);
+ *      issue 5 review finding 6.
+ */
+YC_MUST_USE yc_err yc_attest_partner_key(yc_attest_service *s, const char *kid, int64_t now,
+                                         yc_attest_partner *ret);
 
 #endif

@@ -103,7 +103,7 @@ typedef struct yc_decide_input {
      *  their legal_basis is borrowed into the result. */
     const yc_listing *listings;
     size_t n_listings;  /**< entries of @ref listings */
-    const char *issuer; /**< ATTESTATION: issuer region, 6 ASCII digits */
+    const char *issuer; /**< ATTESTATION: issuer region (yc_region_is_valid()) */
     int64_t age_days;   /**< ATTESTATION: as_of minus the attested as_of, in days, >= 0 */
     const char *vct;    /**< ATTESTATION: the attestation's vct claim (NUL-terminated) */
     /** ATTESTATION: the listings of its `lists` claim (NULL when @ref n_att_lists is 0). */
@@ -153,9 +153,9 @@ typedef struct yc_decision {
  *                         merchant without a grade A..D or with a band, an individual without
  *                         a band code or with a grade, score outside 0..1000, listings NULL
  *                         with n_listings > 0 or a listing kind out of range; ATTESTATION:
- *                         @p rec NULL, issuer not 6 ASCII digits, vct NULL, att_lists
- *                         NULL with n_att_lists > 0 or an attested listing kind out of
- *                         range or with to <= from, not exactly one of grade
+ *                         @p rec NULL, issuer not a region (yc_region_is_valid()), vct
+ *                         NULL, att_lists NULL with n_att_lists > 0 or an attested listing
+ *                         kind out of range or with to <= from, not exactly one of grade
  *                         (A..D) and band (band code), score neither YC_DECIDE_NO_SCORE nor
  *                         0..1000, age_days < 0
  * @retval YC_ERR_NOMEM    allocation failed

@@ -91,7 +91,7 @@ size_t yc_shared_keep_recognised(yc_record *recs, size_t n, const char *host_reg
  *        characters 3..8 (登记管理机关行政区划码, GB 32100-2015): @p region ending in "0000"
  *        matches the province (first 2 digits), ending in "00" the city (first 4), otherwise
  *        all 6 digits must be equal.
- * @param[in] region  NUL-terminated 6 ASCII digits.
+ * @param[in] region  NUL-terminated 行政区划代码 (yc_region_is_valid(); any other gives false).
  * @param[in] uscc    NUL-terminated subject id; anything but 18 characters gives false.
  * @return true when covered; false otherwise (also for a malformed argument).
  * @par Source: issue 5 scope item 5; GB 32100-2015 §4.
@@ -105,19 +105,23 @@ bool yc_share_region_covers(const char *region, const char *uscc);
  *        be running), signed with yc_attest_sign_jws(@p svc, YC_SHARE_TYP, ...).
  * @param[in]  st         Open store.
  * @param[in]  svc        The instance's attestation service (its active key signs).
- * @param[in]  from       NUL-terminated 6-digit region of this instance (attest.issuer_region).
- * @param[in]  to         NUL-terminated 6-digit region of the recipient.
+ * @param[in]  from       NUL-terminated region of this instance (attest.issuer_region), a
+ *                        code yc_region_is_valid() accepts.
+ * @param[in]  to         NUL-terminated region of the recipient, likewise.
  * @param[in]  since      First ingest date included.
  * @param[in]  now        Current time, seconds since the epoch (iat, key choice).
  * @param[out] ret_token  New NUL-terminated token (yc_free()).  Written only on YC_OK.
- * @param[out] ret_len    Its length in bytes without the NUL.
- * @param[out] ret_n      Number of records in the batch (0 is a valid, empty batch).
+ * @param[out] ret_len    Its length in bytes without the NUL.  Written only on YC_OK.
+ * @param[out] ret_n      Number of records in the batch (0 is a valid, empty batch).  Written
+ *                        only on YC_OK.
  * @retval YC_OK
- * @retval YC_ERR_INVALID    @p from or @p to not 6 digits
+ * @retval YC_ERR_INVALID    @p from or @p to not a region yc_region_is_valid() accepts
  * @retval YC_ERR_TOO_LARGE  more than YC_SHARE_MAX_RECORDS records selected, or the token
  *                           would exceed YC_SHARE_MAX_TOKEN_BYTES
  * @retval YC_ERR_NOT_FOUND  no active attestation key (run `yrdcredit keys new`)
- * @retval YC_ERR_STORE, YC_ERR_NOMEM, YC_ERR_INTERNAL
+ * @retval YC_ERR_STORE      corrupt stored record, or LMDB failure
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @retval YC_ERR_INTERNAL   libsodium failed (random batch id, signature)
  * @par Source: issue 5 scope item 5; RFC 7515 §7.1.
  */
 YC_MUST_USE yc_err yc_share_export(yc_store *st, yc_attest_service *svc, const char *from,
@@ -145,12 +149,16 @@ typedef struct yc_share_result {
  * records: malformed); `to` equals @p host_region (wrong_recipient); `from` equals the
  * partner's registered region (wrong_origin); at most YC_SHARE_MAX_RECORDS records
  * (too_large); every record a merchant registered in `to` with an origin_record_id and valid as
- * a generic record of the importer (malformed, naming "records[i].member"); then one durable
- * transaction through yc_store_ingest_shared() (a batch_id seen before: replayed).
+ * a generic record of the importer, dated no later than today in Asia/Shanghai (malformed,
+ * naming "records[i].member"); then one durable transaction through yc_store_ingest_shared()
+ * (a batch_id seen before: replayed; a record another origin shared first: a duplicate).
+ * @p ret->detail and @p ret->field are cut at a UTF-8 character boundary when too long.
  *
  * @param[in]  st           Open store.
- * @param[in]  data_dir     NUL-terminated data directory (its trust/ registry).
- * @param[in]  host_region  NUL-terminated 6-digit region of this instance.
+ * @param[in]  svc          The instance's attestation service: its cached trust registry
+ *                          (DATA/trust/) gives the partner's key and region in one lookup
+ *                          (yc_attest_partner_key()).
+ * @param[in]  host_region  NUL-terminated region of this instance (attest.issuer_region).
  * @param[in]  windows      YC_CODE_COUNT publication windows of the score model.
  * @param[in]  token        @p len bytes, not NUL-terminated (trailing whitespace ignored).
  * @param[in]  len          Bytes.
@@ -158,12 +166,17 @@ typedef struct yc_share_result {
  *                          importer's checks).
  * @param[out] ret          The outcome; always written on YC_OK.
  * @retval YC_OK            stored, or refused (see @p ret->reason)
- * @retval YC_ERR_INVALID   the trust registry is malformed (yc_trust_load())
- * @retval YC_ERR_TOO_LARGE a trust registry file is over its cap (yc_trust_load())
- * @retval YC_ERR_IO, YC_ERR_FULL, YC_ERR_STORE, YC_ERR_NOMEM, YC_ERR_INTERNAL
+ * @retval YC_ERR_INVALID   the trust registry does not load (yc_attest_partner_key())
+ * @retval YC_ERR_TOO_LARGE partners.json is over its cap (yc_attest_partner_key())
+ * @retval YC_ERR_IO        a trust registry file cannot be read, or the durable commit
+ *                          failed
+ * @retval YC_ERR_FULL      the store's map or the disk is full
+ * @retval YC_ERR_STORE     corrupt stored value, or LMDB failure
+ * @retval YC_ERR_NOMEM     allocation failed
+ * @retval YC_ERR_INTERNAL  libsodium failed
  * @par Source: issue 5 scope item 5; RFC 7515 §5.2; operationId importSharedRecords.
  */
-YC_MUST_USE yc_err yc_share_import(yc_store *st, const char *data_dir, const char *host_region,
+YC_MUST_USE yc_err yc_share_import(yc_store *st, yc_attest_service *svc, const char *host_region,
                                    const yc_window *windows, const char *token, size_t len,
                                    int64_t now, yc_share_result *ret);
 

@@ -203,6 +203,18 @@ YC_MUST_USE yc_err yc_store_ingest(yc_store *st, yc_record *recs, size_t n, yc_i
 /** Length of a shared batch id in characters without the NUL (16 random bytes, base64url). */
 #define YC_STORE_BATCH_ID_LEN 22
 
+/**
+ * @brief Are @p s's @p len characters all of the base64url alphabet (RFC 4648 §5: A–Z a–z 0–9
+ *        - _)?  The one shape check of the random ids of issue 5 (shared batch ids, the 22
+ *        characters after "dec_" of a decision id); the trailing bits are not checked.
+ * @param[in] s    Text; not necessarily NUL-terminated; only @p len bytes are read; may be
+ *                 NULL only when @p len is 0.
+ * @param[in] len  Length of @p s in bytes.
+ * @return true when @p len >= 1 and every character is base64url.
+ * @par Source: RFC 4648 §5; issue 5 scope items 4 and 5 (review finding 12).
+ */
+bool yc_store_b64url_id_chars_ok(const char *s, size_t len);
+
 /** One entry of the `shared_batches` table (issue 5 item 5). */
 typedef struct yc_store_shared_batch {
     char batch_id[YC_STORE_BATCH_ID_LEN + 1]; /**< 22 base64url characters, NUL-terminated */
@@ -222,8 +234,10 @@ typedef struct yc_store_shared_batch {
  * - each stored record's @c origin is @p origin (the input @c origin is ignored);
  * - a record whose idempotency key (authority, 文书号, subject) is already stored as a LOCAL
  *   record is a duplicate and never overwrites it (local data is the primary copy); one
- *   already stored from a batch is a duplicate when identical, else superseded as by
- *   yc_store_ingest() (the new version keeps the new @p origin);
+ *   already stored from a batch of ANOTHER origin is a duplicate too and is not stored (only
+ *   the origin that shared a record may supersede it: its origin never flips); one already
+ *   stored from a batch of the SAME @p origin is a duplicate when identical, else superseded
+ *   as by yc_store_ingest();
  * - @p batch_id already in `shared_batches` (a replay) is YC_ERR_CONFLICT and nothing is
  *   stored, checked in the same transaction (two concurrent imports of one batch: exactly
  *   one wins);
@@ -233,7 +247,10 @@ typedef struct yc_store_shared_batch {
  * version (origin "").
  *
  * @param[in]     st        Open store.
- * @param[in]     origin    NUL-terminated 6-digit region of the sender (the batch's `from`).
+ * @param[in]     origin    NUL-terminated region of the sender (the batch's `from`): refused
+ *                          (YC_ERR_INVALID) unless yc_region_is_valid() accepts it, i.e. six
+ *                          ASCII digits starting with a GB/T 2260 province code (so never
+ *                          "", never a leading 0, never this instance's own local marker).
  * @param[in]     batch_id  NUL-terminated, YC_STORE_BATCH_ID_LEN base64url characters.
  * @param[in]     iat       The batch's `iat`, seconds since the epoch.
  * @param[in,out] recs      @p n records, written back as by yc_store_ingest().
@@ -243,8 +260,12 @@ typedef struct yc_store_shared_batch {
  * @retval YC_ERR_CONFLICT   @p batch_id was stored before (replay); nothing stored
  * @retval YC_ERR_INVALID    a bad @p origin or @p batch_id, a natural person's record, or a
  *                           record yc_store_ingest() would refuse
- * @retval YC_ERR_FULL, YC_ERR_TOO_LARGE, YC_ERR_STORE, YC_ERR_IO, YC_ERR_NOMEM,
- *         YC_ERR_INTERNAL   as yc_store_ingest()
+ * @retval YC_ERR_FULL      as yc_store_ingest()
+ * @retval YC_ERR_TOO_LARGE  as yc_store_ingest()
+ * @retval YC_ERR_STORE      as yc_store_ingest()
+ * @retval YC_ERR_IO         as yc_store_ingest()
+ * @retval YC_ERR_NOMEM      as yc_store_ingest()
+ * @retval YC_ERR_INTERNAL   as yc_store_ingest()
  * @par Source: issue 5 scope item 5; docs/sharing.md.
  */
 YC_MUST_USE yc_err yc_store_ingest_shared(yc_store *st, const char *origin, const char *batch_id,
@@ -271,6 +292,7 @@ YC_MUST_USE yc_err yc_store_shared_batch_get(yc_store *st, const char *batch_id,
  * @param[in] rec  The record, fully decoded, with its subject_id (natural persons: name and
  *                 document empty); valid only during the call.
  * @return YC_OK to continue; any other value stops the walk and is returned by it.
+ * @par Source: issue 5 scope item 5 (`yrdcredit share export` walks the records).
  */
 typedef yc_err (*yc_store_record_fn)(void *ctx, const yc_record *rec);
 

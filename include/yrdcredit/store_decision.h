@@ -7,9 +7,11 @@
  * byte (1) followed by the decision's JSON text exactly as it was answered (signature
  * included), so that `GET /v1/decisions/{id}` answers it byte for byte.
  *
- * The database is created by the first decision put (inside the committer's write
- * transaction: starting the committer writes nothing for it); until then the read call
- * answers YC_ERR_NOT_FOUND.  Writes go through the group committer of
+ * The database is created with the data directory (yc_store_init_dir()); in a directory
+ * made before it, by the committer's start (or a shared-batch ingest) in a durable write
+ * transaction of its own, together with `shared_batches`.  Its handle is opened once and kept
+ * in the store (no read opens a handle; reads run in parallel); until the table exists the
+ * read call answers YC_ERR_NOT_FOUND.  Writes go through the group committer of
  * store_attest.h, next to the attestation writes, durably (an acknowledged decision survives
  * kill -9 and power loss).
  */
@@ -51,7 +53,7 @@ bool yc_decision_id_is_valid(const char *id, size_t len);
  * @retval YC_ERR_INVALID    @p id malformed (or a NULL argument)
  * @retval YC_ERR_NOT_FOUND  no such decision (also before the table exists)
  * @retval YC_ERR_STORE      corrupt value or LMDB failure
- * @retval YC_ERR_NOMEM, YC_ERR_INTERNAL
+ * @retval YC_ERR_NOMEM      allocation failed
  * @par Source: issue 5 scope item 4 (operationId getDecision).
  */
 YC_MUST_USE yc_err yc_store_decision_get(yc_store *st, const char *id, char **ret, size_t *ret_len);

@@ -17,6 +17,7 @@
 #include "yrdcredit/recognition.h"
 #include "yrdcredit/record.h"
 #include "yrdcredit/score.h"
+#include "yrdcredit/shared.h"
 #include "yrdcredit/store.h"
 
 /* The score response cache of one worker (cache.c); not thread-safe: one per worker. */
@@ -170,9 +171,46 @@ yc_err yc_api_list_measures(yc_api *api, const yc_api_request *req, yc_api_respo
 yc_err yc_api_create_decision(yc_api *api, const yc_api_request *req, yc_api_response *res);
 yc_err yc_api_get_decision(yc_api *api, const yc_api_request *req, const char *id, size_t id_len,
                            yc_api_response *res);
+/* A local subject's evidence (evidence.c; issue 5 review finding 11). */
+typedef struct yc_api_local_evidence {
+    yc_subject_type subject_type;
+    int score;                          /* 0..1000 */
+    char grade[2];                      /* "A".."D" for a merchant, else "" */
+    char band[32];                      /* band code for an individual, else "" */
+    yc_listing listings[YC_LIST_COUNT]; /* yc_lists_derive() at as_of, legal_basis borrowed
+                                           from snap->lists */
+    size_t n_listings;
+    json_t *score_json; /* the score object when asked for (want_json), else NULL */
+} yc_api_local_evidence;
+/* Records of sid -> the shared ones this instance recognises -> score at as_of -> listings.
+ * False when answered: 404 (no records, or none that count here; field names the subject),
+ * 503 (lists.json not loaded), or the store's or model's error; ev is then cleared.  snap
+ * non-NULL (its model loaded).  Release with yc_api_local_evidence_clear(). */
+bool yc_api_local_evidence_get(yc_api *api, const yc_policy_snap *snap, const char *sid,
+                               yc_date as_of, const char *field, bool want_json,
+                               yc_api_local_evidence *ev, yc_api_response *res, yc_err *ret);
+void yc_api_local_evidence_clear(yc_api_local_evidence *ev);
+/* 16 random bytes (yc_crypto_random()) as 22 base64url characters and a NUL, for the ids of
+ * decisions and shared batches (evidence.c; review finding 12). */
+YC_MUST_USE yc_err yc_api_random_id22(char ret[static 23]);
 /* The `lists` claim of an attestation (decisions.c): the listings in effect (not pending) as
  * [{"list", "from": effective_from or start, "to": end or null, "codes": [record codes]}];
  * NULL on allocation failure. */
 json_t *yc_api_listings_claim(const yc_listing *ls, size_t n);
+/* Growable buffer of the JSON Lines handed to the importer (records.c; also shared_records.c,
+ * review finding 10).  Zero-initialise; release buf with yc_free(). */
+typedef struct yc_api_lines {
+    char *buf;
+    size_t len, cap;
+} yc_api_lines;
+/* Append n bytes of p and a '\n'; false on allocation failure (l unchanged). */
+bool yc_api_lines_add(yc_api_lines *l, const void *p, size_t n);
+/* Append the compact dump of object o (json_dumps flags) as one line.  YC_ERR_NOMEM. */
+YC_MUST_USE yc_err yc_api_lines_add_json(yc_api_lines *l, const json_t *o, size_t flags);
+/* Cut NUL-terminated s (a buffer of cap bytes, just filled by snprintf) at a UTF-8 character
+ * boundary: a character the byte limit split is dropped whole (shared_records.c, finding 14). */
+void yc_api_utf8_cut(char *s, size_t cap);
+/* The 4xx problem+json of a refused shared batch (shared_records.c): status by reason. */
+YC_MUST_USE yc_err yc_api_share_refused(yc_api_response *res, const yc_share_result *r);
 
 #endif

@@ -11,7 +11,6 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_service.h"
 #include "yrdcredit/date.h"
-#include "yrdcredit/shared.h"
 
 /* The claims a request may make disclosable (issue 4 item 3). */
 static const char *const disclose_names[] = {"score", "grade", "band", "as_of", "reasons", "name"};
@@ -342,8 +341,8 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
     if (!yc_api_query_parse(req->query, none, &q, res, &rv))
         return rv;
     json_t *body = NULL, *score = NULL, *disclosable = NULL, *lists = NULL;
-    yc_record *recs = NULL;
-    size_t n = 0;
+    yc_api_local_evidence lev;
+    bool has_lev = false;
     const yc_policy_snap *pol = NULL;
     issue_req ir;
     if (!yc_api_body_object(api, req, true, res, &rv, &body))
@@ -356,43 +355,23 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
         no_attest(api, res, &rv);
         goto out;
     }
-    rv = yc_store_subject_records(api->store, sid, &recs, &n);
-    if ((rv == YC_OK && n == 0) || rv == YC_ERR_NOT_FOUND) {
-        rv = yc_api_problem(res, 404, YC_API_PROBLEM_UNKNOWN_SUBJECT, "Unknown subject",
-                            "no records of this subject", "subject_id");
-        goto out;
-    }
-    if (rv == YC_OK && (pol = yc_api_policy_acquire(api)) == NULL) {
+    if ((pol = yc_api_policy_acquire(api)) == NULL) {
         rv = yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
                             "the score model is not loaded", NULL);
         goto out;
     }
-    if (rv == YC_OK) /* shared records count only as recognised (docs/sharing.md §4) */
-        n = yc_shared_keep_recognised(recs, n, api->cfg.attest.issuer_region, pol->recognition,
-                                      pol->lists);
-    if (rv == YC_OK)
-        rv = yc_score_records_object(pol->model, sid, recs, n, yc_date_today_shanghai(), &score);
+    /* records, recognised shared records, score and listings (evidence.c, shared with the
+     * decisions); issue 5 review finding 1: the `lists` claim, the listings in effect */
+    if (!yc_api_local_evidence_get(api, pol, sid, yc_date_today_shanghai(), "subject_id", true,
+                                   &lev, res, &rv))
+        goto out;
+    has_lev = true;
+    score = lev.score_json;
     bool answered = false;
-    if (rv == YC_OK)
-        rv = build_disclosable(api, &ir, sid, score, &disclosable, res, &answered);
+    rv = build_disclosable(api, &ir, sid, score, &disclosable, res, &answered);
     if (answered)
         goto out;
-    if (rv != YC_OK) {
-        rv = yc_api_error(res, rv);
-        goto out;
-    }
-    /* issue 5 review finding 1: the `lists` claim, the listings in effect at the as_of */
-    if (pol->lists == NULL) {
-        rv = yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
-                            "the list rules (policy/lists.json) are not loaded", NULL);
-        goto out;
-    }
-    yc_listing listings[YC_LIST_COUNT];
-    size_t n_listings = 0;
-    rv = yc_lists_derive(pol->lists, pol->calendar, recs, n,
-                         json_string_value(json_object_get(score, "grade")),
-                         yc_date_today_shanghai(), listings, YC_LIST_COUNT, &n_listings);
-    if (rv == YC_OK && (lists = yc_api_listings_claim(listings, n_listings)) == NULL)
+    if (rv == YC_OK && (lists = yc_api_listings_claim(lev.listings, lev.n_listings)) == NULL)
         rv = YC_ERR_NOMEM;
     if (rv != YC_OK) {
         rv = yc_api_error(res, rv);
@@ -432,10 +411,10 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
         rv = yc_api_error(res, rv);
 out:
     json_decref(lists);
-    json_decref(score);
+    if (has_lev)
+        yc_api_local_evidence_clear(&lev); /* owns score */
     json_decref(disclosable);
     json_decref(body);
-    yc_store_records_free(recs);
     yc_api_policy_release(api, pol);
     return rv;
 }

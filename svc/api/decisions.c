@@ -8,24 +8,37 @@
  * answers the stored bytes unchanged.
  */
 #include <string.h>
-#include <time.h>
 
 #include "api_attest.h"
 #include "api_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_verify.h"
-#include "yrdcredit/crypto.h"
 #include "yrdcredit/decide.h"
 #include "yrdcredit/ids.h"
 #include "yrdcredit/jose.h"
 #include "yrdcredit/lists.h"
-#include "yrdcredit/shared.h"
 #include "yrdcredit/store_decision.h"
 
 #define PROBLEM_UNKNOWN_DECISION "unknown-decision"
 #define PROBLEM_UNKNOWN_REGION   "unknown-region"
 #define PROBLEM_BAD_ATTESTATION  "attestation-not-accepted"
 #define DECISION_TYP             "yrdcredit-decision+jwt"
+#define N_GRADES                 4
+#define N_BANDS                  5
+
+/* The vocabularies yc_decide() accepts (decide.h): grades best first, bands lowest first
+ * (etc/model/score-v1.json). */
+static const char *const k_grades[N_GRADES] = {"A", "B", "C", "D"};
+static const char *const k_bands[N_BANDS] = {"needs_improvement", "fair", "good", "very_good",
+                                             "excellent"};
+
+static bool in_vocab(const char *s, const char *const *vocab, size_t n)
+{
+    for (size_t i = 0; s != NULL && i < n; i++)
+        if (strcmp(s, vocab[i]) == 0)
+            return true;
+    return false;
+}
 
 static yc_err bad_field(yc_api_response *res, const char *pointer, const char *detail)
 {
@@ -36,11 +49,6 @@ static yc_err bad_attestation(yc_api_response *res, const char *detail)
 {
     return yc_api_problem(res, 422, PROBLEM_BAD_ATTESTATION, "Attestation not accepted", detail,
                           "/attestation");
-}
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
 }
 
 /* ---- listings as JSON ---- */
@@ -115,16 +123,6 @@ typedef struct dec_req {
     yc_date as_of;
 } dec_req;
 
-static bool is_region(const char *s)
-{
-    if (strlen(s) != YC_REGION_LEN)
-        return false;
-    for (size_t i = 0; i < YC_REGION_LEN; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
 /* 400 naming the field, in this order: unknown member, subject_id/attestation, matter,
  * region, as_of.  False when answered. */
 static bool parse_req(const yc_api *api, json_t *o, dec_req *r, yc_api_response *res, yc_err *ret)
@@ -185,8 +183,8 @@ static bool parse_req(const yc_api *api, json_t *o, dec_req *r, yc_api_response 
         r->region[YC_REGION_LEN] = '\0';
     } else {
         const char *s = json_string_value(reg);
-        if (s == NULL || !is_region(s)) {
-            *ret = bad_field(res, "/region", "expected a 6-digit region code");
+        if (s == NULL || !yc_region_is_valid(s, json_string_length(reg))) {
+            *ret = bad_field(res, "/region", "expected a 6-digit region code (GB/T 2260)");
             return false;
         }
         memcpy(r->region, s, YC_REGION_LEN + 1);
@@ -208,7 +206,7 @@ typedef struct evidence {
     yc_decide_input in;
     char subject_id[YC_SUBJECT_ID_MAX + 1];
     json_t *json; /* the decision's "evidence" member */
-    yc_listing listings[YC_LIST_COUNT];
+    yc_api_local_evidence local;
     yc_attested_listing att[16];
     char grade[2];
     char band[32];
@@ -216,77 +214,32 @@ typedef struct evidence {
     char issuer[YC_REGION_LEN + 1];
 } evidence;
 
-/* Local subject: records, score at as_of, listings.  False when answered. */
+/* Local subject: records, score at as_of, listings (evidence.c).  False when answered. */
 static bool local_evidence(yc_api *api, const yc_policy_snap *snap, const dec_req *r, evidence *ev,
                            yc_api_response *res, yc_err *ret)
 {
-    yc_record *recs = NULL;
-    size_t n = 0;
-    json_t *score = NULL;
-    bool ok = false;
-    yc_err rv = yc_store_subject_records(api->store, r->subject_id, &recs, &n);
-    if ((rv == YC_OK && n == 0) || rv == YC_ERR_NOT_FOUND) {
-        *ret = yc_api_problem(res, 404, YC_API_PROBLEM_UNKNOWN_SUBJECT, "Unknown subject",
-                              "no records of this subject", "/subject_id");
-        goto out;
-    }
-    /* shared records count only as the recognition policy says (docs/sharing.md §4), as in
-     * the instance's scores: the host is this instance, whatever catalogue is asked for */
-    if (rv == YC_OK)
-        n = yc_shared_keep_recognised(recs, n, api->cfg.attest.issuer_region, snap->recognition,
-                                      snap->lists);
-    if (rv == YC_OK && n == 0) { /* only shared records this instance does not count */
-        *ret = yc_api_problem(res, 404, YC_API_PROBLEM_UNKNOWN_SUBJECT, "Unknown subject",
-                              "no records of this subject count here", "/subject_id");
-        goto out;
-    }
-    if (rv == YC_OK)
-        rv = yc_score_records_object(snap->model, r->subject_id, recs, n, r->as_of, &score);
-    if (rv != YC_OK) {
-        *ret = yc_api_error(res, rv);
-        goto out;
-    }
-    const char *type = json_string_value(json_object_get(score, "subject_type"));
-    const char *grade = json_string_value(json_object_get(score, "grade"));
-    const char *band = json_string_value(json_object_get(score, "band"));
-    json_t *sc = json_object_get(score, "score");
-    if (type == NULL || yc_subject_type_parse(type, &ev->in.subject_type) != YC_OK ||
-        !json_is_integer(sc) || (grade == NULL) == (band == NULL) ||
-        (grade != NULL && strlen(grade) >= sizeof ev->grade) ||
-        (band != NULL && strlen(band) >= sizeof ev->band)) {
-        *ret = yc_api_error(res, YC_ERR_INTERNAL);
-        goto out;
-    }
-    if (grade != NULL)
-        memcpy(ev->grade, grade, strlen(grade) + 1);
-    if (band != NULL)
-        memcpy(ev->band, band, strlen(band) + 1);
-    size_t nl = 0;
-    rv = yc_lists_derive(snap->lists, snap->calendar, recs, n, grade != NULL ? ev->grade : NULL,
-                         r->as_of, ev->listings, YC_LIST_COUNT, &nl);
-    if (rv != YC_OK) {
-        *ret = yc_api_error(res, rv);
-        goto out;
-    }
+    yc_api_local_evidence *lev = &ev->local;
+    if (!yc_api_local_evidence_get(api, snap, r->subject_id, r->as_of, "/subject_id", false, lev,
+                                   res, ret))
+        return false;
+    bool merchant = lev->grade[0] != '\0';
     memcpy(ev->subject_id, r->subject_id, strlen(r->subject_id) + 1);
     ev->in.evidence = YC_EVIDENCE_LOCAL;
-    ev->in.grade = grade != NULL ? ev->grade : NULL;
-    ev->in.band = band != NULL ? ev->band : NULL;
-    ev->in.score = (int)json_integer_value(sc);
-    ev->in.listings = ev->listings;
-    ev->in.n_listings = nl;
-    ev->json = json_pack("{s:s, s:s, s:s, s:I, s:o}", "kind", "local", "subject_type", type,
-                         grade != NULL ? "grade" : "band", grade != NULL ? grade : band, "score",
-                         json_integer_value(sc), "listings", local_listings_json(ev->listings, nl));
+    ev->in.subject_type = lev->subject_type;
+    ev->in.grade = merchant ? lev->grade : NULL;
+    ev->in.band = merchant ? NULL : lev->band;
+    ev->in.score = lev->score;
+    ev->in.listings = lev->listings;
+    ev->in.n_listings = lev->n_listings;
+    ev->json = json_pack("{s:s, s:s, s:s, s:i, s:o}", "kind", "local", "subject_type",
+                         yc_subject_type_str(lev->subject_type), merchant ? "grade" : "band",
+                         merchant ? lev->grade : lev->band, "score", lev->score, "listings",
+                         local_listings_json(lev->listings, lev->n_listings));
     if (ev->json == NULL) {
         *ret = yc_api_error(res, YC_ERR_NOMEM);
-        goto out;
+        return false;
     }
-    ok = true;
-out:
-    json_decref(score);
-    yc_store_records_free(recs);
-    return ok;
+    return true;
 }
 
 static bool parse_date_str(json_t *v, yc_date *ret)
@@ -338,15 +291,32 @@ static bool parse_lists_claim(json_t *lists, evidence *ev)
     return true;
 }
 
+/* The parsed `lists` claim again, in the shape of yc_api_listings_claim() (review finding 5:
+ * only what was understood is signed into the decision, never the partner's raw JSON). */
+static json_t *attested_listings_json(const yc_attested_listing *ls, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        const yc_attested_listing *l = &ls[i];
+        json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "list", yc_list_name(l->kind), "from",
+                              date_or_null(l->from), "to", date_or_null(l->to), "codes",
+                              codes_json(l->codes));
+        if (o == NULL || json_array_append_new(a, o) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
 /* Partner attestation: verify, read the disclosed claims.  False when answered. */
-static bool attestation_evidence(yc_api *api, const dec_req *r, evidence *ev, yc_api_response *res,
-                                 yc_err *ret)
+static bool attestation_evidence(yc_api *api, const dec_req *r, int64_t now, evidence *ev,
+                                 yc_api_response *res, yc_err *ret)
 {
     yc_av_verdict v;
     memset(&v, 0, sizeof v);
     bool ok = false;
-    yc_err rv =
-        yc_attest_verify(api->attest, r->attestation, r->attestation_len, NULL, now_s(), &v);
+    yc_err rv = yc_attest_verify(api->attest, r->attestation, r->attestation_len, NULL, now, &v);
     if (rv != YC_OK) {
         *ret = yc_api_error(res, rv);
         goto out;
@@ -366,15 +336,34 @@ static bool attestation_evidence(yc_api *api, const dec_req *r, evidence *ev, yc
     const char *band = json_string_value(json_object_get(c, "band"));
     json_t *score = json_object_get(c, "score");
     yc_date att_as_of = YC_DATE_NONE;
-    if (region == NULL || !is_region(region) || vct == NULL ||
+    if (region == NULL || !yc_region_is_valid(region, strlen(region)) || vct == NULL ||
         strlen(vct) > YC_RECOGNITION_VCT_MAX_BYTES || sub == NULL ||
         strlen(sub) > YC_SUBJECT_ID_MAX) {
         *ret = bad_attestation(res, "the attestation lacks issuer_region, vct or sub");
         goto out;
     }
-    if ((grade == NULL) == (band == NULL) || (grade != NULL && strlen(grade) >= sizeof ev->grade) ||
-        (band != NULL && strlen(band) >= sizeof ev->band)) {
+    if ((grade == NULL) == (band == NULL)) {
         *ret = bad_attestation(res, "the attestation must disclose exactly one of grade and band");
+        goto out;
+    }
+    /* review finding 2: only the vocabularies yc_decide() knows (a 422, never a 500) */
+    if (grade != NULL ? !in_vocab(grade, k_grades, N_GRADES) : !in_vocab(band, k_bands, N_BANDS)) {
+        *ret = bad_attestation(res, grade != NULL ? "the disclosed grade is not one of A..D"
+                                                  : "the disclosed band is not a band code");
+        goto out;
+    }
+    /* review finding 1: the issuer city is the one the trust registry pins for the verified
+     * issuer, never only the token's own claim */
+    char pinned[YC_REGION_LEN + 1];
+    rv = yc_attest_partner_region(api->attest, v.issuer, pinned);
+    if (rv != YC_OK && rv != YC_ERR_NOT_FOUND && rv != YC_ERR_INVALID) {
+        *ret = yc_api_error(res, rv);
+        goto out;
+    }
+    if (rv != YC_OK || !yc_region_is_valid(pinned, strlen(pinned)) || strcmp(pinned, region) != 0) {
+        *ret = bad_attestation(res, "the attestation is not valid: wrong_issuer_region (its "
+                                    "issuer_region is not the region the trust registry pins "
+                                    "for its issuer)");
         goto out;
     }
     if (!parse_date_str(json_object_get(c, "as_of"), &att_as_of)) {
@@ -410,13 +399,13 @@ static bool attestation_evidence(yc_api *api, const dec_req *r, evidence *ev, yc
     ev->in.age_days = (int64_t)r->as_of - (int64_t)att_as_of;
     char as_of_s[YC_DATE_STR_LEN + 1];
     yc_date_format(att_as_of, as_of_s);
-    json_t *lists = json_object_get(c, "lists");
+    json_t *lists = attested_listings_json(ev->att, ev->in.n_att_lists);
     ev->json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "kind", "attestation",
                          "issuer", v.issuer, "issuer_region", region, "vct", vct,
                          grade != NULL ? "grade" : "band", grade != NULL ? grade : band, "age_days",
                          (json_int_t)ev->in.age_days, "attested_as_of", as_of_s, "score",
                          score != NULL ? json_integer(json_integer_value(score)) : json_null(),
-                         "listings", lists != NULL ? json_deep_copy(lists) : json_array());
+                         "listings", lists);
     if (ev->json == NULL) {
         *ret = yc_api_error(res, YC_ERR_NOMEM);
         goto out;
@@ -470,13 +459,9 @@ static json_t *skipped_json(const yc_decision *d)
 
 static yc_err new_id(char ret[static YC_DECISION_ID_LEN + 1])
 {
-    uint8_t raw[16];
-    char b64[YC_DECISION_ID_LEN];
-    YC_TRY(yc_crypto_random(raw, sizeof raw));
-    YC_TRY(yc_b64url_encode(raw, sizeof raw, b64));
+    _Static_assert(YC_DECISION_ID_LEN == sizeof YC_DECISION_ID_PREFIX - 1 + 22, "dec_ + 22");
     memcpy(ret, YC_DECISION_ID_PREFIX, sizeof YC_DECISION_ID_PREFIX - 1);
-    memcpy(ret + sizeof YC_DECISION_ID_PREFIX - 1, b64, YC_DECISION_ID_LEN - 4 + 1);
-    return YC_OK;
+    return yc_api_random_id22(ret + sizeof YC_DECISION_ID_PREFIX - 1);
 }
 
 /* A commit in flight: the pending answer and the body it will carry. */
@@ -507,27 +492,46 @@ static void dec_committed(void *ctx, yc_err rv)
     yc_free(job);
 }
 
-/* Sign obj, add `signature`, serialize it into *ret (yc_free; Jansson allocates through
- * yc_alloc, svc/core/alloc.c). */
-static yc_err sign_and_dump(yc_api *api, json_t *obj, char **ret, size_t *ret_len)
+/* Sign obj (which has no `signature`) and serialize it with its signature into *ret (yc_free;
+ * Jansson allocates through yc_alloc, svc/core/alloc.c), with one serialization (review
+ * finding 7): the payload is the sorted compact dump; in sorted order `signature` comes right
+ * before the last member, `subject_id` (every other member sorts before it), so the stored
+ * object is the payload with ,"signature":"<jws>" inserted before ,"subject_id":"<sid>"}. */
+static yc_err sign_and_dump(yc_api *api, json_t *obj, const char *subject_id, int64_t now,
+                            char **ret, size_t *ret_len)
 {
-    char *payload = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-    YC_ENSURE(payload != NULL, YC_ERR_NOMEM);
-    char *jws = NULL;
-    size_t jws_len = 0;
-    yc_err rv = yc_attest_sign_jws(api->attest, DECISION_TYP, payload, strlen(payload), now_s(),
-                                   &jws, &jws_len, NULL);
-    yc_free(payload);
-    YC_TRY(rv);
-    rv = json_object_set_new(obj, "signature", json_stringn(jws, jws_len)) == 0 ? YC_OK
-                                                                                : YC_ERR_NOMEM;
-    yc_free(jws);
-    YC_TRY(rv);
-    char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    static const char sig_member[] = ",\"signature\":\"";
+    char *jws = NULL, *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
     YC_ENSURE(text != NULL, YC_ERR_NOMEM);
+    size_t len = strlen(text), jws_len = 0;
+    char tail[sizeof ",\"subject_id\":\"\"}" + YC_SUBJECT_ID_MAX];
+    int tn = snprintf(tail, sizeof tail, ",\"subject_id\":\"%s\"}", subject_id);
+    yc_err rv = YC_ERR_INTERNAL;
+    if (tn < 0 || (size_t)tn >= sizeof tail || (size_t)tn > len ||
+        memcmp(text + len - (size_t)tn, tail, (size_t)tn) != 0)
+        goto out;
+    rv = yc_attest_sign_jws(api->attest, DECISION_TYP, text, len, now, &jws, &jws_len, NULL);
+    if (rv != YC_OK)
+        goto out;
+    size_t add = sizeof sig_member - 1 + jws_len + 1; /* ,"signature":" jws " */
+    char *grown = yc_realloc(text, len + add + 1);
+    if (grown == NULL) {
+        rv = YC_ERR_NOMEM;
+        goto out;
+    }
+    text = grown;
+    char *at = text + len - (size_t)tn;
+    memmove(at + add, at, (size_t)tn + 1);
+    memcpy(at, sig_member, sizeof sig_member - 1);
+    memcpy(at + sizeof sig_member - 1, jws, jws_len);
+    at[add - 1] = '"';
     *ret = text;
-    *ret_len = strlen(text);
-    return YC_OK;
+    *ret_len = len + add;
+    text = NULL;
+out:
+    yc_free(jws);
+    yc_free(text);
+    return rv;
 }
 
 static yc_err not_ready(yc_api_response *res, const char *detail)
@@ -573,19 +577,28 @@ yc_err yc_api_create_decision(yc_api *api, const yc_api_request *req, yc_api_res
         rv = yc_api_error(res, YC_ERR_NOMEM);
         goto out;
     }
+    /* the project clock, read once: verification, created_at and the signature's iat */
+    const int64_t now = yc_clock_now_ms() / 1000;
     bool ok = r.subject_id != NULL ? local_evidence(api, snap, &r, ev, res, &rv)
-                                   : attestation_evidence(api, &r, ev, res, &rv);
+                                   : attestation_evidence(api, &r, now, ev, res, &rv);
     if (!ok)
         goto out;
     ev->in.matter = r.matter;
     ev->in.as_of = r.as_of;
-    if ((rv = yc_decide(cat, snap->recognition, &ev->in, &d)) != YC_OK) {
-        rv = yc_api_error(res, rv);
+    rv = yc_decide(cat, snap->recognition, &ev->in, &d);
+    if (rv == YC_ERR_INVALID && r.subject_id == NULL) {
+        /* review finding 2: evidence checked above; what yc_decide() still refuses is the
+         * partner's, never a 500 */
+        rv = bad_attestation(res, "the attested evidence cannot be decided on");
+        goto out;
+    }
+    if (rv != YC_OK) { /* local evidence yc_decide() refuses is this instance's bug: 500 */
+        rv = yc_api_error(res, rv == YC_ERR_INVALID ? YC_ERR_INTERNAL : rv);
         goto out;
     }
     char id[YC_DECISION_ID_LEN + 1], as_of_s[YC_DATE_STR_LEN + 1], created[YC_TIME_RFC3339_LEN + 1];
     yc_date_format(r.as_of, as_of_s);
-    yc_time_rfc3339(now_s(), created);
+    yc_time_rfc3339(now, created);
     if ((rv = new_id(id)) != YC_OK) {
         rv = yc_api_error(res, rv);
         goto out;
@@ -600,19 +613,21 @@ yc_err yc_api_create_decision(yc_api *api, const yc_api_request *req, yc_api_res
         goto out;
     }
     memcpy(job->id, id, sizeof job->id);
-    rv = sign_and_dump(api, obj, &job->body, &job->body_len);
+    rv = sign_and_dump(api, obj, ev->subject_id, now, &job->body, &job->body_len);
     if (rv == YC_ERR_NOT_FOUND) {
         rv = not_ready(res, "no active attestation signing key (yrdcredit keys new)");
         goto out;
     }
     if (rv == YC_OK)
         rv = yc_api_pending_new(&job->p);
+    /* once the put succeeds job is dec_committed's, which may run (and free it) at once */
+    yc_api_pending *pend = job->p;
     if (rv == YC_OK)
         rv = yc_store_commit_decision_put(yc_attest_committer(api->attest), id, job->body,
                                           job->body_len, dec_committed, job);
     if (rv == YC_OK) {
         res->status = 0;
-        res->pending = job->p;
+        res->pending = pend;
         job = NULL; /* dec_committed owns it */
         goto out;
     }
@@ -623,8 +638,10 @@ out:
         yc_free(job->body);
         yc_free(job);
     }
-    if (ev != NULL)
+    if (ev != NULL) {
         json_decref(ev->json);
+        yc_api_local_evidence_clear(&ev->local);
+    }
     yc_free(ev);
     yc_decision_clear(&d);
     json_decref(obj);

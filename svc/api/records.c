@@ -165,13 +165,9 @@ static bool starts_object(const uint8_t *p, size_t n)
     return i < n && p[i] == '{';
 }
 
-/* Growable byte buffer of the JSON Lines handed to the importer. */
-typedef struct lines {
-    char *buf;
-    size_t len, cap;
-} lines;
+typedef yc_api_lines lines;
 
-static bool lines_add(lines *l, const void *p, size_t n)
+bool yc_api_lines_add(yc_api_lines *l, const void *p, size_t n)
 {
     if (l->len + n + 1 > l->cap) {
         size_t cap = (l->cap + n + 1) * 2;
@@ -185,6 +181,15 @@ static bool lines_add(lines *l, const void *p, size_t n)
     l->len += n;
     l->buf[l->len++] = '\n';
     return true;
+}
+
+yc_err yc_api_lines_add_json(yc_api_lines *l, const json_t *o, size_t flags)
+{
+    char *dump = json_dumps(o, flags);
+    YC_ENSURE(dump != NULL, YC_ERR_NOMEM);
+    const bool ok = yc_api_lines_add(l, dump, strlen(dump));
+    yc_free(dump);
+    return ok ? YC_OK : YC_ERR_NOMEM;
 }
 
 /* A 双公示 row's key: "CF_…" (行政处罚) or "XK_…" (行政许可), upper case as in the standard. */
@@ -255,16 +260,10 @@ static yc_err add_object(post_run *run, size_t i, json_t *o, const char *s, size
         run->row_map[run->n_rows++] = i;
     if (it->kind != ITEM_LINE)
         return YC_OK;
-    char *dump = NULL;
-    if (s == NULL) {
-        dump = json_dumps(o, JSON_COMPACT);
-        YC_ENSURE(dump != NULL, YC_ERR_NOMEM);
-        s = dump;
-        n = strlen(dump);
-    }
-    const bool ok = lines_add(l, s, n);
-    yc_free(dump);
-    YC_ENSURE(ok, YC_ERR_NOMEM);
+    if (s == NULL)
+        YC_TRY(yc_api_lines_add_json(l, o, JSON_COMPACT));
+    else
+        YC_ENSURE(yc_api_lines_add(l, s, n), YC_ERR_NOMEM);
     run->line_map[run->n_lines++] = i;
     return YC_OK;
 }
@@ -282,7 +281,7 @@ static yc_err add_ndjson_line(post_run *run, size_t i, const uint8_t *p, size_t 
         rv = add_object(run, i, o, (const char *)p, n, l);
     } else {
         run->items[i].kind = ITEM_LINE;
-        if (!lines_add(l, p, n))
+        if (!yc_api_lines_add(l, p, n))
             rv = YC_ERR_NOMEM;
         else
             run->line_map[run->n_lines++] = i;

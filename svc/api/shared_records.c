@@ -10,6 +10,7 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_verify.h"
 #include "yrdcredit/crypto.h"
+#include "yrdcredit/ids.h"
 #include "yrdcredit/import.h"
 #include "yrdcredit/jose.h"
 #include "yrdcredit/shared.h"
@@ -17,14 +18,11 @@
 /* Longest base64url header accepted before its kid is read (the signer's is about 120). */
 enum { HEADER_B64_MAX = 1024 };
 
-static bool six_digits(const char *s)
+/* A NUL-terminated 行政区划代码 (yc_region_is_valid(): the one region rule of issue 5). */
+static bool region_ok(const char *s)
 {
-    if (s == NULL || strnlen(s, YC_REGION_LEN + 1) != YC_REGION_LEN)
-        return false;
-    for (size_t i = 0; i < YC_REGION_LEN; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
+    return s != NULL && strnlen(s, YC_REGION_LEN + 1) == YC_REGION_LEN &&
+           yc_region_is_valid(s, YC_REGION_LEN);
 }
 
 /* ---- export ---- */
@@ -113,7 +111,7 @@ static yc_err export_one(void *vctx, const yc_record *r)
 yc_err yc_share_export(yc_store *st, yc_attest_service *svc, const char *from, const char *to,
                        yc_date since, int64_t now, char **ret_token, size_t *ret_len, size_t *ret_n)
 {
-    YC_ENSURE(six_digits(from) && six_digits(to), YC_ERR_INVALID);
+    YC_ENSURE(region_ok(from) && region_ok(to), YC_ERR_INVALID);
     yc_core_init_json();
     export_ctx c = {.to = to, .since = since, .records = json_array()};
     json_t *payload = NULL;
@@ -123,11 +121,9 @@ yc_err yc_share_export(yc_store *st, yc_attest_service *svc, const char *from, c
         rv = yc_store_record_walk(st, export_one, &c);
     if (rv != YC_OK)
         goto out;
-    uint8_t raw[16];
     char batch_id[YC_STORE_BATCH_ID_LEN + 1], since_txt[YC_DATE_STR_LEN + 1];
     _Static_assert(YC_STORE_BATCH_ID_LEN == 22, "16 bytes in base64url");
-    if ((rv = yc_crypto_random(raw, sizeof raw)) != YC_OK ||
-        (rv = yc_b64url_encode(raw, sizeof raw, batch_id)) != YC_OK)
+    if ((rv = yc_api_random_id22(batch_id)) != YC_OK)
         goto out;
     yc_date_format(since, since_txt);
     payload = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O}", "format", YC_SHARE_FORMAT,
@@ -153,20 +149,41 @@ out:
 static void refuse(yc_share_result *r, yc_share_reason reason, const char *field, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
 
+/* rj->reason carries Chinese text: a cut inside a character would make json_pack fail. */
+void yc_api_utf8_cut(char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    if (n + 1 < cap) /* nothing was cut */
+        return;
+    size_t start = n;
+    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start == 0)
+        return;
+    const unsigned char lead = (unsigned char)s[start - 1];
+    const size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (start - 1) < need)
+        s[start - 1] = '\0';
+}
+
 static void refuse(yc_share_result *r, yc_share_reason reason, const char *field, const char *fmt,
                    ...)
 {
     r->reason = reason;
     snprintf(r->field, sizeof r->field, "%s", field != NULL ? field : "");
+    yc_api_utf8_cut(r->field, sizeof r->field);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
+    yc_api_utf8_cut(r->detail, sizeof r->detail);
 }
 
 /* The kid of the (unverified) protected header, to choose the pinned key; false: malformed. */
 static bool header_kid(const char *token, size_t len, char kid[static YC_JWK_THUMBPRINT_LEN + 1])
 {
+    if (token == NULL || len == 0) /* an empty body: no header */
+        return false;
     const char *dot = memchr(token, '.', len);
     if (dot == NULL || dot == token || (size_t)(dot - token) > HEADER_B64_MAX)
         return false;
@@ -187,48 +204,18 @@ static bool header_kid(const char *token, size_t len, char kid[static YC_JWK_THU
     return ok;
 }
 
-/* The partner whose pinned keys hold kid: its public key and registered region. */
-typedef struct partner {
-    uint8_t pk[YC_ED25519_PUBLIC_KEY_BYTES];
-    char iss[256];
-    char region[YC_REGION_LEN + 1];
-} partner;
-
-static yc_err find_partner(const char *data_dir, const char *kid, int64_t now, partner *ret,
-                           bool *ret_found)
+/* The partner whose pinned keys hold kid (yc_attest_partner_key(): the service's cached trust
+ * registry, key and region from one registry); *ret_found false: no partner pins kid, or its
+ * region is no 行政区划代码. */
+static yc_err find_partner(yc_attest_service *svc, const char *kid, int64_t now,
+                           yc_attest_partner *ret, bool *ret_found)
 {
     *ret_found = false;
-    yc_trust *t = NULL;
-    json_t *reg = NULL;
-    YC_TRY(yc_trust_load(data_dir, now, &t));
-    const yc_av_issuer *iss = NULL;
-    const size_t n = yc_trust_issuers(t, &iss);
-    for (size_t i = 0; i < n && !*ret_found; i++)
-        for (size_t k = 0; k < iss[i].n_keys && !*ret_found; k++)
-            if (strcmp(iss[i].keys[k].kid, kid) == 0 && strlen(iss[i].iss) < sizeof ret->iss) {
-                memcpy(ret->pk, iss[i].keys[k].pk, sizeof ret->pk);
-                memcpy(ret->iss, iss[i].iss, strlen(iss[i].iss) + 1);
-                *ret_found = true;
-            }
-    yc_trust_free(t);
-    if (!*ret_found)
+    yc_err rv = yc_attest_partner_key(svc, kid, now, ret);
+    if (rv == YC_ERR_NOT_FOUND)
         return YC_OK;
-    /* the region the registry pins for that issuer (validated by the registry's reader) */
-    *ret_found = false;
-    YC_TRY(yc_trust_registry_read(data_dir, &reg));
-    json_t *partners = json_object_get(reg, "partners"), *p;
-    size_t i;
-    json_array_foreach(partners, i, p)
-    {
-        const char *pi = json_string_value(json_object_get(p, "issuer"));
-        const char *pr = json_string_value(json_object_get(p, "region"));
-        if (pi != NULL && strcmp(pi, ret->iss) == 0 && six_digits(pr)) {
-            memcpy(ret->region, pr, YC_REGION_LEN + 1);
-            *ret_found = true;
-            break;
-        }
-    }
-    json_decref(reg);
+    YC_TRY(rv);
+    *ret_found = region_ok(ret->region);
     return YC_OK;
 }
 
@@ -238,13 +225,8 @@ enum { N_PAYLOAD_KEYS = sizeof PAYLOAD_KEYS / sizeof PAYLOAD_KEYS[0] };
 
 static bool b64url_id(const char *s)
 {
-    if (s == NULL || strnlen(s, YC_STORE_BATCH_ID_LEN + 1) != YC_STORE_BATCH_ID_LEN)
-        return false;
-    for (const char *p = s; *p != '\0'; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_'))
-            return false;
-    return true;
+    return s != NULL && strnlen(s, YC_STORE_BATCH_ID_LEN + 1) == YC_STORE_BATCH_ID_LEN &&
+           yc_store_b64url_id_chars_ok(s, YC_STORE_BATCH_ID_LEN);
 }
 
 /* The members of the payload; false with r refused. */
@@ -276,8 +258,8 @@ static bool check_payload(json_t *pl, yc_share_result *r)
     yc_date d;
     const char *bad = format == NULL || strcmp(format, YC_SHARE_FORMAT) != 0   ? "format"
                       : !b64url_id(id)                                         ? "batch_id"
-                      : !six_digits(from)                                      ? "from"
-                      : !six_digits(to)                                        ? "to"
+                      : !region_ok(from)                                       ? "from"
+                      : !region_ok(to)                                         ? "to"
                       : !json_is_integer(iat) || json_integer_value(iat) < 0   ? "iat"
                       : since == NULL || yc_date_parse_iso(since, &d) != YC_OK ? "since"
                       : !json_is_array(json_object_get(pl, "records"))         ? "records"
@@ -369,60 +351,28 @@ static void first_reject(void *vctx, const yc_reject *rj)
     refuse(c->r, YC_SHARE_MALFORMED, f, "%s", rj->reason);
 }
 
-/* The records as JSON Lines for the importer, without origin_record_id. */
-static yc_err records_jsonl(json_t *records, char **ret, size_t *ret_len)
+/* The records as JSON Lines for the importer (the lines helper of POST /v1/records), without
+ * origin_record_id: removed from the parsed payload's own objects (no copy). */
+static yc_err records_jsonl(json_t *records, yc_api_lines *l)
 {
-    size_t len = 0, cap = 0;
-    char *buf = NULL;
     size_t i;
     json_t *o;
-    yc_err rv = YC_OK;
     json_array_foreach(records, i, o)
     {
-        json_t *copy = json_copy(o);
-        char *line = NULL;
-        if (copy == NULL || json_object_del(copy, "origin_record_id") != 0 ||
-            (line = json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
-            json_decref(copy);
-            rv = YC_ERR_NOMEM;
-            break;
-        }
-        json_decref(copy);
-        const size_t n = strlen(line);
-        if (len + n + 1 > cap) {
-            size_t ncap = (cap + n + 1) * 2;
-            char *g = yc_realloc(buf, ncap);
-            if (g == NULL) {
-                yc_free(line);
-                rv = YC_ERR_NOMEM;
-                break;
-            }
-            buf = g;
-            cap = ncap;
-        }
-        memcpy(buf + len, line, n);
-        buf[len + n] = '\n';
-        len += n + 1;
-        yc_free(line);
+        YC_ENSURE(json_object_del(o, "origin_record_id") == 0, YC_ERR_INTERNAL);
+        YC_TRY(yc_api_lines_add_json(l, o, JSON_COMPACT | JSON_PRESERVE_ORDER));
     }
-    if (rv != YC_OK) {
-        yc_free(buf);
-        return rv;
-    }
-    *ret = buf;
-    *ret_len = len;
     return YC_OK;
 }
 
 /* Everything after the signature: payload members, parties, records, storage. */
-static yc_err import_payload(yc_store *st, const char *host_region, const partner *p,
+static yc_err import_payload(yc_store *st, const char *host_region, const yc_attest_partner *p,
                              const yc_window *windows, const uint8_t *payload, size_t payload_len,
                              int64_t now, yc_share_result *r)
 {
     json_error_t jerr;
     json_t *pl = json_loadb((const char *)payload, payload_len, JSON_REJECT_DUPLICATES, &jerr);
-    char *jsonl = NULL;
-    size_t jsonl_len = 0;
+    yc_api_lines jsonl = {0};
     import_ctx c = {.r = r};
     yc_err rv = YC_OK;
     if (pl == NULL) {
@@ -453,7 +403,7 @@ static yc_err import_payload(yc_store *st, const char *host_region, const partne
     for (size_t i = 0; i < n; i++)
         if (!check_record(json_array_get(records, i), i, to, r))
             goto out;
-    if ((rv = records_jsonl(records, &jsonl, &jsonl_len)) != YC_OK)
+    if ((rv = records_jsonl(records, &jsonl)) != YC_OK)
         goto out;
     c.cap = n;
     if (n > 0 && (c.recs = yc_calloc(n, sizeof *c.recs)) == NULL) {
@@ -468,7 +418,7 @@ static yc_err import_payload(yc_store *st, const char *host_region, const partne
                                  .on_reject = first_reject,
                                  .ctx = &c};
     yc_import_stats is;
-    rv = n > 0 ? yc_import_buffer("shared batch", (const uint8_t *)jsonl, jsonl_len, &opts, &is)
+    rv = n > 0 ? yc_import_buffer("shared batch", (const uint8_t *)jsonl.buf, jsonl.len, &opts, &is)
                : YC_OK;
     if (c.rejected || (rv == YC_OK && c.n != n)) {
         if (!c.rejected)
@@ -495,12 +445,12 @@ static yc_err import_payload(yc_store *st, const char *host_region, const partne
     }
 out:
     yc_free(c.recs);
-    yc_free(jsonl);
+    yc_free(jsonl.buf);
     json_decref(pl);
     return rv;
 }
 
-yc_err yc_share_import(yc_store *st, const char *data_dir, const char *host_region,
+yc_err yc_share_import(yc_store *st, yc_attest_service *svc, const char *host_region,
                        const yc_window *windows, const char *token, size_t len, int64_t now,
                        yc_share_result *ret)
 {
@@ -520,9 +470,9 @@ yc_err yc_share_import(yc_store *st, const char *data_dir, const char *host_regi
                "not a JWS compact serialization with a kid in its protected header");
         return YC_OK;
     }
-    partner p;
+    yc_attest_partner p;
     bool found = false;
-    YC_TRY(find_partner(data_dir, kid, now, &p, &found));
+    YC_TRY(find_partner(svc, kid, now, &p, &found));
     if (!found) {
         refuse(ret, YC_SHARE_UNTRUSTED_ISSUER, NULL,
                "the signing key is no pinned key of a partner in trust/partners.json");
@@ -574,7 +524,7 @@ static int reason_status(yc_share_reason r)
     }
 }
 
-static yc_err refused(yc_api_response *res, const yc_share_result *r)
+yc_err yc_api_share_refused(yc_api_response *res, const yc_share_result *r)
 {
     const int status = reason_status(r->reason);
     json_t *o =
@@ -598,22 +548,26 @@ yc_err yc_api_post_shared_records(yc_api *api, const yc_api_request *req, yc_api
         return yc_api_problem(res, 415, YC_API_PROBLEM_MEDIA_TYPE, "Unsupported media type",
                               "the body must be application/jose (a JWS compact serialization)",
                               NULL);
+    if (!yc_api_charset_is_utf8(req->content_type))
+        return yc_api_problem(res, 415, YC_API_PROBLEM_MEDIA_TYPE, "Unsupported media type",
+                              "the body must be UTF-8: charset=utf-8 or no charset", NULL);
     if (req->body_len > api->max_body)
         return yc_api_problem(res, 413, YC_API_PROBLEM_TOO_LARGE, "Payload too large",
                               "the body exceeds the configured limit", NULL);
-    const yc_policy_snap *p = api->store != NULL ? yc_api_policy_acquire(api) : NULL;
+    const yc_policy_snap *p =
+        api->store != NULL && api->attest != NULL ? yc_api_policy_acquire(api) : NULL;
     if (p == NULL)
         return yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready",
                               "the record store or the score model is not available", NULL);
     yc_share_result r;
     yc_err rv =
-        yc_share_import(api->store, api->data_dir, api->cfg.attest.issuer_region, p->windows,
+        yc_share_import(api->store, api->attest, api->cfg.attest.issuer_region, p->windows,
                         (const char *)req->body, req->body_len, yc_clock_now_ms() / 1000, &r);
     yc_api_policy_release(api, p);
     if (rv != YC_OK)
         return yc_api_error(res, rv);
     if (r.reason != YC_SHARE_OK)
-        return refused(res, &r);
+        return yc_api_share_refused(res, &r);
     json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "batch_id", r.batch_id, "from", r.from, "stored",
                           (json_int_t)r.stored, "duplicates", (json_int_t)r.duplicates);
     YC_ENSURE(o != NULL, YC_ERR_NOMEM);

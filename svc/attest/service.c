@@ -756,3 +756,69 @@ yc_store_committer *yc_attest_committer(yc_attest_service *s)
 {
     return s->committer;
 }
+
+yc_err yc_attest_partner_region(yc_attest_service *s, const char *issuer, char ret[static 7])
+{
+    if (strcmp(issuer, s->cfg.issuer) == 0) {
+        memcpy(ret, s->cfg.issuer_region, 7);
+        return YC_OK;
+    }
+    /* the registry's region is not in yc_trust (trust.c keeps only what verification needs):
+     * read partners.json while the cached registry is held, and answer only for an issuer
+     * that the cached registry (the one the verifier used) trusts too */
+    json_t *root = NULL;
+    pthread_rwlock_rdlock(&s->trust_lock);
+    const yc_av_issuer *is = NULL;
+    size_t n = s->trust != NULL ? yc_trust_issuers(s->trust, &is) : 0;
+    bool cached = false;
+    for (size_t i = 0; i < n && !cached; i++)
+        cached = strcmp(is[i].iss, issuer) == 0;
+    yc_err rv = cached ? yc_trust_registry_read(s->data_dir, &root) : YC_ERR_NOT_FOUND;
+    pthread_rwlock_unlock(&s->trust_lock);
+    if (rv == YC_OK)
+        rv = YC_ERR_NOT_FOUND;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(root, "partners"), i, p)
+    {
+        const char *iss = json_string_value(json_object_get(p, "issuer"));
+        json_t *reg = json_object_get(p, "region");
+        if (iss == NULL || strcmp(iss, issuer) != 0)
+            continue;
+        rv = YC_ERR_INVALID;
+        if (json_is_string(reg) && json_string_length(reg) == 6) {
+            memcpy(ret, json_string_value(reg), 7);
+            rv = YC_OK;
+        }
+        break;
+    }
+    json_decref(root);
+    return rv;
+}
+
+yc_err yc_attest_partner_key(yc_attest_service *s, const char *kid, int64_t now,
+                             yc_attest_partner *ret)
+{
+    YC_ENSURE(s != NULL && kid != NULL && ret != NULL, YC_ERR_INVALID);
+    trust_refresh(s, now);
+    yc_attest_partner p = {.iss = ""};
+    yc_err rv = YC_ERR_NOT_FOUND;
+    pthread_rwlock_rdlock(&s->trust_lock);
+    if (s->trust == NULL) /* the registry does not load (trust_refresh keeps nothing) */
+        rv = YC_ERR_INVALID;
+    const yc_av_issuer *is = NULL;
+    const size_t n = s->trust != NULL ? yc_trust_issuers(s->trust, &is) : 0;
+    for (size_t i = 0; i < n && rv == YC_ERR_NOT_FOUND; i++)
+        for (size_t k = 0; k < is[i].n_keys && rv == YC_ERR_NOT_FOUND; k++)
+            if (strcmp(is[i].keys[k].kid, kid) == 0 && strlen(is[i].iss) < sizeof p.iss) {
+                memcpy(p.pk, is[i].keys[k].pk, sizeof p.pk);
+                memcpy(p.iss, is[i].iss, strlen(is[i].iss) + 1);
+                rv = YC_OK;
+            }
+    pthread_rwlock_unlock(&s->trust_lock);
+    if (rv == YC_OK)
+        rv = yc_attest_partner_region(s, p.iss, p.region);
+    if (rv == YC_OK)
+        *ret = p;
+    return rv;
+}

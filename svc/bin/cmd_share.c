@@ -9,6 +9,7 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_service.h"
 #include "yrdcredit/date.h"
+#include "yrdcredit/ids.h"
 #include "yrdcredit/score.h"
 #include "yrdcredit/shared.h"
 #include "yrdcredit/store.h"
@@ -56,12 +57,7 @@ static int env_open(const char *data_dir, share_env *e)
 
 static bool region_arg(const char *s)
 {
-    if (s == NULL || strlen(s) != YC_REGION_LEN)
-        return false;
-    for (size_t i = 0; i < YC_REGION_LEN; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return s[0] != '0';
+    return s != NULL && strlen(s) == YC_REGION_LEN && yc_region_is_valid(s, YC_REGION_LEN);
 }
 
 static int write_out(const char *path, const char *token, size_t len)
@@ -171,6 +167,7 @@ static int share_import(const char *data_dir, int argc, char **argv)
     if (rc != 0)
         return rc;
     yc_model *model = NULL;
+    yc_attest_service *svc = NULL;
     char *buf = NULL;
     size_t len = 0;
     char errpath[YC_MODEL_ERRPATH_MAX];
@@ -184,10 +181,15 @@ static int share_import(const char *data_dir, int argc, char **argv)
                 rv == YC_ERR_IO ? strerror(errno) : yc_err_str(rv));
         goto out;
     }
+    /* the trust registry as the server reads it (yc_attest_partner_key()) */
+    if ((rv = yc_attest_service_open(data_dir, &e.cfg.attest, e.store, &svc)) != YC_OK) {
+        fprintf(stderr, "yrdcredit share import: %s\n", yc_err_str(rv));
+        goto out;
+    }
     yc_window windows[YC_CODE_COUNT];
     yc_model_windows(model, windows);
     yc_share_result r;
-    rv = yc_share_import(e.store, data_dir, e.cfg.attest.issuer_region, windows, buf, len,
+    rv = yc_share_import(e.store, svc, e.cfg.attest.issuer_region, windows, buf, len,
                          yc_clock_now_ms() / 1000, &r);
     if (rv != YC_OK) {
         fprintf(stderr, "yrdcredit share import: %s\n", yc_err_str(rv));
@@ -217,6 +219,7 @@ out:
         rc = yc_err_exit_code(rv);
     yc_free(buf);
     yc_model_free(model);
+    yc_attest_service_close(svc);
     yc_store_close(e.store);
     return rc;
 }

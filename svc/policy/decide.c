@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/ids.h"
 
 #define N_GRADES 4
 #define N_BANDS  5
@@ -36,16 +37,6 @@ static int band_rank(const char *b)
         if (strcmp(b, k_bands[i]) == 0)
             return i;
     return -1;
-}
-
-static bool is_region(const char *s)
-{
-    if (s == NULL || strlen(s) != YC_REGION_LEN)
-        return false;
-    for (size_t i = 0; i < YC_REGION_LEN; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
 }
 
 static bool in_force(const yc_measure *m, yc_date as_of)
@@ -80,7 +71,8 @@ static yc_err check_input(const yc_recognition *rec, const yc_decide_input *in)
     }
     YC_ENSURE(in->evidence == YC_EVIDENCE_ATTESTATION, YC_ERR_INVALID);
     YC_ENSURE(rec != NULL, YC_ERR_INVALID);
-    YC_ENSURE(is_region(in->issuer), YC_ERR_INVALID);
+    YC_ENSURE(in->issuer != NULL && yc_region_is_valid(in->issuer, strlen(in->issuer)),
+              YC_ERR_INVALID);
     YC_ENSURE((in->grade == NULL) != (in->band == NULL), YC_ERR_INVALID);
     YC_ENSURE(in->grade == NULL || grade_rank(in->grade) >= 0, YC_ERR_INVALID);
     YC_ENSURE(in->band == NULL || band_rank(in->band) >= 0, YC_ERR_INVALID);
@@ -310,37 +302,21 @@ yc_err yc_decide(const yc_catalogue *cat, const yc_recognition *rec, const yc_de
         ac.vct_ok = yc_recognition_result_has_vct(&ac.rr, in->vct);
     }
 
-    size_t n = yc_catalogue_count(cat);
-    size_t n_app = 0;
-    size_t n_skip = 0;
+    /* each measure judged once (review finding 7): both arrays sized for every measure of the
+     * matter in force, then shrunk to what they hold */
+    size_t n = yc_catalogue_count(cat), n_matter = 0;
     for (size_t i = 0; i < n; i++) {
         const yc_measure *m = yc_catalogue_get(cat, i);
-        if (strcmp(m->matter, in->matter) != 0 || !in_force(m, in->as_of))
-            continue;
-        bool applies = false;
-        char code[YC_DECIDE_CODE_MAX];
-        memset(code, 0, sizeof code); /* whole buffer copied out: no stray stack bytes */
-        const char *lb = NULL;
-        judge(m, in, &ac, &applies, code, &lb);
-        if (applies)
-            n_app++;
-        else
-            n_skip++;
+        if (strcmp(m->matter, in->matter) == 0 && in_force(m, in->as_of))
+            n_matter++;
     }
-
     yc_err rv = YC_OK;
     yc_decision d;
     memset(&d, 0, sizeof d);
-    if (n_app > 0) {
-        d.applies = yc_calloc(n_app, sizeof *d.applies);
-        if (d.applies == NULL) {
-            rv = YC_ERR_NOMEM;
-            goto out;
-        }
-    }
-    if (n_skip > 0) {
-        d.not_applicable = yc_calloc(n_skip, sizeof *d.not_applicable);
-        if (d.not_applicable == NULL) {
+    if (n_matter > 0) {
+        d.applies = yc_calloc(n_matter, sizeof *d.applies);
+        d.not_applicable = yc_calloc(n_matter, sizeof *d.not_applicable);
+        if (d.applies == NULL || d.not_applicable == NULL) {
             rv = YC_ERR_NOMEM;
             goto out;
         }
@@ -364,6 +340,21 @@ yc_err yc_decide(const yc_catalogue *cat, const yc_recognition *rec, const yc_de
             s->measure = m;
             memcpy(s->reason, code, sizeof code);
         }
+    }
+    /* the contract: an empty array is NULL; a shrink that fails keeps the larger block */
+    if (d.n_applies == 0) {
+        yc_free(d.applies);
+        d.applies = NULL;
+    } else if (d.n_applies < n_matter) {
+        void *p = yc_realloc(d.applies, d.n_applies * sizeof *d.applies);
+        d.applies = p != NULL ? p : d.applies;
+    }
+    if (d.n_not_applicable == 0) {
+        yc_free(d.not_applicable);
+        d.not_applicable = NULL;
+    } else if (d.n_not_applicable < n_matter) {
+        void *p = yc_realloc(d.not_applicable, d.n_not_applicable * sizeof *d.not_applicable);
+        d.not_applicable = p != NULL ? p : d.not_applicable;
     }
     *ret = d;
     memset(&d, 0, sizeof d);

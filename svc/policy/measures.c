@@ -12,6 +12,7 @@
 #include "policy_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/fileio.h"
+#include "yrdcredit/ids.h"
 #include "yrdcredit/record.h"
 
 struct yc_catalogue {
@@ -323,10 +324,8 @@ static yc_err parse_catalogue(loader *ld, yc_catalogue *c)
         return refuse(ld, YC_ERR_INVALID, "format must be \"%s\"", YC_CATALOGUE_FORMAT);
     json_t *region_j = json_object_get(c->root, "region");
     const char *region = json_string_value(region_j);
-    bool digits = region != NULL && json_string_length(region_j) == YC_REGION_LEN;
-    for (size_t i = 0; digits && i < YC_REGION_LEN; i++)
-        digits = region[i] >= '0' && region[i] <= '9';
-    if (!digits)
+    /* review finding 8: one rule for region codes, yc_region_is_valid() */
+    if (region == NULL || !yc_region_is_valid(region, json_string_length(region_j)))
         return refuse(ld, YC_ERR_INVALID, "region must be %d digits", YC_REGION_LEN);
     memcpy(c->region, region, YC_REGION_LEN + 1);
     const char *slash = strrchr(ld->path, '/');

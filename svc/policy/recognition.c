@@ -8,6 +8,7 @@
 
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/fileio.h"
+#include "yrdcredit/ids.h"
 
 #define N_GRADES 4
 #define N_BANDS  5
@@ -116,12 +117,10 @@ static yc_err rule_fail(const where *w, const char *fmt, ...)
     return YC_ERR_INVALID;
 }
 
-static bool is_region(const char *s)
+/* A region code: yc_region_is_valid() (GB/T 2260 province prefix; review finding 8). */
+static bool is_region(const json_t *v)
 {
-    for (size_t i = 0; i < 6; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return s[6] == '\0';
+    return json_is_string(v) && yc_region_is_valid(json_string_value(v), json_string_length(v));
 }
 
 static const char *const k_members[] = {"host",     "issuer", "vct",     "grade_map",
@@ -248,9 +247,9 @@ static yc_err parse_rule(where *w, json_t *o, rule *ru)
     for (size_t i = 0; i < N_MEMBERS; i++)
         if (json_object_get(o, k_members[i]) == NULL)
             return rule_fail(w, "missing member \"%s\"", k_members[i]);
-    if (!json_is_string(h) || !is_region(json_string_value(h)) || json_string_length(h) != 6)
+    if (!is_region(h))
         return rule_fail(w, "host: not a 6-digit region code");
-    if (!json_is_string(is) || !is_region(json_string_value(is)) || json_string_length(is) != 6)
+    if (!is_region(is))
         return rule_fail(w, "issuer: not a 6-digit region code");
     ru->host = w->host;
     ru->issuer = w->issuer;

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "yrdcredit/ids.h"
+
 size_t yc_shared_keep_recognised(yc_record *recs, size_t n, const char *host_region,
                                  const yc_recognition *rec, const yc_list_rules *lists)
 {
@@ -35,7 +37,7 @@ static bool digits(const char *s, size_t n)
 bool yc_share_region_covers(const char *region, const char *uscc)
 {
     if (region == NULL || uscc == NULL || strnlen(region, YC_REGION_LEN + 1) != YC_REGION_LEN ||
-        !digits(region, YC_REGION_LEN) || strnlen(uscc, YC_USCC_LEN + 1) != YC_USCC_LEN)
+        !yc_region_is_valid(region, YC_REGION_LEN) || strnlen(uscc, YC_USCC_LEN + 1) != YC_USCC_LEN)
         return false;
     const char *reg = uscc + 2; /* characters 3..8: 登记管理机关行政区划码 */
     if (!digits(reg, YC_REGION_LEN))

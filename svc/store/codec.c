@@ -167,6 +167,12 @@ static bool origin_encode(const char *origin, size_t cap, uint32_t *ret)
     return true;
 }
 
+bool yc_codec_origin_is_valid(const char *origin, size_t cap)
+{
+    uint32_t v = 0;
+    return origin_encode(origin, cap, &v) && v != 0;
+}
+
 static bool origin_ok(uint32_t v)
 {
     return v == 0 || (v >= ORIGIN_MIN && v <= ORIGIN_MAX);

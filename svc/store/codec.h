@@ -206,6 +206,12 @@ YC_MUST_USE yc_err yc_codec_identity_encode(const yc_store_person *p,
 YC_MUST_USE yc_err yc_codec_identity_decode(const uint8_t *buf, size_t len, yc_store_person *ret);
 
 /**
+ * Is @p origin (at most @p cap bytes read) a storable origin: 6 ASCII digits, the first not 0
+ * (100000..999999; every region yc_region_is_valid() accepts)?  The rule of the codec's u32.
+ */
+bool yc_codec_origin_is_valid(const char *origin, size_t cap);
+
+/**
  * Encode a shared_batches value (@p b->from a 6-digit region).  @retval YC_OK, YC_ERR_INVALID.
  */
 YC_MUST_USE yc_err yc_codec_shared_batch_encode(const yc_store_shared_batch *b,

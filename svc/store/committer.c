@@ -115,7 +115,7 @@ yc_err yc_store_committer_start(yc_store *st, const yc_store_committer_opts *opt
     YC_ENSURE(cap <= YC_STORE_COMMITTER_QUEUE_MAX && mb <= YC_STORE_COMMITTER_BATCH_MAX,
               YC_ERR_INVALID);
     YC_TRY(yc_store_attest_ensure(st));
-    YC_TRY(yc_store_decision_ensure(st));
+    YC_TRY(yc_store_issue5_ensure(st));
     yc_store_committer *c = yc_calloc(1, sizeof *c);
     YC_ENSURE(c != NULL, YC_ERR_NOMEM);
     c->st = st;

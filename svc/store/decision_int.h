@@ -8,10 +8,6 @@
 #include "store_int.h"
 #include "yrdcredit/store_decision.h"
 
-/* Open the handle of an existing `decisions` table (a read transaction, committed; nothing is
- * written); a missing table is created by the first yc_store_decision_txn_put(). */
-YC_MUST_USE yc_err yc_store_decision_ensure(yc_store *st);
-
 /* Insert inside the committer's write transaction.  The return value is fatal for the
  * transaction; *ret_op is this write's own result (YC_OK or YC_ERR_CONFLICT). */
 YC_MUST_USE yc_err yc_store_decision_txn_put(yc_store *st, MDB_txn *txn, const char *id,

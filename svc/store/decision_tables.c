@@ -7,13 +7,12 @@
  *     0   1 codec version (1)
  *     1   n the decision's JSON text, 1..YC_DECISION_JSON_MAX bytes, no NUL
  *
- * The table is created by the first decision put, inside the committer's write transaction
- * (no transaction of its own: opening a data directory or starting the committer writes
- * nothing more than before).  Its handle is looked up by name in each transaction; every
- * mdb_dbi_open() call is made under open_lock, and a read transaction that opens the handle
- * runs entirely under open_lock and is committed (not aborted), so the handle stays open in
- * the environment and later lookups only read the environment's handle list (LMDB's rule for
- * mdb_dbi_open(): no two transactions opening a new handle at once).
+ * `decisions` and `shared_batches` (store.c) are created together in one durable write
+ * transaction of their own (yc_store_issue5_ensure(), called by the committer's start and by a
+ * shared-batch ingest before their own write transactions) or by yc_store_init_dir(); their
+ * handles are opened once (yc_store_open() or the ensure transaction) and kept in the yc_store,
+ * published by issue5_ready: no later transaction calls mdb_dbi_open() (LMDB: no two
+ * transactions may open a handle at once; a handle opened in an aborted one is closed).
  */
 #include <string.h>
 
@@ -24,72 +23,74 @@ enum { DEC_CODEC_VERSION = 1 };
 
 static const char DB_DECISIONS[] = "decisions";
 
-static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static bool is_b64url(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
+static const char DB_SHARED_BATCHES[] = "shared_batches";
 
 bool yc_decision_id_is_valid(const char *id, size_t len)
 {
     const size_t plen = sizeof YC_DECISION_ID_PREFIX - 1;
     if (id == NULL || len != YC_DECISION_ID_LEN || memcmp(id, YC_DECISION_ID_PREFIX, plen) != 0)
         return false;
-    for (size_t i = plen; i < len; i++)
-        if (!is_b64url((unsigned char)id[i]))
-            return false;
-    return true;
+    return yc_store_b64url_id_chars_ok(id + plen, len - plen);
 }
 
-/* The handle of the table in @p txn; *ret_found false (and YC_OK) when it does not exist and
- * @p flags lacks MDB_CREATE. */
-static yc_err open_dbi(MDB_txn *txn, unsigned flags, MDB_dbi *ret, bool *ret_found)
+yc_err yc_store_issue5_open_dbis(yc_store *st, MDB_txn *txn, unsigned flags, bool *ret_found)
 {
-    YC_ENSURE(pthread_mutex_lock(&open_lock) == 0, YC_ERR_INTERNAL);
-    int rc = mdb_dbi_open(txn, DB_DECISIONS, flags, ret);
-    (void)pthread_mutex_unlock(&open_lock);
+    MDB_dbi d = 0, b = 0;
+    int rc = mdb_dbi_open(txn, DB_DECISIONS, flags, &d);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, DB_SHARED_BATCHES, flags, &b);
     if (rc == MDB_NOTFOUND && (flags & MDB_CREATE) == 0) {
         *ret_found = false;
         return YC_OK;
     }
     YC_TRY(yc_store_from_mdb(rc));
+    st->decisions = d;
+    st->shared_batches = b;
     *ret_found = true;
     return YC_OK;
 }
 
-yc_err yc_store_decision_ensure(yc_store *st)
+bool yc_store_issue5_ready(yc_store *st)
 {
-    /* open the handle of an existing table once, in a read transaction that is committed so
-     * that the handle stays in the environment; a missing table is created by the first put */
-    YC_ENSURE(pthread_mutex_lock(&open_lock) == 0, YC_ERR_INTERNAL);
+    return atomic_load_explicit(&st->issue5_ready, memory_order_acquire);
+}
+
+/* Serialises the ensure transactions of this process (a write transaction each, so LMDB's
+ * writer lock already keeps them apart from every other handle-opening transaction). */
+static pthread_mutex_t ensure_lock = PTHREAD_MUTEX_INITIALIZER;
+
+yc_err yc_store_issue5_ensure(yc_store *st)
+{
+    if (yc_store_issue5_ready(st))
+        return YC_OK;
+    YC_ENSURE(pthread_mutex_lock(&ensure_lock) == 0, YC_ERR_INTERNAL);
+    yc_err rv = YC_OK;
     MDB_txn *txn = NULL;
-    MDB_dbi dbi = 0;
-    yc_err rv = yc_store_txn_begin(st, MDB_RDONLY, &txn);
-    if (rv == YC_OK) {
-        int rc = mdb_dbi_open(txn, DB_DECISIONS, 0, &dbi);
-        if (rc == 0 || rc == MDB_NOTFOUND)
-            rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
-        else {
-            yc_store_txn_abort(st, txn);
-            rv = yc_store_from_mdb(rc);
-        }
+    bool found = false;
+    if (yc_store_issue5_ready(st))
+        goto out;
+    if ((rv = yc_store_txn_begin(st, 0, &txn)) != YC_OK)
+        goto out;
+    rv = yc_store_issue5_open_dbis(st, txn, MDB_CREATE, &found);
+    if (rv != YC_OK) {
+        yc_store_txn_abort(st, txn);
+        goto out;
     }
-    (void)pthread_mutex_unlock(&open_lock);
+    rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
+    if (rv == YC_OK)
+        atomic_store_explicit(&st->issue5_ready, true, memory_order_release);
+out:
+    (void)pthread_mutex_unlock(&ensure_lock);
     return rv;
 }
 
 yc_err yc_store_decision_txn_put(yc_store *st, MDB_txn *txn, const char *id, const char *json,
                                  size_t json_len, yc_err *ret_op)
 {
-    (void)st;
-    MDB_dbi dbi = 0;
-    bool found = false;
-    YC_TRY(open_dbi(txn, MDB_CREATE, &dbi, &found));
+    YC_ENSURE(yc_store_issue5_ready(st), YC_ERR_INTERNAL); /* the committer's start ensured it */
     MDB_val k = {YC_DECISION_ID_LEN, (void *)(uintptr_t)id};
     MDB_val v = {json_len + 1, NULL};
-    int rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    int rc = mdb_put(txn, st->decisions, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST) {
         *ret_op = YC_ERR_CONFLICT;
         return YC_OK;
@@ -106,18 +107,13 @@ yc_err yc_store_decision_get(yc_store *st, const char *id, char **ret, size_t *r
 {
     YC_ENSURE(st != NULL && id != NULL && ret != NULL && ret_len != NULL, YC_ERR_INVALID);
     YC_ENSURE(yc_decision_id_is_valid(id, strnlen(id, YC_DECISION_ID_LEN + 1)), YC_ERR_INVALID);
-    YC_ENSURE(pthread_mutex_lock(&open_lock) == 0, YC_ERR_INTERNAL);
+    YC_ENSURE(yc_store_issue5_ready(st), YC_ERR_NOT_FOUND); /* no table: no decision */
     MDB_txn *txn = NULL;
     char *copy = NULL;
-    MDB_dbi dbi = 0;
     MDB_val k = {YC_DECISION_ID_LEN, (void *)(uintptr_t)id}, v = {0, NULL};
-    yc_err rv = yc_store_txn_begin(st, MDB_RDONLY, &txn);
-    if (rv != YC_OK)
-        goto out;
-    int rc = mdb_dbi_open(txn, DB_DECISIONS, 0, &dbi);
-    if (rc == 0)
-        rc = mdb_get(txn, dbi, &k, &v);
-    rv = rc == MDB_NOTFOUND ? YC_ERR_NOT_FOUND : yc_store_from_mdb(rc);
+    YC_TRY(yc_store_txn_begin(st, MDB_RDONLY, &txn));
+    int rc = mdb_get(txn, st->decisions, &k, &v);
+    yc_err rv = rc == MDB_NOTFOUND ? YC_ERR_NOT_FOUND : yc_store_from_mdb(rc);
     if (rv == YC_OK) {
         const uint8_t *b = v.mv_data;
         /* untrusted bytes from disk */
@@ -131,12 +127,7 @@ yc_err yc_store_decision_get(yc_store *st, const char *id, char **ret, size_t *r
             copy[v.mv_size - 1] = '\0';
         }
     }
-    /* committed, not aborted: a handle opened here stays open in the environment */
-    int crc = yc_store_txn_commit(st, txn);
-    if (rv == YC_OK && crc != 0)
-        rv = yc_store_from_mdb(crc);
-out:
-    (void)pthread_mutex_unlock(&open_lock);
+    yc_store_txn_abort(st, txn);
     if (rv == YC_OK) {
         *ret = copy;
         *ret_len = v.mv_size - 1;

@@ -313,6 +313,7 @@ static yc_err init_env(const char *dir, const char *lmdb_dir)
     bool found = false;
     if ((rv = open_dbis(&st, txn, MDB_CREATE)) != YC_OK ||
         (rv = yc_store_attest_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
+        (rv = yc_store_issue5_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_crypto_random(raw, sizeof raw)) != YC_OK)
         goto out;
     yc_hex_encode(raw, sizeof raw, hex);
@@ -434,17 +435,20 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
     if ((rv = open_keys(st, dir)) != YC_OK || (rv = env_open(lmdb, map_size, &st->env)) != YC_OK ||
         (rv = txn_begin(st->env, MDB_RDONLY, &txn)) != YC_OK)
         goto out;
-    bool attest_found = false;
+    bool attest_found = false, issue5_found = false;
     if ((rv = open_dbis(st, txn, 0)) != YC_OK || (rv = check_meta(st, txn)) != YC_OK ||
-        (rv = yc_store_attest_open_dbis(st, txn, 0, &attest_found)) != YC_OK)
+        (rv = yc_store_attest_open_dbis(st, txn, 0, &attest_found)) != YC_OK ||
+        (rv = yc_store_issue5_open_dbis(st, txn, 0, &issue5_found)) != YC_OK)
         goto out;
     /* Committing (not aborting) a read transaction keeps the database handles open. */
     rv = from_mdb(mdb_txn_commit(txn));
     txn = NULL;
     /* A directory made before the attestation tables receives them from its first writer
      * (yc_store_attest_ensure()); opening stays read-only. */
-    if (rv == YC_OK)
+    if (rv == YC_OK) {
         atomic_store_explicit(&st->attest_ready, attest_found, memory_order_release);
+        atomic_store_explicit(&st->issue5_ready, issue5_found, memory_order_release);
+    }
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);
@@ -664,8 +668,9 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
     YC_TRY(yc_codec_record_decode(old, old_len, &prev));
     uint32_t prev_version = prev.version;
     YC_ENSURE(prev.record_id == rid && prev_version >= 1, YC_ERR_STORE);
-    if (c->origin != NULL && prev.origin[0] == '\0') {
-        /* A shared copy never overwrites the local record (the primary copy). */
+    if (c->origin != NULL && strcmp(prev.origin, c->origin) != 0) {
+        /* A shared copy never overwrites the local record (the primary copy), nor one another
+         * origin shared: only the origin that shared a record may supersede it. */
         rec->record_id = rid;
         rec->version = prev_version;
         rec->ingest_ms = prev.ingest_ms;
@@ -719,24 +724,12 @@ static yc_err ingest_one(ingest_ctx *c, yc_record *rec)
     return ingest_existing(c, rec, &sv);
 }
 
-/* The shared_batches handle: mdb_dbi_open() must not run in two transactions of one process
- * at once, so every open of this table is serialized here. */
-static pthread_mutex_t shared_dbi_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static yc_err shared_dbi(MDB_txn *txn, unsigned flags, MDB_dbi *ret)
+bool yc_store_b64url_id_chars_ok(const char *s, size_t len)
 {
-    pthread_mutex_lock(&shared_dbi_mu);
-    int rc = mdb_dbi_open(txn, "shared_batches", flags, ret);
-    pthread_mutex_unlock(&shared_dbi_mu);
-    return from_mdb(rc);
-}
-
-static bool batch_id_ok(const char *id)
-{
-    if (strnlen(id, YC_STORE_BATCH_ID_LEN + 1) != YC_STORE_BATCH_ID_LEN)
+    if (s == NULL || len == 0)
         return false;
-    for (size_t i = 0; i < YC_STORE_BATCH_ID_LEN; i++) {
-        const char ch = id[i];
+    for (size_t i = 0; i < len; i++) {
+        const char ch = s[i];
         if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
               ch == '-' || ch == '_'))
             return false;
@@ -744,19 +737,21 @@ static bool batch_id_ok(const char *id)
     return true;
 }
 
-/* Inside the write transaction: refuse a replay, then write the batch entry. */
+static bool batch_id_ok(const char *id)
+{
+    return id != NULL && strnlen(id, YC_STORE_BATCH_ID_LEN + 1) == YC_STORE_BATCH_ID_LEN &&
+           yc_store_b64url_id_chars_ok(id, YC_STORE_BATCH_ID_LEN);
+}
+
+/* Inside the write transaction: write the batch entry; a replay is the put's MDB_KEYEXIST. */
 static yc_err put_shared_batch(ingest_ctx *c, const yc_store_shared_batch *b)
 {
-    MDB_dbi dbi;
-    YC_TRY(shared_dbi(c->txn, MDB_CREATE, &dbi));
-    MDB_val k = {YC_STORE_BATCH_ID_LEN, (void *)(uintptr_t)b->batch_id}, v;
-    int rc = mdb_get(c->txn, dbi, &k, &v);
-    YC_ENSURE(rc != 0, YC_ERR_CONFLICT);
-    YC_ENSURE(rc == MDB_NOTFOUND, from_mdb(rc));
     uint8_t val[YC_CODEC_SHARED_BATCH_LEN];
     YC_TRY(yc_codec_shared_batch_encode(b, val));
-    v = (MDB_val){sizeof val, val};
-    return from_mdb(mdb_put(c->txn, dbi, &k, &v, MDB_NOOVERWRITE));
+    MDB_val k = {YC_STORE_BATCH_ID_LEN, (void *)(uintptr_t)b->batch_id}, v = {sizeof val, val};
+    const int rc = mdb_put(c->txn, c->st->shared_batches, &k, &v, MDB_NOOVERWRITE);
+    YC_ENSURE(rc != MDB_KEYEXIST, YC_ERR_CONFLICT);
+    return from_mdb(rc);
 }
 
 static yc_err ingest_batch(yc_store *st, const yc_store_shared_batch *batch, yc_record *recs,
@@ -781,6 +776,9 @@ static yc_err ingest_batch(yc_store *st, const yc_store_shared_batch *batch, yc_
             memcpy(recs[i].origin, batch->from, YC_REGION_LEN);
         YC_ENSURE(yc_codec_record_len(&recs[i]) <= YC_CODEC_RECORD_MAX, YC_ERR_INVALID);
     }
+    /* the shared_batches handle exists before this write transaction begins */
+    if (batch != NULL)
+        YC_TRY(yc_store_issue5_ensure(st));
     YC_TRY(st_begin(st, 0, &c.txn));
     MDB_val v;
     yc_err rv = meta_get(st, c.txn, META_SEQ, &v);
@@ -832,25 +830,24 @@ yc_err yc_store_ingest_shared(yc_store *st, const char *origin, const char *batc
 {
     YC_ENSURE(batch_id_ok(batch_id), YC_ERR_INVALID);
     YC_ENSURE(n <= UINT32_MAX, YC_ERR_INVALID);
+    /* the codec's origin rule: 6 ASCII digits, the first not 0 (svc/store does not depend on
+     * svc/domain; every region yc_region_is_valid() accepts passes and round-trips) */
+    YC_ENSURE(origin != NULL && yc_codec_origin_is_valid(origin, YC_REGION_LEN + 1),
+              YC_ERR_INVALID);
     yc_store_shared_batch b = {.iat = iat, .count = (uint32_t)n};
-    YC_ENSURE(strnlen(origin, YC_REGION_LEN + 1) == YC_REGION_LEN, YC_ERR_INVALID);
     memcpy(b.from, origin, YC_REGION_LEN + 1);
     memcpy(b.batch_id, batch_id, YC_STORE_BATCH_ID_LEN + 1);
-    uint8_t probe[YC_CODEC_SHARED_BATCH_LEN];
-    YC_TRY(yc_codec_shared_batch_encode(&b, probe)); /* origin: 6 digits without a leading zero */
     return ingest_batch(st, &b, recs, n, ret);
 }
 
 yc_err yc_store_shared_batch_get(yc_store *st, const char *batch_id, yc_store_shared_batch *ret)
 {
     YC_ENSURE(batch_id_ok(batch_id), YC_ERR_NOT_FOUND);
+    YC_ENSURE(yc_store_issue5_ready(st), YC_ERR_NOT_FOUND); /* no batch stored yet */
     MDB_txn *txn = NULL;
     YC_TRY(st_begin(st, MDB_RDONLY, &txn));
-    MDB_dbi dbi;
-    yc_err rv = shared_dbi(txn, 0, &dbi);
     MDB_val k = {YC_STORE_BATCH_ID_LEN, (void *)(uintptr_t)batch_id}, v;
-    if (rv == YC_OK)
-        rv = from_mdb(mdb_get(txn, dbi, &k, &v));
+    yc_err rv = from_mdb(mdb_get(txn, st->shared_batches, &k, &v));
     yc_store_shared_batch b = {.iat = 0};
     if (rv == YC_OK)
         rv = yc_codec_shared_batch_decode(v.mv_data, v.mv_size, &b);

@@ -29,6 +29,11 @@ struct yc_store {
      * transaction is begun, so that transaction knows the handles. */
     MDB_dbi attest, attest_subj;
     atomic_bool attest_ready;
+    /* Issue 5 tables (decision_tables.c): `decisions` and `shared_batches`, the same rule as
+     * attest_ready (yc_store_issue5_ensure()); no transaction calls mdb_dbi_open() for them
+     * after the handles are published. */
+    MDB_dbi decisions, shared_batches;
+    atomic_bool issue5_ready;
     yc_crypto_key *pseudonym_key;
     yc_crypto_key *seal_key;
     char instance_id[YC_STORE_INSTANCE_ID_LEN + 1];
@@ -54,6 +59,18 @@ YC_MUST_USE yc_err yc_store_attest_open_dbis(yc_store *st, MDB_txn *txn, unsigne
 
 /* Create the tables in their own durable write transaction if attest_ready is false. */
 YC_MUST_USE yc_err yc_store_attest_ensure(yc_store *st);
+
+/* Open `decisions` and `shared_batches` in @p txn into st->decisions and st->shared_batches,
+ * like yc_store_attest_open_dbis(). */
+YC_MUST_USE yc_err yc_store_issue5_open_dbis(yc_store *st, MDB_txn *txn, unsigned flags,
+                                             bool *ret_found);
+
+/* Create both tables in their own durable write transaction if issue5_ready is false; every
+ * writer of them calls it before its own write transaction. */
+YC_MUST_USE yc_err yc_store_issue5_ensure(yc_store *st);
+
+/* issue5_ready (acquire): false means neither table exists yet (nothing to read). */
+bool yc_store_issue5_ready(yc_store *st);
 
 /* Shape checks of the write calls (YC_ERR_INVALID): see yc_store_attestation. */
 YC_MUST_USE yc_err yc_store_attest_check(const yc_store_attestation *a);

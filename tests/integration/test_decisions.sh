@@ -156,6 +156,7 @@ bad "subject_id not a USCC or pseudonym" '{"subject_id":"91330782MADEC0A10X","ma
 bad "as_of not a real date" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"2026-02-30\"}" 400 /as_of
 bad "as_of not YYYY-MM-DD" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"20260701\"}" 400 /as_of
 bad "region not 6 digits" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"region\":\"33010\"}" 400 /region
+bad "issue 5 (finding 8): region 012345, no GB/T 2260 province" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"region\":\"012345\"}" 400 /region
 bad "unknown member" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"verbose\":true}" 400 /verbose
 bad "body not an object" '["deposit_waiver"]' 400 ""
 bad "body not JSON" '{"matter":' 400 ""
@@ -262,5 +263,77 @@ h2 -o "$tmp/b.json" -D "$tmp/b.h" -w '%{http_code}' -H 'content-type: applicatio
   --data-binary "{\"attestation\":\"$tampered\",\"matter\":\"deposit_waiver\"}" "$urlB/v1/decisions" >"$tmp/b.code"
 check "B: a tampered attestation: 422 problem naming /attestation, reason bad_signature" \
   eval 'problem b 422 /attestation && grep -q bad_signature "$tmp/b.json"'
+
+# --- issue 5 review findings 1, 2, 5, 8: a trusted partner's claims are checked, not believed ---
+# A partner "forge" with its own Ed25519 key, pinned in B's registry with region 330782 (written
+# directly: partners.json and its JWKS file, attest_verify.h); its tokens carry no status.
+forge() { # NAME ISSUER_REGION RATING_JSON [LISTS_JSON]: an attestation in $tmp/NAME.tok
+  $py - "$tmp" "$1" "$2" "$3" "${4:-}" <<'EOF'
+import base64, hashlib, json, os, sys, time
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+tmp, name, region, rating, lists = sys.argv[1:6]
+def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+keyf = tmp + "/forge.key"
+if not os.path.exists(keyf):
+    open(keyf, "wb").write(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()))
+sk = Ed25519PrivateKey.from_private_bytes(open(keyf, "rb").read())
+x = b64(sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+kid = b64(hashlib.sha256(json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True).encode()).digest())
+iss = "https://forge.example"
+trust = tmp + "/B/trust"
+os.makedirs(trust, exist_ok=True)
+if not os.path.exists(trust + "/forge.jwks.json"):
+    json.dump({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"}]},
+              open(trust + "/forge.jwks.json", "w"))
+    reg = trust + "/partners.json"
+    j = json.load(open(reg)) if os.path.exists(reg) else {"partners": []}
+    j["partners"].append({"issuer": iss, "city": "Yiwu", "region": "330782", "pins": [kid],
+                          "jwks_url": iss + "/.well-known/jwks.json", "jwks_file": "forge.jwks.json"})
+    json.dump(j, open(reg, "w"))
+now = int(time.time())
+claims = {"iss": iss, "vct": iss + "/vct/credit-score/v1", "iat": now, "exp": now + 3600,
+          "sub": "91330782MADEC0A10F", "issuer_region": region,
+          "as_of": time.strftime("%Y-%m-%d", time.gmtime(now + 8 * 3600))}
+claims.update(json.loads(rating))
+if lists:
+    claims["lists"] = json.loads(lists)
+h = b64(json.dumps({"alg": "EdDSA", "typ": "dc+sd-jwt", "kid": kid}).encode())
+p = b64(json.dumps(claims).encode())
+open(tmp + "/" + name + ".tok", "w").write(h + "." + p + "." + b64(sk.sign((h + "." + p).encode())) + "~")
+EOF
+}
+decide_tok() { # NAME MATTER: B decides on $tmp/NAME.tok; answer in $tmp/NAME.json, status in $tmp/NAME.code
+  decide "$urlB" "{\"attestation\":\"$(cat "$tmp/$1.tok")\",\"matter\":\"$2\"}" "$1" >"$tmp/$1.code"
+}
+forge f0 330782 '{"grade":"A"}' '[{"list":"watch","from":"2026-01-01","to":null,"codes":["N03"],"note":"the partner only"}]' ||
+  bail "forging an attestation failed"
+sleep 1.1 # the trust registry is looked at again at most once a second
+decide_tok f0 deposit_waiver
+check "issue 5: a trusted partner's attestation, issuer_region = its registry region: 201 (got $(cat "$tmp/f0.code"))" \
+  test "$(cat "$tmp/f0.code")" = 201
+check "issue 5 (finding 5): its listings rebuilt from what was parsed (list, from, to, codes); the extra member not signed" \
+  holds "$tmp/f0.json" "d['evidence']['listings'] == [{'list': 'watch', 'from': '2026-01-01', 'to': None, 'codes': ['N03']}] and d['evidence']['issuer'] == 'https://forge.example' and d['evidence']['issuer_region'] == '330782'"
+forge f1 310000 '{"grade":"A"}'
+decide_tok f1 deposit_waiver
+check "issue 5 (finding 1): issuer_region 310000 claimed, 330782 pinned by the registry: 422 /attestation wrong_issuer_region" \
+  eval 'problem f1 422 /attestation && grep -q wrong_issuer_region "$tmp/f1.json"'
+forge f2 330782 '{"grade":"Z"}'
+decide_tok f2 deposit_waiver
+check "issue 5 (finding 2): grade Z: 422 /attestation, never 500" \
+  eval 'problem f2 422 /attestation && grep -q "grade is not one of A..D" "$tmp/f2.json"'
+forge f3 330782 '{"band":"great"}'
+decide_tok f3 deposit_waiver
+check "issue 5 (finding 2): band great: 422 /attestation" \
+  eval 'problem f3 422 /attestation && grep -q "band is not a band code" "$tmp/f3.json"'
+forge f4 330782 '{"band":"excellent"}'
+decide_tok f4 deposit_waiver
+check "issue 5 (finding 2): band excellent (a band code): 201 (got $(cat "$tmp/f4.code"))" \
+  test "$(cat "$tmp/f4.code")" = 201
+forge f5 012345 '{"grade":"A"}'
+decide_tok f5 deposit_waiver
+check "issue 5 (finding 8): issuer_region 012345 (no GB/T 2260 province): 422 /attestation" \
+  problem f5 422 /attestation
 
 tap_done

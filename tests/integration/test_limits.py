@@ -857,7 +857,9 @@ def stalled_reader(d):
     timeout = 0.5
     streams = 100  # 100 pages of 64 KB: more than the server's send buffer (net.core.wmem_max)
     page = f"/v1/subjects/{SUBJECT}/records?limit=100"
-    c = Conn(d.port)
+    # the reference page over a wide window: a page may exceed the default 65535 bytes (it did
+    # once records gained `origin`, issue 5)
+    c = wide_conn(d.port)
     c.request(1, path=page)
     status, want, _ = c.response(1)
     c.close()

@@ -24,6 +24,7 @@ py=/usr/bin/python3
 . "$src/tests/support/tap.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 command -v curl >/dev/null || bail "curl is not installed (scripts/deps.sh)"
+command -v faketime >/dev/null || bail "faketime is not installed (scripts/deps.sh)"
 $py -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null ||
   bail "python3-cryptography is not installed (scripts/deps.sh)"
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -273,6 +274,43 @@ check "Y2 does not recognise Shanghai's serious_dishonesty: the score is unchang
   test "$(score Y2)" = "$before_score"
 check "Y: a fresh batch of the same record via the CLI: stored 0, duplicates 1" \
   eval '"$cli" --data "$tmp/Y" share import "$tmp/b3.jws" | grep -q "\"stored\":0,\"duplicates\":1"'
+
+# --- issue 5 review finding 13: only the origin that shared a record may supersede it ---
+payload "$tmp/b1.jws" | $py -c 'import json,sys
+p = json.load(sys.stdin); p["from"] = "320100"; p["batch_id"] = "otherOriginSameKey0001"
+p["records"][0]["status"] = "repaired"
+sys.stdout.write(json.dumps(p, ensure_ascii=False))' >"$tmp/oo.json"
+sign "$tmp/oo.json" >"$tmp/oo.jws"
+check "issue 5: Nanjing's batch carrying Shanghai's record key (changed): 201 stored=0 duplicates=1 from=320100" \
+  test "$(post Y "$tmp/oo.jws")" = "201 stored=0 duplicates=1 from=320100 "
+check "... the record keeps origin 310000 and status active ($(records Y))" eval '[ "$(records Y)" = "$after_y" ] &&
+  h2 "http://127.0.0.1:${port[Y]}/v1/subjects/$merchant/records?limit=100" | $py -c "import json,sys
+r = [x for x in json.load(sys.stdin)[\"records\"] if x[\"origin\"]]
+assert [(x[\"origin\"], x[\"status\"]) for x in r] == [(\"310000\", \"active\")], r"'
+
+# --- issue 5 review finding 4: today is the Shanghai date, also between 00:00 and 08:00 ---
+# 2026-03-01T17:00:00Z is 2026-03-02 01:00 in Shanghai: a record dated 2026-03-02 is today's.
+dated() { # DATE BATCH_ID OUT
+  payload "$tmp/b1.jws" | $py -c 'import json,sys
+p = json.load(sys.stdin); p["from"] = "320100"; p["batch_id"] = sys.argv[2]
+p["records"][0].update(decision_no="（2026）宁执%s号" % sys.argv[1], decision_date=sys.argv[1])
+sys.stdout.write(json.dumps(p, ensure_ascii=False))' "$1" "$2" >"$tmp/dated.json"
+  sign "$tmp/dated.json" >"$3"
+}
+dated 2026-03-02 todayShanghaiAt0100xxx "$tmp/today.jws"
+dated 2026-03-03 tomorrowShanghai0100xx "$tmp/tomorrow.jws"
+# libfaketime is preloaded before the ASan runtime of a sanitized build: tell ASan that is fine
+at_0100() { TZ=UTC ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+  faketime -f '@2026-03-01 17:00:00' "$@"; }
+at_0100 "$cli" --data "$tmp/Y" share import "$tmp/today.jws" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "issue 5: at 01:00 Shanghai (17:00 UTC the day before) a record dated today (Shanghai) is stored (got $rc: $(cat "$tmp/out"))" \
+  eval '[ $rc -eq 0 ] && grep -q "\"stored\":1,\"duplicates\":0" "$tmp/out"'
+at_0100 "$cli" --data "$tmp/Y" share import "$tmp/tomorrow.jws" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "... a record dated the next Shanghai day is refused whole as malformed records[0].decision_date (got $rc: $(cat "$tmp/out"))" \
+  eval '[ $rc -eq 2 ] && $py -c "import json,sys; v=json.load(open(sys.argv[1])); assert v[\"refused\"] == \"malformed\" and v[\"field\"] == \"records[0].decision_date\", v" "$tmp/out"'
+after_y=$(records Y) # now with the record of 2026-03-02 from 320100
 
 # --- limits: YC_SHARE_MAX_RECORDS = 1000 records per batch ---
 batch_of() { # N ID FILE

@@ -861,6 +861,26 @@ static void yc_decide__attestation_bad_vct_or_lists__invalid(void **state)
     yc_decision_clear(&d);
 }
 
+/* issue 5 review finding 8: the issuer is a region by yc_region_is_valid() (GB/T 2260
+ * province prefix), as everywhere else: a leading 0 or a 5-digit code is refused */
+static void yc_decide__issue5_issuer_not_a_gbt2260_region__invalid(void **state)
+{
+    (void)state;
+    yc_decision d;
+    yc_decide_input in = attestation("deposit_waiver", D(2025, 6, 1), "330782", "A", NULL, 900, 1);
+    in.issuer = "012345";
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_ERR_INVALID);
+    assert_null(d.applies);
+    assert_null(d.not_applicable);
+    in.issuer = "33078";
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_ERR_INVALID);
+    in.issuer = "330782";
+    assert_int_equal(yc_decide(g_hz, g_rec, &in, &d), YC_OK);
+    assert_int_equal(d.n_applies, 1);
+    assert_applies(&d, 0, "330100-R-001", "attestation:330782:tier_1");
+    yc_decision_clear(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -889,6 +909,7 @@ int main(void)
         cmocka_unit_test(yc_decide__attested_red_listing__red_reward_applies),
         cmocka_unit_test(yc_decide__court_only_measure__n11_applies_n12_other_codes),
         cmocka_unit_test(yc_decide__attestation_bad_vct_or_lists__invalid),
+        cmocka_unit_test(yc_decide__issue5_issuer_not_a_gbt2260_region__invalid),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "../../svc/api/api_int.h"
+#include "yrdcredit/alloc.h"
 #include "yrdcredit/lists.h"
 #include "yrdcredit/recognition.h"
 #include "yrdcredit/shared.h"
@@ -153,6 +155,102 @@ static void share_region_covers__exact_city_province__prefix_rules(void **state)
     assert_false(yc_share_region_covers("330782", "9133078AMA26FY5M25"));
     assert_false(yc_share_region_covers(NULL, yiwu));
     assert_false(yc_share_region_covers("330782", NULL));
+    /* one region rule (yc_region_is_valid, review finding 8): no GB/T 2260 province 01 or 99 */
+    assert_false(yc_share_region_covers("013307", "91013307MA26FY5M25"));
+    assert_false(yc_share_region_covers("990000", "91990000MA26FY5M25"));
+}
+
+/* Fill buf (cap bytes) as refuse() does: snprintf of prefix + n copies of ch, then the cut. */
+static void fill_cut(char *buf, size_t cap, const char *prefix, const char *ch, int n)
+{
+    char text[1024];
+    size_t len = (size_t)snprintf(text, sizeof text, "%s", prefix);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s", ch);
+    /* what snprintf leaves of text in cap bytes (a byte count: may split a character) */
+    const size_t keep = len < cap ? len : cap - 1;
+    memcpy(buf, text, keep);
+    buf[keep] = '\0';
+    yc_api_utf8_cut(buf, cap);
+}
+
+static void repeat(char *out, size_t cap, const char *prefix, const char *ch, int n)
+{
+    size_t len = (size_t)snprintf(out, cap, "%s", prefix);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s", ch);
+}
+
+static void issue5_utf8_cut__chinese_at_limit_and_one_past__whole_characters(void **state)
+{
+    (void)state;
+    char buf[256], want[1024];
+    /* at the limit: 85 characters of 3 bytes = 255 bytes, kept whole */
+    fill_cut(buf, sizeof buf, "", "失", 85);
+    repeat(want, sizeof want, "", "失", 85);
+    assert_int_equal(strlen(buf), 255);
+    assert_string_equal(buf, want);
+    /* one byte past: "x" + 85 characters = 256 bytes; snprintf keeps 255, the 85th is split
+     * (2 of its 3 bytes) and dropped whole */
+    fill_cut(buf, sizeof buf, "x", "失", 85);
+    repeat(want, sizeof want, "x", "失", 84);
+    assert_int_equal(strlen(buf), 253);
+    assert_string_equal(buf, want);
+    /* split after the lead byte only: "xy" + 85 characters */
+    fill_cut(buf, sizeof buf, "xy", "失", 85);
+    repeat(want, sizeof want, "xy", "失", 84);
+    assert_int_equal(strlen(buf), 254);
+    assert_string_equal(buf, want);
+    /* a 4-byte character (U+1F600) split after 3 of its bytes; 2-byte "é" split after 1 */
+    fill_cut(buf, sizeof buf, "abc", "\xF0\x9F\x98\x80", 63);
+    repeat(want, sizeof want, "abc", "\xF0\x9F\x98\x80", 63);
+    assert_int_equal(strlen(buf), 255);
+    assert_string_equal(buf, want);
+    fill_cut(buf, sizeof buf, "abcd", "\xF0\x9F\x98\x80", 63);
+    repeat(want, sizeof want, "abcd", "\xF0\x9F\x98\x80", 62);
+    assert_int_equal(strlen(buf), 252);
+    assert_string_equal(buf, want);
+    char f[64];
+    fill_cut(f, sizeof f, "records[0].", "\xC3\xA9", 30); /* 11 + 52 bytes kept: 26 */
+    repeat(want, sizeof want, "records[0].", "\xC3\xA9", 26);
+    assert_string_equal(f, want);
+    fill_cut(f, sizeof f, "records[10].", "\xC3\xA9", 30); /* 12 + 51: the 26th split */
+    repeat(want, sizeof want, "records[10].", "\xC3\xA9", 25);
+    assert_string_equal(f, want);
+    /* ASCII text and short text are never changed */
+    fill_cut(buf, sizeof buf, "", "a", 300);
+    assert_int_equal(strlen(buf), 255);
+    fill_cut(buf, sizeof buf, "原因", "", 0);
+    assert_string_equal(buf, "原因");
+}
+
+static void issue5_share_refused__chinese_detail_cut_at_limit__400_problem_json(void **state)
+{
+    (void)state;
+    yc_share_result r = {.reason = YC_SHARE_MALFORMED};
+    fill_cut(r.detail, sizeof r.detail, "x", "失信被执行人", 15); /* 1 + 270 bytes */
+    fill_cut(r.field, sizeof r.field, "records[1].", "名称", 12); /* 11 + 72 bytes */
+    char want_detail[512], want_field[128];
+    repeat(want_detail, sizeof want_detail, "x", "失信被执行人", 14); /* 253 bytes */
+    assert_int_equal(strlen(r.detail), 253);
+    assert_string_equal(r.detail, want_detail);
+    repeat(want_field, sizeof want_field, "records[1].", "名称", 8); /* 11 + 48 */
+    snprintf(want_field + 59, sizeof want_field - 59, "名");         /* + 3 = 62 */
+    assert_string_equal(r.field, want_field);
+    yc_api_response res = {0};
+    assert_int_equal(yc_api_share_refused(&res, &r), YC_OK);
+    assert_int_equal(res.status, 400);
+    assert_string_equal(res.content_type, "application/problem+json");
+    json_t *o = json_loadb(res.body, res.body_len, 0, NULL);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "type")),
+                        "urn:yrdcredit:problem:shared-batch-refused");
+    assert_int_equal(json_integer_value(json_object_get(o, "status")), 400);
+    assert_string_equal(json_string_value(json_object_get(o, "reason")), "malformed");
+    assert_string_equal(json_string_value(json_object_get(o, "detail")), want_detail);
+    assert_string_equal(json_string_value(json_object_get(o, "field")), want_field);
+    json_decref(o);
+    yc_api_response_clear(&res);
 }
 
 static void share_reason_str__every_value__stable_names(void **state)
@@ -175,6 +273,8 @@ int main(void)
         cmocka_unit_test(shared_keep_recognised__no_policy__only_local_kept),
         cmocka_unit_test(share_region_covers__exact_city_province__prefix_rules),
         cmocka_unit_test(share_reason_str__every_value__stable_names),
+        cmocka_unit_test(issue5_utf8_cut__chinese_at_limit_and_one_past__whole_characters),
+        cmocka_unit_test(issue5_share_refused__chinese_detail_cut_at_limit__400_problem_json),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

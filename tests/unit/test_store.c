@@ -1556,15 +1556,15 @@ static void ingest_shared__batch__origin_stored_local_kept_replay_conflict(void 
     assert_int_equal(count_records(st), 2);
     assert_int_equal(yc_store_shared_batch_get(st, BATCH2, &b), YC_ERR_NOT_FOUND);
 
-    /* the same shared record changed by a later batch supersedes it; a local ingest of it
-     * then makes it local */
+    /* the same shared record changed by a later batch of its origin supersedes it; a local
+     * ingest of it then makes it local */
     make_merchant(&r[3], 2);
     r[3].status = YC_STATUS_REPAIRED;
-    assert_int_equal(yc_store_ingest_shared(st, "320100", BATCH2, 5, &r[3], 1, &s), YC_OK);
+    assert_int_equal(yc_store_ingest_shared(st, "310000", BATCH2, 5, &r[3], 1, &s), YC_OK);
     assert_int_equal(s.superseded, 1);
     assert_int_equal(yc_store_subject_records(st, r[3].subject_id, &back, &n), YC_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(back[0].origin, "320100");
+    assert_string_equal(back[0].origin, "310000");
     assert_int_equal(back[0].version, 2);
     yc_store_records_free(back);
     make_merchant(&r[3], 2);
@@ -1573,6 +1573,58 @@ static void ingest_shared__batch__origin_stored_local_kept_replay_conflict(void 
     assert_int_equal(yc_store_subject_records(st, r[3].subject_id, &back, &n), YC_OK);
     assert_string_equal(back[0].origin, "");
     assert_int_equal(back[0].version, 3);
+    yc_store_records_free(back);
+    free(r);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
+/* Issue 5 review finding 13: partner B's batch carrying partner A's record key (same
+ * authority, 文书号, subject) is a duplicate, not stored: the record keeps A's version and
+ * origin; A's own later change still supersedes it. */
+static void issue5_ingest_shared__other_origin_same_key__duplicate_origin_stays(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t, 0);
+    yc_record *r = recs_new(3);
+    yc_ingest_stats s;
+    make_merchant(&r[0], 1);
+    assert_int_equal(yc_store_ingest_shared(st, "310000", BATCH1, 10, &r[0], 1, &s), YC_OK);
+    assert_int_equal(s.imported, 1);
+    make_merchant(&r[1], 1);
+    r[1].status = YC_STATUS_REPAIRED; /* B's changed copy of A's record */
+    assert_int_equal(yc_store_ingest_shared(st, "330100", BATCH2, 11, &r[1], 1, &s), YC_OK);
+    assert_int_equal(s.imported, 0);
+    assert_int_equal(s.superseded, 0);
+    assert_int_equal(s.duplicates, 1);
+    assert_int_equal(r[1].ingest_outcome, YC_INGEST_DUPLICATE);
+    assert_int_equal(r[1].record_id, 1);
+    assert_int_equal(r[1].version, 1);
+    yc_record *back = NULL;
+    size_t n = 0;
+    assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(back[0].origin, "310000");
+    assert_int_equal(back[0].version, 1);
+    assert_int_equal(back[0].status, r[0].status);
+    yc_store_records_free(back);
+    /* B's batch is still recorded (not replayable) */
+    yc_store_shared_batch b;
+    assert_int_equal(yc_store_shared_batch_get(st, BATCH2, &b), YC_OK);
+    assert_string_equal(b.from, "330100");
+    assert_int_equal(b.count, 1);
+    /* A's own change supersedes */
+    make_merchant(&r[2], 1);
+    r[2].status = YC_STATUS_REPAIRED;
+    assert_int_equal(
+        yc_store_ingest_shared(st, "310000", "AAAAAAAAAAAAAAAAAAAAAA", 12, &r[2], 1, &s), YC_OK);
+    assert_int_equal(s.superseded, 1);
+    assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(back[0].origin, "310000");
+    assert_int_equal(back[0].version, 2);
+    assert_int_equal(back[0].status, YC_STATUS_REPAIRED);
     yc_store_records_free(back);
     free(r);
     yc_store_close(st);
@@ -1873,6 +1925,7 @@ int main(void)
         cmocka_unit_test(codec_record__origin_shared_region__round_trips_as_u32_at_36),
         cmocka_unit_test(codec_record__value_written_before_origin__decodes_local),
         cmocka_unit_test(ingest_shared__batch__origin_stored_local_kept_replay_conflict),
+        cmocka_unit_test(issue5_ingest_shared__other_origin_same_key__duplicate_origin_stays),
         cmocka_unit_test(record_walk__local_and_shared__every_record_with_origin),
         cmocka_unit_test_teardown(record_walk__fail_nth_alloc__nomem_no_leak, alloc_hook_off),
         cmocka_unit_test(ingest__natural_person__pseudonym_and_sealed_identity),

@@ -204,6 +204,81 @@ static void yc_store_committer_stop__queued_decisions__all_committed(void **stat
     tdir_remove(&t);
 }
 
+/* Issue 5 review finding 3: readers of `decisions` and `shared_batches` run while shared
+ * batches and decisions are written; every read gives its exact answer (the handles are opened
+ * once, no transaction opens one later). */
+enum { READERS = 4, READS = 300, BATCHES = 40 };
+
+typedef struct reader_ctx {
+    yc_store *st;
+    atomic_int bad;
+    atomic_int reads;
+} reader_ctx;
+
+static const char DEC_JSON[] = "{\"id\":\"dec_AAAAAAAAAAAAAAAAAAAAAA\"}";
+
+static void *reader(void *arg)
+{
+    reader_ctx *c = arg;
+    for (int i = 0; i < READS; i++) {
+        char *got = NULL;
+        size_t len = 0;
+        yc_err rv = yc_store_decision_get(c->st, ID1, &got, &len);
+        if (rv != YC_OK || len != strlen(DEC_JSON) || memcmp(got, DEC_JSON, len) != 0)
+            atomic_fetch_add(&c->bad, 1);
+        yc_free(got);
+        got = NULL;
+        if (yc_store_decision_get(c->st, ID2, &got, &len) != YC_ERR_NOT_FOUND || got != NULL)
+            atomic_fetch_add(&c->bad, 1);
+        yc_store_shared_batch b;
+        if (yc_store_shared_batch_get(c->st, "zzzzzzzzzzzzzzzzzzzzzz", &b) != YC_ERR_NOT_FOUND)
+            atomic_fetch_add(&c->bad, 1);
+        atomic_fetch_add(&c->reads, 1);
+    }
+    return NULL;
+}
+
+static void issue5_store_reads__during_shared_ingest_and_puts__exact_answers(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t);
+    yc_store_shared_batch b;
+    /* a fresh data directory already has both tables: nothing stored yet */
+    assert_int_equal(yc_store_shared_batch_get(st, "AAAAAAAAAAAAAAAAAAAAAA", &b), YC_ERR_NOT_FOUND);
+    yc_store_committer *c = NULL;
+    assert_int_equal(yc_store_committer_start(st, NULL, &c), YC_OK);
+    assert_int_equal(put_and_wait(c, ID1, DEC_JSON, strlen(DEC_JSON)), YC_OK);
+    reader_ctx rc = {.st = st};
+    atomic_init(&rc.bad, 0);
+    atomic_init(&rc.reads, 0);
+    pthread_t th[READERS];
+    for (int i = 0; i < READERS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, reader, &rc), 0);
+    for (int i = 0; i < BATCHES; i++) {
+        char id[YC_STORE_BATCH_ID_LEN + 1], did[YC_DECISION_ID_LEN + 1];
+        snprintf(id, sizeof id, "batch%017d", i);
+        snprintf(did, sizeof did, "dec_x%021d", i);
+        assert_int_equal(yc_store_ingest_shared(st, "310000", id, i, NULL, 0, NULL), YC_OK);
+        assert_int_equal(put_and_wait(c, did, "{}", 2), YC_OK);
+    }
+    for (int i = 0; i < READERS; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    assert_int_equal(atomic_load(&rc.bad), 0);
+    assert_int_equal(atomic_load(&rc.reads), READERS * READS);
+    for (int i = 0; i < BATCHES; i++) {
+        char id[YC_STORE_BATCH_ID_LEN + 1];
+        snprintf(id, sizeof id, "batch%017d", i);
+        assert_int_equal(yc_store_shared_batch_get(st, id, &b), YC_OK);
+        assert_string_equal(b.from, "310000");
+        assert_int_equal(b.iat, i);
+        assert_int_equal(b.count, 0);
+    }
+    yc_store_committer_stop(c);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +286,7 @@ int main(void)
         cmocka_unit_test(yc_store_commit_decision_put__then_get__same_bytes_and_durable),
         cmocka_unit_test(yc_store_commit_decision_put__size_at_limit_and_one_past__ok_then_invalid),
         cmocka_unit_test(yc_store_committer_stop__queued_decisions__all_committed),
+        cmocka_unit_test(issue5_store_reads__during_shared_ingest_and_puts__exact_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
