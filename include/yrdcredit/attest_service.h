@@ -308,18 +308,14 @@ const yc_config_attest *yc_attest_config(const yc_attest_service *s);
  *        attestation's `issuer_region` claim must equal it).
  * @param[in]  s       The service.
  * @param[in]  issuer  Exact iss (yc_av_verdict::issuer), NUL-terminated.
- * @param[out] ret     7 bytes: the region as written in partners.json (length
- *                     6; the caller checks its shape), NUL-terminated; written only on YC_OK.
+ * @param[out] ret     7 bytes: the region partners.json names (6 ASCII digits, checked by
+ *                     yc_trust_load()), NUL-terminated; written only on YC_OK.
  * @retval YC_OK
  * @retval YC_ERR_NOT_FOUND  @p issuer is neither this instance nor a partner of the cached
- *                           registry and of DATA/trust/partners.json
- * @retval YC_ERR_INVALID    the partner's region is not a string of 6 bytes, or
- *                           partners.json is malformed (yc_trust_registry_read())
- * @retval YC_ERR_TOO_LARGE  partners.json is over its cap
- * @retval YC_ERR_IO         partners.json cannot be read
- * @retval YC_ERR_NOMEM      allocation failed
- * @note Thread-safety: any thread; holds the cached registry's read lock while it reads
- *       partners.json (yc_trust keeps no region), so a registry being replaced is not mixed.
+ *                           registry (the one verification used; re-read within a second of
+ *                           a change of DATA/trust/partners.json)
+ * @retval YC_ERR_INVALID    the registry entry has no region
+ * @note Thread-safety: any thread; reads the cached registry under its read lock.  No I/O.
  * @par Source: issue 5 review finding 1; attestations.md §2 (trust registry).
  */
 YC_MUST_USE yc_err yc_attest_partner_region(yc_attest_service *s, const char *issuer,

@@ -100,6 +100,8 @@ typedef yc_err (*yc_av_status_fn)(void *ctx, const char *uri, uint64_t idx, unsi
 typedef struct yc_av_issuer {
     const char *iss;        /**< Exact iss, NUL-terminated. */
     const char *city;       /**< For the answer; may be NULL. */
+    const char *region;     /**< Registry region, 6 ASCII digits, NUL-terminated (trust
+                                 registry entries); NULL when not known (offline use). */
     const yc_av_key *keys;  /**< Trusted (pinned) keys; may be NULL when n_keys is 0. */
     size_t n_keys;          /**< Number of keys. */
     yc_av_status_fn status; /**< NULL: status not checked. */

@@ -763,36 +763,22 @@ yc_err yc_attest_partner_region(yc_attest_service *s, const char *issuer, char r
         memcpy(ret, s->cfg.issuer_region, 7);
         return YC_OK;
     }
-    /* the registry's region is not in yc_trust (trust.c keeps only what verification needs):
-     * read partners.json while the cached registry is held, and answer only for an issuer
-     * that the cached registry (the one the verifier used) trusts too */
-    json_t *root = NULL;
+    /* the registry the verifier used (trust_refresh() keeps it within a second of the file) */
+    yc_err rv = YC_ERR_NOT_FOUND;
     pthread_rwlock_rdlock(&s->trust_lock);
     const yc_av_issuer *is = NULL;
-    size_t n = s->trust != NULL ? yc_trust_issuers(s->trust, &is) : 0;
-    bool cached = false;
-    for (size_t i = 0; i < n && !cached; i++)
-        cached = strcmp(is[i].iss, issuer) == 0;
-    yc_err rv = cached ? yc_trust_registry_read(s->data_dir, &root) : YC_ERR_NOT_FOUND;
-    pthread_rwlock_unlock(&s->trust_lock);
-    if (rv == YC_OK)
-        rv = YC_ERR_NOT_FOUND;
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(root, "partners"), i, p)
-    {
-        const char *iss = json_string_value(json_object_get(p, "issuer"));
-        json_t *reg = json_object_get(p, "region");
-        if (iss == NULL || strcmp(iss, issuer) != 0)
+    const size_t n = s->trust != NULL ? yc_trust_issuers(s->trust, &is) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(is[i].iss, issuer) != 0)
             continue;
         rv = YC_ERR_INVALID;
-        if (json_is_string(reg) && json_string_length(reg) == 6) {
-            memcpy(ret, json_string_value(reg), 7);
+        if (is[i].region != NULL && strlen(is[i].region) == 6) {
+            memcpy(ret, is[i].region, 7);
             rv = YC_OK;
         }
         break;
     }
-    json_decref(root);
+    pthread_rwlock_unlock(&s->trust_lock);
     return rv;
 }
 

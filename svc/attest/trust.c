@@ -103,6 +103,12 @@ static yc_err check_registry(json_t *root)
         for (size_t r = 0; r < sizeof req / sizeof *req; r++)
             if (!nonempty_str(json_object_get(p, req[r])))
                 return fail_field("", i, req[r]);
+        const char *region = json_string_value(json_object_get(p, "region"));
+        bool region_ok = strlen(region) == 6;
+        for (size_t k = 0; region_ok && k < 6; k++)
+            region_ok = region[k] >= '0' && region[k] <= '9';
+        if (!region_ok)
+            return fail_field("", i, "region");
         for (size_t j = 0; j < i; j++)
             if (strcmp(json_string_value(json_object_get(json_array_get(ps, j), "issuer")),
                        json_string_value(json_object_get(p, "issuer"))) == 0)
@@ -225,6 +231,7 @@ static yc_err load_partner(const char *data_dir, int64_t now, json_t *pj, size_t
         pins[k] = json_string_value(json_array_get(pa, k));
     *is = (yc_av_issuer){.iss = json_string_value(json_object_get(pj, "issuer")),
                          .city = json_string_value(json_object_get(pj, "city")),
+                         .region = json_string_value(json_object_get(pj, "region")),
                          .keys = tp->keys,
                          .status = status_lookup,
                          .status_ctx = tp};

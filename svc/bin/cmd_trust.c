@@ -14,6 +14,7 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_verify.h"
 #include "yrdcredit/config.h"
+#include "yrdcredit/ids.h"
 
 static const char trust_usage[] =
     "usage: yrdcredit [--data DIR] trust add --issuer URL --city NAME --region CODE\n"
@@ -82,12 +83,9 @@ static bool add_args_ok(const char *data_dir, const char *issuer, const char *ci
                 issuer);
         return false;
     }
-    bool region_ok = strlen(region) == 6;
-    for (size_t i = 0; region_ok && i < 6; i++)
-        region_ok = region[i] >= '0' && region[i] <= '9';
-    if (!region_ok) {
-        fprintf(stderr, "yrdcredit trust add: --region must be a 6-digit 行政区划代码 (e.g. "
-                        "330100 for Hangzhou)\n");
+    if (!yc_region_is_valid(region, strlen(region))) {
+        fprintf(stderr, "yrdcredit trust add: --region must be a 6-digit GB/T 2260 行政区划代码 "
+                        "(e.g. 330100 for Hangzhou)\n");
         return false;
     }
     if (city[0] == '\0' || strlen(city) > YC_CONFIG_CITY_MAX || !printable(city)) {

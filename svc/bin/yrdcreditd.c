@@ -216,9 +216,10 @@ static const char problem_431[] =
 static bool route_word(const char *s, size_t len)
 {
     static const char *const words[] = {
-        "healthz",     "readyz",       "v1",           "subjects",      "score",   "records",
-        "lookup",      "attestations", "verify",       "revoke",        "suspend", "unsuspend",
-        ".well-known", "jwks.json",    "status-lists", "jwt-vc-issuer", "measures"};
+        "healthz",       "readyz",    "v1",           "subjects",      "score",
+        "records",       "lookup",    "attestations", "verify",        "revoke",
+        "suspend",       "unsuspend", ".well-known",  "jwks.json",     "status-lists",
+        "jwt-vc-issuer", "measures",  "decisions",    "shared-records"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
             return true;
@@ -240,11 +241,19 @@ static bool loggable_subject(const char *s, size_t len, bool api_checked)
     return !yc_resident_id_normalize(s, len, yc_date_today_shanghai(), norm, NULL);
 }
 
-/* A jti (/v1/attestations/{jti}/...: 22 base64url characters) or a status list id
+/* A jti (/v1/attestations/{jti}/...: 22 base64url characters), a decision id
+ * (/v1/decisions/{id}: "dec_" + 22 base64url characters) or a status list id
  * (/v1/status-lists/{id}: 1..10 digits): too long or too short to be a document number (15 or
  * 18 characters; passports 9 at most), so they may be logged. */
 static bool loggable_attest_id(const char *prev, size_t prev_len, const char *s, size_t len)
 {
+    if (prev_len == 9 && memcmp(prev, "decisions", 9) == 0 && len == 26 &&
+        memcmp(s, "dec_", 4) == 0) {
+        prev = "attestations"; /* the rest as a jti */
+        prev_len = 12;
+        s += 4;
+        len -= 4;
+    }
     const bool jti = prev_len == 12 && memcmp(prev, "attestations", 12) == 0 && len == 22;
     const bool list =
         prev_len == 12 && memcmp(prev, "status-lists", 12) == 0 && len >= 1 && len <= 10;

@@ -134,6 +134,20 @@ id1=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/
 code=$(h2 -o "$tmp/g1.json" -w '%{http_code}' "$urlA/v1/decisions/$id1")
 check "GET /v1/decisions/{id}: 200 (got $code)" test "$code" = 200
 check "... byte-identical to the 201 body" cmp -s "$tmp/r1.json" "$tmp/g1.json"
+h2 -o /dev/null "$urlA/v1/decisions/dec_330782195810317029AAAA" # a document number as the id
+sleep 0.2 # the access log is written within 10 ms (yrdcreditd --help)
+check "access log: GET /v1/decisions/{id} logs the id; an id holding a 居民身份证号码 is logged as -" \
+  sh -c "grep -q '\"path\":\"/v1/decisions/$id1\"' '$tmp/A.err' &&
+         grep -q '\"path\":\"/v1/decisions/-\"' '$tmp/A.err' && ! grep -q 330782195810317029 '$tmp/A.err'"
+# regression of issue 5 (bench/decisions): a use-after-free when the committer completed a
+# decision before the handler had handed its answer over; many concurrent decisions, all 201
+command -v h2load >/dev/null || bail "h2load is not installed (scripts/deps.sh)"
+printf '{"subject_id":"%s","matter":"deposit_waiver","as_of":"2026-07-01"}' "$merchant_a" >"$tmp/burst.json"
+h2load -n 3000 -c 8 -m 16 -t 1 -d "$tmp/burst.json" -H 'content-type: application/json' \
+  "$urlA/v1/decisions" >"$tmp/burst.out" 2>&1
+check "3000 concurrent POST /v1/decisions (8 connections x 16 streams): 3000 succeeded, all 2xx" \
+  grep -q 'requests: 3000 total, 3000 started, 3000 done, 3000 succeeded, 0 failed' "$tmp/burst.out"
+check "... and the server still answers" test "$(h2 -o /dev/null -w '%{http_code}' "$urlA/healthz")" = 200
 for c in "unknown dec_AAAAAAAAAAAAAAAAAAAAAA 404 id" "malformed dec_short 400 id" \
          "malformed dec_AAAAAAAAAAAAAAAAAAAAA%2A 400 id" "malformed dec_AAAAAAAAAAAAAAAAAAAAAAA 400 id"; do
   set -- $c

@@ -705,6 +705,7 @@ static void trust_load__pinned_and_unpinned_keys_and_lists__only_verified_used(v
     assert_int_equal(yc_trust_issuers(t, &is), 1);
     assert_string_equal(is[0].iss, ISS);
     assert_string_equal(is[0].city, "Yiwu");
+    assert_string_equal(is[0].region, "330782"); /* issue 5: the registry's region, cached */
     assert_int_equal(is[0].n_keys, 1);
     assert_string_equal(is[0].keys[0].kid, kid1); /* recomputed from x, not the "kid" member */
     unsigned s = 9;
@@ -796,6 +797,18 @@ static void trust_load__missing_and_invalid_files__empty_or_field(void **state)
     write_text("yiwu.jwks.json", "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\"}]}");
     assert_int_equal(yc_trust_load(tmpdir, NOW, &t), YC_ERR_INVALID);
     assert_string_equal(yc_trust_error_field(), "partners[0].jwks_file");
+    /* issue 5: a region that is not 6 ASCII digits */
+    static const char *const bad_regions[] = {"33078", "3307820", "33078x"};
+    for (size_t i = 0; i < sizeof bad_regions / sizeof *bad_regions; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"partners\":[{\"issuer\":\"%s\",\"city\":\"Yiwu\",\"region\":\"%s\","
+                 "\"pins\":%s,\"jwks_url\":\"https://x.example/j\",\"jwks_file\":\"y.json\"}]}",
+                 ISS, bad_regions[i], pins);
+        write_text("partners.json", text);
+        assert_int_equal(yc_trust_load(tmpdir, NOW, &t), YC_ERR_INVALID);
+        assert_string_equal(yc_trust_error_field(), "partners[0].region");
+    }
     write_text("partners.json", "{\"partners\":[{\"issuer\":\"x\"}]}");
     assert_int_equal(yc_trust_load(tmpdir, NOW, &t), YC_ERR_INVALID);
     assert_string_equal(yc_trust_error_field(), "partners[0].city");
