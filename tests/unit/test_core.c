@@ -1519,8 +1519,7 @@ int main(void)
         cmocka_unit_test(config_load_file__other_path__relative_paths_under_data_dir),
         cmocka_unit_test(
             safety__config_score_cache_entries__at_limits_and_one_past__exact_or_named),
-        cmocka_unit_test(
-            config_policy_notice_working_days__at_limits_and_one_past__exact_or_named),
+        cmocka_unit_test(config_policy_notice_working_days__at_limits_and_one_past__exact_or_named),
         cmocka_unit_test(config_load__api_object_absent_empty_or_wrong__default_or_named),
         cmocka_unit_test(config_load__shipped_etc_config__api_default),
         cmocka_unit_test(safety__config_attest_keys__at_min_and_max__loaded_exactly),
