@@ -339,13 +339,12 @@ typedef struct yc_attest_partner {
  * @param[in]  now  Current time, seconds since the epoch (the registry's freshness).
  * @param[out] ret  The partner; written only on YC_OK.
  * @retval YC_OK
- * @retval YC_ERR_NOT_FOUND  no partner pins @p kid (this instance's own keys are not partners)
- * @retval YC_ERR_INVALID    a NULL argument, the registry does not load, or the partner's
- *                           region in partners.json is not a string of 6 bytes
- * @retval YC_ERR_TOO_LARGE  partners.json is over its cap
- * @retval YC_ERR_IO         partners.json cannot be read
- * @retval YC_ERR_NOMEM      allocation failed
- * @note Thread-safety: any thread; the key and iss are copied under the registry's read lock.
+ * @retval YC_ERR_NOT_FOUND  no partner pins @p kid (this instance's own keys are not partners),
+ *                           or the registry does not load (then no partner is trusted, as for
+ *                           yc_attest_verify())
+ * @retval YC_ERR_INVALID    a NULL argument, or the partner's registry entry has no region
+ * @note Thread-safety: any thread; the key, iss and region are copied under the registry's
+ *       read lock.  No I/O but the registry's re-load when its files changed.
  * @par Source: issue 5 scope item 5 (shared batches are verified against the trust registry);
  *      issue 5 review finding 6.
  */

@@ -20,6 +20,8 @@ typedef int32_t yc_date;
 
 /** Sentinel for "no date" (an optional field left empty). */
 #define YC_DATE_NONE INT32_MIN
+/** 1900-01-01, the first date yc_date_from_ymd() builds. */
+#define YC_DATE_MIN ((yc_date)-25567)
 /** 2099-12-31: in 双公示 data this date means 长期 (no end). */
 #define YC_DATE_LONG_TERM ((yc_date)47481)
 /** Formatted date length without the NUL: "YYYY-MM-DD". */

@@ -161,7 +161,8 @@ YC_MUST_USE yc_err yc_list_rules_set_notice_working_days(yc_list_rules *rules, i
  * @param[out] ret_n   On YC_OK: number of listings, in yc_list_kind order.
  *
  * @retval YC_OK
- * @retval YC_ERR_INVALID    @p grade not A..D, @p as_of invalid, or @p recs NULL with n > 0
+ * @retval YC_ERR_INVALID    @p grade not A..D, @p as_of outside YC_DATE_MIN..YC_DATE_LONG_TERM
+ *                           (1900-01-01..2099-12-31), or @p recs NULL with n > 0
  * @retval YC_ERR_TOO_LARGE  more listings than @p cap (nothing written)
  * @par Source: issue 5 scope item 1; domain.md §3, §4; Zhejiang 条例 Art.24.
  */

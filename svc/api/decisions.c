@@ -184,7 +184,9 @@ static bool parse_req(const yc_api *api, json_t *o, dec_req *r, yc_api_response 
     } else {
         const char *s = json_string_value(reg);
         if (s == NULL || !yc_region_is_valid(s, json_string_length(reg))) {
-            *ret = bad_field(res, "/region", "expected a 6-digit region code (GB/T 2260)");
+            *ret = bad_field(res, "/region",
+                             "expected a 6-digit GB/T 2260 administrative division code (a "
+                             "province prefix such as 31 or 33)");
             return false;
         }
         memcpy(r->region, s, YC_REGION_LEN + 1);

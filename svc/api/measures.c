@@ -6,6 +6,7 @@
 
 #include "api_int.h"
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/ids.h"
 
 static const char *kind_name(yc_measure_kind k)
 {
@@ -74,15 +75,11 @@ yc_err yc_api_list_measures(yc_api *api, const yc_api_request *req, yc_api_respo
     size_t region_len = 0, matter_len = 0;
     const char *region = yc_api_query_get(&q, "region", &region_len);
     const char *mv = yc_api_query_get(&q, "matter", &matter_len);
-    if (region != NULL) {
-        bool ok = region_len == YC_REGION_LEN;
-        for (size_t i = 0; ok && i < region_len; i++)
-            ok = region[i] >= '0' && region[i] <= '9';
-        if (!ok)
-            return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
-                                  "region must be a 6-digit administrative division code",
-                                  "region");
-    }
+    /* the same rule as POST /v1/decisions' region (GB/T 2260: a real province prefix) */
+    if (region != NULL && !yc_region_is_valid(region, region_len))
+        return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
+                              "region must be a 6-digit GB/T 2260 administrative division code",
+                              "region");
     char matter[64];
     if (mv != NULL) {
         bool ok = matter_len < sizeof matter && memchr(mv, '\0', matter_len) == NULL;

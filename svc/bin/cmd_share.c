@@ -20,7 +20,8 @@ static const char share_usage[] =
     "\n"
     "export: one signed batch (JWS, typ yrdcredit-share+jwt) of the LOCAL records of merchants\n"
     "        registered in REGION (USCC characters 3..8; REGION ending in 00 or 0000 matches\n"
-    "        the city or the province) ingested on or after the date (UTC), at most 1000\n"
+    "        the city or the province) ingested on or after the date (Asia/Shanghai), at most "
+    "1000\n"
     "        records, signed with this instance's active attestation key; written to FILE or\n"
     "        stdout.  Reads one snapshot: the server may be running.\n"
     "import: verify a partner's batch against trust/partners.json and store it, or refuse it\n"
@@ -81,12 +82,16 @@ static int share_export(const char *data_dir, int argc, char **argv)
     const char *to = NULL, *since_txt = NULL, *out = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (i + 1 < argc && strcmp(a, "--to") == 0)
-            to = argv[++i];
-        else if (i + 1 < argc && strcmp(a, "--since") == 0)
-            since_txt = argv[++i];
-        else if (i + 1 < argc && strcmp(a, "--out") == 0)
-            out = argv[++i];
+        const char **slot = strcmp(a, "--to") == 0      ? &to
+                            : strcmp(a, "--since") == 0 ? &since_txt
+                            : strcmp(a, "--out") == 0   ? &out
+                                                        : NULL;
+        if (slot != NULL && *slot != NULL) {
+            fprintf(stderr, "yrdcredit share export: %s given twice\n\n%s", a, share_usage);
+            return 2;
+        }
+        if (slot != NULL && i + 1 < argc)
+            *slot = argv[++i];
         else {
             fprintf(stderr, "yrdcredit share export: unexpected argument '%s'\n\n%s", a,
                     share_usage);
@@ -105,6 +110,11 @@ static int share_export(const char *data_dir, int argc, char **argv)
     int rc = env_open(data_dir, &e);
     if (rc != 0)
         return rc;
+    if (strcmp(to, e.cfg.attest.issuer_region) == 0) {
+        fprintf(stderr, "yrdcredit share export: --to %s is this instance's own region\n", to);
+        yc_store_close(e.store);
+        return 2;
+    }
     yc_attest_service *svc = NULL;
     char *token = NULL;
     size_t len = 0, n = 0;

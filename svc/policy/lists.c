@@ -454,7 +454,7 @@ yc_err yc_lists_derive(const yc_list_rules *rules, const yc_calendar *cal, const
                        size_t *ret_n)
 {
     YC_ENSURE(recs != NULL || n == 0, YC_ERR_INVALID);
-    YC_ENSURE(as_of != YC_DATE_NONE && as_of >= 0 && as_of <= YC_DATE_LONG_TERM, YC_ERR_INVALID);
+    YC_ENSURE(as_of >= YC_DATE_MIN && as_of <= YC_DATE_LONG_TERM, YC_ERR_INVALID);
     const int rank = grade == NULL ? 0 : grade_rank(grade);
     YC_ENSURE(grade == NULL || rank > 0, YC_ERR_INVALID);
 

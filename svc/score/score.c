@@ -25,7 +25,7 @@
 _Static_assert(YC_CODE_COUNT <= 32, "gate code sets are 32-bit masks");
 
 /* 1900-01-01, the first valid yc_date (date.h). */
-#define SCORE_DATE_MIN ((yc_date)-25567)
+#define SCORE_DATE_MIN YC_DATE_MIN
 
 typedef struct model_tier {
     yc_amount below; /* exclusive upper bound in 万元 units of YC_AMOUNT_SCALE */

@@ -129,6 +129,12 @@ code=$(decide "$urlA" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiv
 check "region 330100 (another catalogue): 330100-R-001 by grade:A; 330100-R-002 (band) wrong_subject_type" \
   holds "$tmp/h1.json" "d['region'] == '330100' and [(m['id'], m['triggered_by']) for m in d['measures']] == [('330100-R-001', 'grade:A')] and d['not_applicable'] == [{'id': '330100-R-002', 'kind': 'reward', 'reason': 'wrong_subject_type'}]"
 
+# regression of issue 5 (a new user's test): as_of before 1970 was a 500
+for d in 1900-01-01 1969-12-31; do
+  code=$(decide "$urlA" "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"$d\"}" old)
+  check "as_of $d (before 1970, within 1900..2099): 201 (got $code)" test "$code" = 201
+done
+
 # --- GET /v1/decisions/{id} ---
 id1=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/r1.json")
 code=$(h2 -o "$tmp/g1.json" -w '%{http_code}' "$urlA/v1/decisions/$id1")

@@ -459,7 +459,18 @@ static void yc_lists_derive__bad_arguments__invalid(void **state)
                      YC_ERR_INVALID);
     assert_int_equal(yc_lists_derive(g_rules, NULL, NULL, 0, "A", YC_DATE_NONE, l, 3, &n),
                      YC_ERR_INVALID);
+    /* issue 5 regression: the date range is 1900-01-01..2099-12-31, before 1970 too */
+    assert_int_equal(yc_lists_derive(g_rules, NULL, NULL, 0, "A", YC_DATE_MIN - 1, l, 3, &n),
+                     YC_ERR_INVALID);
+    assert_int_equal(yc_lists_derive(g_rules, NULL, NULL, 0, "A", YC_DATE_LONG_TERM + 1, l, 3, &n),
+                     YC_ERR_INVALID);
     assert_int_equal(n, 77);
+    assert_int_equal(yc_lists_derive(g_rules, NULL, NULL, 0, "A", YC_DATE_MIN, l, 3, &n), YC_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(yc_lists_derive(g_rules, NULL, NULL, 0, "A", D(1969, 12, 31), l, 3, &n),
+                     YC_OK);
+    assert_int_equal(n, 0);
+    n = 77;
     assert_int_equal(yc_lists_derive(g_rules, NULL, NULL, 0, "A", D(2025, 1, 1), l, 0, &n), YC_OK);
     assert_int_equal(n, 0);
 }
