@@ -31,7 +31,7 @@ static void note(char *why, size_t why_len, const char *part)
         say(why + used, why_len - used, "%s%s", used > 0 ? "; " : "", part);
 }
 
-/* A file name "<6 digits>.json"; anything else in the directory is ignored. */
+/* A file name "<6 digits>.json"; another *.json name is refused, any other file ignored. */
 static bool is_catalogue_name(const char *name)
 {
     if (strlen(name) != YC_REGION_LEN + 5 || strcmp(name + YC_REGION_LEN, ".json") != 0)
@@ -79,8 +79,16 @@ static yc_err load_catalogues(const char *data_dir, yc_policy_snap *p, char *why
     yc_err rv = YC_OK;
     const struct dirent *e;
     while (rv == YC_OK && (e = readdir(d)) != NULL) {
-        if (!is_catalogue_name(e->d_name))
+        if (!is_catalogue_name(e->d_name)) {
+            /* another *.json here is a misnamed catalogue, not a note: refuse it */
+            const size_t len = strlen(e->d_name);
+            if (len >= 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
+                say(why, why_len, "%s/%s: not a catalogue name (<6-digit region>.json)", dir,
+                    e->d_name);
+                rv = YC_ERR_INVALID;
+            }
             continue;
+        }
         if (n == cap) {
             const size_t ncap = cap == 0 ? 8 : cap * 2;
             yc_catalogue **grown = yc_realloc(list, ncap * sizeof *list);

@@ -30,6 +30,14 @@ check "policy check on a fresh data dir: exit 0, 'policy ok'" \
 out=$("$cli" --data "$data" policy reload 2>&1); rc=$?
 check "policy reload with no server: exit 3, names the pid file" \
   test "$rc:$out" = "3:yrdcredit: policy: no yrdcreditd serves $data ($data/yrdcreditd.pid)"
+echo '{}' >"$data/policy/measures/abc.json" # a misnamed catalogue (issue 5, a new user's test)
+out=$("$cli" --data "$data" policy check 2>&1); rc=$?
+check "policy check with measures/abc.json: exit 2, names it" test "$rc:$out" = \
+  "2:yrdcredit: policy: $data/policy/measures/abc.json: not a catalogue name (<6-digit region>.json)"
+rm "$data/policy/measures/abc.json"
+echo notes >"$data/policy/measures/README.txt" # any other file is ignored
+out=$("$cli" --data "$data" policy check 2>&1); rc=$?
+check "policy check with measures/README.txt: still ok" test "$rc:$out" = "0:policy ok: $data"
 out=$("$cli" --data "$data" policy frob 2>&1); rc=$?
 check "policy frob: usage, exit 2" test "$rc" = 2
 
