@@ -217,3 +217,19 @@ yc_err yc_crypto_open(const yc_crypto_key *key, const uint8_t *sealed, size_t se
     }
     return YC_OK;
 }
+
+/* ---- keyed hash of secrets at rest ---- */
+
+yc_err yc_crypto_keyed_hash(const yc_crypto_key *key, const void *msg, size_t len,
+                            uint8_t ret_hash[static YC_KEYED_HASH_BYTES])
+{
+    YC_TRY(yc_crypto_init());
+    static const unsigned char empty[1];
+    uint8_t h[YC_KEYED_HASH_BYTES];
+    if (crypto_generichash(h, sizeof h, msg != NULL ? msg : empty, (unsigned long long)len,
+                           key->bytes, YC_CRYPTO_KEY_BYTES) != 0)
+        return YC_ERR_INTERNAL;
+    memcpy(ret_hash, h, sizeof h);
+    sodium_memzero(h, sizeof h);
+    return YC_OK;
+}

@@ -206,4 +206,26 @@ YC_MUST_USE yc_err yc_crypto_open(const yc_crypto_key *key, const uint8_t *seale
                                   size_t sealed_len, const uint8_t *ad, size_t ad_len,
                                   uint8_t *ret_msg);
 
+/** Length of a keyed hash from yc_crypto_keyed_hash(), in bytes. */
+#define YC_KEYED_HASH_BYTES 32
+
+/**
+ * @brief Keyed hash of a secret kept at rest (e.g. a client's bearer token): the 32-byte
+ *        keyed BLAKE2b (crypto_generichash, key = @p key) of @p msg.
+ *
+ * Without the key the digest tells nothing about the secret and cannot be tested against
+ * guesses offline; compare two digests with yc_crypto_equal().
+ *
+ * @param[in]  key       Hash key (e.g. DATA/keys/clients.key loaded by yc_crypto_key_load()).
+ * @param[in]  msg       Bytes to hash; may be NULL when @p len is 0.
+ * @param[in]  len       Length of @p msg in bytes.
+ * @param[out] ret_hash  YC_KEYED_HASH_BYTES bytes; written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INTERNAL  libsodium could not be initialised
+ * @par Source: RFC 7693 (BLAKE2b, keyed mode as a MAC); issue 6 scope item 1 ("only a keyed
+ *      hash is stored").
+ */
+YC_MUST_USE yc_err yc_crypto_keyed_hash(const yc_crypto_key *key, const void *msg, size_t len,
+                                        uint8_t ret_hash[static YC_KEYED_HASH_BYTES]);
+
 #endif

@@ -20,6 +20,7 @@ int cli_present(int argc, char **argv);
 int cli_trust(int argc, char **argv);
 int cli_policy(int argc, char **argv);
 int cli_share(int argc, char **argv);
+int cli_clients(int argc, char **argv);
 
 /* Decimal integer 0..max, no sign, no spaces. */
 YC_MUST_USE yc_err cli_parse_u64(const char *s, uint64_t max, uint64_t *ret);

@@ -32,6 +32,7 @@ static const char main_usage[] =
     "  present TOKEN|- --disclose NAME[,NAME...]\n"
     "                                  a presentation revealing only the named claims\n"
     "  trust add|list|remove|refresh ...  the partner trust registry (trust/partners.json)\n"
+    "  clients add|list|revoke ...     API clients and their bearer tokens (clients.json)\n"
     "  policy check|reload             validate the model and DATA/policy/; reload: SIGHUP the\n"
     "                                  running yrdcreditd\n"
     "  share export --to REGION --since DATE [--out FILE] | share import FILE|-\n"
@@ -82,7 +83,8 @@ int main(int argc, char **argv)
     } cmds[] = {{"init", cli_init},       {"import", cli_import}, {"score", cli_score},
                 {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen},
                 {"keys", cli_keys},       {"verify", cli_verify}, {"present", cli_present},
-                {"trust", cli_trust},     {"policy", cli_policy}, {"share", cli_share}};
+                {"trust", cli_trust},     {"policy", cli_policy}, {"share", cli_share},
+                {"clients", cli_clients}};
     /* Before any Jansson call: every module's JSON allocations go through yc_alloc. */
     yc_core_init_json();
     int i = 1;
