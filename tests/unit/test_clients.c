@@ -397,7 +397,7 @@ static void yc_clients_load__authorities_past_limit_by_hand__too_large(void **st
         snprintf(auths + l, sizeof auths - l, "%s\"%s\"", i ? "," : "", u);
         if (i + 1 == YC_CLIENT_MAX_AUTHORITIES) {
             /* at the limit */
-            char at[40 * 70];
+            char at[sizeof auths + 2];
             snprintf(at, sizeof at, "%s],", auths);
             write_registry(f, 2, tok, at);
             yc_clients *c = NULL;
