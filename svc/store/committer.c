@@ -4,17 +4,30 @@
  * to max_batch writes out of the ring (freeing their slots), applies them in ONE durable
  * write transaction, then calls their done callbacks in queue order.  Writes queued while
  * a transaction commits form the next batch: the batch size adapts to the fsync latency.
+ *
+ * A batch window (yc_store_committer_set_window(), issue 6's query log; default 0) makes the
+ * thread wait, before taking a batch, until the oldest queued write is window_ms old, the
+ * queue holds max_batch writes, or the committer stops.  With 0 nothing waits (as before).
  */
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 
+#include "access_int.h"
 #include "decision_int.h"
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
 
 enum { QUEUE_DEFAULT = 8192, BATCH_DEFAULT = 1024 };
 
-typedef enum op_kind { OP_PUT = 1, OP_STATE = 2, OP_DECISION = 3 } op_kind;
+typedef enum op_kind {
+    OP_PUT = 1,
+    OP_STATE = 2,
+    OP_DECISION = 3,
+    OP_CONSENT_PUT = 4,
+    OP_CONSENT_REVOKE = 5,
+    OP_QUERY = 6,
+} op_kind;
 
 typedef struct op {
     op_kind kind;
@@ -23,6 +36,9 @@ typedef struct op {
     char did[YC_DECISION_ID_LEN + 1]; /* OP_DECISION: the decision id */
     char *blob;                       /* OP_DECISION: owned copy of the JSON, freed after done */
     size_t blob_len;                  /* OP_DECISION: bytes of blob */
+    yc_store_consent *cs; /* OP_CONSENT_*: owned copy (revoke: id, subject_id, revoked_at) */
+    yc_store_query *q;    /* OP_QUERY: owned copy */
+    int64_t queued_ns;    /* CLOCK_MONOTONIC when queued (batch window) */
     yc_store_commit_done_fn done;
     void *ctx;
     yc_err result;
@@ -40,6 +56,7 @@ struct yc_store_committer {
     bool stopping;
     op *batch; /* max_batch slots, owned by the committer thread */
     size_t max_batch;
+    int64_t window_ns; /* batch window; 0 = none (under lock) */
     _Atomic uint64_t batches, writes;
 };
 
@@ -54,6 +71,13 @@ static void run_batch(yc_store_committer *c, op *ops, size_t n)
             rv = yc_store_attest_txn_put(c->st, txn, &o->a, &o->result);
         else if (o->kind == OP_DECISION)
             rv = yc_store_decision_txn_put(c->st, txn, o->did, o->blob, o->blob_len, &o->result);
+        else if (o->kind == OP_CONSENT_PUT)
+            rv = yc_store_consent_txn_put(c->st, txn, o->cs, &o->result);
+        else if (o->kind == OP_CONSENT_REVOKE)
+            rv = yc_store_consent_txn_revoke(c->st, txn, o->cs->id, o->cs->subject_id,
+                                             o->cs->revoked_at, &o->result);
+        else if (o->kind == OP_QUERY)
+            rv = yc_store_query_txn_append(c->st, txn, o->q, &o->result);
         else
             rv = yc_store_attest_txn_state(c->st, txn, o->a.jti, o->a.state, o->from_mask,
                                            o->a.state_at, o->a.reason, &o->result);
@@ -71,6 +95,37 @@ static void run_batch(yc_store_committer *c, op *ops, size_t n)
     atomic_fetch_add_explicit(&c->writes, n, memory_order_relaxed);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* With the lock held and c->count > 0: wait until the oldest queued write is window_ns old,
+ * max_batch writes are queued, or the committer stops. */
+static void window_wait(yc_store_committer *c)
+{
+    while (c->window_ns > 0 && !c->stopping && c->count > 0 && c->count < c->max_batch) {
+        int64_t deadline = c->ring[c->head].queued_ns + c->window_ns;
+        if (mono_ns() >= deadline)
+            break;
+        struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000),
+                              .tv_nsec = (long)(deadline % 1000000000)};
+        (void)pthread_cond_timedwait(&c->nonempty, &c->lock, &ts); /* CLOCK_MONOTONIC */
+    }
+}
+
+static void op_release(op *o)
+{
+    yc_free(o->blob);
+    o->blob = NULL;
+    yc_free(o->cs);
+    o->cs = NULL;
+    yc_free(o->q);
+    o->q = NULL;
+}
+
 static void *committer_main(void *arg)
 {
     yc_store_committer *c = arg;
@@ -84,6 +139,7 @@ static void *committer_main(void *arg)
             (void)pthread_mutex_unlock(&c->lock);
             break;
         }
+        window_wait(c);
         size_t n = c->count < c->max_batch ? c->count : c->max_batch;
         for (size_t i = 0; i < n; i++)
             c->batch[i] = c->ring[(c->head + i) % c->cap];
@@ -93,8 +149,7 @@ static void *committer_main(void *arg)
         run_batch(c, c->batch, n);
         for (size_t i = 0; i < n; i++) {
             c->batch[i].done(c->batch[i].ctx, c->batch[i].result);
-            yc_free(c->batch[i].blob);
-            c->batch[i].blob = NULL;
+            op_release(&c->batch[i]);
         }
     }
     return NULL;
@@ -116,6 +171,7 @@ yc_err yc_store_committer_start(yc_store *st, const yc_store_committer_opts *opt
               YC_ERR_INVALID);
     YC_TRY(yc_store_attest_ensure(st));
     YC_TRY(yc_store_issue5_ensure(st));
+    YC_TRY(yc_store_access_ensure(st));
     yc_store_committer *c = yc_calloc(1, sizeof *c);
     YC_ENSURE(c != NULL, YC_ERR_NOMEM);
     c->st = st;
@@ -133,7 +189,18 @@ yc_err yc_store_committer_start(yc_store *st, const yc_store_committer_opts *opt
         committer_free(c);
         return YC_ERR_NOMEM;
     }
-    if (pthread_cond_init(&c->nonempty, NULL) != 0) {
+    /* the window's timed wait counts on CLOCK_MONOTONIC (immune to clock steps) */
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0) {
+        (void)pthread_mutex_destroy(&c->lock);
+        committer_free(c);
+        return YC_ERR_NOMEM;
+    }
+    int crc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (crc == 0)
+        crc = pthread_cond_init(&c->nonempty, &ca);
+    (void)pthread_condattr_destroy(&ca);
+    if (crc != 0) {
         (void)pthread_mutex_destroy(&c->lock);
         committer_free(c);
         return YC_ERR_NOMEM;
@@ -169,7 +236,9 @@ static yc_err enqueue(yc_store_committer *c, const op *o)
     if (c->stopping || c->count == c->cap) {
         rv = YC_ERR_AGAIN;
     } else {
-        c->ring[(c->head + c->count) % c->cap] = *o;
+        op *slot = &c->ring[(c->head + c->count) % c->cap];
+        *slot = *o;
+        slot->queued_ns = c->window_ns > 0 ? mono_ns() : 0;
         c->count++;
         (void)pthread_cond_signal(&c->nonempty);
     }
@@ -224,6 +293,69 @@ yc_err yc_store_commit_decision_put(yc_store_committer *c, const char *id, const
     yc_err rv = enqueue(c, &o);
     if (rv != YC_OK)
         yc_free(o.blob);
+    return rv;
+}
+
+yc_err yc_store_committer_set_window(yc_store_committer *c, unsigned window_ms)
+{
+    YC_ENSURE(c != NULL && window_ms <= YC_STORE_COMMITTER_WINDOW_MAX_MS, YC_ERR_INVALID);
+    YC_ENSURE(pthread_mutex_lock(&c->lock) == 0, YC_ERR_INTERNAL);
+    c->window_ns = (int64_t)window_ms * 1000000;
+    /* writes queued before had no time stamp: count their window from now */
+    int64_t now = mono_ns();
+    for (size_t i = 0; i < c->count; i++)
+        c->ring[(c->head + i) % c->cap].queued_ns = now;
+    (void)pthread_mutex_unlock(&c->lock);
+    return YC_OK;
+}
+
+yc_err yc_store_commit_consent_put(yc_store_committer *c, const yc_store_consent *cs,
+                                   yc_store_commit_done_fn done, void *ctx)
+{
+    YC_ENSURE(c != NULL && cs != NULL && done != NULL, YC_ERR_INVALID);
+    YC_TRY(yc_store_consent_check_shape(cs));
+    YC_ENSURE(cs->revoked_at == -1, YC_ERR_INVALID);
+    op o = {.kind = OP_CONSENT_PUT, .done = done, .ctx = ctx};
+    o.cs = yc_alloc(sizeof *o.cs);
+    YC_ENSURE(o.cs != NULL, YC_ERR_NOMEM);
+    *o.cs = *cs;
+    yc_err rv = enqueue(c, &o);
+    if (rv != YC_OK)
+        yc_free(o.cs);
+    return rv;
+}
+
+yc_err yc_store_commit_consent_revoke(yc_store_committer *c, const char *id, const char *subject_id,
+                                      int64_t at, yc_store_commit_done_fn done, void *ctx)
+{
+    YC_ENSURE(c != NULL && id != NULL && subject_id != NULL && done != NULL && at >= 0,
+              YC_ERR_INVALID);
+    YC_ENSURE(yc_store_consent_id_ok(id), YC_ERR_INVALID);
+    YC_ENSURE(yc_store_access_subject_ok(subject_id), YC_ERR_INVALID);
+    op o = {.kind = OP_CONSENT_REVOKE, .done = done, .ctx = ctx};
+    o.cs = yc_calloc(1, sizeof *o.cs);
+    YC_ENSURE(o.cs != NULL, YC_ERR_NOMEM);
+    memcpy(o.cs->id, id, YC_CONSENT_ID_LEN + 1);
+    memcpy(o.cs->subject_id, subject_id, strlen(subject_id) + 1);
+    o.cs->revoked_at = at;
+    yc_err rv = enqueue(c, &o);
+    if (rv != YC_OK)
+        yc_free(o.cs);
+    return rv;
+}
+
+yc_err yc_store_commit_query_append(yc_store_committer *c, const yc_store_query *q,
+                                    yc_store_commit_done_fn done, void *ctx)
+{
+    YC_ENSURE(c != NULL && q != NULL && done != NULL, YC_ERR_INVALID);
+    YC_TRY(yc_store_query_check_shape(q));
+    op o = {.kind = OP_QUERY, .done = done, .ctx = ctx};
+    o.q = yc_alloc(sizeof *o.q);
+    YC_ENSURE(o.q != NULL, YC_ERR_NOMEM);
+    *o.q = *q;
+    yc_err rv = enqueue(c, &o);
+    if (rv != YC_OK)
+        yc_free(o.q);
     return rv;
 }
 

@@ -34,6 +34,10 @@ struct yc_store {
      * after the handles are published. */
     MDB_dbi decisions, shared_batches;
     atomic_bool issue5_ready;
+    /* Issue 6 tables (access_tables.c): `consents`, `consents_by_subject`, `query_log`, the
+     * same rule as attest_ready (yc_store_access_ensure()). */
+    MDB_dbi consents, consents_subj, query_log;
+    atomic_bool access_ready;
     yc_crypto_key *pseudonym_key;
     yc_crypto_key *seal_key;
     char instance_id[YC_STORE_INSTANCE_ID_LEN + 1];
