@@ -17,9 +17,11 @@
 #ifndef YRDCREDIT_API_H
 #define YRDCREDIT_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yrdcredit/clients.h"
 #include "yrdcredit/config.h"
 #include "yrdcredit/err.h"
 
@@ -92,6 +94,13 @@ typedef struct yc_api_request {
     unsigned worker;           /**< the calling worker thread, 0..YC_API_WORKERS_MAX-1 (its score
                                     cache); calls with the same index must not overlap in time.
                                     Zero for a single-threaded caller */
+    /** NUL-terminated `authorization` value (RFC 9110 §11.6.2), e.g. "Bearer yc_…"; NULL if
+     *  absent.  A credential: never logged, never echoed.  Read by yc_api_identify() only. */
+    const char *authorization;
+    /** true when the transport saw an `authorization` field it could not pass on (too long,
+     *  a NUL byte, or more than one field); yc_api_identify() then says
+     *  YC_API_IDENT_MALFORMED whatever @c authorization holds */
+    bool authorization_malformed;
 } yc_api_request;
 
 /** A deferred answer (yc_api_response.pending): bound once with yc_api_pending_bind().  Opaque. */
@@ -112,7 +121,34 @@ typedef struct yc_api_response {
     char location[YC_API_LOCATION_MAX + 1];
     yc_api_pending *pending; /**< non-NULL exactly when @c status is 0: the answer comes later;
                                   the caller must pass it to yc_api_pending_bind() (once) */
+    /** The id of the client yc_api_identify() found for the request ("cl_…", NUL-terminated),
+     *  for the access log; "" when the request named no valid client (no, a malformed, an
+     *  unknown or a revoked credential).  Never the token. */
+    char client_id[YC_CLIENT_ID_LEN + 1];
 } yc_api_response;
+
+/** Who is calling, as yc_api_identify() resolves a request's `authorization` field. */
+typedef enum yc_api_ident_kind {
+    YC_API_IDENT_NONE = 0,  /**< no `authorization` field: an anonymous (public) caller */
+    YC_API_IDENT_CLIENT,    /**< a Bearer token of an active client of the registry */
+    YC_API_IDENT_INVALID,   /**< well-formed Bearer credentials, but the token is of the wrong
+                                 shape, unknown, or its client is revoked (RFC 6750 §3.1
+                                 invalid_token; 401 once enforced) */
+    YC_API_IDENT_MALFORMED, /**< not `Bearer <b64token>` with one space, or the transport
+                                 flagged the field (RFC 6750 §3.1 invalid_request; 400) */
+} yc_api_ident_kind;
+
+/** The calling client, copied out of the registry snapshot (valid after it is replaced). */
+typedef struct yc_api_ident {
+    yc_api_ident_kind kind;                  /**< the outcome; the members below are set only
+                                                  for YC_API_IDENT_CLIENT, else zero / "" */
+    char client_id[YC_CLIENT_ID_LEN + 1];    /**< "cl_…", NUL-terminated */
+    yc_client_role role;                     /**< the client's role */
+    char subject[YC_CLIENT_SUBJECT_MAX + 1]; /**< subject role: its subject id; else "" */
+    size_t n_authorities;                    /**< provider role: 1..YC_CLIENT_MAX_AUTHORITIES */
+    /** provider role: the USCCs of its authorities, NUL-terminated, in registry order */
+    char authorities[YC_CLIENT_MAX_AUTHORITIES][YC_CLIENT_USCC_LEN + 1];
+} yc_api_ident;
 
 /**
  * @brief Receives a deferred answer (yc_api_pending_bind()).
@@ -331,6 +367,57 @@ bool yc_api_query_value_is_valid(const char *name, size_t name_len, const char *
  *      group-committed off the event loop).
  */
 void yc_api_pending_bind(yc_api_pending *p, yc_api_done_fn fn, void *ctx);
+
+/**
+ * @brief Split an `authorization` field value into its Bearer token (RFC 6750 §2.1).
+ *
+ * Accepted: the scheme "Bearer" in any case (RFC 9110 §11.1), exactly one space, then a
+ * b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" and nothing after it.
+ * Stricter than RFC 9110's `1*SP`: two spaces, a tab, a leading or trailing space, another
+ * scheme ("Basic …"), an empty value or a scheme alone are refused.  The token's length and
+ * shape are not judged here (yc_clients_authenticate() does).
+ *
+ * @param[in]  value          Field value, @p len bytes, not necessarily NUL-terminated
+ *                            (untrusted).
+ * @param[in]  len            Bytes of @p value.
+ * @param[out] ret_token      Points into @p value at the token; written only on YC_OK.
+ * @param[out] ret_token_len  Bytes of the token (>= 1); written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  not `Bearer <b64token>` as above
+ * @note Thread-safety: pure function.
+ * @par Source: RFC 6750 §2.1 (credentials = "Bearer" 1*SP b64token; the one-space rule is issue
+ *      6's groundwork brief); RFC 9110 §11.4.
+ */
+YC_MUST_USE yc_err yc_api_bearer_parse(const char *value, size_t len, const char **ret_token,
+                                       size_t *ret_token_len);
+
+/**
+ * @brief Resolve who is calling: no credentials, an active client of DATA/clients.json, an
+ *        invalid credential or a malformed `authorization` field.
+ *
+ * The instance holds an immutable snapshot of the client registry (yc_clients_load()); at most
+ * once a second (monotonic clock, on the first request carrying credentials in that second)
+ * one caller compares yc_clients_stamp() with the loaded one and loads the registry again
+ * when it changed, so that `yrdcredit clients add|revoke` take effect within about a second.
+ * A registry that no longer loads (an edit gone wrong) recognises nobody until it is fixed
+ * (the reason goes to stderr); out of memory keeps the previous snapshot.
+ *
+ * Groundwork of issue 6: yc_api_handle() calls this only to name the client in
+ * yc_api_response.client_id; no route is refused yet.
+ *
+ * @param[in]  api  Open instance.
+ * @param[in]  req  The request; only @c authorization and @c authorization_malformed are read.
+ * @param[out] ret  Cleared, then filled: @c kind, and the client's id, role, subject and
+ *                  authorities (copies) for YC_API_IDENT_CLIENT.
+ * @retval YC_OK             @p ret holds the outcome (any kind)
+ * @retval YC_ERR_INTERNAL   libsodium could not be initialised; @p ret says
+ *                           YC_API_IDENT_INVALID
+ * @note Thread-safety: any number of threads at once (a read-write lock guards the snapshot;
+ *       an atomic second stamp elects the one that checks the file).
+ * @par Source: issue 6 scope item 1 (tokens; "takes effect in the running server within 1 s");
+ *      RFC 6750 §2.1, §3.1.
+ */
+YC_MUST_USE yc_err yc_api_identify(yc_api *api, const yc_api_request *req, yc_api_ident *ret);
 
 /**
  * @brief Release a response's body and zero it.

@@ -114,6 +114,11 @@
 /** A WINDOW_UPDATE with a smaller increment (bytes) counts as a glitch. */
 #define YC_H2_TINY_WINDOW_UPDATE 1024
 
+/** Longest `authorization` field value the transport keeps, in bytes (a bearer credential of
+ *  issue 6 is 53: "Bearer " + 46); a longer one is not kept and sets
+ *  yc_h2_request.authorization_malformed. */
+#define YC_H2_AUTHORIZATION_MAX 256
+
 /** One complete request.  Every member is borrowed from the transport for the handler call. */
 typedef struct yc_h2_request {
     const char *method;        /**< NUL-terminated `:method`, e.g. "GET" */
@@ -132,6 +137,14 @@ typedef struct yc_h2_request {
     int32_t stream_id;         /**< HTTP/2 stream identifier (RFC 9113 §5.1.1), for logging */
     unsigned worker;           /**< index of the worker thread serving it, 0..workers-1 */
     bool tls;                  /**< true when the connection came in on the TLS listener */
+    /** NUL-terminated `authorization` value (RFC 9110 §11.6.2), 0..YC_H2_AUTHORIZATION_MAX
+     *  bytes without a NUL byte inside; NULL if absent or when @c authorization_malformed.
+     *  A credential: never log it. */
+    const char *authorization;
+    /** true when the request had an `authorization` field the transport did not keep: longer
+     *  than YC_H2_AUTHORIZATION_MAX bytes, holding a NUL byte, or present more than once
+     *  (RFC 9110 §5.3: the field is not a list); @c authorization is then NULL */
+    bool authorization_malformed;
 } yc_h2_request;
 
 /** The response a handler fills through yc_h2_reply_set().  Opaque. */

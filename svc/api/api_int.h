@@ -9,6 +9,7 @@
 
 #include "yrdcredit/api.h"
 #include "yrdcredit/attest_service.h"
+#include "yrdcredit/clients.h"
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/import.h"
@@ -54,7 +55,18 @@ struct yc_api {
     size_t max_body;
     size_t cache_entries;                       /* per worker; 0: no cache */
     yc_score_cache *caches[YC_API_WORKERS_MAX]; /* created by each worker on first use */
+    /* The client registry (identify.c): an immutable snapshot replaced when its stamp changes,
+     * checked at most once a second by the thread that wins clients_checked. */
+    pthread_rwlock_t clients_lock;   /* guards clients and clients_stamp */
+    yc_clients *clients;             /* NULL: none loaded (nobody is recognised) */
+    uint64_t clients_stamp;          /* yc_clients_stamp() taken before clients was loaded */
+    _Atomic int64_t clients_checked; /* CLOCK_MONOTONIC second of the last check */
 };
+
+/* The client registry of an instance (identify.c): load at open (a failure is reported on
+ * stderr and leaves nobody recognised; the instance still opens), free at close. */
+void yc_api_clients_open(yc_api *api);
+void yc_api_clients_close(yc_api *api);
 
 /* Load a snapshot: the model (required) and calendar of cfg, and DATA/policy/.  strict: any
  * policy file failing fails the load (a reload); otherwise a failing part is left NULL and

@@ -43,6 +43,7 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     }
     pthread_mutex_init(&api->policy_mu, NULL);
     pthread_mutex_init(&api->reload_mu, NULL);
+    yc_api_clients_open(api); /* issue 6 groundwork: who is calling (nothing enforced yet) */
     /* Model, rules and store failures leave the instance open but not ready (503).  A policy
      * file that fails leaves its part unloaded (its routes answer 503); the reason is logged. */
     char why[YC_POLICY_WHY_MAX];
@@ -81,6 +82,7 @@ void yc_api_close(yc_api *api)
     yc_store_close(api->store);
     yc_rules_free(api->rules);
     yc_policy_snap_unref(api->policy);
+    yc_api_clients_close(api);
     pthread_mutex_destroy(&api->reload_mu);
     pthread_mutex_destroy(&api->policy_mu);
     yc_free(api);
@@ -525,16 +527,23 @@ static yc_err route_decoded(yc_api *api, const yc_api_request *req, size_t path_
 yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
     *res = (yc_api_response){0};
+    /* Issue 6 groundwork: who is calling is resolved and named for the access log only; no
+     * request is refused for its credentials yet. */
+    yc_api_ident ident;
+    if (yc_api_identify(api, req, &ident) != YC_OK)
+        ident.kind = YC_API_IDENT_INVALID;
     const size_t path_len = strlen(req->path);
     yc_err rv = path_len > YC_API_PATH_MAX                 ? not_found(res)
                 : memchr(req->path, '%', path_len) == NULL ? route(api, req, res)
                                                            : route_decoded(api, req, path_len, res);
-    if (rv == YC_OK)
-        return YC_OK;
-    /* A handler failed to build its answer: try the generic problem, else report NOMEM. */
-    yc_api_response_clear(res);
-    rv = yc_api_error(res, rv);
-    if (rv != YC_OK)
+    if (rv != YC_OK) {
+        /* A handler failed to build its answer: try the generic problem, else report NOMEM. */
         yc_api_response_clear(res);
+        rv = yc_api_error(res, rv);
+        if (rv != YC_OK)
+            yc_api_response_clear(res);
+    }
+    if (ident.kind == YC_API_IDENT_CLIENT)
+        memcpy(res->client_id, ident.client_id, sizeof res->client_id);
     return rv;
 }

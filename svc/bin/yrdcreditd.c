@@ -565,12 +565,14 @@ static void put_json_string(line_buf *b, log_fmt *slot, const char *text, size_t
 }
 
 /* One access-log line: {"time","method","path","status","bytes","duration_us","stream_id",
- * "worker"}.  Strings that could need escaping go through Jansson; the time is formatted once
+ * "worker","client"}.  client: the id of the client the API identified ("cl_…", never the
+ * token), or "-" (no, a malformed, an unknown or a revoked credential; or the transport
+ * answered).  Strings that could need escaping go through Jansson; the time is formatted once
  * per second per worker.  A failure to log never fails the request; one write() per line, so
  * lines of different worker threads do not interleave. */
 static void access_log(daemon_ctx *d, log_fmt *fmt, const struct timespec *start,
-                       const yc_h2_request *req, int status, size_t bytes, int64_t duration_us,
-                       int64_t now_us)
+                       const yc_h2_request *req, const char *client, int status, size_t bytes,
+                       int64_t duration_us, int64_t now_us)
 {
     if (d->log_fd < 0 || req->worker >= YC_H2_WORKERS_MAX)
         return;
@@ -617,6 +619,13 @@ static void access_log(daemon_ctx *d, log_fmt *fmt, const struct timespec *start
     put_u64(&b, (uint64_t)(req->stream_id > 0 ? req->stream_id : 0));
     PUT_LIT(&b, ",\"worker\":");
     put_u64(&b, req->worker);
+    /* the API's client id is "cl_" + base64url (json_plain); anything else is logged as "-" */
+    const size_t cl = client != NULL ? strlen(client) : 0;
+    PUT_LIT(&b, ",\"client\":");
+    if (cl > 0 && cl <= YC_CLIENT_ID_LEN && json_plain(client, cl))
+        put_json_string(&b, slot, client, cl);
+    else
+        PUT_LIT(&b, "\"-\"");
     PUT_LIT(&b, "}\n");
     if (!b.full)
         log_line(d, ls, line, (size_t)(b.p - line), now_us);
@@ -628,9 +637,10 @@ static void access_log(daemon_ctx *d, log_fmt *fmt, const struct timespec *start
 typedef struct deferred_ctx {
     daemon_ctx *d;
     yc_h2_deferred *hd;
-    struct timespec start; /* CLOCK_REALTIME at the request's start */
-    int64_t t0_us;         /* mono_us() at the request's start */
-    yc_h2_request req;     /* method, path, query (copies), stream_id, worker */
+    struct timespec start;             /* CLOCK_REALTIME at the request's start */
+    int64_t t0_us;                     /* mono_us() at the request's start */
+    yc_h2_request req;                 /* method, path, query (copies), stream_id, worker */
+    char client[YC_CLIENT_ID_LEN + 1]; /* yc_api_response.client_id of the request, or "" */
 } deferred_ctx;
 
 static char *copy_str(char **at, const char *s, size_t n)
@@ -641,7 +651,7 @@ static char *copy_str(char **at, const char *s, size_t n)
     return d;
 }
 
-static deferred_ctx *deferred_ctx_new(daemon_ctx *d, const yc_h2_request *req,
+static deferred_ctx *deferred_ctx_new(daemon_ctx *d, const yc_h2_request *req, const char *client,
                                       const struct timespec *start, int64_t t0_us)
 {
     const size_t ml = strlen(req->method), pl = strlen(req->path), ql = strlen(req->query);
@@ -656,6 +666,7 @@ static deferred_ctx *deferred_ctx_new(daemon_ctx *d, const yc_h2_request *req,
     x->req.stream_id = req->stream_id;
     x->req.worker = req->worker;
     x->req.tls = req->tls;
+    (void)snprintf(x->client, sizeof x->client, "%s", client);
     return x;
 }
 
@@ -678,7 +689,7 @@ static void deferred_done(void *ctx, yc_api_response *res)
     }
     const int64_t t1 = mono_us();
     log_fmt fmt = {.sec = -1};
-    access_log(x->d, &fmt, &x->start, &x->req, status, bytes, t1 - x->t0_us, t1);
+    access_log(x->d, &fmt, &x->start, &x->req, x->client, status, bytes, t1 - x->t0_us, t1);
     json_decref(fmt.escaper);
     if (res->location[0] != '\0' && yc_h2_deferred_set_location(x->hd, res->location) != YC_OK)
         fprintf(stderr, "yrdcreditd: a location header was refused (not sent)\n");
@@ -701,6 +712,7 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
     const int64_t t0 = mono_us();
     int status;
     size_t bytes = 0;
+    char client[YC_CLIENT_ID_LEN + 1] = ""; /* the API's yc_api_response.client_id */
     yc_err e;
     if (req->limit_status == 408) {
         status = 408;
@@ -721,19 +733,23 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
             .query = req->query,
             .content_type = req->content_type,
             .if_none_match = req->if_none_match,
+            .authorization = req->authorization,
+            .authorization_malformed = req->authorization_malformed,
             .body = req->body,
             .body_len = req->body_len,
             .worker = req->worker,
         };
         yc_api_response ares = {0};
         e = yc_api_handle(d->api, &areq, &ares);
+        memcpy(client, ares.client_id, sizeof client);
+        client[sizeof client - 1] = '\0';
         status = ares.status;
         bytes = ares.body_len;
         if (e == YC_OK && ares.pending != NULL) { /* answered later, from another thread */
             yc_api_pending *p = ares.pending;
             ares.pending = NULL;
             yc_api_response_clear(&ares);
-            deferred_ctx *x = deferred_ctx_new(d, req, &start, t0);
+            deferred_ctx *x = deferred_ctx_new(d, req, client, &start, t0);
             yc_h2_deferred *hd = NULL;
             if (x != NULL && yc_h2_defer(reply, &hd) == YC_OK) {
                 x->hd = hd;
@@ -762,7 +778,7 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
         bytes = 0;
     }
     const int64_t t1 = mono_us();
-    access_log(d, NULL, &start, req, status, bytes, t1 - t0, t1);
+    access_log(d, NULL, &start, req, client, status, bytes, t1 - t0, t1);
     return e;
 }
 

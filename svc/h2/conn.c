@@ -152,6 +152,7 @@ static void stream_free(stream *st)
     yc_free(st->path);
     yc_free(st->content_type);
     yc_free(st->if_none_match);
+    yc_free(st->authorization);
     yc_free(st->body);
     yc_free(st->reply.body);
     yc_free(st);
@@ -282,6 +283,8 @@ static void stream_dispatch(conn *c, stream *st)
         .query = q != NULL ? q + 1 : "",
         .content_type = st->content_type,
         .if_none_match = st->if_none_match,
+        .authorization = st->auth_malformed ? NULL : st->authorization,
+        .authorization_malformed = st->auth_malformed,
         .body = st->limit_status == 0 && st->body_len > 0 ? st->body : NULL,
         .body_len = st->limit_status == 0 ? st->body_len : 0,
         .limit_status = st->limit_status,
@@ -399,6 +402,19 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
         st->limit_status = 431;
         glitch(c);
         return 0;
+    }
+    if (namelen == 13 && memcmp(name, "authorization", 13) == 0) {
+        /* A credential: kept only when short and single; anything else is flagged for the API
+         * to answer (400/401) and never stored.  The value is never logged here. */
+        if (st->authorization != NULL || st->auth_malformed || valuelen > YC_H2_AUTHORIZATION_MAX ||
+            memchr(value, '\0', valuelen) != NULL) {
+            st->auth_malformed = true;
+            yc_free(st->authorization);
+            st->authorization = NULL;
+            return 0;
+        }
+        st->authorization = dup_n(value, valuelen);
+        return st->authorization == NULL ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
     }
     char **slot = NULL;
     if (namelen == 7 && memcmp(name, ":method", 7) == 0)

@@ -67,6 +67,8 @@ typedef struct stream {
     bool in_handler;                 /* the handler is running (yc_h2_defer() allowed) */
     int32_t id;
     char *method, *path, *content_type, *if_none_match;
+    char *authorization; /* NULL: absent, or not kept (auth_malformed) */
+    bool auth_malformed; /* too long, a NUL byte, or a second authorization field */
     size_t hdr_bytes, hdr_fields;
     uint8_t *body;
     size_t body_len, body_cap;

@@ -164,7 +164,8 @@ want = [("GET", "/healthz", 200, 15),
         ("GET", f"/v1/subjects/{rec}/records?limit=5&cursor=-", 400, None),
         ("GET", f"/v1/subjects/{subject}/score?as_of=2026-11-29", 400, None)]
 assert len(lines) == len(want), f"{len(lines)} lines for {len(want)} requests"
-keys = {"time", "method", "path", "status", "bytes", "duration_us", "stream_id", "worker"}
+keys = {"time", "method", "path", "status", "bytes", "duration_us", "stream_id", "worker",
+        "client"}
 for line, (method, path, status, size) in zip(lines, want):
     r = json.loads(line)
     assert set(r) == keys, sorted(r)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -2593,6 +2594,249 @@ static void yc_api_pending_abandon__never_handed_out__freed(void **state)
     yc_api_pending_abandon(NULL);
 }
 
+/* ---- issue 6 groundwork: who is calling (yc_api_bearer_parse(), yc_api_identify()) ---- */
+
+static void assert_bearer(const char *value, size_t len, const char *want_token)
+{
+    const char *t = NULL;
+    size_t tl = 0;
+    assert_int_equal(yc_api_bearer_parse(value, len, &t, &tl), YC_OK);
+    assert_int_equal(tl, strlen(want_token));
+    assert_memory_equal(t, want_token, tl);
+    assert_ptr_equal(t, value + 7); /* points into the value, after "Bearer " */
+}
+
+static void yc_api_bearer_parse__bearer_one_space_b64token__the_token(void **state)
+{
+    (void)state;
+    assert_bearer("Bearer x", 8, "x");
+    assert_bearer("Bearer Az09-._~+/", 17, "Az09-._~+/");
+    assert_bearer("Bearer abc==", 12, "abc==");
+    /* len bounds the value: bytes after it are not read */
+    assert_bearer("Bearer xyz trailing", 10, "xyz");
+}
+
+static void yc_api_bearer_parse__scheme_in_any_case__the_token(void **state)
+{
+    (void)state;
+    assert_bearer("bearer x", 8, "x");
+    assert_bearer("BEARER x", 8, "x");
+    assert_bearer("bEaReR x", 8, "x");
+}
+
+static void yc_api_bearer_parse__malformed__invalid(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",           "Bearer",     "Bearer ",   "Bearer  x", "Basic x",   "Basic eDp5",
+        " Bearer x",  "Bearer x ",  "Bearer\tx", "Bearerx",   "Bearer\nx", "Bearer =x",
+        "Bearer x=y", "Bearer x y", "Bearer x,", "Bearer é",  "Bearers x", "Token x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *t = "unchanged";
+        size_t tl = 99;
+        assert_int_equal(yc_api_bearer_parse(bad[i], strlen(bad[i]), &t, &tl), YC_ERR_INVALID);
+        assert_string_equal(t, "unchanged"); /* outputs written only on YC_OK */
+        assert_int_equal(tl, 99);
+    }
+    const char *t = NULL;
+    size_t tl = 0;
+    assert_int_equal(yc_api_bearer_parse("Bearer x\0y", 10, &t, &tl), YC_ERR_INVALID);
+    assert_int_equal(yc_api_bearer_parse(NULL, 0, &t, &tl), YC_ERR_INVALID);
+}
+
+static yc_api_ident identify(yc_api *api, const char *authorization, bool malformed)
+{
+    yc_api_request req = {.method = "GET",
+                          .path = "/healthz",
+                          .authorization = authorization,
+                          .authorization_malformed = malformed};
+    yc_api_ident id;
+    memset(&id, 0xA5, sizeof id); /* cleared by the call */
+    assert_int_equal(yc_api_identify(api, &req, &id), YC_OK);
+    return id;
+}
+
+static void assert_anonymous(const yc_api_ident *id, yc_api_ident_kind kind)
+{
+    assert_int_equal(id->kind, kind);
+    assert_string_equal(id->client_id, "");
+    assert_string_equal(id->subject, "");
+    assert_int_equal(id->n_authorities, 0);
+}
+
+static void remove_clients(void)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/clients.json", g_data);
+    (void)remove(p);
+    snprintf(p, sizeof p, "%s/clients.lock", g_data);
+    (void)remove(p);
+    snprintf(p, sizeof p, "%s/keys/clients.key", g_data);
+    (void)remove(p);
+}
+
+static void yc_api_identify__each_credential__kind_and_client_copied(void **state)
+{
+    (void)state;
+    char admin_id[YC_CLIENT_ID_LEN + 1], admin_tok[YC_CLIENT_TOKEN_LEN + 1];
+    char prov_id[YC_CLIENT_ID_LEN + 1], prov_tok[YC_CLIENT_TOKEN_LEN + 1];
+    char subj_id[YC_CLIENT_ID_LEN + 1], subj_tok[YC_CLIENT_TOKEN_LEN + 1];
+    const char *const auths[] = {"92330782MA2KDDUY4M"};
+    yc_client_spec admin = {.role = YC_ROLE_ADMIN, .name = "Ops"};
+    yc_client_spec prov = {
+        .role = YC_ROLE_PROVIDER, .name = "Yiwu AMR", .authorities = auths, .n_authorities = 1};
+    yc_client_spec subj = {.role = YC_ROLE_SUBJECT, .name = "A shop", .subject = auths[0]};
+    assert_int_equal(yc_clients_add(g_data, &admin, 1796000000, admin_id, admin_tok), YC_OK);
+    assert_int_equal(yc_clients_add(g_data, &prov, 1796000000, prov_id, prov_tok), YC_OK);
+    assert_int_equal(yc_clients_add(g_data, &subj, 1796000000, subj_id, subj_tok), YC_OK);
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(g_data, NULL, &api), YC_OK);
+    char h[128];
+
+    yc_api_ident id = identify(api, NULL, false);
+    assert_anonymous(&id, YC_API_IDENT_NONE);
+
+    snprintf(h, sizeof h, "Bearer %s", admin_tok);
+    id = identify(api, h, false);
+    assert_int_equal(id.kind, YC_API_IDENT_CLIENT);
+    assert_string_equal(id.client_id, admin_id);
+    assert_int_equal(id.role, YC_ROLE_ADMIN);
+    assert_string_equal(id.subject, "");
+    assert_int_equal(id.n_authorities, 0);
+
+    snprintf(h, sizeof h, "bearer %s", prov_tok);
+    id = identify(api, h, false);
+    assert_int_equal(id.kind, YC_API_IDENT_CLIENT);
+    assert_string_equal(id.client_id, prov_id);
+    assert_int_equal(id.role, YC_ROLE_PROVIDER);
+    assert_int_equal(id.n_authorities, 1);
+    assert_string_equal(id.authorities[0], "92330782MA2KDDUY4M");
+    assert_string_equal(id.subject, "");
+
+    snprintf(h, sizeof h, "BEARER %s", subj_tok);
+    id = identify(api, h, false);
+    assert_int_equal(id.kind, YC_API_IDENT_CLIENT);
+    assert_string_equal(id.client_id, subj_id);
+    assert_int_equal(id.role, YC_ROLE_SUBJECT);
+    assert_string_equal(id.subject, "92330782MA2KDDUY4M");
+    assert_int_equal(id.n_authorities, 0);
+
+    /* well-formed credentials that name nobody: invalid */
+    snprintf(h, sizeof h, "Bearer %.45s", admin_tok); /* 45 characters: one short */
+    id = identify(api, h, false);
+    assert_anonymous(&id, YC_API_IDENT_INVALID);
+    snprintf(h, sizeof h, "Bearer %sA", admin_tok); /* 47: one past */
+    id = identify(api, h, false);
+    assert_anonymous(&id, YC_API_IDENT_INVALID);
+    snprintf(h, sizeof h, "Bearer %s", admin_tok);
+    h[7 + 10] = h[7 + 10] == 'A' ? 'B' : 'A'; /* right shape, unknown */
+    id = identify(api, h, false);
+    assert_anonymous(&id, YC_API_IDENT_INVALID);
+
+    /* malformed fields */
+    static const char *const pre[] = {"Bearer  ", "Basic ", "", "Bearer\t"};
+    for (size_t i = 0; i < sizeof pre / sizeof *pre; i++) {
+        snprintf(h, sizeof h, "%s%s", pre[i], admin_tok);
+        id = identify(api, h, false);
+        assert_anonymous(&id, YC_API_IDENT_MALFORMED);
+    }
+    snprintf(h, sizeof h, "Bearer %s ", admin_tok); /* a trailing space */
+    id = identify(api, h, false);
+    assert_anonymous(&id, YC_API_IDENT_MALFORMED);
+    id = identify(api, "", false);
+    assert_anonymous(&id, YC_API_IDENT_MALFORMED);
+    snprintf(h, sizeof h, "Bearer %s", admin_tok); /* the transport's flag wins */
+    id = identify(api, h, true);
+    assert_anonymous(&id, YC_API_IDENT_MALFORMED);
+    id = identify(api, NULL, true);
+    assert_anonymous(&id, YC_API_IDENT_MALFORMED);
+
+    /* yc_api_handle names the client in the response, and only a client */
+    yc_api_response res = {0};
+    yc_api_request req = {.method = "GET", .path = "/healthz", .query = "", .authorization = h};
+    assert_int_equal(yc_api_handle(api, &req, &res), YC_OK);
+    assert_int_equal(res.status, 200);
+    assert_string_equal(res.client_id, admin_id);
+    yc_api_response_clear(&res);
+    req.authorization_malformed = true;
+    assert_int_equal(yc_api_handle(api, &req, &res), YC_OK);
+    assert_int_equal(res.status, 200);
+    assert_string_equal(res.client_id, "");
+    yc_api_response_clear(&res);
+    req = (yc_api_request){.method = "GET", .path = "/nope", .query = "", .authorization = h};
+    assert_int_equal(yc_api_handle(api, &req, &res), YC_OK);
+    assert_int_equal(res.status, 404); /* any answer, same as without a token */
+    assert_string_equal(res.client_id, admin_id);
+    yc_api_response_clear(&res);
+
+    /* revoked while the instance runs: no longer recognised within 1.5 s (checks: 1/s) */
+    assert_int_equal(yc_clients_revoke(g_data, admin_id, 1796000001), YC_OK);
+    struct timespec t0, t1;
+    assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &t0), 0);
+    int64_t waited_ms = -1;
+    for (int i = 0; i < 300; i++) {
+        id = identify(api, h, false);
+        assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &t1), 0);
+        if (id.kind == YC_API_IDENT_INVALID) {
+            waited_ms =
+                (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+            break;
+        }
+        assert_int_equal(id.kind, YC_API_IDENT_CLIENT); /* until then, still the admin */
+        struct timespec nap = {0, 10 * 1000 * 1000};
+        (void)nanosleep(&nap, NULL);
+    }
+    assert_true(waited_ms >= 0 && waited_ms <= 1500);
+    snprintf(h, sizeof h, "Bearer %s", prov_tok); /* the others stay */
+    id = identify(api, h, false);
+    assert_int_equal(id.kind, YC_API_IDENT_CLIENT);
+    assert_string_equal(id.client_id, prov_id);
+
+    yc_api_close(api);
+    remove_clients();
+}
+
+/* A registry that no longer loads recognises nobody (not the old snapshot); no clients.json at
+ * all: nobody either, and the instance still opens. */
+static void yc_api_identify__registry_unloadable_or_missing__invalid(void **state)
+{
+    (void)state;
+    char id_s[YC_CLIENT_ID_LEN + 1], tok[YC_CLIENT_TOKEN_LEN + 1], h[128];
+    yc_client_spec fi = {.role = YC_ROLE_FI, .name = "Bank"};
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(g_data, NULL, &api), YC_OK); /* no clients.json yet */
+    assert_int_equal(yc_clients_add(g_data, &fi, 1796000000, id_s, tok), YC_OK);
+    snprintf(h, sizeof h, "Bearer %s", tok);
+    yc_api *fresh = NULL;
+    assert_int_equal(yc_api_open(g_data, NULL, &fresh), YC_OK);
+    yc_api_ident id = identify(fresh, h, false);
+    assert_int_equal(id.kind, YC_API_IDENT_CLIENT);
+    assert_string_equal(id.client_id, id_s);
+    /* the registry breaks: within 1.5 s nobody is recognised */
+    char p[256];
+    snprintf(p, sizeof p, "%s/clients.json", g_data);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("{\"format\":\"yrdcredit-clients-v1\",\"clients\":[],\"extra\":1}", f);
+    assert_int_equal(fclose(f), 0);
+    bool gone = false;
+    for (int i = 0; i < 150 && !gone; i++) {
+        id = identify(fresh, h, false);
+        gone = id.kind == YC_API_IDENT_INVALID;
+        struct timespec nap = {0, 10 * 1000 * 1000};
+        (void)nanosleep(&nap, NULL);
+    }
+    assert_true(gone);
+    yc_api_close(fresh);
+    yc_api_close(api);
+    remove_clients();
+    assert_int_equal(yc_api_open(g_data, NULL, &api), YC_OK);
+    id = identify(api, h, false);
+    assert_anonymous(&id, YC_API_IDENT_INVALID);
+    yc_api_close(api);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2653,6 +2897,11 @@ int main(void)
         cmocka_unit_test(get_score__record_posted_for_subject__next_answer_recomputed),
         cmocka_unit_test(get_score__allocation_fails_at_each_step__served_or_503_and_cache_sound),
         cmocka_unit_test(yc_api_open__config_option__its_model_and_bounds_used),
+        cmocka_unit_test(yc_api_bearer_parse__bearer_one_space_b64token__the_token),
+        cmocka_unit_test(yc_api_bearer_parse__scheme_in_any_case__the_token),
+        cmocka_unit_test(yc_api_bearer_parse__malformed__invalid),
+        cmocka_unit_test(yc_api_identify__each_credential__kind_and_client_copied),
+        cmocka_unit_test(yc_api_identify__registry_unloadable_or_missing__invalid),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
