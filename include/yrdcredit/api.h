@@ -65,6 +65,12 @@
 #define YC_API_PROBLEM_UNAVAILABLE  "unavailable"      /**< 503 out of memory */
 #define YC_API_PROBLEM_STORAGE_FULL "storage-full"     /**< 507 */
 #define YC_API_PROBLEM_INTERNAL     "internal"         /**< 500 */
+#define YC_API_PROBLEM_UNAUTHORIZED                      \
+    "unauthorized" /**< 401 no, unknown or revoked token \
+                        (only with auth.required) */
+#define YC_API_PROBLEM_FORBIDDEN                         \
+    "forbidden" /**< 403 the role may not call the route \
+                     (only with auth.required) */
 
 /** An API instance: configuration, score model, record store and import tables. Opaque. */
 typedef struct yc_api yc_api;
@@ -108,10 +114,13 @@ typedef struct yc_api_pending yc_api_pending;
 
 /** A response.  Initialise with `= {0}`; release with yc_api_response_clear(). */
 typedef struct yc_api_response {
-    int status;                          /**< HTTP status code */
-    const char *content_type;            /**< static string: "application/json" or
-                                              "application/problem+json" */
-    const char *allow;                   /**< static `allow` header value for 405, else NULL */
+    int status;               /**< HTTP status code */
+    const char *content_type; /**< static string: "application/json" or
+                                   "application/problem+json" */
+    const char *allow;        /**< static `allow` header value for 405, else NULL */
+    /** static `www-authenticate` value (RFC 6750 §3) of a 401, 400 or 403 the auth.required
+     *  check gave, e.g. `Bearer error="invalid_token"`; NULL = none */
+    const char *www_authenticate;
     char *body;                          /**< owned by the response; @c body_len bytes + a NUL */
     size_t body_len;                     /**< bytes, without the NUL */
     char etag[YC_API_VALIDATOR_MAX + 1]; /**< quoted ETag, NUL-terminated; "" = none */
@@ -230,7 +239,19 @@ void yc_api_close(yc_api *api);
  * hex digits) is 404 in the path and 400 naming the parameter (or `query` for a name) in the
  * query.  Empty query components (`?&limit=1`, `?limit=1&`) are ignored; any query parameter a
  * route does not take is 400 `query`, on every route (also getHealthz and getReadyz).
- * HEAD is served as GET (the transport drops the body).  The route semantics and bodies are those
+ * HEAD is served as GET (the transport drops the body).
+ *
+ * Access control (issue 6 item 1), only when the configuration's auth.required is true: before
+ * dispatch, a path that yc_authz_route_lookup() finds (after the decoding above) and that is not
+ * public is refused when the caller has no token (401 `unauthorized`, `www-authenticate:
+ * Bearer`), an unknown or revoked token (401 `unauthorized`, `Bearer error="invalid_token"`), a
+ * malformed `authorization` field (400 `invalid-parameter` naming `authorization`,
+ * `error="invalid_request"`) or a role yc_authz_allowed() refuses (403 `forbidden`,
+ * `error="insufficient_scope"`); @c res->www_authenticate carries the header value.  Paths the
+ * table does not know are answered by the router as without the switch.  Off (the default),
+ * credentials only name the client for the access log.
+ *
+ * The route semantics and bodies are those
  * of api/openapi.yaml.  POST /v1/records answers only after the accepted records are committed
  * durably (yc_store_ingest()).
  *
@@ -402,8 +423,8 @@ YC_MUST_USE yc_err yc_api_bearer_parse(const char *value, size_t len, const char
  * A registry that no longer loads (an edit gone wrong) recognises nobody until it is fixed
  * (the reason goes to stderr); out of memory keeps the previous snapshot.
  *
- * Groundwork of issue 6: yc_api_handle() calls this only to name the client in
- * yc_api_response.client_id; no route is refused yet.
+ * yc_api_handle() calls this to name the client in yc_api_response.client_id and, when the
+ * configuration sets auth.required (off by default), to enforce the route × role table.
  *
  * @param[in]  api  Open instance.
  * @param[in]  req  The request; only @c authorization and @c authorization_malformed are read.

@@ -195,6 +195,16 @@ typedef struct yc_config_policy {
     unsigned notice_working_days;
 } yc_config_policy;
 
+/** Settings of access control (the optional "auth" object, issue 6). */
+typedef struct yc_config_auth {
+    /** `required`: when true, yc_api_handle() enforces the route × role table
+     *  (include/yrdcredit/authz.h) before dispatch: a non-public route without a token is 401,
+     *  with an invalid or revoked token 401, with a malformed `authorization` 400, and a role
+     *  the table does not allow 403.  false (the default, also when absent): no route is
+     *  refused for want of a token. */
+    bool required;
+} yc_config_auth;
+
 /** Resolved configuration.  Fields are public; strings are NUL-terminated absolute-or-relative
  * paths. */
 typedef struct yc_config {
@@ -209,6 +219,7 @@ typedef struct yc_config {
     yc_config_api api;                          /**< HTTP API settings; defaults if absent */
     yc_config_attest attest;                    /**< attestation settings; defaults if absent */
     yc_config_policy policy;                    /**< 联合奖惩 policy settings */
+    yc_config_auth auth;                        /**< access control; defaults if absent */
 } yc_config;
 
 /**

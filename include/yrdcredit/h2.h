@@ -293,6 +293,19 @@ YC_MUST_USE yc_err yc_h2_reply_cache(yc_h2_reply *reply, const char *etag,
 YC_MUST_USE yc_err yc_h2_reply_location(yc_h2_reply *reply, const char *location);
 
 /**
+ * @brief Add a `www-authenticate` header to a reply already set (a 401, or the 400 and 403 of
+ *        a Bearer challenge).
+ * @param[in,out] reply  The handler's reply, after yc_h2_reply_set() or yc_h2_reply_take().
+ * @param[in]     value  NUL-terminated challenge, e.g. `Bearer error="invalid_token"`; not
+ *                       empty, at most 255 bytes, without CR or LF.  Copied.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  the reply is not set, or @p value is NULL, empty, too long or holds
+ *                         CR or LF
+ * @par Source: RFC 9110 §11.6.1 (WWW-Authenticate); RFC 6750 §3; issue 6 item 1.
+ */
+YC_MUST_USE yc_err yc_h2_reply_www_authenticate(yc_h2_reply *reply, const char *value);
+
+/**
  * @brief As yc_h2_reply_set(), but takes ownership of @p body instead of copying it (the hot
  *        path: a handler's response buffer becomes the reply without a second copy).
  * @param[out] reply         The handler's reply.

@@ -6,6 +6,7 @@
 #include "api_attest.h"
 #include "api_int.h"
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/authz.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/ids.h"
 
@@ -43,7 +44,7 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     }
     pthread_mutex_init(&api->policy_mu, NULL);
     pthread_mutex_init(&api->reload_mu, NULL);
-    yc_api_clients_open(api); /* issue 6 groundwork: who is calling (nothing enforced yet) */
+    yc_api_clients_open(api); /* issue 6: who is calling (enforced with auth.required) */
     /* Model, rules and store failures leave the instance open but not ready (503).  A policy
      * file that fails leaves its part unloaded (its routes answer 503); the reason is logged. */
     char why[YC_POLICY_WHY_MAX];
@@ -524,18 +525,64 @@ static yc_err route_decoded(yc_api *api, const yc_api_request *req, size_t path_
     return route(api, &r, res);
 }
 
+/* Issue 6 item 1 behind config auth.required: the route × role table (authz.h) before
+ * dispatch.  Answers 401, 400 or 403 and returns true when the request is refused; false lets
+ * the router answer (public rows, allowed roles, and paths the table does not know, which the
+ * router answers 404 or 405 as before). */
+static bool auth_refused(const yc_api_request *req, const yc_api_ident *ident, yc_api_response *res,
+                         yc_err *ret)
+{
+    const size_t path_len = strlen(req->path);
+    if (path_len > YC_API_PATH_MAX)
+        return false; /* the router's 404 */
+    char path[YC_API_PATH_MAX + 1];
+    size_t n = 0;
+    if (yc_api_pct_decode(req->path, path_len, path, sizeof path, &n) != YC_OK)
+        return false; /* a malformed escape names no resource: the router's 404 */
+    const yc_authz_route route = yc_authz_route_lookup(req->method, path);
+    if (route == YC_AUTHZ_NOT_FOUND || yc_authz_is_public(route))
+        return false;
+    switch (ident->kind) {
+    case YC_API_IDENT_CLIENT:
+        if (yc_authz_allowed(route, (yc_authz_role)ident->role))
+            return false;
+        *ret = yc_api_problem(res, 403, YC_API_PROBLEM_FORBIDDEN, "Forbidden",
+                              "the client's role may not call this route", NULL);
+        res->www_authenticate = "Bearer error=\"insufficient_scope\"";
+        return true;
+    case YC_API_IDENT_MALFORMED:
+        *ret = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
+                              "the authorization field is not 'Bearer <token>'", "authorization");
+        res->www_authenticate = "Bearer error=\"invalid_request\"";
+        return true;
+    case YC_API_IDENT_INVALID:
+        *ret = yc_api_problem(res, 401, YC_API_PROBLEM_UNAUTHORIZED, "Unauthorized",
+                              "the token is unknown or revoked", "authorization");
+        res->www_authenticate = "Bearer error=\"invalid_token\"";
+        return true;
+    case YC_API_IDENT_NONE:
+    default:
+        *ret = yc_api_problem(res, 401, YC_API_PROBLEM_UNAUTHORIZED, "Unauthorized",
+                              "this route requires a bearer token", "authorization");
+        res->www_authenticate = "Bearer";
+        return true;
+    }
+}
+
 yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
     *res = (yc_api_response){0};
-    /* Issue 6 groundwork: who is calling is resolved and named for the access log only; no
-     * request is refused for its credentials yet. */
+    /* Issue 6: who is calling is named for the access log; with auth.required (off by default)
+     * the route × role table is enforced before dispatch. */
     yc_api_ident ident;
     if (yc_api_identify(api, req, &ident) != YC_OK)
         ident.kind = YC_API_IDENT_INVALID;
     const size_t path_len = strlen(req->path);
-    yc_err rv = path_len > YC_API_PATH_MAX                 ? not_found(res)
-                : memchr(req->path, '%', path_len) == NULL ? route(api, req, res)
-                                                           : route_decoded(api, req, path_len, res);
+    yc_err rv = YC_OK;
+    if (!(api->cfg.auth.required && auth_refused(req, &ident, res, &rv)))
+        rv = path_len > YC_API_PATH_MAX                 ? not_found(res)
+             : memchr(req->path, '%', path_len) == NULL ? route(api, req, res)
+                                                        : route_decoded(api, req, path_len, res);
     if (rv != YC_OK) {
         /* A handler failed to build its answer: try the generic problem, else report NOMEM. */
         yc_api_response_clear(res);

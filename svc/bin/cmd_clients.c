@@ -21,6 +21,8 @@ static const char clients_usage[] =
     "(its 统一社会信用代码, at most 64); a subject client needs --subject (a USCC or a 'P…'\n"
     "pseudonym).  list never shows a token or its hash.  revoke keeps the client listed and\n"
     "stops its token.  The running yrdcreditd sees changes within 1 s.\n"
+    "add and revoke then append an entry to the audit log (`yrdcredit audit`): ok, or refused\n"
+    "when refused for a reason other than usage; exit 4 if that entry cannot be written.\n"
     "Exit status: 0 ok; 2 usage or invalid input; 3 unknown client; 4 I/O error;\n"
     "5 other failure (also: client already revoked).\n";
 
@@ -82,15 +84,22 @@ static int clients_add(const char *data_dir, int argc, char **argv)
     }
     char id[YC_CLIENT_ID_LEN + 1], token[YC_CLIENT_TOKEN_LEN + 1];
     yc_err rv = yc_clients_add(data_dir, &spec, (int64_t)time(NULL), id, token);
-    if (rv != YC_OK)
-        return fail("add", rv);
+    char detail[64];
+    (void)snprintf(detail, sizeof detail, "role=%s", role);
+    if (rv != YC_OK) {
+        const int st = fail("add", rv);
+        if (st == 2) /* invalid input: nothing to audit */
+            return st;
+        (void)snprintf(detail, sizeof detail, "role=%s: %s", role, yc_err_str(rv));
+        return cli_audit_record(data_dir, YC_AUDIT_CLIENT_ADD, "", false, detail, st);
+    }
     fprintf(stderr, "added client %s (role %s, name %s); its token follows on stdout, shown once\n",
             id, role, name);
     int status = fprintf(stdout, "%s\n", token) < 0 || fflush(stdout) != 0 ? 4 : 0;
     volatile char *p = token;
     for (size_t i = 0; i < sizeof token; i++)
         p[i] = '\0';
-    return status;
+    return cli_audit_record(data_dir, YC_AUDIT_CLIENT_ADD, id, true, detail, status);
 }
 
 static json_t *client_summary(const yc_client *cl)
@@ -190,10 +199,15 @@ int cli_clients(int argc, char **argv)
         return clients_list(data_dir, true);
     if (strcmp(sub, "revoke") == 0 && rest == 2) {
         yc_err rv = yc_clients_revoke(data_dir, rargv[1], (int64_t)time(NULL));
-        if (rv != YC_OK)
-            return fail("revoke", rv);
+        if (rv != YC_OK) {
+            const int st = fail("revoke", rv);
+            if (st == 2) /* not a client id: nothing to audit */
+                return st;
+            return cli_audit_record(data_dir, YC_AUDIT_CLIENT_REVOKE, rargv[1], false,
+                                    rv == YC_ERR_CONFLICT ? "already revoked" : yc_err_str(rv), st);
+        }
         fprintf(stderr, "revoked client %s\n", rargv[1]);
-        return 0;
+        return cli_audit_record(data_dir, YC_AUDIT_CLIENT_REVOKE, rargv[1], true, "", 0);
     }
     fputs(clients_usage, stderr);
     return 2;

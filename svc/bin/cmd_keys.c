@@ -32,6 +32,9 @@ static const char keys_usage[] =
     "           attest.key_grace_s later); refused if its purpose would have no active or\n"
     "           published key left, unless --force.\n"
     "new and rotate create master.key and signing.json when missing (older data dirs).\n"
+    "new, rotate and retire then append an entry to the audit log (`yrdcredit audit`): ok, or\n"
+    "refused when refused or failed after the arguments were accepted; exit 4 if that entry\n"
+    "cannot be written.\n"
     "Exit status: 0 ok; 2 usage, invalid file or refused retire; 3 no keys or unknown KID;\n"
     "4 storage or I/O error (a seed that does not open under master.key); 5 other failure.\n";
 
@@ -192,7 +195,10 @@ int cli_keys(int argc, char **argv)
         else
             printf("retired %s; it leaves the JWKS in %" PRId64 " s\n", kid,
                    max_validity_s + grace_s);
-        return keys_exit(rv);
+        const char *why = rv == YC_OK             ? (force ? "force" : "")
+                          : rv == YC_ERR_CONFLICT ? "already retired or the last usable key"
+                                                  : yc_err_str(rv);
+        return cli_audit_record(data, YC_AUDIT_KEY_RETIRE, kid, rv == YC_OK, why, keys_exit(rv));
     }
 
     yc_key_purpose purpose;
@@ -224,7 +230,11 @@ int cli_keys(int argc, char **argv)
         }
         yc_keyring_free(kr);
         fprintf(stderr, "yrdcredit keys %s: %s\n", sub, why[0] ? why : yc_err_str(rv));
-        return keys_exit(rv);
+        char detail[96];
+        (void)snprintf(detail, sizeof detail, "purpose=%s: %s", yc_key_purpose_str(purpose),
+                       yc_err_str(rv));
+        return cli_audit_record(data, is_new ? YC_AUDIT_KEY_NEW : YC_AUDIT_KEY_ROTATE, "", false,
+                                detail, keys_exit(rv));
     }
     if (!existed)
         fprintf(stderr,
@@ -236,5 +246,8 @@ int cli_keys(int argc, char **argv)
     fprintf(stderr, "yrdcredit keys %s: new %s key %s, signs from %s\n", sub,
             yc_key_purpose_str(purpose), kid, nb);
     printf("%s\n", kid);
-    return 0;
+    char detail[64];
+    (void)snprintf(detail, sizeof detail, "purpose=%s", yc_key_purpose_str(purpose));
+    return cli_audit_record(data, is_new ? YC_AUDIT_KEY_NEW : YC_AUDIT_KEY_ROTATE, kid, true,
+                            detail, 0);
 }

@@ -18,6 +18,8 @@ static const char policy_usage[] =
     "        server would load them; print the first problem, naming the file and the rule.\n"
     "reload: check, then send SIGHUP to the yrdcreditd serving DATA (DATA/yrdcreditd.pid);\n"
     "        it loads them again and logs the outcome, keeping the old ones on failure.\n"
+    "        Then an audit entry (`yrdcredit audit`): ok when signalled, refused when the check\n"
+    "        failed or no yrdcreditd serves DATA; exit 4 if that entry cannot be written.\n"
     "Exit status: 0 ok; 2 usage or a file fails validation; 3 no yrdcreditd serves DATA;\n"
     "4 I/O error.\n";
 
@@ -65,9 +67,13 @@ int cli_policy(int argc, char **argv)
     const char *data = cli_data_dir(NULL);
     char why[512];
     const yc_err e = yc_api_policy_check(data, why, sizeof why);
+    const bool reload = strcmp(argv[1], "reload") == 0;
     if (e != YC_OK) {
         fprintf(stderr, "yrdcredit: policy: %s\n", why[0] != '\0' ? why : yc_err_str(e));
-        return e == YC_ERR_IO || e == YC_ERR_NOMEM ? 4 : 2;
+        const int st = e == YC_ERR_IO || e == YC_ERR_NOMEM ? 4 : 2;
+        return reload
+                   ? cli_audit_record(data, YC_AUDIT_POLICY_RELOAD, "", false, "check failed", st)
+                   : st;
     }
     if (strcmp(argv[1], "check") == 0) {
         printf("policy ok: %s\n", data);
@@ -77,13 +83,15 @@ int cli_policy(int argc, char **argv)
     if (pid == 0) {
         fprintf(stderr, "yrdcredit: policy: no yrdcreditd serves %s (%s/yrdcreditd.pid)\n", data,
                 data);
-        return 3;
+        return cli_audit_record(data, YC_AUDIT_POLICY_RELOAD, "", false, "no yrdcreditd", 3);
     }
     if (kill(pid, SIGHUP) != 0) {
         fprintf(stderr, "yrdcredit: policy: cannot signal process %ld: %s\n", (long)pid,
                 strerror(errno));
-        return 4;
+        return cli_audit_record(data, YC_AUDIT_POLICY_RELOAD, "", false, "signal failed", 4);
     }
     printf("policy ok: sent SIGHUP to yrdcreditd (pid %ld); it logs the reload\n", (long)pid);
-    return 0;
+    char detail[48];
+    (void)snprintf(detail, sizeof detail, "sighup pid %ld", (long)pid);
+    return cli_audit_record(data, YC_AUDIT_POLICY_RELOAD, "", true, detail, 0);
 }

@@ -26,7 +26,9 @@ static const char share_usage[] =
     "        stdout.  Reads one snapshot: the server may be running.\n"
     "import: verify a partner's batch against trust/partners.json and store it, or refuse it\n"
     "        whole; prints {\"batch_id\",\"from\",\"stored\",\"duplicates\"} or\n"
-    "        {\"refused\":REASON,\"field\",\"detail\"} as JSON.\n"
+    "        {\"refused\":REASON,\"field\",\"detail\"} as JSON.  Then appends an audit entry\n"
+    "        (`yrdcredit audit`; its own transaction, after the batch's): ok with the batch id,\n"
+    "        or refused with the reason; exit 4 if that entry cannot be written.\n"
     "\n"
     "Exit status: 0 ok; 2 usage, invalid input, a refused batch or too many records; 3 no\n"
     "active attestation key; 4 storage or I/O error; 5 other failure.\n";
@@ -203,6 +205,9 @@ static int share_import(const char *data_dir, int argc, char **argv)
                          yc_clock_now_ms() / 1000, &r);
     if (rv != YC_OK) {
         fprintf(stderr, "yrdcredit share import: %s\n", yc_err_str(rv));
+        rc = cli_audit_record_store(e.store, YC_AUDIT_SHARE_IMPORT, "", false, yc_err_str(rv),
+                                    yc_err_exit_code(rv));
+        rv = YC_OK; /* rc is set */
         goto out;
     }
     json_t *o =
@@ -224,6 +229,15 @@ static int share_import(const char *data_dir, int argc, char **argv)
                 yc_share_reason_str(r.reason), r.detail, r.field[0] ? " at " : "", r.field);
         rc = 2;
     }
+    /* after the batch's own transaction (audit entry in a transaction of its own) */
+    char detail[96];
+    if (r.reason == YC_SHARE_OK)
+        (void)snprintf(detail, sizeof detail, "from=%s stored=%zu duplicates=%zu", r.from,
+                       (size_t)r.stored, (size_t)r.duplicates);
+    else
+        (void)snprintf(detail, sizeof detail, "%s", yc_share_reason_str(r.reason));
+    rc = cli_audit_record_store(e.store, YC_AUDIT_SHARE_IMPORT, r.batch_id, r.reason == YC_SHARE_OK,
+                                detail, rc);
 out:
     if (rv != YC_OK)
         rc = yc_err_exit_code(rv);

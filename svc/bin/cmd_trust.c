@@ -27,6 +27,9 @@ static const char trust_usage[] =
     "partner's JWKS and status lists over HTTP/2 (TLS verified; --cacert for a private CA),\n"
     "and replaces the local copies only when the JWKS holds a pinned key and every status\n"
     "list verifies with the pinned keys.\n"
+    "add, remove and refresh then append an entry to the audit log (`yrdcredit audit`): ok,\n"
+    "or refused when refused or failed after the arguments were accepted; exit 4 if that\n"
+    "entry cannot be written.\n"
     "Exit status: 0 ok; 2 usage, invalid input or a refused download; 3 unknown issuer;\n"
     "4 I/O or network error; 5 other failure.\n";
 
@@ -156,6 +159,8 @@ static int trust_add(const char *data_dir, int argc, char **argv)
     const char *issuer = NULL, *city = NULL, *region = NULL, *jwks_url = NULL, *cacert = NULL;
     char *abs_cacert = NULL; /* realpath(): malloc'd, released with yc_free (alloc.h) */
     int status = 2, c;
+    bool attempted = false;
+    const char *why = NULL;
     json_t *root = NULL, *pins = json_array(), *lists = json_array();
     if (pins == NULL || lists == NULL) {
         status = 5;
@@ -211,11 +216,13 @@ static int trust_add(const char *data_dir, int argc, char **argv)
         }
         cacert = abs_cacert;
     }
+    attempted = true; /* the arguments are accepted: the outcome goes to the audit log */
     status = registry_open(data_dir, &root);
     if (status != 0)
         goto out;
     if (find_partner(root, issuer, NULL) != NULL) {
         fprintf(stderr, "yrdcredit trust add: %s is already a partner (remove it first)\n", issuer);
+        why = "already a partner";
         status = 2;
         goto out;
     }
@@ -257,7 +264,16 @@ out:
     json_decref(root);
     json_decref(pins);
     json_decref(lists);
-    return status;
+    if (!attempted)
+        return status;
+    char detail[64];
+    if (status == 0)
+        (void)snprintf(detail, sizeof detail, "region=%s", region);
+    else if (why != NULL)
+        (void)snprintf(detail, sizeof detail, "%s", why);
+    else
+        (void)snprintf(detail, sizeof detail, "exit %d", status);
+    return cli_audit_record(data_dir, YC_AUDIT_TRUST_ADD, issuer, status == 0, detail, status);
 }
 
 static int trust_list(const char *data_dir)
@@ -562,10 +578,22 @@ int cli_trust(int argc, char **argv)
         return trust_add(data_dir, rest, rargv);
     if (strcmp(sub, "list") == 0 && rest == 1)
         return trust_list(data_dir);
-    if (strcmp(sub, "remove") == 0 && rest == 2)
-        return trust_remove(data_dir, rargv[1]);
-    if (strcmp(sub, "refresh") == 0 && rest <= 2)
-        return trust_refresh(data_dir, rest == 2 ? rargv[1] : NULL);
+    if (strcmp(sub, "remove") == 0 && rest == 2) {
+        const int st = trust_remove(data_dir, rargv[1]);
+        char detail[32] = "not a partner";
+        if (st != 3)
+            (void)snprintf(detail, sizeof detail, "exit %d", st);
+        return cli_audit_record(data_dir, YC_AUDIT_TRUST_REMOVE, rargv[1], st == 0,
+                                st == 0 ? "" : detail, st);
+    }
+    if (strcmp(sub, "refresh") == 0 && rest <= 2) {
+        const int st = trust_refresh(data_dir, rest == 2 ? rargv[1] : NULL);
+        char detail[32] = "not a partner";
+        if (st != 3)
+            (void)snprintf(detail, sizeof detail, "exit %d", st);
+        return cli_audit_record(data_dir, YC_AUDIT_TRUST_REFRESH, rest == 2 ? rargv[1] : "",
+                                st == 0, st == 0 ? (rest == 2 ? "" : "all partners") : detail, st);
+    }
     fputs(trust_usage, stderr);
     return 2;
 }

@@ -770,6 +770,8 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
                                       ares.cache_control[0] ? ares.cache_control : NULL);
             if (e == YC_OK && ares.location[0] != '\0')
                 e = yc_h2_reply_location(reply, ares.location);
+            if (e == YC_OK && ares.www_authenticate != NULL)
+                e = yc_h2_reply_www_authenticate(reply, ares.www_authenticate);
         }
         yc_api_response_clear(&ares);
     }

@@ -317,6 +317,30 @@ static yc_err parse_policy(json_t *root, yc_config_policy *pol, const char **ret
     return YC_OK;
 }
 
+/* The optional "auth" object: access control (issue 6 item 1). */
+static yc_err parse_auth(json_t *root, yc_config_auth *auth, const char **ret_field)
+{
+    static const char *const keys[] = {"required"};
+    *auth = (yc_config_auth){0};
+    json_t *obj = json_object_get(root, "auth");
+    if (obj == NULL)
+        return YC_OK;
+    if (!json_is_object(obj)) {
+        *ret_field = "auth";
+        return YC_ERR_INVALID;
+    }
+    YC_TRY(only_keys(obj, keys, 1, "auth", ret_field));
+    json_t *req = json_object_get(obj, "required");
+    if (req != NULL) {
+        if (!json_is_boolean(req)) {
+            *ret_field = "auth.required";
+            return YC_ERR_INVALID;
+        }
+        auth->required = json_is_true(req);
+    }
+    return YC_OK;
+}
+
 /* attest.issuer: an https URL with a host, without query, fragment, trailing '/', spaces or
  * control characters (SD-JWT VC §JWT VC Issuer Metadata: iss is the metadata base). */
 static bool issuer_is_valid(const char *s)
@@ -467,8 +491,8 @@ static yc_err parse_attest(json_t *root, yc_config_attest *a, const char **ret_f
 
 static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
-    static const char *const top[] = {"schema", "model", "rules", "calendar", "store", "import",
-                                      "server", "tls",   "api",   "attest",   "policy"};
+    static const char *const top[] = {"schema", "model", "rules", "calendar", "store",  "import",
+                                      "server", "tls",   "api",   "attest",   "policy", "auth"};
     static const char *const store_keys[] = {"map_size_mib"};
     static const char *const import_keys[] = {"batch_records"};
     if (!json_is_object(root)) {
@@ -505,6 +529,7 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
     YC_TRY(parse_server(root, &cfg->server, ret_field));
     YC_TRY(parse_api(root, &cfg->api, ret_field));
     YC_TRY(parse_policy(root, &cfg->policy, ret_field));
+    YC_TRY(parse_auth(root, &cfg->auth, ret_field));
     YC_TRY(parse_attest(root, &cfg->attest, ret_field));
     return parse_tls(root, data_dir, cfg, ret_field);
 }

@@ -75,6 +75,14 @@ yc_err yc_h2_reply_location(yc_h2_reply *reply, const char *location)
     return YC_OK;
 }
 
+yc_err yc_h2_reply_www_authenticate(yc_h2_reply *reply, const char *value)
+{
+    YC_ENSURE(reply->set && value != NULL && value[0] != '\0' && header_value_ok(value),
+              YC_ERR_INVALID);
+    snprintf(reply->www_authenticate, sizeof reply->www_authenticate, "%s", value);
+    return YC_OK;
+}
+
 yc_err yc_h2_reply_cache(yc_h2_reply *reply, const char *etag, const char *cache_control)
 {
     YC_ENSURE(reply->set, YC_ERR_INVALID);
@@ -200,7 +208,7 @@ static void stream_respond(conn *c, stream *st)
     yc_h2_reply *r = &st->reply;
     snprintf(st->status_str, sizeof st->status_str, "%d", r->status);
     snprintf(st->length_str, sizeof st->length_str, "%zu", r->body_len);
-    nghttp2_nv nva[7];
+    nghttp2_nv nva[8];
     size_t n = 0;
     nva[n++] = NV(":status", st->status_str);
     if (r->content_type[0] != '\0')
@@ -215,6 +223,8 @@ static void stream_respond(conn *c, stream *st)
         nva[n++] = NV("cache-control", r->cache_control);
     if (r->location[0] != '\0')
         nva[n++] = NV("location", r->location);
+    if (r->www_authenticate[0] != '\0')
+        nva[n++] = NV("www-authenticate", r->www_authenticate);
     bool head = st->method != NULL && strcmp(st->method, "HEAD") == 0;
     nghttp2_data_provider prd = {.source.ptr = st, .read_callback = body_read_cb};
     int rv =

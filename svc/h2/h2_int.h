@@ -25,9 +25,10 @@ struct yc_h2_reply {
     int status;
     char content_type[HDR_VALUE_MAX + 1];
     char allow[HDR_VALUE_MAX + 1];
-    char etag[HDR_VALUE_MAX + 1];          /* "" = none */
-    char cache_control[HDR_VALUE_MAX + 1]; /* "" = none */
-    char location[HDR_VALUE_MAX + 1];      /* "" = none */
+    char etag[HDR_VALUE_MAX + 1];             /* "" = none */
+    char cache_control[HDR_VALUE_MAX + 1];    /* "" = none */
+    char location[HDR_VALUE_MAX + 1];         /* "" = none */
+    char www_authenticate[HDR_VALUE_MAX + 1]; /* "" = none */
     uint8_t *body;
     size_t body_len;
 };

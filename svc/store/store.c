@@ -15,6 +15,7 @@
 #include <lmdb.h>
 
 #include "access_int.h"
+#include "audit_int.h"
 #include "codec.h"
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
@@ -316,6 +317,7 @@ static yc_err init_env(const char *dir, const char *lmdb_dir)
         (rv = yc_store_attest_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_store_issue5_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_store_access_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
+        (rv = yc_store_audit_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_crypto_random(raw, sizeof raw)) != YC_OK)
         goto out;
     yc_hex_encode(raw, sizeof raw, hex);
@@ -437,11 +439,12 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
     if ((rv = open_keys(st, dir)) != YC_OK || (rv = env_open(lmdb, map_size, &st->env)) != YC_OK ||
         (rv = txn_begin(st->env, MDB_RDONLY, &txn)) != YC_OK)
         goto out;
-    bool attest_found = false, issue5_found = false, access_found = false;
+    bool attest_found = false, issue5_found = false, access_found = false, audit_found = false;
     if ((rv = open_dbis(st, txn, 0)) != YC_OK || (rv = check_meta(st, txn)) != YC_OK ||
         (rv = yc_store_attest_open_dbis(st, txn, 0, &attest_found)) != YC_OK ||
         (rv = yc_store_issue5_open_dbis(st, txn, 0, &issue5_found)) != YC_OK ||
-        (rv = yc_store_access_open_dbis(st, txn, 0, &access_found)) != YC_OK)
+        (rv = yc_store_access_open_dbis(st, txn, 0, &access_found)) != YC_OK ||
+        (rv = yc_store_audit_open_dbis(st, txn, 0, &audit_found)) != YC_OK)
         goto out;
     /* Committing (not aborting) a read transaction keeps the database handles open. */
     rv = from_mdb(mdb_txn_commit(txn));
@@ -452,6 +455,7 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
         atomic_store_explicit(&st->attest_ready, attest_found, memory_order_release);
         atomic_store_explicit(&st->issue5_ready, issue5_found, memory_order_release);
         atomic_store_explicit(&st->access_ready, access_found, memory_order_release);
+        atomic_store_explicit(&st->audit_ready, audit_found, memory_order_release);
     }
 out:
     if (txn != NULL)

@@ -38,6 +38,9 @@ struct yc_store {
      * same rule as attest_ready (yc_store_access_ensure()). */
     MDB_dbi consents, consents_subj, query_log;
     atomic_bool access_ready;
+    /* Issue 6 audit log (audit_tables.c): `audit`, the same rule (yc_store_audit_ensure()). */
+    MDB_dbi audit;
+    atomic_bool audit_ready;
     yc_crypto_key *pseudonym_key;
     yc_crypto_key *seal_key;
     char instance_id[YC_STORE_INSTANCE_ID_LEN + 1];

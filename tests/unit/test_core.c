@@ -1070,6 +1070,36 @@ static void config_policy_notice_working_days__at_limits_and_one_past__exact_or_
     assert_string_equal(field, "policy");
 }
 
+static void
+config_auth_required__absent_true_false_wrong_type_unknown_key__exact_or_named(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    const char *field;
+    memset(&cfg, 0xff, sizeof cfg);
+    assert_int_equal(load_with_server("", &cfg, &field), YC_OK);
+    assert_false(cfg.auth.required); /* absent: off */
+    memset(&cfg, 0xff, sizeof cfg);
+    assert_int_equal(load_with_server("\"auth\":{}", &cfg, &field), YC_OK);
+    assert_false(cfg.auth.required);
+    assert_int_equal(load_with_server("\"auth\":{\"required\":true}", &cfg, &field), YC_OK);
+    assert_true(cfg.auth.required);
+    assert_int_equal(load_with_server("\"auth\":{\"required\":false}", &cfg, &field), YC_OK);
+    assert_false(cfg.auth.required);
+    assert_int_equal(load_with_server("\"auth\":{\"required\":1}", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "auth.required");
+    assert_int_equal(load_with_server("\"auth\":{\"required\":\"true\"}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "auth.required");
+    assert_int_equal(load_with_server("\"auth\":{\"required\":null}", &cfg, &field),
+                     YC_ERR_INVALID);
+    assert_string_equal(field, "auth.required");
+    assert_int_equal(load_with_server("\"auth\":{\"require\":true}", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "auth.require: unknown key");
+    assert_int_equal(load_with_server("\"auth\":true", &cfg, &field), YC_ERR_INVALID);
+    assert_string_equal(field, "auth");
+}
+
 static void config_load__api_object_absent_empty_or_wrong__default_or_named(void **state)
 {
     (void)state;
@@ -1520,6 +1550,8 @@ int main(void)
         cmocka_unit_test(
             safety__config_score_cache_entries__at_limits_and_one_past__exact_or_named),
         cmocka_unit_test(config_policy_notice_working_days__at_limits_and_one_past__exact_or_named),
+        cmocka_unit_test(
+            config_auth_required__absent_true_false_wrong_type_unknown_key__exact_or_named),
         cmocka_unit_test(config_load__api_object_absent_empty_or_wrong__default_or_named),
         cmocka_unit_test(config_load__shipped_etc_config__api_default),
         cmocka_unit_test(safety__config_attest_keys__at_min_and_max__loaded_exactly),

@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""Issue 6 item 1 (groundwork): the route x role table, enforced behind config auth.required.
+
+Two real yrdcreditd servers over h2c on two data dirs made alike (init + import samples/),
+one with "auth": {"required": true} and one without the "auth" object (the default: off), with
+the same clients (DATA/clients.json and keys/clients.key copied).  For every row of README's
+"Who may call what" table that the router serves today (rows without "(issue 6)"; README's
+table equals svc/api/authz.c's, tests/unit/test_authz.c checks it) and every identity (each
+role's client, no token, a revoked token, an unknown token, a malformed field) the same request
+goes to both servers:
+  - public row: every identity gets exactly what the auth-off server answers;
+  - no token, revoked or unknown token: 401 `unauthorized` with www-authenticate
+    `Bearer` / `Bearer error="invalid_token"`;
+  - malformed authorization: 400 `invalid-parameter` naming `authorization`;
+  - a role the table refuses: 403 `forbidden`;
+  - a role the table allows: exactly the status (and body) the auth-off server answers.
+The auth-off server answers every identity alike (nothing changes without the switch).
+TAP output.  usage: test_authz_table.py YRDCREDIT YRDCREDITD SOURCE_ROOT
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+CLI, DAEMON, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
+os.environ["YRDCREDIT_ETC"] = os.path.join(SRC, "etc")
+PROBLEM = "urn:yrdcredit:problem:"
+ROLES = ("admin", "provider", "partner", "fi", "subject")
+SUBJECT = "92330782MA2KDDUY4M"  # a sample subject (samples/), a valid USCC
+JSON = "application/json"
+
+n_tests = 0
+n_failed = 0
+
+
+def check(cond, name, diag=None):
+    global n_tests, n_failed
+    n_tests += 1
+    if cond:
+        print(f"ok {n_tests} - {name}")
+    else:
+        n_failed += 1
+        print(f"not ok {n_tests} - {name}")
+        if diag is not None:
+            for line in str(diag).splitlines():
+                print(f"# {line}")
+    sys.stdout.flush()
+
+
+def bail(msg):
+    print(f"Bail out! {msg}")
+    sys.exit(1)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, check=False, **kw)
+
+
+def readme_rows():
+    """(method, path template, roles allowed, public) of every README row the router serves."""
+    text = open(os.path.join(SRC, "README.md"), encoding="utf-8").read()
+    sec = text.split("## Who may call what", 1)[1].split("\n## ", 1)[0]
+    table = sec.split("\n| Route | operationId |", 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in table.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        method, path = cells[0].strip("`").split(" ", 1)
+        if "(issue 6)" in cells[1]:
+            continue  # not routed yet: the router answers 404 to every role
+        allowed = {r for r, c in zip(ROLES, cells[2:7]) if c == "✓"}
+        if cells[7] not in ("✓", "—") or any(c not in ("✓", "—") for c in cells[2:7]):
+            bail(f"README row not understood: {line}")
+        rows.append((method, path, allowed, cells[7] == "✓"))
+    return rows
+
+
+# A request per row with a deterministic answer that changes no state: unknown ids (404),
+# empty or invalid JSON bodies (400), the wrong media type (415), reads of a sample subject
+# (200).
+REQUESTS = {
+    ("GET", "/healthz"): ("/healthz", None),
+    ("GET", "/readyz"): ("/readyz", None),
+    ("GET", "/.well-known/jwks.json"): ("/.well-known/jwks.json", None),
+    ("GET", "/.well-known/jwt-vc-issuer"): ("/.well-known/jwt-vc-issuer", None),
+    ("GET", "/v1/status-lists/{id}"): ("/v1/status-lists/999999", None),
+    ("POST", "/v1/attestations/verify"): ("/v1/attestations/verify", b"{}"),
+    ("GET", "/v1/subjects/{subject_id}/score"):
+        (f"/v1/subjects/{SUBJECT}/score?as_of=2026-11-29", None),
+    ("GET", "/v1/subjects/{subject_id}/records"): (f"/v1/subjects/{SUBJECT}/records", None),
+    ("POST", "/v1/subjects/{subject_id}/attestations"):
+        (f"/v1/subjects/{SUBJECT}/attestations", b'{"nosuch":1}'),
+    ("GET", "/v1/subjects/{subject_id}/attestations"):
+        (f"/v1/subjects/{SUBJECT}/attestations", None),
+    ("POST", "/v1/subjects/lookup"): ("/v1/subjects/lookup", b"{}"),
+    ("POST", "/v1/records"): ("/v1/records", b"{}"),
+    ("POST", "/v1/shared-records"): ("/v1/shared-records", b"{}"),  # not application/jose: 415
+    ("POST", "/v1/attestations/{jti}/revoke"): ("/v1/attestations/nosuchjti/revoke", b"{}"),
+    ("POST", "/v1/attestations/{jti}/suspend"): ("/v1/attestations/nosuchjti/suspend", b"{}"),
+    ("POST", "/v1/attestations/{jti}/unsuspend"):
+        ("/v1/attestations/nosuchjti/unsuspend", b"{}"),
+    ("GET", "/v1/measures"): ("/v1/measures", None),
+    ("POST", "/v1/decisions"): ("/v1/decisions", b"{}"),
+    ("GET", "/v1/decisions/{id}"): ("/v1/decisions/d_nosuch", None),
+}
+
+
+class Server:
+    def __init__(self, data, tmp, name):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.err = open(os.path.join(tmp, f"{name}.err"), "wb")
+        self.proc = subprocess.Popen(
+            [DAEMON, "--data", data, "--h2c-listen", f"127.0.0.1:{self.port}", "--listen",
+             "off", "--workers", "1"], stdout=subprocess.DEVNULL, stderr=self.err)
+        for _ in range(100):
+            if self.proc.poll() is not None:
+                break
+            if call(self, "GET", "/healthz", None, None)[0] == 200:
+                return
+            time.sleep(0.1)
+        bail(f"yrdcreditd ({name}) did not answer /healthz")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.err.close()
+
+
+def call(srv, method, target, auth, body):
+    """(status, {header: value}, body bytes) of one request over h2c (curl)."""
+    args = ["curl", "-s", "--http2-prior-knowledge", "--max-time", "10", "-X", method,
+            "-D", "-", "-o", "/dev/stderr", srv.base + target]
+    if method == "HEAD":
+        args[args.index("-X"):args.index("-X") + 2] = ["-I"]
+    if auth is not None:
+        args += ["-H", f"authorization: {auth}"]
+    if body is not None:
+        args += ["-H", f"content-type: {JSON}", "--data-binary", "@-"]
+    p = subprocess.run(args, input=body if body is not None else b"", capture_output=True,
+                       check=False)
+    if p.returncode != 0:
+        return (0, {}, b"")
+    lines = p.stdout.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else 0
+    hdrs = {}
+    for ln in lines[1:]:
+        if ":" in ln:
+            k, v = ln.split(":", 1)
+            hdrs[k.strip().lower()] = v.strip()
+    return (status, hdrs, p.stderr)
+
+
+def problem_type(body):
+    """The problem's type, or None for a body that is no problem."""
+    p = problem_of(body)
+    return p[0] if p is not None else None
+
+
+def problem_of(body):
+    try:
+        b = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(b, dict) or "type" not in b:
+        return None
+    return (b.get("type"), b.get("status"), b.get("field"))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="yc_authz_")
+    servers = []
+    try:
+        dirs = {}
+        for name in ("on", "off"):
+            d = os.path.join(tmp, name)
+            if run([CLI, "init", d]).returncode != 0:
+                bail("yrdcredit init failed")
+            samples = sorted(glob.glob(os.path.join(SRC, "samples", "*.csv")) +
+                             glob.glob(os.path.join(SRC, "samples", "*.jsonl")))
+            if run([CLI, "--data", d, "import"] + samples).returncode != 0:
+                bail("yrdcredit import failed")
+            dirs[name] = d
+        tokens = {}
+        for role in ROLES + ("revoked",):
+            args = [CLI, "--data", dirs["on"], "clients", "add", "--role",
+                    "fi" if role == "revoked" else role, "--name", f"t-{role}"]
+            if role == "provider":
+                args += ["--authority", SUBJECT]
+            if role == "subject":
+                args += ["--subject", SUBJECT]
+            p = run(args)
+            if p.returncode != 0:
+                bail(f"clients add {role}: {p.stderr}")
+            tokens[role] = p.stdout.strip()
+            if role == "revoked":
+                cid = p.stderr.split("added client ", 1)[1].split()[0]
+                if run([CLI, "--data", dirs["on"], "clients", "revoke", cid]).returncode != 0:
+                    bail("clients revoke failed")
+        # the same clients in the auth-off dir, so that the same tokens are valid there too
+        shutil.copy(os.path.join(dirs["on"], "clients.json"), dirs["off"])
+        shutil.copy(os.path.join(dirs["on"], "keys", "clients.key"),
+                    os.path.join(dirs["off"], "keys"))
+        cfg_path = os.path.join(dirs["on"], "config.json")
+        cfg = json.load(open(cfg_path, encoding="utf-8"))
+        cfg["auth"] = {"required": True}
+        with open(cfg_path, "w", encoding="utf-8") as f:
+            json.dump(cfg, f)
+        on = Server(dirs["on"], tmp, "on")
+        servers.append(on)
+        off = Server(dirs["off"], tmp, "off")
+        servers.append(off)
+
+        idents = {r: f"Bearer {tokens[r]}" for r in ROLES}
+        idents["none"] = None
+        idents["revoked"] = f"Bearer {tokens['revoked']}"
+        idents["unknown"] = "Bearer yc_" + "A" * 43
+        idents["malformed"] = f"Bearer  {tokens['fi']}"  # two spaces (api.h: exactly one)
+        idents["basic"] = "Basic dXNlcjpwYXNz"  # another scheme: malformed
+
+        rows = readme_rows()
+        check(len(rows) == len(REQUESTS) and
+              all((m, p) in REQUESTS for m, p, _, _ in rows),
+              f"README names the {len(REQUESTS)} routed rows this test has requests for",
+              [r[:2] for r in rows])
+        for method, tmpl, allowed, public in rows:
+            target, body = REQUESTS[(method, tmpl)]
+            base_st, _, base_body = call(off, method, target, None, body)
+            check(base_st in (200, 400, 404, 415),
+                  f"{method} {tmpl}: auth off, no token: a deterministic status ({base_st})")
+            for who, auth in idents.items():
+                st_off, _, b_off = call(off, method, target, auth, body)
+                check((st_off, b_off) == (base_st, base_body),
+                      f"{method} {tmpl} [{who}]: auth off answers as without a token "
+                      f"({base_st})", f"got {st_off}")
+                st, h, b = call(on, method, target, auth, body)
+                wa = h.get("www-authenticate")
+                if public or who in allowed:
+                    # the two dirs hold other keys and pseudonyms: the status and the problem
+                    # type must be equal, not every byte
+                    want = (base_st, problem_type(base_body), None)
+                    got = (st, problem_type(b), wa)
+                    what = f"{base_st} as auth off"
+                elif who in ("none",):
+                    want = (401, (PROBLEM + "unauthorized", 401, "authorization"), "Bearer")
+                    got = (st, problem_of(b), wa)
+                    what = "401 unauthorized, Bearer"
+                elif who in ("revoked", "unknown"):
+                    want = (401, (PROBLEM + "unauthorized", 401, "authorization"),
+                            'Bearer error="invalid_token"')
+                    got = (st, problem_of(b), wa)
+                    what = "401 invalid_token"
+                elif who in ("malformed", "basic"):
+                    want = (400, (PROBLEM + "invalid-parameter", 400, "authorization"),
+                            'Bearer error="invalid_request"')
+                    got = (st, problem_of(b), wa)
+                    what = "400 naming authorization"
+                else:
+                    want = (403, (PROBLEM + "forbidden", 403, None),
+                            'Bearer error="insufficient_scope"')
+                    got = (st, problem_of(b), wa)
+                    what = "403 forbidden"
+                check(got == want, f"{method} {tmpl} [{who}]: auth on: {what}",
+                      f"got {got!r}\nwant {want!r}")
+
+        # beside the table: HEAD finds the GET row; an escaped path is looked up decoded;
+        # paths and methods the table does not know are left to the router (404 / 405)
+        st, h, _ = call(on, "HEAD", "/v1/measures", None, None)
+        check((st, h.get("www-authenticate")) == (401, "Bearer"),
+              "HEAD /v1/measures without a token: 401 (the GET row)", f"got {st}")
+        st, _, _ = call(on, "HEAD", "/v1/measures", idents["partner"], None)
+        check(st == 200, "HEAD /v1/measures as partner: 200", f"got {st}")
+        st, _, _ = call(on, "GET", "/v1/m%65asures", None, None)
+        check(st == 401, "GET /v1/m%65asures without a token: 401 (decoded before lookup)",
+              f"got {st}")
+        st, _, _ = call(on, "GET", "/v1/m%65asures", idents["fi"], None)
+        check(st == 403, "GET /v1/m%65asures as fi: 403", f"got {st}")
+        for method, target, want in (("GET", "/v1/nosuch", 404), ("DELETE", "/v1/measures", 405),
+                                     ("GET", "/v1/records", 405), ("GET", "/v1/m%zzasures", 404),
+                                     ("GET", "/v1/me", 401)):
+            st_off = call(off, method, target, None, None)[0]
+            st = call(on, method, target, None, None)[0]
+            check((st, st_off) == (want, 404 if target == "/v1/me" else want),
+                  f"{method} {target} without a token: auth on {want}, auth off "
+                  f"{404 if target == '/v1/me' else want}", f"got on {st}, off {st_off}")
+        # a route of the table the router does not serve yet: allowed roles reach its 404
+        st = call(on, "GET", "/v1/me", idents["subject"], None)[0]
+        check(st == 404, "GET /v1/me (issue 6, not routed) as subject: the router's 404",
+              f"got {st}")
+        st = call(on, "GET", "/v1/me", idents["fi"], None)[0]
+        check(st == 403, "GET /v1/me (issue 6, not routed) as fi: 403", f"got {st}")
+        for s in servers:
+            check(s.proc.poll() is None, f"yrdcreditd on :{s.port} still runs")
+    finally:
+        for s in servers:
+            s.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"1..{n_tests}")
+    return 1 if n_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
