@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "access_int.h"
+#include "codec.h"
 #include "yrdcredit/alloc.h"
 
 enum {
@@ -63,49 +64,7 @@ static const char DB_QUERY_LOG[] = "query_log";
 
 /* ---- fixed-width integers ---- */
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void put_u64be(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_u64be(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* ---- shape checks ---- */
-
-static bool is_b64url(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
-
-static bool b64url_span(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (!is_b64url((unsigned char)s[i]))
-            return false;
-    return true;
-}
 
 /* GB 32100-2015 check character: alphabet 0-9 A-H J-N P-R T U W X Y (31 characters). */
 static int uscc_value(char ch)
@@ -150,13 +109,14 @@ bool yc_store_consent_id_ok(const char *id)
     const size_t plen = sizeof YC_CONSENT_ID_PREFIX - 1;
     return strnlen(id, YC_CONSENT_ID_LEN + 1) == YC_CONSENT_ID_LEN &&
            memcmp(id, YC_CONSENT_ID_PREFIX, plen) == 0 &&
-           b64url_span(id + plen, YC_CONSENT_ID_LEN - plen);
+           yc_store_b64url_id_chars_ok(id + plen, YC_CONSENT_ID_LEN - plen);
 }
 
 static bool client_id_ok(const char *id)
 {
     return strnlen(id, YC_STORE_CLIENT_ID_LEN + 1) == YC_STORE_CLIENT_ID_LEN &&
-           memcmp(id, "cl_", 3) == 0 && b64url_span(id + 3, YC_STORE_CLIENT_ID_LEN - 3);
+           memcmp(id, "cl_", 3) == 0 &&
+           yc_store_b64url_id_chars_ok(id + 3, YC_STORE_CLIENT_ID_LEN - 3);
 }
 
 /* 1..max characters of a-z 0-9 '_' (plus '.' and '-' when @p route). */
@@ -268,9 +228,9 @@ yc_err yc_store_consent_encode(const yc_store_consent *cs, uint8_t out[static YC
     memset(out, 0, CS_HEADER_LEN);
     out[0] = CODEC_VERSION;
     out[1] = cs->scope;
-    put_le(out + 8, (uint64_t)cs->granted_at, 8);
-    put_le(out + 16, (uint64_t)cs->expires_at, 8);
-    put_le(out + 24, (uint64_t)cs->revoked_at, 8);
+    yc_codec_put_le(out + 8, (uint64_t)cs->granted_at, 8);
+    yc_codec_put_le(out + 16, (uint64_t)cs->expires_at, 8);
+    yc_codec_put_le(out + 24, (uint64_t)cs->revoked_at, 8);
     size_t off = CS_HEADER_LEN;
     off += put_str(out + off, cs->subject_id);
     off += put_str(out + off, cs->client_id);
@@ -291,9 +251,9 @@ yc_err yc_store_consent_decode(const char *id, const uint8_t *val, size_t len,
     YC_ENSURE(idlen == YC_CONSENT_ID_LEN, YC_ERR_STORE);
     memcpy(ret->id, id, YC_CONSENT_ID_LEN);
     ret->scope = val[1];
-    ret->granted_at = (int64_t)get_le(val + 8, 8);
-    ret->expires_at = (int64_t)get_le(val + 16, 8);
-    ret->revoked_at = (int64_t)get_le(val + 24, 8);
+    ret->granted_at = (int64_t)yc_codec_get_le(val + 8, 8);
+    ret->expires_at = (int64_t)yc_codec_get_le(val + 16, 8);
+    ret->revoked_at = (int64_t)yc_codec_get_le(val + 24, 8);
     size_t off = CS_HEADER_LEN;
     YC_TRY(get_str(val, len, &off, ret->subject_id, sizeof ret->subject_id));
     YC_TRY(get_str(val, len, &off, ret->client_id, sizeof ret->client_id));
@@ -310,8 +270,8 @@ yc_err yc_store_query_encode(const yc_store_query *q, uint8_t out[static YC_QUER
     memset(out, 0, Q_HEADER_LEN);
     out[0] = CODEC_VERSION;
     out[1] = q->role;
-    put_le(out + 2, q->status, 2);
-    put_le(out + 8, (uint64_t)q->at_ms, 8);
+    yc_codec_put_le(out + 2, q->status, 2);
+    yc_codec_put_le(out + 8, (uint64_t)q->at_ms, 8);
     size_t off = Q_HEADER_LEN;
     off += put_str(out + off, q->client_id);
     off += put_str(out + off, q->purpose);
@@ -334,8 +294,8 @@ yc_err yc_store_query_decode(const char *subject_id, uint64_t seq, const uint8_t
     memcpy(ret->subject_id, subject_id, sid_len);
     ret->seq = seq;
     ret->role = val[1];
-    ret->status = (uint16_t)get_le(val + 2, 2);
-    ret->at_ms = (int64_t)get_le(val + 8, 8);
+    ret->status = (uint16_t)yc_codec_get_le(val + 2, 2);
+    ret->at_ms = (int64_t)yc_codec_get_le(val + 8, 8);
     size_t off = Q_HEADER_LEN;
     YC_TRY(get_str(val, len, &off, ret->client_id, sizeof ret->client_id));
     YC_TRY(get_str(val, len, &off, ret->purpose, sizeof ret->purpose));
@@ -352,7 +312,7 @@ static size_t subj_key(const char *sid, size_t sid_len, uint64_t n, const char *
 {
     memcpy(out, sid, sid_len);
     out[sid_len] = 0;
-    put_u64be(out + sid_len + 1, n);
+    yc_codec_put_u64be(out + sid_len + 1, n);
     if (tail_len > 0)
         memcpy(out + sid_len + 9, tail, tail_len);
     return sid_len + 9 + tail_len;
@@ -385,31 +345,9 @@ static bool ready(yc_store *st)
     return atomic_load_explicit(&st->access_ready, memory_order_acquire);
 }
 
-static pthread_mutex_t ensure_lock = PTHREAD_MUTEX_INITIALIZER;
-
 yc_err yc_store_access_ensure(yc_store *st)
 {
-    if (ready(st))
-        return YC_OK;
-    YC_ENSURE(pthread_mutex_lock(&ensure_lock) == 0, YC_ERR_INTERNAL);
-    yc_err rv = YC_OK;
-    MDB_txn *txn = NULL;
-    bool found = false;
-    if (ready(st))
-        goto out;
-    if ((rv = yc_store_txn_begin(st, 0, &txn)) != YC_OK)
-        goto out;
-    rv = yc_store_access_open_dbis(st, txn, MDB_CREATE, &found);
-    if (rv != YC_OK) {
-        yc_store_txn_abort(st, txn);
-        goto out;
-    }
-    rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
-    if (rv == YC_OK)
-        atomic_store_explicit(&st->access_ready, true, memory_order_release);
-out:
-    (void)pthread_mutex_unlock(&ensure_lock);
-    return rv;
+    return yc_store_tables_ensure(st, &st->access_ready, yc_store_access_open_dbis, true);
 }
 
 /* ---- writes (inside the committer's transaction) ---- */
@@ -500,10 +438,10 @@ yc_err yc_store_query_txn_append(yc_store *st, MDB_txn *txn, const yc_store_quer
         const uint8_t *kb = k.mv_data;
         if (k.mv_size >= sid_len + 1 && memcmp(kb, q->subject_id, sid_len) == 0 &&
             kb[sid_len] == 0) {
-            if (k.mv_size != sid_len + 9 || get_u64be(kb + sid_len + 1) == UINT64_MAX)
+            if (k.mv_size != sid_len + 9 || yc_codec_get_u64be(kb + sid_len + 1) == UINT64_MAX)
                 rv = YC_ERR_STORE;
             else
-                seq = get_u64be(kb + sid_len + 1) + 1;
+                seq = yc_codec_get_u64be(kb + sid_len + 1) + 1;
         }
     } else if (rc != MDB_NOTFOUND) {
         rv = yc_store_from_mdb(rc);
@@ -647,7 +585,7 @@ static yc_err cs_collect(yc_store *st, MDB_txn *txn, const char *sid, size_t sid
         rv = grc == MDB_NOTFOUND ? YC_ERR_STORE : yc_store_from_mdb(grc);
         if (rv == YC_OK)
             rv = yc_store_consent_decode(id, cv.mv_data, cv.mv_size, &arr[*n]);
-        if (rv == YC_OK && ((uint64_t)arr[*n].granted_at != get_u64be(kb + sid_len + 1) ||
+        if (rv == YC_OK && ((uint64_t)arr[*n].granted_at != yc_codec_get_u64be(kb + sid_len + 1) ||
                             strcmp(arr[*n].subject_id, sid) != 0))
             rv = YC_ERR_STORE;
         if (rv != YC_OK)
@@ -753,7 +691,7 @@ static yc_err q_collect(yc_store *st, MDB_txn *txn, const char *sid, size_t sid_
             rv = YC_ERR_STORE;
             break;
         }
-        uint64_t seq = get_u64be(kb + sid_len + 1);
+        uint64_t seq = yc_codec_get_u64be(kb + sid_len + 1);
         if (seq >= below) /* only when the SET_RANGE key was equal: cannot be, but be strict */
             continue;
         if (*n == limit) {
@@ -858,8 +796,8 @@ static yc_err purge_step(yc_store *st, int64_t cutoff_ms, uint8_t resume[static 
         memcpy(sid, kb, sid_len);
         sid[sid_len] = '\0';
         yc_store_query q; /* the whole value is checked before its time is trusted */
-        if ((rv = yc_store_query_decode(sid, get_u64be(kb + sid_len + 1), v.mv_data, v.mv_size,
-                                        &q)) != YC_OK)
+        if ((rv = yc_store_query_decode(sid, yc_codec_get_u64be(kb + sid_len + 1), v.mv_data,
+                                        v.mv_size, &q)) != YC_OK)
             break;
         if (q.at_ms < cutoff_ms) {
             /* after a delete the cursor's MDB_NEXT yields the entry that followed */

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec.h"
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
 
@@ -44,60 +45,7 @@ static const char DB_ATTEST_SUBJ[] = "attest_by_subject";
 
 /* ---- fixed-width integers ---- */
 
-static void put_u32le(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64le(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64be(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint32_t get_u32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64le(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t get_u64be(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* ---- shape checks ---- */
-
-static bool is_b64url(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
-
-static bool b64url_span(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (!is_b64url((unsigned char)s[i]))
-            return false;
-    return true;
-}
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. */
 static bool utf8_valid(const unsigned char *s, size_t len)
@@ -140,7 +88,7 @@ static bool utf8_valid(const unsigned char *s, size_t len)
 yc_err yc_store_attest_check_jti(const char *jti)
 {
     YC_ENSURE(strnlen(jti, YC_ATTEST_JTI_LEN + 1) == YC_ATTEST_JTI_LEN, YC_ERR_INVALID);
-    YC_ENSURE(b64url_span(jti, YC_ATTEST_JTI_LEN), YC_ERR_INVALID);
+    YC_ENSURE(yc_store_b64url_id_chars_ok(jti, YC_ATTEST_JTI_LEN), YC_ERR_INVALID);
     return YC_OK;
 }
 
@@ -169,7 +117,8 @@ yc_err yc_store_attest_check(const yc_store_attestation *a)
     size_t sid_len = strnlen(a->subject_id, sizeof a->subject_id);
     YC_ENSURE(sid_len < sizeof a->subject_id && subject_ok(a->subject_id, sid_len), YC_ERR_INVALID);
     size_t kid_len = strnlen(a->kid, sizeof a->kid);
-    YC_ENSURE(kid_len > 0 && kid_len < sizeof a->kid && b64url_span(a->kid, kid_len),
+    YC_ENSURE(kid_len > 0 && kid_len < sizeof a->kid &&
+                  yc_store_b64url_id_chars_ok(a->kid, kid_len),
               YC_ERR_INVALID);
     YC_ENSURE(strnlen(a->aud, sizeof a->aud) < sizeof a->aud, YC_ERR_INVALID);
     YC_ENSURE(a->iat >= 0 && a->exp > a->iat, YC_ERR_INVALID);
@@ -196,11 +145,11 @@ static size_t att_encode(const yc_store_attestation *a, uint8_t out[static ATT_V
     memset(out, 0, ATT_HEADER_LEN);
     out[0] = ATT_CODEC_VERSION;
     out[1] = a->state;
-    put_u32le(out + 4, a->list);
-    put_u32le(out + 8, a->index);
-    put_u64le(out + 16, (uint64_t)a->iat);
-    put_u64le(out + 24, (uint64_t)a->exp);
-    put_u64le(out + 32, (uint64_t)a->state_at);
+    yc_codec_put_le(out + 4, a->list, 4);
+    yc_codec_put_le(out + 8, a->index, 4);
+    yc_codec_put_le(out + 16, (uint64_t)a->iat, 8);
+    yc_codec_put_le(out + 24, (uint64_t)a->exp, 8);
+    yc_codec_put_le(out + 32, (uint64_t)a->state_at, 8);
     size_t off = ATT_HEADER_LEN;
     off += put_str(out + off, a->subject_id);
     off += put_str(out + off, a->kid);
@@ -228,15 +177,15 @@ static yc_err att_decode(const MDB_val *k, const MDB_val *v, yc_store_attestatio
     const uint8_t *b = v->mv_data;
     size_t len = v->mv_size;
     YC_ENSURE(len >= ATT_HEADER_LEN && b[0] == ATT_CODEC_VERSION, YC_ERR_STORE);
-    YC_ENSURE(b[2] == 0 && b[3] == 0 && get_u32le(b + 12) == 0, YC_ERR_STORE);
+    YC_ENSURE(b[2] == 0 && b[3] == 0 && (uint32_t)yc_codec_get_le(b + 12, 4) == 0, YC_ERR_STORE);
     memset(ret, 0, sizeof *ret);
     memcpy(ret->jti, k->mv_data, YC_ATTEST_JTI_LEN);
     ret->state = b[1];
-    ret->list = get_u32le(b + 4);
-    ret->index = get_u32le(b + 8);
-    ret->iat = (int64_t)get_u64le(b + 16);
-    ret->exp = (int64_t)get_u64le(b + 24);
-    ret->state_at = (int64_t)get_u64le(b + 32);
+    ret->list = (uint32_t)yc_codec_get_le(b + 4, 4);
+    ret->index = (uint32_t)yc_codec_get_le(b + 8, 4);
+    ret->iat = (int64_t)yc_codec_get_le(b + 16, 8);
+    ret->exp = (int64_t)yc_codec_get_le(b + 24, 8);
+    ret->state_at = (int64_t)yc_codec_get_le(b + 32, 8);
     size_t off = ATT_HEADER_LEN;
     YC_TRY(get_str(b, len, &off, ret->subject_id, sizeof ret->subject_id));
     YC_TRY(get_str(b, len, &off, ret->kid, sizeof ret->kid));
@@ -252,7 +201,7 @@ static size_t subj_key(const char *sid, size_t sid_len, int64_t iat, const char 
 {
     memcpy(out, sid, sid_len);
     out[sid_len] = 0;
-    put_u64be(out + sid_len + 1, (uint64_t)iat);
+    yc_codec_put_u64be(out + sid_len + 1, (uint64_t)iat);
     memcpy(out + sid_len + 9, jti, YC_ATTEST_JTI_LEN);
     return sid_len + 9 + YC_ATTEST_JTI_LEN;
 }
@@ -276,31 +225,9 @@ yc_err yc_store_attest_open_dbis(yc_store *st, MDB_txn *txn, unsigned flags, boo
     return YC_OK;
 }
 
-static pthread_mutex_t ensure_lock = PTHREAD_MUTEX_INITIALIZER;
-
 yc_err yc_store_attest_ensure(yc_store *st)
 {
-    if (atomic_load_explicit(&st->attest_ready, memory_order_acquire))
-        return YC_OK;
-    YC_ENSURE(pthread_mutex_lock(&ensure_lock) == 0, YC_ERR_INTERNAL);
-    yc_err rv = YC_OK;
-    MDB_txn *txn = NULL;
-    bool found = false;
-    if (atomic_load_explicit(&st->attest_ready, memory_order_acquire))
-        goto out;
-    if ((rv = yc_store_txn_begin(st, 0, &txn)) != YC_OK)
-        goto out;
-    rv = yc_store_attest_open_dbis(st, txn, MDB_CREATE, &found);
-    if (rv != YC_OK) {
-        yc_store_txn_abort(st, txn);
-        goto out;
-    }
-    rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
-    if (rv == YC_OK)
-        atomic_store_explicit(&st->attest_ready, true, memory_order_release);
-out:
-    (void)pthread_mutex_unlock(&ensure_lock);
-    return rv;
+    return yc_store_tables_ensure(st, &st->attest_ready, yc_store_attest_open_dbis, true);
 }
 
 /* ---- writes (inside the committer's transaction) ---- */
@@ -398,7 +325,8 @@ static yc_err cursor_parse(const char *cur, int64_t *ret_iat,
         YC_ENSURE(iat <= ((uint64_t)INT64_MAX - d) / 10, YC_ERR_INVALID);
         iat = iat * 10 + d;
     }
-    YC_ENSURE(len - nd - 1 == YC_ATTEST_JTI_LEN && b64url_span(dot + 1, YC_ATTEST_JTI_LEN),
+    YC_ENSURE(len - nd - 1 == YC_ATTEST_JTI_LEN &&
+                  yc_store_b64url_id_chars_ok(dot + 1, YC_ATTEST_JTI_LEN),
               YC_ERR_INVALID);
     memcpy(ret_jti, dot + 1, YC_ATTEST_JTI_LEN);
     ret_jti[YC_ATTEST_JTI_LEN] = '\0';
@@ -445,7 +373,8 @@ static yc_err page_collect(yc_store *st, MDB_txn *txn, const char *sid, size_t s
         if ((rv = yc_store_from_mdb(mdb_get(txn, st->attest, &jk, &jv))) != YC_OK ||
             (rv = att_decode(&jk, &jv, a)) != YC_OK)
             break;
-        if ((uint64_t)a->iat != get_u64be(kb + sid_len + 1) || strcmp(a->subject_id, sid) != 0) {
+        if ((uint64_t)a->iat != yc_codec_get_u64be(kb + sid_len + 1) ||
+            strcmp(a->subject_id, sid) != 0) {
             rv = YC_ERR_STORE;
             break;
         }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "audit_int.h"
+#include "codec.h"
 #include "yrdcredit/alloc.h"
 
 enum {
@@ -59,34 +60,6 @@ static const char *const action_codes[YC_AUDIT_ACTION_LAST + 1] = {
 };
 
 /* ---- fixed-width integers ---- */
-
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void put_u64be(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_u64be(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 /* ---- vocabulary ---- */
 
@@ -243,7 +216,7 @@ yc_err yc_store_audit_encode(const yc_store_audit *e, uint8_t out[static YC_AUDI
     out[0] = CODEC_VERSION;
     out[1] = e->action;
     out[2] = e->outcome;
-    put_le(out + 8, (uint64_t)e->at_ms, 8);
+    yc_codec_put_le(out + 8, (uint64_t)e->at_ms, 8);
     size_t off = HEADER_LEN;
     off += put_str(out + off, e->actor);
     off += put_str(out + off, e->target);
@@ -262,7 +235,7 @@ yc_err yc_store_audit_decode(uint64_t seq, const uint8_t *val, size_t len, yc_st
     ret->seq = seq;
     ret->action = val[1];
     ret->outcome = val[2];
-    ret->at_ms = (int64_t)get_le(val + 8, 8);
+    ret->at_ms = (int64_t)yc_codec_get_le(val + 8, 8);
     size_t off = HEADER_LEN;
     YC_TRY(get_str(val, len, &off, ret->actor, sizeof ret->actor));
     YC_TRY(get_str(val, len, &off, ret->target, sizeof ret->target));
@@ -293,31 +266,9 @@ static bool ready(yc_store *st)
     return atomic_load_explicit(&st->audit_ready, memory_order_acquire);
 }
 
-static pthread_mutex_t ensure_lock = PTHREAD_MUTEX_INITIALIZER;
-
 yc_err yc_store_audit_ensure(yc_store *st)
 {
-    if (ready(st))
-        return YC_OK;
-    YC_ENSURE(pthread_mutex_lock(&ensure_lock) == 0, YC_ERR_INTERNAL);
-    yc_err rv = YC_OK;
-    MDB_txn *txn = NULL;
-    bool found = false;
-    if (ready(st))
-        goto out;
-    if ((rv = yc_store_txn_begin(st, 0, &txn)) != YC_OK)
-        goto out;
-    rv = yc_store_audit_open_dbis(st, txn, MDB_CREATE, &found);
-    if (rv != YC_OK) {
-        yc_store_txn_abort(st, txn);
-        goto out;
-    }
-    rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
-    if (rv == YC_OK)
-        atomic_store_explicit(&st->audit_ready, true, memory_order_release);
-out:
-    (void)pthread_mutex_unlock(&ensure_lock);
-    return rv;
+    return yc_store_tables_ensure(st, &st->audit_ready, yc_store_audit_open_dbis, true);
 }
 
 /* A process that opened the store before another process (the CLI) created the table sees it
@@ -325,27 +276,7 @@ out:
  * published like yc_store_audit_ensure() does.  Nothing is created. */
 static yc_err adopt(yc_store *st)
 {
-    if (ready(st))
-        return YC_OK;
-    YC_ENSURE(pthread_mutex_lock(&ensure_lock) == 0, YC_ERR_INTERNAL);
-    yc_err rv = YC_OK;
-    MDB_txn *txn = NULL;
-    bool found = false;
-    if (ready(st))
-        goto out;
-    if ((rv = yc_store_txn_begin(st, MDB_RDONLY, &txn)) != YC_OK)
-        goto out;
-    rv = yc_store_audit_open_dbis(st, txn, 0, &found);
-    if (rv != YC_OK || !found) {
-        yc_store_txn_abort(st, txn);
-        goto out;
-    }
-    rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
-    if (rv == YC_OK)
-        atomic_store_explicit(&st->audit_ready, true, memory_order_release);
-out:
-    (void)pthread_mutex_unlock(&ensure_lock);
-    return rv;
+    return yc_store_tables_ensure(st, &st->audit_ready, yc_store_audit_open_dbis, false);
 }
 
 /* ---- append ---- */
@@ -364,16 +295,16 @@ yc_err yc_store_audit_txn_append(yc_store *st, MDB_txn *txn, const yc_store_audi
     uint64_t seq = 1;
     yc_err rv = YC_OK;
     if (rc == 0) {
-        if (k.mv_size != KEY_LEN || get_u64be(k.mv_data) == UINT64_MAX)
+        if (k.mv_size != KEY_LEN || yc_codec_get_u64be(k.mv_data) == UINT64_MAX)
             rv = YC_ERR_STORE;
         else
-            seq = get_u64be(k.mv_data) + 1;
+            seq = yc_codec_get_u64be(k.mv_data) + 1;
     } else if (rc != MDB_NOTFOUND) {
         rv = yc_store_from_mdb(rc);
     }
     mdb_cursor_close(cur);
     YC_TRY(rv);
-    put_u64be(key, seq);
+    yc_codec_put_u64be(key, seq);
     MDB_val nk = {KEY_LEN, key}, nv = {vlen, val};
     YC_TRY(yc_store_from_mdb(mdb_put(txn, st->audit, &nk, &nv, MDB_NOOVERWRITE | MDB_APPEND)));
     if (ret_seq != NULL)
@@ -425,7 +356,7 @@ static yc_err collect(yc_store *st, MDB_txn *txn, uint64_t below, uint8_t action
     MDB_cursor *cur = NULL;
     YC_TRY(yc_store_from_mdb(mdb_cursor_open(txn, st->audit, &cur)));
     uint8_t key[KEY_LEN];
-    put_u64be(key, below);
+    yc_codec_put_u64be(key, below);
     MDB_val k = {KEY_LEN, key}, v;
     int rc;
     if (below == UINT64_MAX) {
@@ -447,7 +378,7 @@ static yc_err collect(yc_store *st, MDB_txn *txn, uint64_t below, uint8_t action
             rv = YC_ERR_STORE;
             break;
         }
-        uint64_t seq = get_u64be(k.mv_data);
+        uint64_t seq = yc_codec_get_u64be(k.mv_data);
         if (seq >= below) /* the key just returned by MDB_LAST when nothing is below */
             continue;
         const uint8_t *vb = v.mv_data;
@@ -527,7 +458,7 @@ static yc_err purge_step(yc_store *st, int64_t cutoff_ms, uint64_t *resume, uint
     MDB_cursor *cur = NULL;
     uint64_t n_removed = 0;
     uint8_t key[KEY_LEN];
-    put_u64be(key, *resume);
+    yc_codec_put_u64be(key, *resume);
     yc_err rv = yc_store_from_mdb(mdb_cursor_open(txn, st->audit, &cur));
     MDB_val k = {KEY_LEN, key}, v;
     int rc = MDB_NOTFOUND;
@@ -535,7 +466,7 @@ static yc_err purge_step(yc_store *st, int64_t cutoff_ms, uint64_t *resume, uint
     if (rv == YC_OK) {
         rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
         if (rc == 0 && k.mv_size == KEY_LEN)
-            last = get_u64be(k.mv_data);
+            last = yc_codec_get_u64be(k.mv_data);
         k = (MDB_val){KEY_LEN, key};
         rc = mdb_cursor_get(cur, &k, &v, *resume == 0 ? MDB_FIRST : MDB_SET_RANGE);
     }
@@ -545,7 +476,7 @@ static yc_err purge_step(yc_store *st, int64_t cutoff_ms, uint64_t *resume, uint
             rv = YC_ERR_STORE;
             break;
         }
-        const uint64_t seq = get_u64be(k.mv_data);
+        const uint64_t seq = yc_codec_get_u64be(k.mv_data);
         if (examined == PURGE_STEP) { /* continue in the next transaction from here */
             *resume = seq;
             break;

@@ -28,56 +28,6 @@ enum { FLAG_HAS_AMOUNT = 0x01 };
 
 /* ---- little helpers: fixed-width integers ---- */
 
-static void put_u16le(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32le(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64le(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64be(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint16_t get_u16le(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_u32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64le(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t get_u64be(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* Two's complement reinterpretation without implementation-defined conversions. */
 static int32_t as_i32(uint32_t v)
 {
@@ -216,19 +166,19 @@ yc_err yc_codec_record_encode(const yc_record *rec, uint8_t *buf, size_t cap, si
     buf[YC_CODEC_REC_OFF_CODE] = (uint8_t)rec->code;
     buf[YC_CODEC_REC_OFF_STATUS] = (uint8_t)rec->status;
     buf[YC_CODEC_REC_OFF_FLAGS] = rec->has_amount ? FLAG_HAS_AMOUNT : 0;
-    put_u64le(buf + YC_CODEC_REC_OFF_RECORD_ID, rec->record_id);
-    put_u32le(buf + YC_CODEC_REC_OFF_VERSION, rec->version);
-    put_u32le(buf + YC_CODEC_REC_OFF_DECISION_DATE, as_u32(rec->decision_date));
-    put_u32le(buf + YC_CODEC_REC_OFF_PUB_START, as_u32(rec->pub_start));
-    put_u32le(buf + YC_CODEC_REC_OFF_PUB_MIN_END, as_u32(rec->pub_min_end));
-    put_u32le(buf + YC_CODEC_REC_OFF_PUB_MAX_END, as_u32(rec->pub_max_end));
-    put_u32le(buf + YC_CODEC_REC_OFF_ORIGIN, origin);
-    put_u64le(buf + YC_CODEC_REC_OFF_AMOUNT, rec->has_amount ? as_u64(rec->amount) : 0);
-    put_u64le(buf + YC_CODEC_REC_OFF_INGEST_MS, as_u64(rec->ingest_ms));
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_RECORD_ID, rec->record_id, 8);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_VERSION, rec->version, 4);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_DECISION_DATE, as_u32(rec->decision_date), 4);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_PUB_START, as_u32(rec->pub_start), 4);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_PUB_MIN_END, as_u32(rec->pub_min_end), 4);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_PUB_MAX_END, as_u32(rec->pub_max_end), 4);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_ORIGIN, origin, 4);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_AMOUNT, rec->has_amount ? as_u64(rec->amount) : 0, 8);
+    yc_codec_put_le(buf + YC_CODEC_REC_OFF_INGEST_MS, as_u64(rec->ingest_ms), 8);
     size_t pos = YC_CODEC_REC_HEADER_LEN;
     for (size_t i = 0; i < YC_CODEC_REC_STRINGS; i++) {
         size_t n = strnlen(f[i].s, f[i].cap);
-        put_u16le(buf + pos, (uint16_t)n);
+        yc_codec_put_le(buf + pos, (uint16_t)n, 2);
         memcpy(buf + pos + 2, f[i].s, n);
         pos += 2 + n;
     }
@@ -241,7 +191,7 @@ static yc_err take_str(const uint8_t *val, size_t len, size_t *pos, size_t max,
                        const uint8_t **ret_s, size_t *ret_n)
 {
     YC_ENSURE(len - *pos >= 2, YC_ERR_STORE);
-    size_t n = get_u16le(val + *pos);
+    size_t n = (uint16_t)yc_codec_get_le(val + *pos, 2);
     YC_ENSURE(n <= max && len - *pos - 2 >= n, YC_ERR_STORE);
     const uint8_t *s = val + *pos + 2;
     YC_ENSURE(n == 0 || memchr(s, 0, n) == NULL, YC_ERR_STORE);
@@ -264,8 +214,8 @@ static yc_err check_header(const uint8_t *val, size_t len)
     YC_ENSURE(val[YC_CODEC_REC_OFF_RESERVED1] == 0 && val[YC_CODEC_REC_OFF_RESERVED1 + 1] == 0 &&
                   val[YC_CODEC_REC_OFF_RESERVED1 + 2] == 0,
               YC_ERR_STORE);
-    YC_ENSURE(origin_ok(get_u32le(val + YC_CODEC_REC_OFF_ORIGIN)), YC_ERR_STORE);
-    int64_t amount = as_i64(get_u64le(val + YC_CODEC_REC_OFF_AMOUNT));
+    YC_ENSURE(origin_ok((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_ORIGIN, 4)), YC_ERR_STORE);
+    int64_t amount = as_i64(yc_codec_get_le(val + YC_CODEC_REC_OFF_AMOUNT, 8));
     if (flags & FLAG_HAS_AMOUNT)
         YC_ENSURE(amount >= 0 && amount <= YC_AMOUNT_MAX, YC_ERR_STORE);
     else
@@ -281,14 +231,14 @@ yc_err yc_codec_fact_decode(const uint8_t *val, size_t len, yc_fact *ret, yc_sub
     size_t auth_len = 0;
     YC_TRY(take_str(val, len, &pos, YC_NAME_MAX, &auth, &auth_len));
     *ret = (yc_fact){
-        .record_id = get_u64le(val + YC_CODEC_REC_OFF_RECORD_ID),
+        .record_id = yc_codec_get_le(val + YC_CODEC_REC_OFF_RECORD_ID, 8),
         .code = (yc_code)val[YC_CODEC_REC_OFF_CODE],
         .status = (yc_status)val[YC_CODEC_REC_OFF_STATUS],
-        .decision_date = as_i32(get_u32le(val + YC_CODEC_REC_OFF_DECISION_DATE)),
-        .pub_min_end = as_i32(get_u32le(val + YC_CODEC_REC_OFF_PUB_MIN_END)),
-        .pub_max_end = as_i32(get_u32le(val + YC_CODEC_REC_OFF_PUB_MAX_END)),
+        .decision_date = as_i32((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_DECISION_DATE, 4)),
+        .pub_min_end = as_i32((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_PUB_MIN_END, 4)),
+        .pub_max_end = as_i32((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_PUB_MAX_END, 4)),
         .has_amount = (val[YC_CODEC_REC_OFF_FLAGS] & FLAG_HAS_AMOUNT) != 0,
-        .amount = as_i64(get_u64le(val + YC_CODEC_REC_OFF_AMOUNT)),
+        .amount = as_i64(yc_codec_get_le(val + YC_CODEC_REC_OFF_AMOUNT, 8)),
         .authority = (const char *)auth,
         .authority_len = auth_len,
     };
@@ -300,19 +250,19 @@ yc_err yc_codec_record_decode(const uint8_t *val, size_t len, yc_record *ret)
 {
     YC_TRY(check_header(val, len));
     yc_record r = {
-        .record_id = get_u64le(val + YC_CODEC_REC_OFF_RECORD_ID),
-        .version = get_u32le(val + YC_CODEC_REC_OFF_VERSION),
+        .record_id = yc_codec_get_le(val + YC_CODEC_REC_OFF_RECORD_ID, 8),
+        .version = (uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_VERSION, 4),
         .subject_type = (yc_subject_type)val[YC_CODEC_REC_OFF_SUBJECT_TYPE],
         .doc_type = YC_DOC_NONE,
         .code = (yc_code)val[YC_CODEC_REC_OFF_CODE],
-        .decision_date = as_i32(get_u32le(val + YC_CODEC_REC_OFF_DECISION_DATE)),
+        .decision_date = as_i32((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_DECISION_DATE, 4)),
         .has_amount = (val[YC_CODEC_REC_OFF_FLAGS] & FLAG_HAS_AMOUNT) != 0,
-        .amount = as_i64(get_u64le(val + YC_CODEC_REC_OFF_AMOUNT)),
-        .pub_start = as_i32(get_u32le(val + YC_CODEC_REC_OFF_PUB_START)),
-        .pub_min_end = as_i32(get_u32le(val + YC_CODEC_REC_OFF_PUB_MIN_END)),
-        .pub_max_end = as_i32(get_u32le(val + YC_CODEC_REC_OFF_PUB_MAX_END)),
+        .amount = as_i64(yc_codec_get_le(val + YC_CODEC_REC_OFF_AMOUNT, 8)),
+        .pub_start = as_i32((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_PUB_START, 4)),
+        .pub_min_end = as_i32((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_PUB_MIN_END, 4)),
+        .pub_max_end = as_i32((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_PUB_MAX_END, 4)),
         .status = (yc_status)val[YC_CODEC_REC_OFF_STATUS],
-        .ingest_ms = as_i64(get_u64le(val + YC_CODEC_REC_OFF_INGEST_MS)),
+        .ingest_ms = as_i64(yc_codec_get_le(val + YC_CODEC_REC_OFF_INGEST_MS, 8)),
     };
     /* Destinations in codec order; record_fields() gives the same order for encoding. */
     struct {
@@ -337,7 +287,7 @@ yc_err yc_codec_record_decode(const uint8_t *val, size_t len, yc_record *ret)
         dst[i].dst[n] = '\0';
     }
     YC_ENSURE(pos == len, YC_ERR_STORE); /* no trailing bytes */
-    origin_decode(get_u32le(val + YC_CODEC_REC_OFF_ORIGIN), r.origin);
+    origin_decode((uint32_t)yc_codec_get_le(val + YC_CODEC_REC_OFF_ORIGIN, 4), r.origin);
     YC_ENSURE(r.subject_type != YC_SUBJECT_NATURAL_PERSON || r.subject_name[0] == '\0',
               YC_ERR_STORE);
     *ret = r;
@@ -351,7 +301,7 @@ size_t yc_codec_record_key(const char *sid, size_t sid_len, uint64_t record_id,
 {
     memcpy(out, sid, sid_len);
     out[sid_len] = 0x00;
-    put_u64be(out + sid_len + 1, record_id);
+    yc_codec_put_u64be(out + sid_len + 1, record_id);
     return sid_len + 9;
 }
 
@@ -364,7 +314,7 @@ yc_err yc_codec_record_key_parse(const uint8_t *key, size_t len, size_t *ret_sid
     for (size_t i = 0; i < sid_len; i++)
         YC_ENSURE(key[i] >= 0x21 && key[i] <= 0x7e, YC_ERR_STORE);
     *ret_sid_len = sid_len;
-    *ret_record_id = get_u64be(key + sid_len + 1);
+    *ret_record_id = yc_codec_get_u64be(key + sid_len + 1);
     return YC_OK;
 }
 
@@ -388,7 +338,7 @@ size_t yc_codec_source_val(uint64_t record_id, const char *sid, size_t sid_len,
                            uint8_t out[static YC_CODEC_SOURCE_VAL_MAX])
 {
     out[0] = YC_CODEC_VERSION;
-    put_u64le(out + 1, record_id);
+    yc_codec_put_le(out + 1, record_id, 8);
     out[9] = (uint8_t)sid_len;
     memcpy(out + 10, sid, sid_len);
     return 10 + sid_len;
@@ -402,7 +352,7 @@ yc_err yc_codec_source_val_decode(const uint8_t *val, size_t len, uint64_t *ret_
     YC_ENSURE(sid_len >= 1 && sid_len <= YC_SUBJECT_ID_MAX && len == 10 + sid_len, YC_ERR_STORE);
     for (size_t i = 0; i < sid_len; i++)
         YC_ENSURE(val[10 + i] >= 0x21 && val[10 + i] <= 0x7e, YC_ERR_STORE);
-    uint64_t rid = get_u64le(val + 1);
+    uint64_t rid = yc_codec_get_le(val + 1, 8);
     YC_ENSURE(rid != 0, YC_ERR_STORE);
     memcpy(ret_sid, val + 10, sid_len);
     ret_sid[sid_len] = '\0';
@@ -413,7 +363,7 @@ yc_err yc_codec_source_val_decode(const uint8_t *val, size_t len, uint64_t *ret_
 void yc_codec_history_key(uint64_t record_id, uint32_t version,
                           uint8_t out[static YC_CODEC_HISTORY_KEY_LEN])
 {
-    put_u64be(out, record_id);
+    yc_codec_put_u64be(out, record_id);
     for (int i = 0; i < 4; i++)
         out[8 + i] = (uint8_t)(version >> (24 - 8 * i));
 }
@@ -450,7 +400,7 @@ yc_err yc_codec_subject_encode(yc_subject_type type, const uint8_t *payload, siz
     YC_ENSURE(cap >= 4 + payload_len, YC_ERR_TOO_LARGE);
     buf[0] = YC_CODEC_VERSION;
     buf[1] = (uint8_t)type;
-    put_u16le(buf + 2, (uint16_t)payload_len);
+    yc_codec_put_le(buf + 2, (uint16_t)payload_len, 2);
     if (payload_len > 0)
         memcpy(buf + 4, payload, payload_len);
     *ret_len = 4 + payload_len;
@@ -462,7 +412,7 @@ yc_err yc_codec_subject_decode(const uint8_t *val, size_t len, yc_subject_type *
 {
     YC_ENSURE(len >= 4 && val[0] == YC_CODEC_VERSION, YC_ERR_STORE);
     YC_ENSURE(subject_type_ok(val[1]), YC_ERR_STORE);
-    size_t n = get_u16le(val + 2);
+    size_t n = (uint16_t)yc_codec_get_le(val + 2, 2);
     YC_ENSURE(len == 4 + n && n <= YC_CODEC_SUBJECT_VAL_MAX - 4, YC_ERR_STORE);
     if (val[1] == YC_SUBJECT_NATURAL_PERSON)
         YC_ENSURE(n >= 40, YC_ERR_STORE); /* a sealed box is never shorter than its overhead */
@@ -496,7 +446,7 @@ yc_err yc_codec_identity_encode(const yc_store_person *p, uint8_t out[static YC_
     out[pos++] = (uint8_t)nn;
     memcpy(out + pos, p->doc_number, nn);
     pos += nn;
-    put_u16le(out + pos, (uint16_t)nm);
+    yc_codec_put_le(out + pos, (uint16_t)nm, 2);
     pos += 2;
     memcpy(out + pos, p->name, nm);
     pos += nm;
@@ -530,7 +480,7 @@ yc_err yc_codec_identity_decode(const uint8_t *buf, size_t len, yc_store_person 
     YC_ENSURE(nn > 0, YC_ERR_STORE);
     YC_TRY(take_into(buf, len, &pos, nn, p.doc_number, sizeof p.doc_number));
     YC_ENSURE(len - pos >= 2, YC_ERR_STORE);
-    size_t nm = get_u16le(buf + pos);
+    size_t nm = (uint16_t)yc_codec_get_le(buf + pos, 2);
     pos += 2;
     YC_TRY(take_into(buf, len, &pos, nm, p.name, sizeof p.name));
     YC_ENSURE(pos == len, YC_ERR_STORE);
@@ -546,21 +496,21 @@ yc_err yc_codec_shared_batch_encode(const yc_store_shared_batch *b,
     uint32_t from = 0;
     YC_ENSURE(origin_encode(b->from, sizeof b->from, &from) && from != 0, YC_ERR_INVALID);
     out[0] = YC_CODEC_VERSION;
-    put_u32le(out + 1, from);
-    put_u64le(out + 5, as_u64(b->iat));
-    put_u32le(out + 13, b->count);
-    put_u64le(out + 17, as_u64(b->received_ms));
+    yc_codec_put_le(out + 1, from, 4);
+    yc_codec_put_le(out + 5, as_u64(b->iat), 8);
+    yc_codec_put_le(out + 13, b->count, 4);
+    yc_codec_put_le(out + 17, as_u64(b->received_ms), 8);
     return YC_OK;
 }
 
 yc_err yc_codec_shared_batch_decode(const uint8_t *val, size_t len, yc_store_shared_batch *ret)
 {
     YC_ENSURE(len == YC_CODEC_SHARED_BATCH_LEN && val[0] == YC_CODEC_VERSION, YC_ERR_STORE);
-    uint32_t from = get_u32le(val + 1);
+    uint32_t from = (uint32_t)yc_codec_get_le(val + 1, 4);
     YC_ENSURE(from != 0 && origin_ok(from), YC_ERR_STORE);
     origin_decode(from, ret->from);
-    ret->iat = as_i64(get_u64le(val + 5));
-    ret->count = get_u32le(val + 13);
-    ret->received_ms = as_i64(get_u64le(val + 17));
+    ret->iat = as_i64(yc_codec_get_le(val + 5, 8));
+    ret->count = (uint32_t)yc_codec_get_le(val + 13, 4);
+    ret->received_ms = as_i64(yc_codec_get_le(val + 17, 8));
     return YC_OK;
 }

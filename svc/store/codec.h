@@ -46,6 +46,37 @@
 #include "yrdcredit/record.h"
 #include "yrdcredit/store.h"
 
+/* Fixed-width integers in values and keys, shared by every table of svc/store/. */
+/* Little-endian, n bytes (1..8). */
+static inline void yc_codec_put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t yc_codec_get_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = n; i-- > 0;)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Big-endian u64: in keys, so that LMDB's byte order is numeric order. */
+static inline void yc_codec_put_u64be(uint8_t *p, uint64_t v)
+{
+    for (unsigned i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t yc_codec_get_u64be(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
 #define YC_CODEC_VERSION 1
 
 /* shared_batches value (issue 5 item 5): codec (1), from (u32 region), iat (i64 s),

@@ -55,33 +55,9 @@ bool yc_store_issue5_ready(yc_store *st)
     return atomic_load_explicit(&st->issue5_ready, memory_order_acquire);
 }
 
-/* Serialises the ensure transactions of this process (a write transaction each, so LMDB's
- * writer lock already keeps them apart from every other handle-opening transaction). */
-static pthread_mutex_t ensure_lock = PTHREAD_MUTEX_INITIALIZER;
-
 yc_err yc_store_issue5_ensure(yc_store *st)
 {
-    if (yc_store_issue5_ready(st))
-        return YC_OK;
-    YC_ENSURE(pthread_mutex_lock(&ensure_lock) == 0, YC_ERR_INTERNAL);
-    yc_err rv = YC_OK;
-    MDB_txn *txn = NULL;
-    bool found = false;
-    if (yc_store_issue5_ready(st))
-        goto out;
-    if ((rv = yc_store_txn_begin(st, 0, &txn)) != YC_OK)
-        goto out;
-    rv = yc_store_issue5_open_dbis(st, txn, MDB_CREATE, &found);
-    if (rv != YC_OK) {
-        yc_store_txn_abort(st, txn);
-        goto out;
-    }
-    rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
-    if (rv == YC_OK)
-        atomic_store_explicit(&st->issue5_ready, true, memory_order_release);
-out:
-    (void)pthread_mutex_unlock(&ensure_lock);
-    return rv;
+    return yc_store_tables_ensure(st, &st->issue5_ready, yc_store_issue5_open_dbis, true);
 }
 
 yc_err yc_store_decision_txn_put(yc_store *st, MDB_txn *txn, const char *id, const char *json,

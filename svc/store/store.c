@@ -144,6 +144,35 @@ yc_err yc_store_txn_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn)
     return from_mdb(rc);
 }
 
+static pthread_mutex_t tables_ensure_lock = PTHREAD_MUTEX_INITIALIZER;
+
+yc_err yc_store_tables_ensure(yc_store *st, atomic_bool *ready, yc_store_open_dbis_fn open_dbis,
+                              bool create)
+{
+    if (atomic_load_explicit(ready, memory_order_acquire))
+        return YC_OK;
+    YC_ENSURE(pthread_mutex_lock(&tables_ensure_lock) == 0, YC_ERR_INTERNAL);
+    yc_err rv = YC_OK;
+    MDB_txn *txn = NULL;
+    bool found = false;
+    if (atomic_load_explicit(ready, memory_order_acquire))
+        goto out;
+    if ((rv = yc_store_txn_begin(st, create ? 0 : MDB_RDONLY, &txn)) != YC_OK)
+        goto out;
+    rv = open_dbis(st, txn, create ? MDB_CREATE : 0, &found);
+    if (rv != YC_OK || !found) { /* without create: not there (yet), nothing to publish */
+        yc_store_txn_abort(st, txn);
+        goto out;
+    }
+    /* a committed transaction keeps the handles it opened (an aborted one would close them) */
+    rv = yc_store_from_mdb(yc_store_txn_commit(st, txn));
+    if (rv == YC_OK)
+        atomic_store_explicit(ready, true, memory_order_release);
+out:
+    (void)pthread_mutex_unlock(&tables_ensure_lock);
+    return rv;
+}
+
 int yc_store_txn_commit(yc_store *st, MDB_txn *txn)
 {
     int rc = mdb_txn_commit(txn);

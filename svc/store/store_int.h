@@ -53,6 +53,18 @@ yc_err yc_store_from_mdb(int rc);
 /* Begin a transaction holding remap_lock shared until yc_store_txn_commit()/_abort();
  * MDB_MAP_RESIZED is handled under the exclusive lock. */
 YC_MUST_USE yc_err yc_store_txn_begin(yc_store *st, unsigned flags, MDB_txn **ret_txn);
+
+/* Opens (flags 0) or creates (MDB_CREATE) a group of named tables in txn into st; *ret_found is
+ * false when a table is missing and flags has no MDB_CREATE (e.g. yc_store_attest_open_dbis()). */
+typedef yc_err (*yc_store_open_dbis_fn)(yc_store *st, MDB_txn *txn, unsigned flags,
+                                        bool *ret_found);
+/* If *ready is false: open the group's tables in a transaction of their own and set *ready
+ * (release) once it committed.  create: a durable write transaction that creates missing
+ * tables; else a read transaction that only opens tables another process created (*ready
+ * stays false when one is missing).  One such transaction at a time in the process (LMDB: one
+ * transaction opening handles at a time); every other reader only loads *ready (acquire). */
+YC_MUST_USE yc_err yc_store_tables_ensure(yc_store *st, atomic_bool *ready,
+                                          yc_store_open_dbis_fn open_dbis, bool create);
 /* Commit and release remap_lock; returns the LMDB code. */
 int yc_store_txn_commit(yc_store *st, MDB_txn *txn);
 /* Abort and release remap_lock. */
