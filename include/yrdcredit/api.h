@@ -88,6 +88,29 @@ typedef struct yc_api_opts {
                                   Copied (at most 4095 bytes, else YC_ERR_INVALID) */
 } yc_api_opts;
 
+/** Who is calling, as yc_api_identify() resolves a request's `authorization` field. */
+typedef enum yc_api_ident_kind {
+    YC_API_IDENT_NONE = 0,  /**< no `authorization` field: an anonymous (public) caller */
+    YC_API_IDENT_CLIENT,    /**< a Bearer token of an active client of the registry */
+    YC_API_IDENT_INVALID,   /**< well-formed Bearer credentials, but the token is of the wrong
+                                 shape, unknown, or its client is revoked (RFC 6750 §3.1
+                                 invalid_token; 401 once enforced) */
+    YC_API_IDENT_MALFORMED, /**< not `Bearer <b64token>` with one space, or the transport
+                                 flagged the field (RFC 6750 §3.1 invalid_request; 400) */
+} yc_api_ident_kind;
+
+/** The calling client, copied out of the registry snapshot (valid after it is replaced). */
+typedef struct yc_api_ident {
+    yc_api_ident_kind kind;                  /**< the outcome; the members below are set only
+                                                  for YC_API_IDENT_CLIENT, else zero / "" */
+    char client_id[YC_CLIENT_ID_LEN + 1];    /**< "cl_…", NUL-terminated */
+    yc_client_role role;                     /**< the client's role */
+    char subject[YC_CLIENT_SUBJECT_MAX + 1]; /**< subject role: its subject id; else "" */
+    size_t n_authorities;                    /**< provider role: 1..YC_CLIENT_MAX_AUTHORITIES */
+    /** provider role: the USCCs of its authorities, NUL-terminated, in registry order */
+    char authorities[YC_CLIENT_MAX_AUTHORITIES][YC_CLIENT_USCC_LEN + 1];
+} yc_api_ident;
+
 /** One complete request.  Every member is borrowed from the caller for the call. */
 typedef struct yc_api_request {
     const char *method;        /**< NUL-terminated, e.g. "GET" (case-sensitive, RFC 9110 §9.1) */
@@ -107,6 +130,10 @@ typedef struct yc_api_request {
      *  a NUL byte, or more than one field); yc_api_identify() then says
      *  YC_API_IDENT_MALFORMED whatever @c authorization holds */
     bool authorization_malformed;
+    /** Who is calling: set by yc_api_handle() (from yc_api_identify()) for the handlers, to
+     *  a yc_api_ident that lives for the call; the transport leaves it NULL.  Handlers treat
+     *  NULL like YC_API_IDENT_NONE (e.g. a unit test calling a handler directly). */
+    const yc_api_ident *ident;
 } yc_api_request;
 
 /** A deferred answer (yc_api_response.pending): bound once with yc_api_pending_bind().  Opaque. */
@@ -135,29 +162,6 @@ typedef struct yc_api_response {
      *  unknown or a revoked credential).  Never the token. */
     char client_id[YC_CLIENT_ID_LEN + 1];
 } yc_api_response;
-
-/** Who is calling, as yc_api_identify() resolves a request's `authorization` field. */
-typedef enum yc_api_ident_kind {
-    YC_API_IDENT_NONE = 0,  /**< no `authorization` field: an anonymous (public) caller */
-    YC_API_IDENT_CLIENT,    /**< a Bearer token of an active client of the registry */
-    YC_API_IDENT_INVALID,   /**< well-formed Bearer credentials, but the token is of the wrong
-                                 shape, unknown, or its client is revoked (RFC 6750 §3.1
-                                 invalid_token; 401 once enforced) */
-    YC_API_IDENT_MALFORMED, /**< not `Bearer <b64token>` with one space, or the transport
-                                 flagged the field (RFC 6750 §3.1 invalid_request; 400) */
-} yc_api_ident_kind;
-
-/** The calling client, copied out of the registry snapshot (valid after it is replaced). */
-typedef struct yc_api_ident {
-    yc_api_ident_kind kind;                  /**< the outcome; the members below are set only
-                                                  for YC_API_IDENT_CLIENT, else zero / "" */
-    char client_id[YC_CLIENT_ID_LEN + 1];    /**< "cl_…", NUL-terminated */
-    yc_client_role role;                     /**< the client's role */
-    char subject[YC_CLIENT_SUBJECT_MAX + 1]; /**< subject role: its subject id; else "" */
-    size_t n_authorities;                    /**< provider role: 1..YC_CLIENT_MAX_AUTHORITIES */
-    /** provider role: the USCCs of its authorities, NUL-terminated, in registry order */
-    char authorities[YC_CLIENT_MAX_AUTHORITIES][YC_CLIENT_USCC_LEN + 1];
-} yc_api_ident;
 
 /**
  * @brief Receives a deferred answer (yc_api_pending_bind()).

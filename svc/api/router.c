@@ -577,6 +577,9 @@ yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *re
     yc_api_ident ident;
     if (yc_api_identify(api, req, &ident) != YC_OK)
         ident.kind = YC_API_IDENT_INVALID;
+    yc_api_request r = *req;
+    r.ident = &ident;
+    req = &r;
     const size_t path_len = strlen(req->path);
     yc_err rv = YC_OK;
     if (!(api->cfg.auth.required && auth_refused(req, &ident, res, &rv)))
