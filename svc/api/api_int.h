@@ -222,6 +222,11 @@ YC_MUST_USE yc_err yc_api_lines_add_json(yc_api_lines *l, const json_t *o, size_
 /* Cut NUL-terminated s (a buffer of cap bytes, just filled by snprintf) at a UTF-8 character
  * boundary: a character the byte limit split is dropped whole (shared_records.c, finding 14). */
 void yc_api_utf8_cut(char *s, size_t cap);
+/* ---- issue 6 B: purpose, consent, query log (access.c) ---- */
+/* ---- issue 6 C: objections, record revocation (objections.c) ---- */
+/* ---- issue 6 D: self-service and repairs (me.c, repairs.c) ---- */
+/* ---- issue 6 E: audit route, retention, rate limits (audit.c, ratelimit.c) ---- */
+
 /* The 4xx problem+json of a refused shared batch (shared_records.c): status by reason. */
 YC_MUST_USE yc_err yc_api_share_refused(yc_api_response *res, const yc_share_result *r);
 

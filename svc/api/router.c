@@ -476,6 +476,10 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
         return get ? yc_api_list_measures(api, req, res) : method_not_allowed(res, "GET, HEAD");
     if (strcmp(path, "/v1/decisions") == 0 || strncmp(path, "/v1/decisions/", 14) == 0)
         return route_decisions(api, req, res);
+    /* issue 6 B: /v1/me/consents, /v1/me/queries */
+    /* issue 6 C: /v1/me/objections, /v1/objections, /v1/records/{id}/revoke */
+    /* issue 6 D: /v1/me, /v1/me/score, /v1/me/records, /v1/me/attestations, repairs */
+    /* issue 6 E: /v1/audit */
     if (strcmp(path, "/.well-known/jwks.json") == 0 ||
         strcmp(path, "/.well-known/jwt-vc-issuer") == 0 ||
         strncmp(path, "/v1/attestations/", 17) == 0 || strncmp(path, "/v1/status-lists/", 17) == 0)
