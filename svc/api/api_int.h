@@ -61,6 +61,10 @@ struct yc_api {
     yc_clients *clients;             /* NULL: none loaded (nobody is recognised) */
     uint64_t clients_stamp;          /* yc_clients_stamp() taken before clients was loaded */
     _Atomic int64_t clients_checked; /* CLOCK_MONOTONIC second of the last check */
+    /* issue 6 B fields */
+    /* issue 6 C fields */
+    /* issue 6 D fields */
+    /* issue 6 E fields */
 };
 
 /* The client registry of an instance (identify.c): load at open (a failure is reported on

@@ -45,6 +45,10 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     pthread_mutex_init(&api->policy_mu, NULL);
     pthread_mutex_init(&api->reload_mu, NULL);
     yc_api_clients_open(api); /* issue 6: who is calling (enforced with auth.required) */
+    /* issue 6 B open */
+    /* issue 6 C open */
+    /* issue 6 D open */
+    /* issue 6 E open */
     /* Model, rules and store failures leave the instance open but not ready (503).  A policy
      * file that fails leaves its part unloaded (its routes answer 503); the reason is logged. */
     char why[YC_POLICY_WHY_MAX];
@@ -79,6 +83,10 @@ void yc_api_close(yc_api *api)
         return;
     for (size_t w = 0; w < YC_API_WORKERS_MAX; w++)
         yc_score_cache_free(api->caches[w]);
+    /* issue 6 B close */
+    /* issue 6 C close */
+    /* issue 6 D close */
+    /* issue 6 E close */
     yc_attest_service_close(api->attest); /* commits what is queued, answers every pending */
     yc_store_close(api->store);
     yc_rules_free(api->rules);
