@@ -45,10 +45,6 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     pthread_mutex_init(&api->policy_mu, NULL);
     pthread_mutex_init(&api->reload_mu, NULL);
     yc_api_clients_open(api); /* issue 6: who is calling (enforced with auth.required) */
-    /* issue 6 B open */
-    /* issue 6 C open */
-    /* issue 6 D open */
-    /* issue 6 E open */
     /* Model, rules and store failures leave the instance open but not ready (503).  A policy
      * file that fails leaves its part unloaded (its routes answer 503); the reason is logged. */
     char why[YC_POLICY_WHY_MAX];
@@ -70,6 +66,10 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
     if (api->store != NULL &&
         yc_attest_service_open(data_dir, &api->cfg.attest, api->store, &api->attest) != YC_OK)
         api->attest = NULL;
+    /* issue 6 B open (api->store may be NULL: not ready) */
+    /* issue 6 C open */
+    /* issue 6 D open */
+    /* issue 6 E open */
     *ret_api = api;
     return YC_OK;
 out:
