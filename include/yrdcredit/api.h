@@ -24,6 +24,7 @@
 #include "yrdcredit/clients.h"
 #include "yrdcredit/config.h"
 #include "yrdcredit/err.h"
+#include "yrdcredit/retention.h"
 
 /** Default and upper bound of yc_api_opts.max_body_bytes (request body), in bytes. */
 #define YC_API_BODY_MAX_DEFAULT (1024 * 1024)
@@ -68,6 +69,8 @@
 #define YC_API_PROBLEM_UNAUTHORIZED                      \
     "unauthorized" /**< 401 no, unknown or revoked token \
                         (only with auth.required) */
+#define YC_API_PROBLEM_TOO_MANY_REQUESTS \
+    "too-many-requests" /**< 429 over a rate limit, with retry-after (issue 6 item 1) */
 #define YC_API_PROBLEM_FORBIDDEN                         \
     "forbidden" /**< 403 the role may not call the route \
                      (only with auth.required) */
@@ -97,6 +100,12 @@ typedef enum yc_api_ident_kind {
                                  invalid_token; 401 once enforced) */
     YC_API_IDENT_MALFORMED, /**< not `Bearer <b64token>` with one space, or the transport
                                  flagged the field (RFC 6750 §3.1 invalid_request; 400) */
+    YC_API_IDENT_CERT,      /**< the Bearer token of an active partner client bound to a
+                                 trust-registry issuer (yc_client.issuer) whose entry pins TLS
+                                 client certificates, but the request came without one (h2c, or
+                                 none sent) or with one whose key is not pinned, or the issuer
+                                 is not (or no longer) in the registry (401 invalid_token naming
+                                 the client certificate; docs/mtls.md) */
 } yc_api_ident_kind;
 
 /** The calling client, copied out of the registry snapshot (valid after it is replaced). */
@@ -130,6 +139,14 @@ typedef struct yc_api_request {
      *  a NUL byte, or more than one field); yc_api_identify() then says
      *  YC_API_IDENT_MALFORMED whatever @c authorization holds */
     bool authorization_malformed;
+    /** Mutual TLS (issue 6 item 1, docs/mtls.md): the SHA-256 of the client certificate's DER
+     *  SubjectPublicKeyInfo, 32 bytes; NULL over h2c or when no certificate was presented.
+     *  Read by yc_api_identify() only (a partner client pinned in the trust registry). */
+    const uint8_t *client_spki_sha256;
+    /** The peer's IP address as text (inet_ntop(): "127.0.0.1", "::1"), NUL-terminated; NULL
+     *  when unknown.  The rate limit of POST /v1/attestations/verify is per address (issue 6
+     *  item 1; IPv6 per /64).  Set by the transport (yc_h2_request.peer). */
+    const char *peer;
     /** Who is calling: set by yc_api_handle() (from yc_api_identify()) for the handlers, to
      *  a yc_api_ident that lives for the call; the transport leaves it NULL.  Handlers treat
      *  NULL like YC_API_IDENT_NONE (e.g. a unit test calling a handler directly). */
@@ -161,6 +178,9 @@ typedef struct yc_api_response {
      *  for the access log; "" when the request named no valid client (no, a malformed, an
      *  unknown or a revoked credential).  Never the token. */
     char client_id[YC_CLIENT_ID_LEN + 1];
+    /** `retry-after` of a 429 (RFC 9110 §10.2.3, RFC 6585 §4): whole seconds >= 1; 0 = no
+     *  header.  Issue 6 item 1 (rate limits). */
+    uint32_t retry_after_s;
 } yc_api_response;
 
 /**
@@ -252,7 +272,11 @@ void yc_api_close(yc_api *api);
  * malformed `authorization` field (400 `invalid-parameter` naming `authorization`,
  * `error="invalid_request"`) or a role yc_authz_allowed() refuses (403 `forbidden`,
  * `error="insufficient_scope"`); @c res->www_authenticate carries the header value.  Paths the
- * table does not know are answered by the router as without the switch.  Off (the default),
+ * table does not know are answered by the router as without the switch.
+ * Rate limits (issue 6 item 1, before the table and whatever auth.required says): a client
+ * other than an admin over cfg.rate_limit's per-client bucket, and an anonymous POST
+ * /v1/attestations/verify over its address's bucket (yc_api_request.peer), are answered 429
+ * `too-many-requests` with @c res->retry_after_s set.  Off (the default),
  * credentials only name the client for the access log.
  *
  * The route semantics and bodies are those
@@ -428,10 +452,17 @@ YC_MUST_USE yc_err yc_api_bearer_parse(const char *value, size_t len, const char
  * (the reason goes to stderr); out of memory keeps the previous snapshot.
  *
  * yc_api_handle() calls this to name the client in yc_api_response.client_id and, when the
- * configuration sets auth.required (off by default), to enforce the route × role table.
+ * configuration sets auth.required (on by default), to enforce the route × role table.
  *
  * @param[in]  api  Open instance.
- * @param[in]  req  The request; only @c authorization and @c authorization_malformed are read.
+ * A partner client bound to a trust-registry issuer (yc_client.issuer) whose entry lists
+ * mtls_spki_sha256 pins is YC_API_IDENT_CLIENT only when @c client_spki_sha256 is one of them;
+ * otherwise (no certificate, another one, the issuer not in the registry, or a registry that
+ * does not load) YC_API_IDENT_CERT.  The pins are reloaded with the client registry, at most
+ * once a second, when DATA/trust/partners.json changed (docs/mtls.md).
+ *
+ * @param[in]  req  The request; only @c authorization, @c authorization_malformed and
+ *                  @c client_spki_sha256 are read.
  * @param[out] ret  Cleared, then filled: @c kind, and the client's id, role, subject and
  *                  authorities (copies) for YC_API_IDENT_CLIENT.
  * @retval YC_OK             @p ret holds the outcome (any kind)
@@ -439,8 +470,8 @@ YC_MUST_USE yc_err yc_api_bearer_parse(const char *value, size_t len, const char
  *                           YC_API_IDENT_INVALID
  * @note Thread-safety: any number of threads at once (a read-write lock guards the snapshot;
  *       an atomic second stamp elects the one that checks the file).
- * @par Source: issue 6 scope item 1 (tokens; "takes effect in the running server within 1 s");
- *      RFC 6750 §2.1, §3.1.
+ * @par Source: issue 6 scope item 1 (tokens; "takes effect in the running server within 1 s";
+ *      "optional mutual TLS for partners"); RFC 6750 §2.1, §3.1; RFC 7469 §2.4.
  */
 YC_MUST_USE yc_err yc_api_identify(yc_api *api, const yc_api_request *req, yc_api_ident *ret);
 
@@ -449,5 +480,21 @@ YC_MUST_USE yc_err yc_api_identify(yc_api *api, const yc_api_request *req, yc_ap
  * @param[in,out] res  A response from yc_api_handle(), or zeroed; may be NULL (no-op).
  */
 void yc_api_response_clear(yc_api_response *res);
+
+/**
+ * @brief Run the retention job (include/yrdcredit/retention.h) once now, over the instance's
+ *        store with the loaded policy's holiday calendar (Mon–Fri without one), and record it
+ *        in the audit log (actor "system:retention") when it removed something or failed.
+ * @param[in]  api  Open instance.
+ * @param[out] ret  What was removed (also on an error: what the committed batches removed).
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  a NULL argument
+ * @retval YC_ERR_AGAIN    the store is not open (not ready)
+ * @retval YC_ERR_STORE, YC_ERR_FULL, YC_ERR_IO, YC_ERR_NOMEM, YC_ERR_INTERNAL  as
+ *         yc_retention_run() and yc_store_audit_append()
+ * @note Thread-safety: any thread, while requests are served; one run at a time.
+ * @par Source: issue 6 scope item 8 (`yrdcredit purge`, also run daily by the server).
+ */
+YC_MUST_USE yc_err yc_api_retention_run(yc_api *api, yc_retention_counts *ret);
 
 #endif

@@ -15,8 +15,14 @@
  *               "jwks_file":"<name>.jwks.json",                  local copy, in DATA/trust/
  *               "status_lists":[{"uri":"https://.../v1/status-lists/1",  = the tokens' status uri,
  *                                "file":"<name>.statuslist.jwt"}],        also the download URL
- *               "cacert":"/abs/path/ca.pem"}]}                   optional, for refresh
+ *               "cacert":"/abs/path/ca.pem",                     optional, for refresh
+ *               "mtls_spki_sha256":["<43 base64url>", ...]}]}    optional, 1..8 pins
  * @endcode
+ * "mtls_spki_sha256" (issue 6 item 1, docs/mtls.md) pins the partner's TLS client
+ * certificates: each is the base64url (RFC 4648 §5, no padding) of the SHA-256 of a
+ * certificate's DER SubjectPublicKeyInfo, distinct.  A partner client of the API
+ * (`clients add --role partner --issuer URL`) bound to an entry with pins must present one of
+ * them on every request; without the member its bearer token alone suffices.
  * File names are plain names inside DATA/trust/ (no '/', not starting with '.'); a missing
  * JWKS or status-list file means no keys / no list yet (run `yrdcredit trust refresh`).
  */
@@ -50,6 +56,12 @@
 #define YC_TRUST_MAX_STATUS_LISTS 64
 /** Most partners in the registry. */
 #define YC_TRUST_MAX_PARTNERS 256
+/** Most mTLS client-certificate pins (mtls_spki_sha256) of one partner. */
+#define YC_TRUST_MAX_MTLS_PINS 8
+/** Bytes of an mTLS pin: a SHA-256 digest of a DER SubjectPublicKeyInfo. */
+#define YC_TRUST_SPKI_SHA256_BYTES 32
+/** Characters of an mTLS pin as written in the registry: base64url of 32 bytes, no padding. */
+#define YC_TRUST_SPKI_PIN_LEN 43
 /** Cap on a decompressed partner status list, in bytes. */
 #define YC_TRUST_MAX_LIST_BYTES ((size_t)4 << 20)
 
@@ -291,5 +303,66 @@ YC_MUST_USE yc_err yc_trust_registry_read(const char *data_dir, json_t **ret);
  */
 YC_MUST_USE yc_err yc_trust_write_file(const char *data_dir, const char *name, const char *data,
                                        size_t len);
+
+/** The mTLS pins of every partner of the registry (opaque; immutable once loaded). */
+typedef struct yc_trust_mtls yc_trust_mtls;
+
+/** What yc_trust_mtls_check() says of a partner client's TLS client certificate. */
+typedef enum yc_trust_mtls_verdict {
+    YC_TRUST_MTLS_NOT_REQUIRED = 0, /**< the partner's entry has no mtls_spki_sha256: the
+                                         bearer token alone suffices */
+    YC_TRUST_MTLS_PINNED,           /**< a certificate whose key is one of the pins */
+    YC_TRUST_MTLS_NO_CERT,          /**< pins, but no certificate (h2c, or none sent) */
+    YC_TRUST_MTLS_WRONG_CERT,       /**< pins, and a certificate whose key is none of them */
+    YC_TRUST_MTLS_UNKNOWN_ISSUER,   /**< no partner of the registry has this issuer */
+} yc_trust_mtls_verdict;
+
+/**
+ * @brief Load the mTLS pins of DATA/trust/partners.json (that file only: no JWKS or status
+ *        list is read, so this is cheap enough for the server to reload within a second).
+ * @param[in]  data_dir  Data directory, NUL-terminated.
+ * @param[out] ret       New pin set (yc_trust_mtls_free()); a missing partners.json gives an
+ *                       empty one.  Written only on YC_OK.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID    partners.json is malformed (field: yc_trust_error_field(), e.g.
+ *                           "partners[0].mtls_spki_sha256[1]")
+ * @retval YC_ERR_TOO_LARGE  larger than YC_TRUST_MAX_REGISTRY_BYTES
+ * @retval YC_ERR_IO         cannot be read
+ * @retval YC_ERR_NOMEM      allocation failed
+ * @par Source: issue 6 item 1 ("optional mutual TLS for partners (client certificate pinned by
+ *      SPKI hash in the trust registry)"); docs/mtls.md.
+ */
+YC_MUST_USE yc_err yc_trust_mtls_load(const char *data_dir, yc_trust_mtls **ret);
+
+/**
+ * @brief Judge the certificate a partner client presented against its partner's pins.
+ * @param[in] m            Loaded pin set.
+ * @param[in] issuer       The client's issuer URL (yc_client.issuer), NUL-terminated.
+ * @param[in] spki_sha256  YC_TRUST_SPKI_SHA256_BYTES bytes: SHA-256 of the presented
+ *                         certificate's DER SubjectPublicKeyInfo; NULL when none was presented.
+ * @return The verdict; only YC_TRUST_MTLS_NOT_REQUIRED and YC_TRUST_MTLS_PINNED let the client
+ *         in (docs/mtls.md).
+ * @note Thread-safety: pure read of an immutable @p m.
+ * @par Source: issue 6 item 1; RFC 7469 §2.4 (SPKI fingerprint).
+ */
+yc_trust_mtls_verdict yc_trust_mtls_check(const yc_trust_mtls *m, const char *issuer,
+                                          const uint8_t *spki_sha256);
+
+/**
+ * @brief Release a pin set.
+ * @param[in] m  May be NULL.
+ */
+void yc_trust_mtls_free(yc_trust_mtls *m);
+
+/**
+ * @brief A stamp that changes when DATA/trust/partners.json changes (mtime in ns, size, inode;
+ *        a missing file counts too), for the server's reload of the pins within 1 s.
+ * @param[in]  data_dir  Data directory, NUL-terminated.
+ * @param[out] ret       The stamp (FNV-1a 64 over the stat fields).
+ * @retval YC_OK
+ * @retval YC_ERR_NOMEM  allocation failed
+ * @par Source: issue 6 item 1 (the registry reload rule of issue 4 item 6).
+ */
+YC_MUST_USE yc_err yc_trust_mtls_stamp(const char *data_dir, uint64_t *ret);
 
 #endif

@@ -14,6 +14,10 @@
  *    "authorities": ["91330782..."],   providers only (and required): 1..YC_CLIENT_MAX_AUTHORITIES
  *                                      distinct valid USCCs (yc_uscc_is_valid())
  *    "subject": "P...",                subject role only (and required): a yc_subject_id_is_valid()
+ *    "issuer": "https://...",          partner role only, optional: the partner's issuer URL in
+ *                                      the trust registry (DATA/trust/partners.json); when its
+ *                                      entry lists mtls_spki_sha256 pins, the client must
+ *                                      present a pinned TLS certificate (docs/mtls.md)
  * id "created_at": 1796000000,         seconds since the epoch, >= 0 "revoked_at": null, null, or
  * seconds since the epoch (>= created_at) "token_hash": "..."}              base64url (43
  * characters) of yc_crypto_keyed_hash() of the
@@ -55,6 +59,8 @@
 #define YC_CLIENT_TOKEN_LEN 46
 /** Length of a USCC in characters, without the NUL. */
 #define YC_CLIENT_USCC_LEN 18
+/** Longest partner issuer URL in bytes without the NUL (as YC_CONFIG_ISSUER_MAX). */
+#define YC_CLIENT_ISSUER_MAX 255
 /** Longest subject id in characters without the NUL (a pseudonym; a USCC has 18). */
 #define YC_CLIENT_SUBJECT_MAX 33
 
@@ -75,7 +81,9 @@ typedef struct yc_client {
     size_t n_authorities;              /**< Entries of @ref authorities (providers only). */
     char (*authorities)[YC_CLIENT_USCC_LEN + 1]; /**< USCCs, NUL-terminated; NULL when none. */
     char subject[YC_CLIENT_SUBJECT_MAX + 1];     /**< Subject id (subject role), else "". */
-    int64_t created_at;                          /**< Seconds since the epoch. */
+    /** Partner role: its trust-registry issuer URL, NUL-terminated; NULL if none. */
+    char *issuer;
+    int64_t created_at;                      /**< Seconds since the epoch. */
     int64_t revoked_at;                      /**< Seconds since the epoch; -1 when not revoked. */
     uint8_t token_hash[YC_KEYED_HASH_BYTES]; /**< Keyed hash of the token. */
 } yc_client;
@@ -90,6 +98,9 @@ typedef struct yc_client_spec {
     const char *const *authorities; /**< Providers: 1..YC_CLIENT_MAX_AUTHORITIES distinct USCCs. */
     size_t n_authorities;           /**< Entries of @p authorities; 0 for other roles. */
     const char *subject;            /**< Subject role: the subject id; NULL for other roles. */
+    const char *issuer; /**< Partner role, optional: its issuer URL in the trust registry
+                             (http(s), 1..YC_CLIENT_ISSUER_MAX bytes of 0x21..0x7e); NULL if
+                             none, and for other roles. */
 } yc_client_spec;
 
 /**
@@ -213,8 +224,8 @@ YC_MUST_USE yc_err yc_clients_stamp(const char *data_dir, uint64_t *ret);
  *                        stored: the caller shows it once and wipes it.
  * @retval YC_OK
  * @retval YC_ERR_INVALID    @p spec is invalid (field: yc_clients_error_field(): "name",
- *                           "authorities[i]", "subject", "role"), or the registry on disk is
- *                           malformed, or the key file is readable by others
+ *                           "authorities[i]", "subject", "issuer", "role"), or the registry
+ *                           on disk is malformed, or the key file is readable by others
  * @retval YC_ERR_TOO_LARGE  the registry already holds YC_CLIENTS_MAX clients, or @p spec has
  *                           more than YC_CLIENT_MAX_AUTHORITIES authorities
  * @retval YC_ERR_IO         a file system call failed (the old registry is kept)

@@ -200,10 +200,53 @@ typedef struct yc_config_auth {
     /** `required`: when true, yc_api_handle() enforces the route × role table
      *  (include/yrdcredit/authz.h) before dispatch: a non-public route without a token is 401,
      *  with an invalid or revoked token 401, with a malformed `authorization` 400, and a role
-     *  the table does not allow 403.  false (the default, also when absent): no route is
-     *  refused for want of a token. */
+     *  the table does not allow 403.  true is the default (also when "auth" or "required" is
+     *  absent).  An explicit false refuses no route for want of a token: only for a demo
+     *  listening on loopback, never for an instance reachable from a network. */
     bool required;
 } yc_config_auth;
+
+/** Defaults and bounds of the optional "rate_limit" object (issue 6 item 1, engineer E). */
+#define YC_CONFIG_RATE_CLIENT_RPS_DEFAULT   200
+#define YC_CONFIG_RATE_CLIENT_BURST_DEFAULT 400
+#define YC_CONFIG_RATE_VERIFY_RPS_DEFAULT   20
+#define YC_CONFIG_RATE_VERIFY_BURST_DEFAULT 40
+#define YC_CONFIG_RATE_RPS_MAX              1000000 /* requests per second; 0 = that limit is off */
+#define YC_CONFIG_RATE_BURST_MIN            1
+#define YC_CONFIG_RATE_BURST_MAX            1000000 /* requests */
+
+/** Token buckets of the optional "rate_limit" object (issue 6 item 1): one per client (every
+ *  route; admins are not metered) and one per peer address (anonymous callers of POST
+ *  /v1/attestations/verify).  Over the limit: 429 with retry-after. */
+typedef struct yc_config_rate_limit {
+    unsigned per_client_rps;         /**< refill per second, 0..YC_CONFIG_RATE_RPS_MAX; 0 = off */
+    unsigned burst;                  /**< bucket size, YC_CONFIG_RATE_BURST_MIN..MAX */
+    unsigned verify_per_address_rps; /**< refill per second, 0..MAX; 0 = off */
+    unsigned verify_burst;           /**< bucket size, YC_CONFIG_RATE_BURST_MIN..MAX */
+} yc_config_rate_limit;
+
+/** Default and bound of "retention.interval_s" (issue 6 item 8, engineer E). */
+#define YC_CONFIG_RETENTION_INTERVAL_DEFAULT 86400
+#define YC_CONFIG_RETENTION_INTERVAL_MAX     (30u * 86400u)
+
+/** The optional "retention" object (issue 6 item 8): yrdcreditd runs the retention job
+ *  (include/yrdcredit/retention.h) at start-up and then every @c interval_s seconds. */
+typedef struct yc_config_retention {
+    unsigned interval_s; /**< 0 (the server never purges; `yrdcredit purge` still does) or
+                              1..YC_CONFIG_RETENTION_INTERVAL_MAX seconds; default 86400 */
+} yc_config_retention;
+
+/** Default and bounds of "objections.deadline_working_days" (issue 6 item 5, engineer C). */
+#define YC_CONFIG_OBJECTION_DEADLINE_DEFAULT 5
+#define YC_CONFIG_OBJECTION_DEADLINE_MIN     1
+#define YC_CONFIG_OBJECTION_DEADLINE_MAX     60
+
+/** The optional "objections" object (issue 6 item 5): an objection is to be resolved within
+ *  @c deadline_working_days working days of the policy calendar after the day it was filed. */
+typedef struct yc_config_objections {
+    unsigned deadline_working_days; /**< YC_CONFIG_OBJECTION_DEADLINE_MIN..MAX; default 5
+                                         (浙江省公共信用信息管理条例: 5 working days) */
+} yc_config_objections;
 
 /** Resolved configuration.  Fields are public; strings are NUL-terminated absolute-or-relative
  * paths. */
@@ -216,10 +259,17 @@ typedef struct yc_config {
     yc_config_server server;                    /**< yrdcreditd settings; defaults if absent */
     char tls_cert_path[YC_CONFIG_PATH_MAX + 1]; /**< PEM certificate of the TLS listener */
     char tls_key_path[YC_CONFIG_PATH_MAX + 1];  /**< its PEM private key */
-    yc_config_api api;                          /**< HTTP API settings; defaults if absent */
-    yc_config_attest attest;                    /**< attestation settings; defaults if absent */
-    yc_config_policy policy;                    /**< 联合奖惩 policy settings */
-    yc_config_auth auth;                        /**< access control; defaults if absent */
+    /** `tls.client_auth`: "optional" (the default) asks TLS clients for a certificate, accepts
+     *  any or none, and pins partners by the SHA-256 of its key (docs/mtls.md); "off" asks
+     *  for none, so a partner pinned in the trust registry cannot authenticate (issue 6 item 1) */
+    bool tls_client_auth;
+    yc_config_api api;               /**< HTTP API settings; defaults if absent */
+    yc_config_attest attest;         /**< attestation settings; defaults if absent */
+    yc_config_policy policy;         /**< 联合奖惩 policy settings */
+    yc_config_auth auth;             /**< access control; defaults if absent */
+    yc_config_rate_limit rate_limit; /**< rate limits; defaults if absent */
+    yc_config_retention retention;   /**< retention job; defaults if absent */
+    yc_config_objections objections; /**< objection deadline; defaults if absent */
 } yc_config;
 
 /**

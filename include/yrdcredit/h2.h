@@ -145,6 +145,12 @@ typedef struct yc_h2_request {
      *  than YC_H2_AUTHORIZATION_MAX bytes, holding a NUL byte, or present more than once
      *  (RFC 9110 §5.3: the field is not a list); @c authorization is then NULL */
     bool authorization_malformed;
+    /** TLS with a client certificate (yc_h2_opts.tls_client_cert): the SHA-256 of its DER
+     *  SubjectPublicKeyInfo, 32 bytes; NULL on h2c or when the client sent no certificate */
+    const uint8_t *client_spki_sha256;
+    /** The peer's IP address as text (inet_ntop()), NUL-terminated, e.g. "127.0.0.1"; "" when
+     *  getpeername() failed.  For the per-address rate limit (issue 6 item 1). */
+    const char *peer;
 } yc_h2_request;
 
 /** The response a handler fills through yc_h2_reply_set().  Opaque. */
@@ -182,6 +188,10 @@ typedef struct yc_h2_opts {
                                     TLS listener */
     const char *tls_key;       /**< NUL-terminated path of the PEM private key; required with
                                     @c tls_cert */
+    bool tls_client_cert;      /**< true: the TLS listener asks for a client certificate (any,
+                                    chain not verified) and passes the SHA-256 of its key in
+                                    yc_h2_request.client_spki_sha256 (issue 6 item 1, mTLS by
+                                    pinning; docs/mtls.md) */
     unsigned workers;          /**< worker threads, 1..YC_H2_WORKERS_MAX; 0 = the number of online
                                     CPUs (at most YC_H2_WORKERS_MAX) */
     size_t max_header_bytes;   /**< 0 = YC_H2_HEADER_BYTES_DEFAULT; also advertised as
@@ -304,6 +314,16 @@ YC_MUST_USE yc_err yc_h2_reply_location(yc_h2_reply *reply, const char *location
  * @par Source: RFC 9110 §11.6.1 (WWW-Authenticate); RFC 6750 §3; issue 6 item 1.
  */
 YC_MUST_USE yc_err yc_h2_reply_www_authenticate(yc_h2_reply *reply, const char *value);
+
+/**
+ * @brief Add a `retry-after` header (delay-seconds) to a reply already set (a 429).
+ * @param[in,out] reply    The handler's reply, after yc_h2_reply_set() or yc_h2_reply_take().
+ * @param[in]     seconds  Whole seconds, >= 1.
+ * @retval YC_OK
+ * @retval YC_ERR_INVALID  the reply is not set, or @p seconds is 0
+ * @par Source: RFC 9110 §10.2.3 (Retry-After); RFC 6585 §4 (429); issue 6 item 1.
+ */
+YC_MUST_USE yc_err yc_h2_reply_retry_after(yc_h2_reply *reply, uint32_t seconds);
 
 /**
  * @brief As yc_h2_reply_set(), but takes ownership of @p body instead of copying it (the hot

@@ -199,6 +199,18 @@ YC_MUST_USE yc_err yc_model_window_months(const yc_model *model, yc_code code, i
 void yc_model_windows(const yc_model *model, yc_window ret[static YC_CODE_COUNT]);
 
 /**
+ * @brief Whether the model lets a record of @p code be repaired on application (信用修复):
+ *        the code is negative and its `repairable` member is true.  Such a record's
+ *        repairable_from is its pub_min_end (yc_score_reason).
+ * @param[in] model  A loaded model; NULL gives false.
+ * @param[in] code   Any value; out of range gives false.
+ * @return true when repairable on application.
+ * @par Source: issue 6 item 6 (repair only for repairable records); domain.md §4, §(a)
+ *      "Repairable" (N11 失信被执行人 ends by performance and court decision, not by repair).
+ */
+bool yc_model_code_repairable(const yc_model *model, yc_code code);
+
+/**
  * @brief Compute a subject's score at @p as_of from its facts (rules in the file comment).
  *
  * No allocation.  Reasons are every counted fact whose contribution after fade and caps is

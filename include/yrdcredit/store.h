@@ -172,10 +172,14 @@ YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char
  *   decision (a joint penalty, a court case with several debtors) names several subjects:
  *   a new key is given the next record_id (version 1, @c ingest_ms = now); content identical
  *   to the stored version counts as a duplicate and writes nothing; changed content
- *   supersedes (last write wins, also when it equals an older version: a status may go back,
- *   e.g. disputed -> active): same record_id, version + 1, @c ingest_ms of the first
- *   version, previous value moved to `history`.  A record filed under the wrong subject is
- *   withdrawn by sending it again with status `revoked`, then filed under the right one;
+ *   supersedes (last write wins, also when it equals an older version): same record_id,
+ *   version + 1, @c ingest_ms of the first version, previous value moved to `history`.
+ *   Except: a record stored as `disputed` or `repaired` (decided by this instance's 异议 and
+ *   信用修复 procedures, issue 6 items 5 and 6) that is sent again as `active` keeps its
+ *   stored status, so a re-sent feed never undoes them (the element's @c status is set to
+ *   the stored one); `revoked` and `expired` from the source still apply.  A record filed
+ *   under the wrong subject is withdrawn by sending it again with status `revoked`, then
+ *   filed under the right one;
  * - @c record_id, @c version and @c ingest_ms of the array element are set to the stored
  *   values (input values of these three are ignored), and @c ingest_outcome to what was
  *   done with it (imported, duplicate, superseded).

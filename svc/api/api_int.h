@@ -15,6 +15,7 @@
 #include "yrdcredit/import.h"
 #include "yrdcredit/lists.h"
 #include "yrdcredit/measures.h"
+#include "yrdcredit/ratelimit.h"
 #include "yrdcredit/recognition.h"
 #include "yrdcredit/record.h"
 #include "yrdcredit/score.h"
@@ -61,10 +62,18 @@ struct yc_api {
     yc_clients *clients;             /* NULL: none loaded (nobody is recognised) */
     uint64_t clients_stamp;          /* yc_clients_stamp() taken before clients was loaded */
     _Atomic int64_t clients_checked; /* CLOCK_MONOTONIC second of the last check */
+    /* mTLS pins of the trust registry (identify.c, issue 6 F): reloaded with the clients, under
+     * clients_lock; NULL when partners.json does not load (pinned partners are then refused) */
+    struct yc_trust_mtls *mtls;
+    uint64_t mtls_stamp; /* yc_trust_mtls_stamp() taken before mtls was loaded */
     /* issue 6 B fields */
+    yc_store_committer *qlog; /* the query log's committer (10 ms window); NULL: not running,
+                                 reads by clients answer 503 (access.c) */
     /* issue 6 C fields */
     /* issue 6 D fields */
     /* issue 6 E fields */
+    yc_ratelimit *rl_clients; /* per client id (not admins); NULL: off (ratelimit.c) */
+    yc_ratelimit *rl_verify;  /* per peer address, anonymous POST /v1/attestations/verify */
 };
 
 /* The client registry of an instance (identify.c): load at open (a failure is reported on
@@ -227,9 +236,86 @@ YC_MUST_USE yc_err yc_api_lines_add_json(yc_api_lines *l, const json_t *o, size_
  * boundary: a character the byte limit split is dropped whole (shared_records.c, finding 14). */
 void yc_api_utf8_cut(char *s, size_t cap);
 /* ---- issue 6 B: purpose, consent, query log (access.c) ---- */
+#include "yrdcredit/store_access.h"
+/* Start (at yc_api_open(), after the store) and stop (at yc_api_close()) api->qlog. */
+void yc_api_access_open(yc_api *api);
+void yc_api_access_close(yc_api *api);
+/* The four reads of a subject's data the query log records (item 3). */
+typedef enum yc_api_read_kind {
+    YC_API_READ_SCORE,            /* getSubjectScore, route code "score", scope score */
+    YC_API_READ_RECORDS,          /* listSubjectRecords, "records", scope records */
+    YC_API_READ_ATTESTATIONS,     /* listAttestations, "attestations", scope attestations */
+    YC_API_READ_ATTESTATION_ISSUE /* issueAttestation, "attestations.issue", attestations */
+} yc_api_read_kind;
+/* What a handler read, for yc_api_access_end(); filled by yc_api_access_check(). */
+typedef struct yc_api_read_note {
+    bool armed;   /* a client passed the purpose check for subject_id */
+    bool refused; /* ... and its consent was refused (the 403 is logged too) */
+    int64_t at_ms;
+    char subject_id[YC_SUBJECT_ID_MAX + 1];
+    char purpose[YC_STORE_PURPOSE_MAX + 1]; /* "" = none */
+    char consent_id[YC_CONSENT_ID_LEN + 1]; /* "" = none */
+    const char *route;                      /* static route code */
+} yc_api_read_note;
+/* Purpose and consent of a read of sid (item 2), for a caller with a client token (others
+ * pass): purpose (purpose_len bytes; NULL = absent) of the vocabulary and for sid's kind,
+ * required when yc_authz_needs_purpose(); consent_id (NULL = absent) of the shape cs_ + 22;
+ * for an fi reading an individual ('P') a consent that covers the read (403 consent-refused
+ * with `reason` = yc_consent_reason_code()).  Problems name `purpose` / `consent_id`, or
+ * `/purpose` / `/consent_id` when in_body.  Notes the read for the query log.  False when
+ * answered (*ret set). */
+bool yc_api_access_check(yc_api *api, const yc_api_request *req, yc_api_read_kind kind,
+                         const char *sid, const char *purpose, size_t purpose_len,
+                         const char *consent_id, size_t consent_len, bool in_body,
+                         yc_api_response *res, yc_err *ret);
+/* Around dispatch in yc_api_handle(): begin makes note the request's note (thread-local);
+ * end logs a noted read with the status answered and defers res until the entry is durable
+ * (503 when it cannot be); returns the yc_err to go on with. */
+void yc_api_access_begin(yc_api_read_note *note);
+YC_MUST_USE yc_err yc_api_access_end(yc_api *api, const yc_api_request *req, yc_api_read_note *note,
+                                     yc_api_response *res, yc_err rv);
+/* /v1/me/consents, /v1/me/consents/{id}, /v1/me/queries (createConsent, listConsents,
+ * revokeConsent, listMyQueries). */
+yc_err yc_api_route_access(yc_api *api, const yc_api_request *req, yc_api_response *res);
 /* ---- issue 6 C: objections, record revocation (objections.c) ---- */
+/* Is path (decoded) one of engineer C's: /v1/me/objections, /v1/objections,
+ * /v1/objections/..., /v1/records/...? */
+bool yc_api_c_route_owns(const char *path);
+/* Route one of those paths: createObjection, listMyObjections, listObjections,
+ * resolveObjection, revokeRecord; 404 / 405 itself. */
+yc_err yc_api_c_route(yc_api *api, const yc_api_request *req, yc_api_response *res);
 /* ---- issue 6 D: self-service and repairs (me.c, repairs.c) ---- */
+/* The subject the calling client is bound to (me.c), copied into sid; false when answered:
+ * 401 without a client, 403 for a client of another role (an admin binds no subject). */
+bool yc_api_me_subject(const yc_api_request *req, yc_api_response *res, yc_err *ret,
+                       char sid[static YC_SUBJECT_ID_MAX + 1]);
+/* Is path (decoded) one of engineer D's: /v1/me, /v1/me/score, /v1/me/records,
+ * /v1/me/attestations, /v1/me/repairs, /v1/repairs, /v1/repairs/...? */
+bool yc_api_d_route_owns(const char *path);
+/* Route one of those paths (me.c): getMe, getMyScore, listMyRecords, issueMyAttestation,
+ * createRepair, listMyRepairs, listRepairs, approveRepair, rejectRepair; 404 / 405 itself. */
+yc_err yc_api_d_route(yc_api *api, const yc_api_request *req, yc_api_response *res);
+/* repairs.c: POST and GET /v1/me/repairs, GET /v1/repairs, POST /v1/repairs/{id}/approve|reject
+ * (id: the path segment, id_len bytes, not yet checked). */
+yc_err yc_api_create_repair(yc_api *api, const yc_api_request *req, yc_api_response *res);
+yc_err yc_api_list_my_repairs(yc_api *api, const yc_api_request *req, yc_api_response *res);
+yc_err yc_api_list_repairs(yc_api *api, const yc_api_request *req, yc_api_response *res);
+yc_err yc_api_decide_repair(yc_api *api, const yc_api_request *req, const char *id, size_t id_len,
+                            bool approve, yc_api_response *res);
 /* ---- issue 6 E: audit route, retention, rate limits (audit.c, ratelimit.c) ---- */
+/* Most keys each rate limit tracks (clients, addresses); the least recently used goes. */
+enum { YC_API_RATE_KEYS_MAX = 4096 };
+/* Create the buckets of cfg.rate_limit (a failure leaves that limit off, reported on stderr);
+ * free them. */
+void yc_api_ratelimit_open(yc_api *api);
+void yc_api_ratelimit_close(yc_api *api);
+/* Issue 6 item 1: a metered caller (a client other than an admin: per client id; an anonymous
+ * POST /v1/attestations/verify: per peer address) over its limit is answered 429
+ * too-many-requests with res->retry_after_s; returns true when answered. */
+bool yc_api_rate_limited(yc_api *api, const yc_api_request *req, const yc_api_ident *ident,
+                         yc_api_response *res, yc_err *ret);
+/* GET /v1/audit (getAudit, audit.c): the audit log, newest first, paged, ?action= filter. */
+yc_err yc_api_get_audit(yc_api *api, const yc_api_request *req, yc_api_response *res);
 
 /* The 4xx problem+json of a refused shared batch (shared_records.c): status by reason. */
 YC_MUST_USE yc_err yc_api_share_refused(yc_api_response *res, const yc_share_result *r);

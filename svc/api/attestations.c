@@ -157,8 +157,10 @@ static bool parse_disclose(json_t *v, issue_req *ir, yc_api_response *res, yc_er
 static bool parse_issue(const yc_api *api, json_t *o, issue_req *ir, yc_api_response *res,
                         yc_err *ret)
 {
-    static const char *const names[] = {"disclose", "aud", "validity_days", "alg"};
-    if (!only_members(o, names, 4, "disclose, aud, validity_days, alg", res, ret))
+    static const char *const names[] = {"disclose", "aud",     "validity_days",
+                                        "alg",      "purpose", "consent_id"};
+    if (!only_members(o, names, 6, "disclose, aud, validity_days, alg, purpose, consent_id", res,
+                      ret))
         return false;
     /* default: score, grade or band, as_of (attestations.md §1.3) */
     *ir = (issue_req){.want = {true, false, false, true, false, false},
@@ -351,6 +353,19 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
         goto out;
     if (yc_api_not_ready(api, res, &rv))
         goto out;
+    /* issue 6 item 2: `purpose` and `consent_id` body members (strings) of a client's request */
+    json_t *jp = json_object_get(body, "purpose"), *jc = json_object_get(body, "consent_id");
+    if ((jp != NULL && !json_is_string(jp)) || (jc != NULL && !json_is_string(jc))) {
+        rv = bad_field(res, jp != NULL && !json_is_string(jp) ? "/purpose" : "/consent_id",
+                       "expected a string");
+        goto out;
+    }
+    const char *purpose = jp != NULL ? json_string_value(jp) : NULL;
+    const char *consent = jc != NULL ? json_string_value(jc) : NULL;
+    if (!yc_api_access_check(api, req, YC_API_READ_ATTESTATION_ISSUE, sid, purpose,
+                             jp != NULL ? json_string_length(jp) : 0, consent,
+                             jc != NULL ? json_string_length(jc) : 0, true, res, &rv))
+        goto out;
     if (api->attest == NULL) {
         no_attest(api, res, &rv);
         goto out;
@@ -460,7 +475,7 @@ static bool cursor_shape_ok(const char *v, size_t len)
 yc_err yc_api_list_attestations(yc_api *api, const yc_api_request *req, const char *sid,
                                 yc_api_response *res)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
+    static const char *const allowed[] = {"limit", "cursor", "purpose", "consent_id", NULL};
     yc_api_query q;
     yc_err rv = YC_OK;
     if (!yc_api_query_parse(req->query, allowed, &q, res, &rv))
@@ -481,6 +496,13 @@ yc_err yc_api_list_attestations(yc_api *api, const yc_api_request *req, const ch
         cursor[len] = '\0';
     }
     if (yc_api_not_ready(api, res, &rv))
+        return rv;
+    /* issue 6 item 2: purpose and consent of a client's read (noted for the query log) */
+    size_t plen = 0, clen = 0;
+    const char *purpose = yc_api_query_get(&q, "purpose", &plen);
+    const char *consent = yc_api_query_get(&q, "consent_id", &clen);
+    if (!yc_api_access_check(api, req, YC_API_READ_ATTESTATIONS, sid, purpose, plen, consent, clen,
+                             false, res, &rv))
         return rv;
     yc_store_attestation *items = NULL;
     size_t n = 0;
@@ -600,6 +622,22 @@ yc_err yc_api_attestation_state(yc_api *api, const yc_api_request *req, const ch
     if (api->attest == NULL) {
         no_attest(api, res, &rv);
         goto out;
+    }
+    /* Issue 6 item 6: a subject client changes only its own attestations (valid until they
+     * expire or the subject revokes them); another subject's is as unknown to it (404). */
+    const yc_api_ident *who = req->ident;
+    if (who != NULL && who->kind == YC_API_IDENT_CLIENT && who->role == YC_ROLE_SUBJECT) {
+        yc_store_attestation own;
+        const yc_err g = yc_store_attestation_get(api->store, jti, &own);
+        if (g == YC_OK ? strcmp(own.subject_id, who->subject) != 0 : g == YC_ERR_NOT_FOUND) {
+            rv = yc_api_problem(res, 404, YC_API_PROBLEM_UNKNOWN_ATTESTATION, "Unknown attestation",
+                                "the subject has no attestation with this jti", "jti");
+            goto out;
+        }
+        if (g != YC_OK) {
+            rv = yc_api_error(res, g);
+            goto out;
+        }
     }
     yc_api_pending *p = NULL;
     rv = yc_api_pending_new(&p);

@@ -17,7 +17,7 @@ static yc_err bad_param(yc_api_response *res, const char *name, const char *deta
 yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *subject_id,
                            yc_api_response *res)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
+    static const char *const allowed[] = {"limit", "cursor", "purpose", "consent_id", NULL};
     yc_api_query q;
     yc_err rv = YC_OK;
     if (!yc_api_query_parse(req->query, allowed, &q, res, &rv))
@@ -32,6 +32,13 @@ yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *s
     if (v != NULL && !yc_api_parse_cursor(v, len, &before))
         return bad_param(res, "cursor", "not a cursor returned by this API");
     if (yc_api_not_ready(api, res, &rv))
+        return rv;
+    /* issue 6 item 2: purpose and consent of a client's read (noted for the query log) */
+    size_t plen = 0, clen = 0;
+    const char *purpose = yc_api_query_get(&q, "purpose", &plen);
+    const char *consent = yc_api_query_get(&q, "consent_id", &clen);
+    if (!yc_api_access_check(api, req, YC_API_READ_RECORDS, subject_id, purpose, plen, consent,
+                             clen, false, res, &rv))
         return rv;
     yc_record *recs = NULL;
     size_t n = 0;
@@ -532,6 +539,34 @@ yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_respon
         if (n_recs != i)
             run.recs[n_recs] = run.recs[i];
         it->slot = n_recs++;
+    }
+    /* issue 6 items 1 and 8: a provider client submits and corrects only records of its own
+     * authorities; a record of another authority refuses the whole request (403, nothing
+     * stored, atomic or not: an authorization failure is never a partial success) */
+    const yc_api_ident *who = req->ident;
+    if (who != NULL && who->kind == YC_API_IDENT_CLIENT && who->role == YC_ROLE_PROVIDER) {
+        for (size_t i = 0; i < run.n_items; i++) {
+            const item *it = &run.items[i];
+            if (it->error || !it->has_rec)
+                continue;
+            const char *uscc = run.recs[it->slot].authority_uscc;
+            bool mine = false;
+            for (size_t k = 0; uscc[0] != '\0' && k < who->n_authorities; k++)
+                mine |= strcmp(who->authorities[k], uscc) == 0;
+            if (mine)
+                continue;
+            char field[48];
+            if (run.array)
+                snprintf(field, sizeof field, "/%zu/authority_uscc", i);
+            else
+                snprintf(field, sizeof field, "/authority_uscc");
+            rv = yc_api_problem(res, 403, YC_API_PROBLEM_FORBIDDEN, "Forbidden",
+                                "the record's authority is not one of the provider client's "
+                                "authorities: nothing was stored",
+                                field);
+            res->www_authenticate = "Bearer error=\"insufficient_scope\"";
+            goto out;
+        }
     }
     if (atomic && any_error) {
         rv = build_results(&run, true, &results);

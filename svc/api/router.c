@@ -67,9 +67,11 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
         yc_attest_service_open(data_dir, &api->cfg.attest, api->store, &api->attest) != YC_OK)
         api->attest = NULL;
     /* issue 6 B open (api->store may be NULL: not ready) */
+    yc_api_access_open(api); /* the query log's committer, 10 ms window */
     /* issue 6 C open */
     /* issue 6 D open */
     /* issue 6 E open */
+    yc_api_ratelimit_open(api); /* the buckets of cfg.rate_limit */
     *ret_api = api;
     return YC_OK;
 out:
@@ -84,9 +86,11 @@ void yc_api_close(yc_api *api)
     for (size_t w = 0; w < YC_API_WORKERS_MAX; w++)
         yc_score_cache_free(api->caches[w]);
     /* issue 6 B close */
+    yc_api_access_close(api); /* commits the queued entries, answers their reads */
     /* issue 6 C close */
     /* issue 6 D close */
     /* issue 6 E close */
+    yc_api_ratelimit_close(api);
     yc_attest_service_close(api->attest); /* commits what is queued, answers every pending */
     yc_store_close(api->store);
     yc_rules_free(api->rules);
@@ -485,9 +489,18 @@ static yc_err route(yc_api *api, const yc_api_request *req, yc_api_response *res
     if (strcmp(path, "/v1/decisions") == 0 || strncmp(path, "/v1/decisions/", 14) == 0)
         return route_decisions(api, req, res);
     /* issue 6 B: /v1/me/consents, /v1/me/queries */
+    if (strcmp(path, "/v1/me/consents") == 0 || strncmp(path, "/v1/me/consents/", 16) == 0 ||
+        strcmp(path, "/v1/me/queries") == 0)
+        return yc_api_route_access(api, req, res);
     /* issue 6 C: /v1/me/objections, /v1/objections, /v1/records/{id}/revoke */
+    if (yc_api_c_route_owns(path))
+        return yc_api_c_route(api, req, res);
     /* issue 6 D: /v1/me, /v1/me/score, /v1/me/records, /v1/me/attestations, repairs */
+    if (yc_api_d_route_owns(path))
+        return yc_api_d_route(api, req, res);
     /* issue 6 E: /v1/audit */
+    if (strcmp(path, "/v1/audit") == 0)
+        return get ? yc_api_get_audit(api, req, res) : method_not_allowed(res, "GET, HEAD");
     if (strcmp(path, "/.well-known/jwks.json") == 0 ||
         strcmp(path, "/.well-known/jwt-vc-issuer") == 0 ||
         strncmp(path, "/v1/attestations/", 17) == 0 || strncmp(path, "/v1/status-lists/", 17) == 0)
@@ -572,6 +585,13 @@ static bool auth_refused(const yc_api_request *req, const yc_api_ident *ident, y
                               "the token is unknown or revoked", "authorization");
         res->www_authenticate = "Bearer error=\"invalid_token\"";
         return true;
+    case YC_API_IDENT_CERT: /* issue 6 F: mTLS pinning (docs/mtls.md) */
+        *ret = yc_api_problem(res, 401, YC_API_PROBLEM_UNAUTHORIZED, "Unauthorized",
+                              "this partner client must present a TLS client certificate "
+                              "pinned in the trust registry",
+                              "client_certificate");
+        res->www_authenticate = "Bearer error=\"invalid_token\"";
+        return true;
     case YC_API_IDENT_NONE:
     default:
         *ret = yc_api_problem(res, 401, YC_API_PROBLEM_UNAUTHORIZED, "Unauthorized",
@@ -584,7 +604,7 @@ static bool auth_refused(const yc_api_request *req, const yc_api_ident *ident, y
 yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
     *res = (yc_api_response){0};
-    /* Issue 6: who is calling is named for the access log; with auth.required (off by default)
+    /* Issue 6: who is calling is named for the access log; with auth.required (on by default)
      * the route × role table is enforced before dispatch. */
     yc_api_ident ident;
     if (yc_api_identify(api, req, &ident) != YC_OK)
@@ -594,10 +614,14 @@ yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *re
     req = &r;
     const size_t path_len = strlen(req->path);
     yc_err rv = YC_OK;
-    if (!(api->cfg.auth.required && auth_refused(req, &ident, res, &rv)))
+    yc_api_read_note note; /* issue 6 B: a read of a subject the handler reports */
+    yc_api_access_begin(&note);
+    if (!yc_api_rate_limited(api, req, &ident, res, &rv) && /* issue 6 E: 429 first */
+        !(api->cfg.auth.required && auth_refused(req, &ident, res, &rv)))
         rv = path_len > YC_API_PATH_MAX                 ? not_found(res)
              : memchr(req->path, '%', path_len) == NULL ? route(api, req, res)
                                                         : route_decoded(api, req, path_len, res);
+    rv = yc_api_access_end(api, req, &note, res, rv); /* issue 6 B: logged before answered */
     if (rv != YC_OK) {
         /* A handler failed to build its answer: try the generic problem, else report NOMEM. */
         yc_api_response_clear(res);

@@ -45,10 +45,27 @@ static yc_score_cache *worker_cache(yc_api *api, unsigned worker)
     return api->caches[worker];
 }
 
+/* Answer from the cache when it holds (id, as_of) of the store's current generation. */
+static bool cache_hit(yc_api *api, yc_score_cache *cache, const yc_policy_snap *pol, const char *id,
+                      size_t id_len, yc_date as_of, yc_api_response *res, yc_err *ret)
+{
+    if (cache == NULL)
+        return false;
+    size_t len = 0;
+    uint64_t gen = 0;
+    const char *hit = yc_store_records_generation(api->store, &gen) == YC_OK
+                          ? yc_score_cache_get(cache, id, id_len, as_of, gen, pol->generation, &len)
+                          : NULL;
+    if (hit == NULL)
+        return false;
+    *ret = yc_api_raw(res, 200, hit, len);
+    return true;
+}
+
 yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, size_t id_len,
                         yc_api_response *res)
 {
-    static const char *const allowed[] = {"as_of", NULL};
+    static const char *const allowed[] = {"as_of", "purpose", "consent_id", NULL};
     /* First the cache: its keys are ids that passed yc_subject_id_is_valid() (only 200
      * answers are kept), so a hit needs neither that check nor the store.  The query is parsed
      * silently here; its problems are reported below, in the documented order. */
@@ -65,18 +82,10 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
     const bool ready = pol != NULL && api->rules != NULL && api->store != NULL;
     yc_score_cache *cache =
         as_of_ok && ready && id_len <= YC_SUBJECT_ID_MAX ? worker_cache(api, req->worker) : NULL;
-    if (cache != NULL) {
-        size_t len = 0;
-        uint64_t gen = 0;
-        const char *hit =
-            yc_store_records_generation(api->store, &gen) == YC_OK
-                ? yc_score_cache_get(cache, id, id_len, as_of, gen, pol->generation, &len)
-                : NULL;
-        if (hit != NULL) {
-            rv = yc_api_raw(res, 200, hit, len);
-            goto out;
-        }
-    }
+    /* issue 6 item 2: a client's read is checked (purpose, consent) before any answer */
+    const bool client = req->ident != NULL && req->ident->kind == YC_API_IDENT_CLIENT;
+    if (!client && cache_hit(api, cache, pol, id, id_len, as_of, res, &rv))
+        goto out;
     /* 400 subject_id, 400 query or as_of, 503 not ready: in this order */
     if (!yc_subject_id_is_valid(id, id_len)) {
         rv = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
@@ -98,6 +107,15 @@ yc_err yc_api_get_score(yc_api *api, const yc_api_request *req, const char *id, 
     char subject_id[YC_SUBJECT_ID_MAX + 1];
     memcpy(subject_id, id, id_len);
     subject_id[id_len] = '\0';
+    if (client) {
+        size_t plen = 0, clen = 0;
+        const char *purpose = yc_api_query_get(&q, "purpose", &plen);
+        const char *consent = yc_api_query_get(&q, "consent_id", &clen);
+        if (!yc_api_access_check(api, req, YC_API_READ_SCORE, subject_id, purpose, plen, consent,
+                                 clen, false, res, &rv) ||
+            cache_hit(api, cache, pol, id, id_len, as_of, res, &rv))
+            goto out;
+    }
     uint64_t stamp = 0;
     /* Stamp before reading: the records are of this snapshot or a later one. */
     if (cache != NULL && yc_store_records_generation(api->store, &stamp) != YC_OK)

@@ -353,9 +353,28 @@ static bool alg_is_ed25519(const yc_attest_service *s, const yc_attest_issue_in 
     return s->cfg.default_ed25519;
 }
 
-/* The always-visible claims of issue 4 item 3 (member order as attestations.md §1.3). */
+/* issue 6 item 5: how many of the subject's current records are disputed (under an open
+ * objection, 异议) when the attestation is issued; 0 for a subject without records. */
+static yc_err count_disputed(yc_attest_service *s, const char *subject_id, uint64_t *ret)
+{
+    yc_record *recs = NULL;
+    size_t n = 0;
+    *ret = 0;
+    const yc_err rv = yc_store_subject_records(s->store, subject_id, &recs, &n);
+    if (rv == YC_ERR_NOT_FOUND)
+        return YC_OK;
+    YC_TRY(rv);
+    for (size_t i = 0; i < n; i++)
+        *ret += recs[i].status == YC_STATUS_DISPUTED;
+    yc_store_records_free(recs);
+    return YC_OK;
+}
+
+/* The always-visible claims of issue 4 item 3 (member order as attestations.md §1.3), and
+ * `disputed_records` (issue 6 item 5: flagged in every new attestation, never selectively
+ * disclosable). */
 static json_t *visible_claims(const yc_attest_service *s, const yc_attest_issue_in *in,
-                              const yc_store_attestation *rec, const char *uri)
+                              const yc_store_attestation *rec, const char *uri, uint64_t disputed)
 {
     json_t *c =
         json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:{s:{s:I, s:s}}, s:s, s:s, s:s, "
@@ -372,6 +391,11 @@ static json_t *visible_claims(const yc_attest_service *s, const yc_attest_issue_
     /* `lists` (issue 5 review finding 1): always visible, so a partner can impose a penalty */
     json_t *lists = in->lists != NULL ? json_deep_copy(in->lists) : json_array();
     if (c != NULL && (lists == NULL || json_object_set_new(c, "lists", lists) != 0)) {
+        json_decref(c);
+        return NULL;
+    }
+    if (c != NULL &&
+        json_object_set_new(c, "disputed_records", json_integer((json_int_t)disputed)) != 0) {
         json_decref(c);
         return NULL;
     }
@@ -392,8 +416,11 @@ static yc_err sign_token(yc_attest_service *s, const yc_attest_issue_in *in, int
 {
     const yc_key_info *info = NULL;
     const yc_ed25519_key *key = NULL;
-    yc_err rv = YC_OK;
     json_t *claims = NULL;
+    uint64_t disputed = 0;
+    yc_err rv = count_disputed(s, in->subject_id, &disputed); /* before the keyring's lock */
+    if (rv != YC_OK)
+        return rv;
     pthread_rwlock_rdlock(&s->kr_lock);
     if (s->kr == NULL ||
         (rv = yc_keyring_signer(s->kr, YC_KEY_ATTESTATION, now, &info, &key)) != YC_OK) {
@@ -408,7 +435,7 @@ static yc_err sign_token(yc_attest_service *s, const yc_attest_issue_in *in, int
         rv = YC_ERR_INTERNAL;
         goto out;
     }
-    claims = visible_claims(s, in, &job->rec, job->uri);
+    claims = visible_claims(s, in, &job->rec, job->uri, disputed);
     if (claims == NULL) {
         rv = YC_ERR_NOMEM;
         goto out;

@@ -10,6 +10,7 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/attest_verify.h"
 #include "yrdcredit/fileio.h"
+#include "yrdcredit/jose.h"
 
 typedef struct trust_list {
     const char *uri;
@@ -78,6 +79,16 @@ static bool is_thumbprint(const char *s)
     return true;
 }
 
+/* An mTLS pin: canonical base64url (no padding) of a 32-byte SHA-256, 43 characters. */
+static bool spki_pin_decode(const char *s, uint8_t out[YC_TRUST_SPKI_SHA256_BYTES])
+{
+    size_t n = 0;
+    return s != NULL && strlen(s) == YC_TRUST_SPKI_PIN_LEN &&
+           yc_b64url_decode(s, YC_TRUST_SPKI_PIN_LEN, out, YC_TRUST_SPKI_SHA256_BYTES, &n) ==
+               YC_OK &&
+           n == YC_TRUST_SPKI_SHA256_BYTES;
+}
+
 static bool nonempty_str(json_t *j)
 {
     return json_is_string(j) && json_string_length(j) > 0 &&
@@ -129,6 +140,23 @@ static yc_err check_registry(json_t *root)
             if (!is_thumbprint(json_string_value(pin))) {
                 char f[32];
                 snprintf(f, sizeof f, "pins[%zu]", k);
+                return fail_field("", i, f);
+            }
+        }
+        json_t *mtls = json_object_get(p, "mtls_spki_sha256"); /* optional (issue 6 item 1) */
+        if (mtls != NULL && (!json_is_array(mtls) || json_array_size(mtls) == 0 ||
+                             json_array_size(mtls) > YC_TRUST_MAX_MTLS_PINS))
+            return fail_field("", i, "mtls_spki_sha256");
+        json_array_foreach(mtls, k, pin)
+        {
+            uint8_t d[YC_TRUST_SPKI_SHA256_BYTES];
+            bool dup = false;
+            for (size_t m = 0; m < k; m++)
+                dup = dup || strcmp(json_string_value(json_array_get(mtls, m)),
+                                    json_string_value(pin)) == 0;
+            if (!spki_pin_decode(json_string_value(pin), d) || dup) {
+                char f[40];
+                snprintf(f, sizeof f, "mtls_spki_sha256[%zu]", k);
                 return fail_field("", i, f);
             }
         }
@@ -449,4 +477,86 @@ out:
     yc_free(path);
     yc_free(dir);
     return rv;
+}
+
+/* ---- mutual TLS pins (issue 6 item 1) ---- */
+
+typedef struct mtls_partner {
+    const char *issuer; /* points into the registry JSON */
+    size_t n_pins;
+    uint8_t pins[YC_TRUST_MAX_MTLS_PINS][YC_TRUST_SPKI_SHA256_BYTES];
+} mtls_partner;
+
+struct yc_trust_mtls {
+    json_t *root;
+    mtls_partner *v;
+    size_t n;
+};
+
+yc_err yc_trust_mtls_load(const char *data_dir, yc_trust_mtls **ret)
+{
+    yc_err rv = YC_OK;
+    yc_trust_mtls *m = yc_calloc(1, sizeof *m);
+    YC_ENSURE(m != NULL, YC_ERR_NOMEM);
+    rv = yc_trust_registry_read(data_dir, &m->root);
+    if (rv != YC_OK)
+        goto out;
+    json_t *ps = json_object_get(m->root, "partners");
+    m->v = yc_calloc(json_array_size(ps) + 1, sizeof *m->v);
+    if (m->v == NULL) {
+        rv = YC_ERR_NOMEM;
+        goto out;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(ps, i, p)
+    {
+        mtls_partner *mp = &m->v[m->n++];
+        mp->issuer = json_string_value(json_object_get(p, "issuer"));
+        json_t *pins = json_object_get(p, "mtls_spki_sha256");
+        for (size_t k = 0; k < json_array_size(pins); k++) /* checked by the registry read */
+            if (spki_pin_decode(json_string_value(json_array_get(pins, k)), mp->pins[mp->n_pins]))
+                mp->n_pins++;
+    }
+    *ret = m;
+    m = NULL;
+out:
+    yc_trust_mtls_free(m);
+    return rv;
+}
+
+yc_trust_mtls_verdict yc_trust_mtls_check(const yc_trust_mtls *m, const char *issuer,
+                                          const uint8_t *spki_sha256)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const mtls_partner *mp = &m->v[i];
+        if (strcmp(mp->issuer, issuer) != 0)
+            continue;
+        if (mp->n_pins == 0)
+            return YC_TRUST_MTLS_NOT_REQUIRED;
+        if (spki_sha256 == NULL)
+            return YC_TRUST_MTLS_NO_CERT;
+        for (size_t k = 0; k < mp->n_pins; k++)
+            if (memcmp(mp->pins[k], spki_sha256, YC_TRUST_SPKI_SHA256_BYTES) == 0)
+                return YC_TRUST_MTLS_PINNED;
+        return YC_TRUST_MTLS_WRONG_CERT;
+    }
+    return YC_TRUST_MTLS_UNKNOWN_ISSUER;
+}
+
+void yc_trust_mtls_free(yc_trust_mtls *m)
+{
+    if (m == NULL)
+        return;
+    json_decref(m->root);
+    yc_free(m->v);
+    yc_free(m);
+}
+
+yc_err yc_trust_mtls_stamp(const char *data_dir, uint64_t *ret)
+{
+    uint64_t h = 14695981039346656037u;
+    YC_TRY(stamp_file(data_dir, "partners.json", &h));
+    *ret = h;
+    return YC_OK;
 }

@@ -149,14 +149,29 @@ static bool subject_ok(const char *s, size_t len)
     return len <= YC_CLIENT_SUBJECT_MAX && yc_subject_id_is_valid(s, len);
 }
 
+/* A partner's issuer (its trust-registry entry, for mTLS pinning): an http(s) URL of
+ * 1..YC_CLIENT_ISSUER_MAX bytes of 0x21..0x7e with a host, compared byte for byte. */
+static bool issuer_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > YC_CLIENT_ISSUER_MAX || strlen(s) != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return false;
+    const size_t skip = strncmp(s, "https://", 8) == 0 ? 8 : strncmp(s, "http://", 7) == 0 ? 7 : 0;
+    return skip != 0 && len > skip && s[skip] != '/';
+}
+
 /* ---- snapshot ---- */
 
 void yc_clients_free(yc_clients *c)
 {
     if (c == NULL)
         return;
-    for (size_t i = 0; i < c->n; i++)
+    for (size_t i = 0; i < c->n; i++) {
         yc_free(c->v[i].authorities);
+        yc_free(c->v[i].issuer);
+    }
     yc_free(c->v);
     yc_free(c->order);
     yc_crypto_key_free(c->key);
@@ -247,8 +262,9 @@ static bool json_time(const json_t *v, int64_t min, int64_t *ret)
 
 static yc_err parse_client(json_t *e, size_t i, yc_client *cl)
 {
-    static const char *const allowed[] = {"id",      "role",       "name",       "authorities",
-                                          "subject", "created_at", "revoked_at", "token_hash"};
+    static const char *const allowed[] = {"id",          "role",       "name",
+                                          "authorities", "subject",    "issuer",
+                                          "created_at",  "revoked_at", "token_hash"};
     if (!json_is_object(e)) {
         snprintf(error_field, sizeof error_field, "clients[%zu]", i);
         return YC_ERR_INVALID;
@@ -328,6 +344,17 @@ static yc_err parse_client(json_t *e, size_t i, yc_client *cl)
     } else if (subj != NULL) {
         set_field(NULL, i, "subject", SIZE_MAX);
         return YC_ERR_INVALID;
+    }
+    const json_t *iss = json_object_get(e, "issuer");
+    if (iss != NULL) { /* optional, partners only (mTLS pinning, issue 6 item 1) */
+        if (cl->role != YC_ROLE_PARTNER || !json_is_string(iss) ||
+            !issuer_ok(json_string_value(iss), json_string_length(iss))) {
+            set_field(NULL, i, "issuer", SIZE_MAX);
+            return YC_ERR_INVALID;
+        }
+        cl->issuer = yc_alloc(json_string_length(iss) + 1);
+        YC_ENSURE(cl->issuer != NULL, YC_ERR_NOMEM);
+        memcpy(cl->issuer, json_string_value(iss), json_string_length(iss) + 1);
     }
     if (!json_time(json_object_get(e, "created_at"), 0, &cl->created_at)) {
         set_field(NULL, i, "created_at", SIZE_MAX);
@@ -563,6 +590,8 @@ static json_t *client_json(const yc_client *cl)
     }
     if (ok && cl->role == YC_ROLE_SUBJECT)
         ok = json_object_set_new(o, "subject", json_string(cl->subject)) == 0;
+    if (ok && cl->issuer != NULL)
+        ok = json_object_set_new(o, "issuer", json_string(cl->issuer)) == 0;
     ok = ok && json_object_set_new(o, "created_at", json_integer((json_int_t)cl->created_at)) == 0;
     ok = ok &&
          json_object_set_new(o, "revoked_at",
@@ -735,6 +764,11 @@ static yc_err check_spec(const yc_client_spec *s)
         set_field("subject", 0, NULL, 0);
         return YC_ERR_INVALID;
     }
+    if (s->issuer != NULL &&
+        (s->role != YC_ROLE_PARTNER || !issuer_ok(s->issuer, strlen(s->issuer)))) {
+        set_field("issuer", 0, NULL, 0);
+        return YC_ERR_INVALID;
+    }
     return YC_OK;
 }
 
@@ -772,6 +806,15 @@ static yc_err add_fn(yc_clients *c, void *vctx)
         for (size_t a = 0; a < x->spec->n_authorities; a++)
             memcpy(cl.authorities[a], x->spec->authorities[a], YC_CLIENT_USCC_LEN + 1);
         cl.n_authorities = x->spec->n_authorities;
+    }
+    if (x->spec->issuer != NULL) {
+        const size_t il = strlen(x->spec->issuer);
+        cl.issuer = yc_alloc(il + 1);
+        if (cl.issuer == NULL) {
+            yc_free(cl.authorities);
+            return YC_ERR_NOMEM;
+        }
+        memcpy(cl.issuer, x->spec->issuer, il + 1);
     }
     c->v[c->n++] = cl;
     memcpy(x->ret_id, cl.id, YC_CLIENT_ID_LEN + 1);

@@ -13,13 +13,16 @@
 static const char clients_usage[] =
     "usage: yrdcredit [--data DIR] clients add --role admin|provider|partner|fi|subject\n"
     "                                   --name NAME [--authority USCC]... [--subject SUBJECT_ID]\n"
+    "                                   [--issuer URL]\n"
     "       yrdcredit [--data DIR] clients list [--json]\n"
     "       yrdcredit [--data DIR] clients revoke ID\n"
     "Manage the API clients in DATA/clients.json.  add prints the new client's bearer token,\n"
     "and only it, on stdout, once (the id and details go to stderr); only a keyed hash of the\n"
     "token is stored (key: DATA/keys/clients.key).  A provider needs at least one --authority\n"
     "(its 统一社会信用代码, at most 64); a subject client needs --subject (a USCC or a 'P…'\n"
-    "pseudonym).  list never shows a token or its hash.  revoke keeps the client listed and\n"
+    "pseudonym); a partner may name its --issuer in the trust registry, and must then present\n"
+    "a pinned TLS client certificate when that entry has mtls_spki_sha256 pins (docs/mtls.md).\n"
+    "list never shows a token or its hash.  revoke keeps the client listed and\n"
     "stops its token.  The running yrdcreditd sees changes within 1 s.\n"
     "add and revoke then append an entry to the audit log (`yrdcredit audit`): ok, or refused\n"
     "when refused for a reason other than usage; exit 4 if that entry cannot be written.\n"
@@ -40,12 +43,11 @@ static int fail(const char *what, yc_err rv)
 
 static int clients_add(const char *data_dir, int argc, char **argv)
 {
-    static const struct option opts[] = {{"role", required_argument, NULL, 'r'},
-                                         {"name", required_argument, NULL, 'n'},
-                                         {"authority", required_argument, NULL, 'a'},
-                                         {"subject", required_argument, NULL, 's'},
-                                         {NULL, 0, NULL, 0}};
-    const char *role = NULL, *name = NULL, *subject = NULL;
+    static const struct option opts[] = {
+        {"role", required_argument, NULL, 'r'},      {"name", required_argument, NULL, 'n'},
+        {"authority", required_argument, NULL, 'a'}, {"subject", required_argument, NULL, 's'},
+        {"issuer", required_argument, NULL, 'i'},    {NULL, 0, NULL, 0}};
+    const char *role = NULL, *name = NULL, *subject = NULL, *issuer = NULL;
     /* one slot past the limit, so that the library reports TOO_LARGE for 65 */
     const char *auths[YC_CLIENT_MAX_AUTHORITIES + 1];
     size_t n_auths = 0;
@@ -62,6 +64,9 @@ static int clients_add(const char *data_dir, int argc, char **argv)
         case 's':
             subject = optarg;
             break;
+        case 'i':
+            issuer = optarg;
+            break;
         case 'a':
             if (n_auths > YC_CLIENT_MAX_AUTHORITIES) {
                 fprintf(stderr, "yrdcredit clients add: at most %d --authority\n",
@@ -75,8 +80,11 @@ static int clients_add(const char *data_dir, int argc, char **argv)
             return 2;
         }
     }
-    yc_client_spec spec = {
-        .name = name, .authorities = auths, .n_authorities = n_auths, .subject = subject};
+    yc_client_spec spec = {.name = name,
+                           .authorities = auths,
+                           .n_authorities = n_auths,
+                           .subject = subject,
+                           .issuer = issuer};
     if (optind != argc || role == NULL || name == NULL ||
         yc_client_role_parse(role, &spec.role) != YC_OK) {
         fputs(clients_usage, stderr);
@@ -119,6 +127,8 @@ static json_t *client_summary(const yc_client *cl)
     }
     if (ok && cl->role == YC_ROLE_SUBJECT)
         ok = json_object_set_new(o, "subject", json_string(cl->subject)) == 0;
+    if (ok && cl->issuer != NULL)
+        ok = json_object_set_new(o, "issuer", json_string(cl->issuer)) == 0;
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -149,6 +159,8 @@ static int clients_list(const char *data_dir, bool as_json)
             printf("%s%s", k == 0 ? "\tauthorities=" : ",", cl->authorities[k]);
         if (cl->role == YC_ROLE_SUBJECT)
             printf("\tsubject=%s", cl->subject);
+        if (cl->issuer != NULL)
+            printf("\tissuer=%s", cl->issuer);
         printf("\n");
     }
     if (status == 0 && as_json) {

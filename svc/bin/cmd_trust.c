@@ -15,11 +15,14 @@
 #include "yrdcredit/attest_verify.h"
 #include "yrdcredit/config.h"
 #include "yrdcredit/ids.h"
+#include "yrdcredit/jose.h"
 
 static const char trust_usage[] =
     "usage: yrdcredit [--data DIR] trust add --issuer URL --city NAME --region CODE\n"
     "                                 --pin THUMBPRINT... --jwks-url URL\n"
     "                                 [--status-list-url URL]... [--cacert FILE]\n"
+    "                                 [--mtls-spki HASH]...\n"
+    "       yrdcredit [--data DIR] trust mtls ISSUER [HASH]...\n"
     "       yrdcredit [--data DIR] trust list\n"
     "       yrdcredit [--data DIR] trust remove ISSUER\n"
     "       yrdcredit [--data DIR] trust refresh [ISSUER]\n"
@@ -27,7 +30,12 @@ static const char trust_usage[] =
     "partner's JWKS and status lists over HTTP/2 (TLS verified; --cacert for a private CA),\n"
     "and replaces the local copies only when the JWKS holds a pinned key and every status\n"
     "list verifies with the pinned keys.\n"
-    "add, remove and refresh then append an entry to the audit log (`yrdcredit audit`): ok,\n"
+    "--mtls-spki pins a TLS client certificate of the partner (at most 8): HASH is the\n"
+    "base64url (no padding, 43 characters) of the SHA-256 of its DER SubjectPublicKeyInfo;\n"
+    "`trust mtls ISSUER HASH...` replaces the pins, `trust mtls ISSUER` removes them.  Partner\n"
+    "clients bound to the issuer (`clients add --issuer`) must then present a pinned\n"
+    "certificate over TLS (docs/mtls.md); the running server sees the change within 1 s.\n"
+    "add, mtls, remove and refresh then append an entry to the audit log (`yrdcredit audit`): ok,\n"
     "or refused when refused or failed after the arguments were accepted; exit 4 if that\n"
     "entry cannot be written.\n"
     "Exit status: 0 ok; 2 usage, invalid input or a refused download; 3 unknown issuer;\n"
@@ -146,6 +154,72 @@ static json_t *find_partner(json_t *root, const char *issuer, size_t *ret_index)
     return NULL;
 }
 
+/* An mTLS pin (docs/mtls.md): base64url of 32 bytes, 43 characters; prints what is wrong. */
+static bool mtls_pin_arg_ok(const char *s)
+{
+    uint8_t d[YC_TRUST_SPKI_SHA256_BYTES];
+    size_t n = 0;
+    if (strlen(s) == YC_TRUST_SPKI_PIN_LEN &&
+        yc_b64url_decode(s, YC_TRUST_SPKI_PIN_LEN, d, sizeof d, &n) == YC_OK && n == sizeof d)
+        return true;
+    fprintf(stderr,
+            "yrdcredit trust: %s is not an SPKI pin: base64url of the SHA-256 of the "
+            "certificate's DER SubjectPublicKeyInfo, %d characters without '='\n",
+            s, YC_TRUST_SPKI_PIN_LEN);
+    return false;
+}
+
+/* `trust mtls ISSUER [HASH]...`: replace (or with no HASH, remove) the partner's mTLS pins. */
+static int trust_mtls(const char *data_dir, int argc, char **argv)
+{
+    if (argc < 2 || argc - 2 > YC_TRUST_MAX_MTLS_PINS) {
+        fputs(trust_usage, stderr);
+        return 2;
+    }
+    const char *issuer = argv[1];
+    for (int i = 2; i < argc; i++) {
+        if (!mtls_pin_arg_ok(argv[i]))
+            return 2; /* invalid input: nothing to audit */
+        for (int k = 2; k < i; k++)
+            if (strcmp(argv[k], argv[i]) == 0) {
+                fprintf(stderr, "yrdcredit trust mtls: %s given twice\n", argv[i]);
+                return 2;
+            }
+    }
+    json_t *pins = json_array();
+    json_t *root = NULL;
+    int status = pins == NULL ? 5 : 0;
+    for (int i = 2; status == 0 && i < argc; i++)
+        if (json_array_append_new(pins, json_string(argv[i])) != 0)
+            status = 5;
+    if (status == 0)
+        status = registry_open(data_dir, &root);
+    json_t *p = status == 0 ? find_partner(root, issuer, NULL) : NULL;
+    if (status == 0 && p == NULL) {
+        fprintf(stderr, "yrdcredit trust mtls: %s is not a partner\n", issuer);
+        status = 3;
+    }
+    if (status == 0) {
+        if (json_array_size(pins) == 0)
+            (void)json_object_del(p, "mtls_spki_sha256"); /* -1 when there was none: fine */
+        else if (json_object_set(p, "mtls_spki_sha256", pins) != 0)
+            status = 5;
+    }
+    if (status == 0)
+        status = save_registry(data_dir, root);
+    const size_t n = json_array_size(pins);
+    if (status == 0)
+        printf("%s: %zu mTLS pin(s)\n", issuer, n);
+    json_decref(pins);
+    json_decref(root);
+    char detail[64];
+    if (status == 0)
+        (void)snprintf(detail, sizeof detail, "mtls_pins=%zu", n);
+    else
+        (void)snprintf(detail, sizeof detail, "mtls: exit %d", status);
+    return cli_audit_record(data_dir, YC_AUDIT_TRUST_ADD, issuer, status == 0, detail, status);
+}
+
 static int trust_add(const char *data_dir, int argc, char **argv)
 {
     static const struct option opts[] = {{"issuer", required_argument, NULL, 'i'},
@@ -155,14 +229,15 @@ static int trust_add(const char *data_dir, int argc, char **argv)
                                          {"jwks-url", required_argument, NULL, 'j'},
                                          {"status-list-url", required_argument, NULL, 's'},
                                          {"cacert", required_argument, NULL, 'C'},
+                                         {"mtls-spki", required_argument, NULL, 'm'},
                                          {NULL, 0, NULL, 0}};
     const char *issuer = NULL, *city = NULL, *region = NULL, *jwks_url = NULL, *cacert = NULL;
     char *abs_cacert = NULL; /* realpath(): malloc'd, released with yc_free (alloc.h) */
     int status = 2, c;
     bool attempted = false;
     const char *why = NULL;
-    json_t *root = NULL, *pins = json_array(), *lists = json_array();
-    if (pins == NULL || lists == NULL) {
+    json_t *root = NULL, *pins = json_array(), *lists = json_array(), *mtls = json_array();
+    if (pins == NULL || lists == NULL || mtls == NULL) {
         status = 5;
         goto out;
     }
@@ -187,6 +262,10 @@ static int trust_add(const char *data_dir, int argc, char **argv)
             break;
         case 'p':
             if (json_array_append_new(pins, json_string(optarg)) != 0)
+                goto usage;
+            break;
+        case 'm':
+            if (!mtls_pin_arg_ok(optarg) || json_array_append_new(mtls, json_string(optarg)) != 0)
                 goto usage;
             break;
         case 's':
@@ -235,6 +314,7 @@ static int trust_add(const char *data_dir, int argc, char **argv)
         json_pack("{s:s,s:s,s:s,s:O,s:s,s:s,s:O}", "issuer", issuer, "city", city, "region", region,
                   "pins", pins, "jwks_url", jwks_url, "jwks_file", jname, "status_lists", lists);
     if (p == NULL || (cacert != NULL && json_object_set_new(p, "cacert", json_string(cacert))) ||
+        (json_array_size(mtls) > 0 && json_object_set(p, "mtls_spki_sha256", mtls) != 0) ||
         json_array_append_new(json_object_get(root, "partners"), p) != 0) {
         status = 2; /* json_string/json_pack fail on invalid UTF-8 too */
         fprintf(stderr, "yrdcredit trust add: invalid argument (UTF-8?)\n");
@@ -264,11 +344,13 @@ out:
     json_decref(root);
     json_decref(pins);
     json_decref(lists);
+    const size_t n_mtls = json_array_size(mtls);
+    json_decref(mtls);
     if (!attempted)
         return status;
     char detail[64];
     if (status == 0)
-        (void)snprintf(detail, sizeof detail, "region=%s", region);
+        (void)snprintf(detail, sizeof detail, "region=%s mtls_pins=%zu", region, n_mtls);
     else if (why != NULL)
         (void)snprintf(detail, sizeof detail, "%s", why);
     else
@@ -576,6 +658,8 @@ int cli_trust(int argc, char **argv)
     char **rargv = argv + i;
     if (strcmp(sub, "add") == 0)
         return trust_add(data_dir, rest, rargv);
+    if (strcmp(sub, "mtls") == 0)
+        return trust_mtls(data_dir, rest, rargv);
     if (strcmp(sub, "list") == 0 && rest == 1)
         return trust_list(data_dir);
     if (strcmp(sub, "remove") == 0 && rest == 2) {

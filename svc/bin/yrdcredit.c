@@ -39,6 +39,8 @@ static const char main_usage[] =
     "                                  signed batches of merchant records between instances\n"
     "  audit [--action A] [--limit N] [--json]\n"
     "                                  the audit log of admin actions, newest first\n"
+    "  purge [--as-of DATE] [--dry-run]\n"
+    "                                  the retention job: remove what is kept no longer\n"
     "\n"
     "The data directory is --data DIR, else $YRDCREDIT_DATA, else ./var/yrdcredit.\n"
     "SUBJECT is a 统一社会信用代码 (18 characters) or an individual's 'P…' pseudonym.\n"
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
                 {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen},
                 {"keys", cli_keys},       {"verify", cli_verify}, {"present", cli_present},
                 {"trust", cli_trust},     {"policy", cli_policy}, {"share", cli_share},
-                {"clients", cli_clients}, {"audit", cli_audit}};
+                {"clients", cli_clients}, {"audit", cli_audit},   {"purge", cli_purge}};
     /* Before any Jansson call: every module's JSON allocations go through yc_alloc. */
     yc_core_init_json();
     int i = 1;

@@ -116,6 +116,72 @@ static void *reloader_main(void *arg)
     }
 }
 
+/* Issue 6 item 8: the retention job (include/yrdcredit/retention.h) at start-up and then every
+ * retention.interval_s seconds, until stop; only a failure is logged (the audit log records
+ * what a run removed). */
+typedef struct retention {
+    yc_api *api;
+    unsigned interval_s;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* CLOCK_MONOTONIC */
+    bool stop;         /* under mu */
+} retention;
+
+static void *retention_main(void *arg)
+{
+    retention *r = arg;
+    struct timespec next;
+    (void)clock_gettime(CLOCK_MONOTONIC, &next);
+    (void)pthread_mutex_lock(&r->mu);
+    while (!r->stop) {
+        (void)pthread_mutex_unlock(&r->mu);
+        yc_retention_counts n;
+        const yc_err e = yc_api_retention_run(r->api, &n);
+        if (e != YC_OK && e != YC_ERR_AGAIN) /* AGAIN: no store (not ready), nothing to purge */
+            fprintf(stderr,
+                    "yrdcreditd: retention run failed: %s (removed records=%" PRIu64
+                    " queries=%" PRIu64 " revoked=%" PRIu64 ")\n",
+                    yc_err_str(e), n.records, n.queries, n.revoked);
+        next.tv_sec += (time_t)r->interval_s;
+        (void)pthread_mutex_lock(&r->mu);
+        while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &next) != ETIMEDOUT) {
+        }
+    }
+    (void)pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static bool retention_start(retention *r, yc_api *api, unsigned interval_s)
+{
+    *r = (retention){.api = api, .interval_s = interval_s};
+    pthread_condattr_t ca;
+    if (interval_s == 0 || pthread_condattr_init(&ca) != 0)
+        return false;
+    (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    const bool ok = pthread_cond_init(&r->cv, &ca) == 0;
+    (void)pthread_condattr_destroy(&ca);
+    if (!ok)
+        return false;
+    (void)pthread_mutex_init(&r->mu, NULL);
+    if (pthread_create(&r->thread, NULL, retention_main, r) == 0)
+        return true;
+    (void)pthread_cond_destroy(&r->cv);
+    (void)pthread_mutex_destroy(&r->mu);
+    return false;
+}
+
+static void retention_stop(retention *r)
+{
+    (void)pthread_mutex_lock(&r->mu);
+    r->stop = true;
+    (void)pthread_cond_signal(&r->cv);
+    (void)pthread_mutex_unlock(&r->mu);
+    (void)pthread_join(r->thread, NULL);
+    (void)pthread_cond_destroy(&r->cv);
+    (void)pthread_mutex_destroy(&r->mu);
+}
+
 /* DATA_DIR/yrdcreditd.pid: written once serving, removed at exit if still ours. */
 static void pid_file_path(const char *data, char *buf, size_t len)
 {
@@ -735,6 +801,8 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
             .if_none_match = req->if_none_match,
             .authorization = req->authorization,
             .authorization_malformed = req->authorization_malformed,
+            .client_spki_sha256 = req->client_spki_sha256,
+            .peer = req->peer, /* issue 6: the per-address rate limit */
             .body = req->body,
             .body_len = req->body_len,
             .worker = req->worker,
@@ -772,6 +840,8 @@ static yc_err handle(void *ctx, const yc_h2_request *req, yc_h2_reply *reply)
                 e = yc_h2_reply_location(reply, ares.location);
             if (e == YC_OK && ares.www_authenticate != NULL)
                 e = yc_h2_reply_www_authenticate(reply, ares.www_authenticate);
+            if (e == YC_OK && ares.retry_after_s > 0) /* a 429 (issue 6 item 1) */
+                e = yc_h2_reply_retry_after(reply, ares.retry_after_s);
         }
         yc_api_response_clear(&ares);
     }
@@ -879,6 +949,8 @@ int main(int argc, char **argv)
     bool flusher_started = false;
     static reloader rl;
     bool reloader_started = false;
+    static retention ret_job;
+    bool retention_started = false;
     char pid_path[PATH_MAX] = "";
     static yc_config cfg; /* five paths of 4 KiB: not on the stack */
     const char *field = NULL;
@@ -947,6 +1019,7 @@ int main(int argc, char **argv)
         .tls_port = tls_l->port,
         .tls_cert = tls_l->enabled ? cfg.tls_cert_path : NULL,
         .tls_key = tls_l->enabled ? cfg.tls_key_path : NULL,
+        .tls_client_cert = cfg.tls_client_auth, /* issue 6: mTLS by pinning */
         .workers = cs->workers,
         .max_header_bytes = cs->max_header_bytes,
         .max_header_fields = cs->max_header_fields,
@@ -1021,6 +1094,10 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, " with %u worker%s\n", yc_h2_server_workers(srv),
             yc_h2_server_workers(srv) == 1 ? "" : "s");
+    /* issue 6 item 8: the retention job, first run now (it blocks SIGHUP like the workers) */
+    retention_started = retention_start(&ret_job, api, cfg.retention.interval_s);
+    if (!retention_started && cfg.retention.interval_s != 0)
+        fprintf(stderr, "yrdcreditd: no retention thread: run `yrdcredit purge` daily\n");
     rl.api = api;
     reloader_started = pthread_create(&rl.thread, NULL, reloader_main, &rl) == 0;
     if (!reloader_started)
@@ -1039,6 +1116,8 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     g_server = NULL;
+    if (retention_started)
+        retention_stop(&ret_job);
     if (reloader_started) {
         atomic_store(&rl.stop, true);
         (void)pthread_kill(rl.thread, SIGHUP);

@@ -255,21 +255,29 @@ static yc_err parse_server(json_t *root, yc_config_server *srv, const char **ret
     return rv;
 }
 
-/* The optional "tls" object: certificate and key of the TLS listener. */
+/* The optional "tls" object: certificate and key of the TLS listener, and whether it asks
+ * clients for a certificate (issue 6 item 1: "optional" by default, or "off"). */
 static yc_err parse_tls(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
-    static const char *const keys[] = {"cert", "key"};
+    static const char *const keys[] = {"cert", "key", "client_auth"};
     const char *cert = YC_CONFIG_TLS_CERT_DEFAULT, *key = YC_CONFIG_TLS_KEY_DEFAULT;
+    const char *client_auth = "optional";
     json_t *tls = json_object_get(root, "tls");
     if (tls != NULL) {
         if (!json_is_object(tls)) {
             *ret_field = "tls";
             return YC_ERR_INVALID;
         }
-        YC_TRY(only_keys(tls, keys, 2, "tls", ret_field));
+        YC_TRY(only_keys(tls, keys, 3, "tls", ret_field));
         YC_TRY(get_opt_string(tls, "cert", "tls.cert", &cert, ret_field));
         YC_TRY(get_opt_string(tls, "key", "tls.key", &key, ret_field));
+        YC_TRY(get_opt_string(tls, "client_auth", "tls.client_auth", &client_auth, ret_field));
     }
+    if (strcmp(client_auth, "optional") != 0 && strcmp(client_auth, "off") != 0) {
+        *ret_field = "tls.client_auth";
+        return YC_ERR_INVALID;
+    }
+    cfg->tls_client_auth = strcmp(client_auth, "optional") == 0;
     YC_TRY(join_path(data_dir, cert, cfg->tls_cert_path));
     return join_path(data_dir, key, cfg->tls_key_path);
 }
@@ -317,11 +325,12 @@ static yc_err parse_policy(json_t *root, yc_config_policy *pol, const char **ret
     return YC_OK;
 }
 
-/* The optional "auth" object: access control (issue 6 item 1). */
+/* The optional "auth" object: access control (issue 6 item 1), required unless the file says
+ * "required": false (a loopback demo only). */
 static yc_err parse_auth(json_t *root, yc_config_auth *auth, const char **ret_field)
 {
     static const char *const keys[] = {"required"};
-    *auth = (yc_config_auth){0};
+    *auth = (yc_config_auth){.required = true};
     json_t *obj = json_object_get(root, "auth");
     if (obj == NULL)
         return YC_OK;
@@ -489,10 +498,82 @@ static yc_err parse_attest(json_t *root, yc_config_attest *a, const char **ret_f
     return YC_OK;
 }
 
+/* The optional "rate_limit" object (issue 6 item 1, engineer E): per-client and per-address
+ * token buckets; a rate of 0 turns that limit off. */
+static yc_err parse_rate_limit(json_t *root, yc_config_rate_limit *rl, const char **ret_field)
+{
+    static const char *const keys[] = {"per_client_rps", "burst", "verify_per_address_rps",
+                                       "verify_burst"};
+    uint64_t v[4] = {YC_CONFIG_RATE_CLIENT_RPS_DEFAULT, YC_CONFIG_RATE_CLIENT_BURST_DEFAULT,
+                     YC_CONFIG_RATE_VERIFY_RPS_DEFAULT, YC_CONFIG_RATE_VERIFY_BURST_DEFAULT};
+    static const char *const fields[] = {"rate_limit.per_client_rps", "rate_limit.burst",
+                                         "rate_limit.verify_per_address_rps",
+                                         "rate_limit.verify_burst"};
+    json_t *obj = json_object_get(root, "rate_limit");
+    if (obj != NULL) {
+        if (!json_is_object(obj)) {
+            *ret_field = "rate_limit";
+            return YC_ERR_INVALID;
+        }
+        YC_TRY(only_keys(obj, keys, 4, "rate_limit", ret_field));
+        /* rates 0..YC_CONFIG_RATE_RPS_MAX (0 = off), bursts at least YC_CONFIG_RATE_BURST_MIN */
+        static const uint64_t lo[] = {0, YC_CONFIG_RATE_BURST_MIN, 0, YC_CONFIG_RATE_BURST_MIN};
+        static const uint64_t hi[] = {YC_CONFIG_RATE_RPS_MAX, YC_CONFIG_RATE_BURST_MAX,
+                                      YC_CONFIG_RATE_RPS_MAX, YC_CONFIG_RATE_BURST_MAX};
+        for (size_t i = 0; i < 4; i++)
+            YC_TRY(get_opt_uint(obj, keys[i], fields[i], lo[i], hi[i], &v[i], ret_field));
+    }
+    *rl = (yc_config_rate_limit){.per_client_rps = (unsigned)v[0],
+                                 .burst = (unsigned)v[1],
+                                 .verify_per_address_rps = (unsigned)v[2],
+                                 .verify_burst = (unsigned)v[3]};
+    return YC_OK;
+}
+
+/* The optional "retention" object (issue 6 item 8, engineer E): the server's purge period. */
+static yc_err parse_retention(json_t *root, yc_config_retention *r, const char **ret_field)
+{
+    static const char *const keys[] = {"interval_s"};
+    uint64_t interval = YC_CONFIG_RETENTION_INTERVAL_DEFAULT;
+    json_t *obj = json_object_get(root, "retention");
+    if (obj != NULL) {
+        if (!json_is_object(obj)) {
+            *ret_field = "retention";
+            return YC_ERR_INVALID;
+        }
+        YC_TRY(only_keys(obj, keys, 1, "retention", ret_field));
+        YC_TRY(get_opt_uint(obj, "interval_s", "retention.interval_s", 0,
+                            YC_CONFIG_RETENTION_INTERVAL_MAX, &interval, ret_field));
+    }
+    r->interval_s = (unsigned)interval;
+    return YC_OK;
+}
+
+/* The optional "objections" object (issue 6 item 5, engineer C): the resolution deadline. */
+static yc_err parse_objections(json_t *root, yc_config_objections *o, const char **ret_field)
+{
+    static const char *const keys[] = {"deadline_working_days"};
+    uint64_t days = YC_CONFIG_OBJECTION_DEADLINE_DEFAULT;
+    json_t *obj = json_object_get(root, "objections");
+    if (obj != NULL) {
+        if (!json_is_object(obj)) {
+            *ret_field = "objections";
+            return YC_ERR_INVALID;
+        }
+        YC_TRY(only_keys(obj, keys, 1, "objections", ret_field));
+        YC_TRY(get_opt_uint(obj, "deadline_working_days", "objections.deadline_working_days",
+                            YC_CONFIG_OBJECTION_DEADLINE_MIN, YC_CONFIG_OBJECTION_DEADLINE_MAX,
+                            &days, ret_field));
+    }
+    o->deadline_working_days = (unsigned)days;
+    return YC_OK;
+}
+
 static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const char **ret_field)
 {
-    static const char *const top[] = {"schema", "model", "rules", "calendar", "store",  "import",
-                                      "server", "tls",   "api",   "attest",   "policy", "auth"};
+    static const char *const top[] = {"schema", "model",  "rules",      "calendar",  "store",
+                                      "import", "server", "tls",        "api",       "attest",
+                                      "policy", "auth",   "rate_limit", "retention", "objections"};
     static const char *const store_keys[] = {"map_size_mib"};
     static const char *const import_keys[] = {"batch_records"};
     if (!json_is_object(root)) {
@@ -530,6 +611,9 @@ static yc_err parse(json_t *root, const char *data_dir, yc_config *cfg, const ch
     YC_TRY(parse_api(root, &cfg->api, ret_field));
     YC_TRY(parse_policy(root, &cfg->policy, ret_field));
     YC_TRY(parse_auth(root, &cfg->auth, ret_field));
+    YC_TRY(parse_rate_limit(root, &cfg->rate_limit, ret_field)); /* issue 6 E */
+    YC_TRY(parse_retention(root, &cfg->retention, ret_field));   /* issue 6 E */
+    YC_TRY(parse_objections(root, &cfg->objections, ret_field)); /* issue 6 C */
     YC_TRY(parse_attest(root, &cfg->attest, ret_field));
     return parse_tls(root, data_dir, cfg, ret_field);
 }

@@ -2,7 +2,9 @@
  * its callbacks, streams, the glitch bucket and the connection's timers (http2.md §1.5, §2.2,
  * §2.4). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -80,6 +82,13 @@ yc_err yc_h2_reply_www_authenticate(yc_h2_reply *reply, const char *value)
     YC_ENSURE(reply->set && value != NULL && value[0] != '\0' && header_value_ok(value),
               YC_ERR_INVALID);
     snprintf(reply->www_authenticate, sizeof reply->www_authenticate, "%s", value);
+    return YC_OK;
+}
+
+yc_err yc_h2_reply_retry_after(yc_h2_reply *reply, uint32_t seconds)
+{
+    YC_ENSURE(reply->set && seconds >= 1, YC_ERR_INVALID);
+    snprintf(reply->retry_after, sizeof reply->retry_after, "%" PRIu32, seconds);
     return YC_OK;
 }
 
@@ -208,7 +217,7 @@ static void stream_respond(conn *c, stream *st)
     yc_h2_reply *r = &st->reply;
     snprintf(st->status_str, sizeof st->status_str, "%d", r->status);
     snprintf(st->length_str, sizeof st->length_str, "%zu", r->body_len);
-    nghttp2_nv nva[8];
+    nghttp2_nv nva[9];
     size_t n = 0;
     nva[n++] = NV(":status", st->status_str);
     if (r->content_type[0] != '\0')
@@ -225,6 +234,8 @@ static void stream_respond(conn *c, stream *st)
         nva[n++] = NV("location", r->location);
     if (r->www_authenticate[0] != '\0')
         nva[n++] = NV("www-authenticate", r->www_authenticate);
+    if (r->retry_after[0] != '\0') /* a 429 (issue 6 item 1) */
+        nva[n++] = NV("retry-after", r->retry_after);
     bool head = st->method != NULL && strcmp(st->method, "HEAD") == 0;
     nghttp2_data_provider prd = {.source.ptr = st, .read_callback = body_read_cb};
     int rv =
@@ -301,6 +312,8 @@ static void stream_dispatch(conn *c, stream *st)
         .stream_id = st->id,
         .worker = c->w->index,
         .tls = c->tls != NULL,
+        .client_spki_sha256 = c->has_spki ? c->spki : NULL,
+        .peer = c->peer, /* issue 6: the per-address rate limit */
     };
     const yc_h2_opts *o = opts_of(c);
     st->in_handler = true;
@@ -912,6 +925,7 @@ static bool conn_handshake(conn *c)
     int r = yc_tls_handshake(c->tls);
     if (r == YC_TLS_DONE) {
         c->handshaking = false;
+        c->has_spki = yc_tls_peer_spki_sha256(c->tls, c->spki); /* mTLS pinning (issue 6) */
         c->preface_since_ms = c->w->now_ms;
         c->idle_since_ms = c->w->now_ms;
         return conn_read(c); /* the client's preface may already be here */
@@ -947,6 +961,23 @@ void yc_h2_conn_event(conn *c, uint32_t events)
     (void)conn_serve(c, events);
 }
 
+/* The peer's address as text into out (46 bytes); "" when unknown. */
+static void peer_text(int fd, char out[static 46])
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    out[0] = '\0';
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    const void *a = NULL;
+    if (ss.ss_family == AF_INET)
+        a = &((const struct sockaddr_in *)&ss)->sin_addr;
+    else if (ss.ss_family == AF_INET6)
+        a = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
+    if (a == NULL || inet_ntop(ss.ss_family, a, out, 46) == NULL)
+        out[0] = '\0';
+}
+
 void yc_h2_conn_new(worker *w, int fd, bool tls)
 {
     yc_h2_server *s = w->srv;
@@ -972,6 +1003,7 @@ void yc_h2_conn_new(worker *w, int fd, bool tls)
     c->kind = EV_CONN;
     c->w = w;
     c->fd = fd;
+    peer_text(fd, c->peer); /* issue 6: the per-address rate limit */
     c->accepted_ms = c->preface_since_ms = c->idle_since_ms = w->now_ms;
     c->hdr_since_ms = c->write_wait_ms = c->dead_since_ms = NEVER;
     c->glitch_mtokens = (uint64_t)o->glitch_burst * 1000u;

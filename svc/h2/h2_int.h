@@ -29,6 +29,7 @@ struct yc_h2_reply {
     char cache_control[HDR_VALUE_MAX + 1];    /* "" = none */
     char location[HDR_VALUE_MAX + 1];         /* "" = none */
     char www_authenticate[HDR_VALUE_MAX + 1]; /* "" = none */
+    char retry_after[12];                     /* delay-seconds; "" = none (issue 6) */
     uint8_t *body;
     size_t body_len;
 };
@@ -102,6 +103,9 @@ typedef struct conn {
     yc_tls_conn *tls; /* NULL: h2c */
     bool handshaking; /* TLS handshake not finished */
     bool tls_read_wants_write, tls_write_wants_read;
+    bool has_spki; /* TLS: the client sent a certificate; spki holds its key's SHA-256 */
+    uint8_t spki[YC_TLS_SPKI_SHA256_BYTES];
+    char peer[46]; /* the peer's IP address (INET6_ADDRSTRLEN), "" if unknown (issue 6) */
     nghttp2_session *session;
     uint8_t *out;
     size_t out_len, out_off, out_cap;

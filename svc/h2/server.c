@@ -210,6 +210,8 @@ yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server)
         err = yc_tls_ctx_open(opts->tls_cert, opts->tls_key, &s->tls);
         if (err != YC_OK)
             goto out;
+        if (opts->tls_client_cert)
+            yc_tls_ctx_request_client_cert(s->tls);
     }
     err = YC_ERR_IO;
     if (!opts->h2c_off &&

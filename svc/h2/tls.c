@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -79,6 +81,41 @@ out:
     yc_tls_ctx_close(t);
     ERR_clear_error();
     return rv;
+}
+
+/* Mutual TLS by pinning (issue 6 item 1): the chain is not verified against any CA; the
+ * application compares the SHA-256 of the certificate's key with the pins of the trust
+ * registry.  So every chain passes here, and a client without a certificate too. */
+static int accept_any_chain(int preverify_ok, X509_STORE_CTX *store)
+{
+    (void)preverify_ok;
+    (void)store;
+    return 1;
+}
+
+void yc_tls_ctx_request_client_cert(yc_tls_ctx *ctx)
+{
+    /* With SSL_VERIFY_PEER a server without a session id context fails every resumption
+     * (alert internal_error, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED); a resumed session keeps
+     * the peer certificate it was made with. */
+    static const unsigned char sid_ctx[] = "yrdcredit-mtls";
+    (void)SSL_CTX_set_session_id_context(ctx->ctx, sid_ctx, sizeof sid_ctx - 1);
+    SSL_CTX_set_verify(ctx->ctx, SSL_VERIFY_PEER, accept_any_chain);
+}
+
+bool yc_tls_peer_spki_sha256(const yc_tls_conn *c, unsigned char out[YC_TLS_SPKI_SHA256_BYTES])
+{
+    X509 *cert = SSL_get0_peer_certificate(c->ssl);
+    if (cert == NULL)
+        return false;
+    unsigned char *der = NULL;
+    const int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+    unsigned int md_len = 0;
+    const bool ok = n > 0 && EVP_Digest(der, (size_t)n, out, &md_len, EVP_sha256(), NULL) == 1 &&
+                    md_len == YC_TLS_SPKI_SHA256_BYTES;
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return ok;
 }
 
 void yc_tls_ctx_close(yc_tls_ctx *ctx)

@@ -14,6 +14,7 @@
 #ifndef YRDCREDIT_SVC_H2_TLS_H
 #define YRDCREDIT_SVC_H2_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -43,6 +44,32 @@ typedef struct yc_tls_conn yc_tls_conn;
  * @retval YC_ERR_NOMEM    OpenSSL could not allocate
  */
 YC_MUST_USE yc_err yc_tls_ctx_open(const char *cert_path, const char *key_path, yc_tls_ctx **ret);
+
+/**
+ * @brief Ask every client of this context for a certificate (TLS CertificateRequest), without
+ *        requiring one and without verifying its chain: any certificate, self-signed included,
+ *        is accepted at the TLS layer, and the application pins its key instead
+ *        (yc_tls_peer_spki_sha256()).  A client that sends none completes the handshake as
+ *        before.  Call before the first yc_tls_conn_new().
+ * @param[in,out] ctx  Open context.
+ * @par Source: issue 6 item 1 (optional mutual TLS for partners, pinned by SPKI hash);
+ *      RFC 8446 §4.3.2 and §4.4.2.4 (an empty Certificate message); docs/mtls.md.
+ */
+void yc_tls_ctx_request_client_cert(yc_tls_ctx *ctx);
+
+/** Bytes of a SHA-256 digest of a client certificate's SubjectPublicKeyInfo. */
+#define YC_TLS_SPKI_SHA256_BYTES 32
+
+/**
+ * @brief The SHA-256 of the DER SubjectPublicKeyInfo of the client's certificate.
+ * @param[in]  c    Connection whose handshake returned YC_TLS_DONE.
+ * @param[out] out  YC_TLS_SPKI_SHA256_BYTES bytes; written only when true is returned.
+ * @return true when the client presented a certificate and its key could be encoded; false
+ *         when it sent none (or the context does not ask for one).
+ * @par Source: issue 6 item 1; RFC 5280 §4.1.2.7 (SubjectPublicKeyInfo); RFC 7469 §2.4 (the
+ *      same digest as HTTP public key pinning).
+ */
+bool yc_tls_peer_spki_sha256(const yc_tls_conn *c, unsigned char out[YC_TLS_SPKI_SHA256_BYTES]);
 
 /** @brief Free a context.  @param[in] ctx  May be NULL.  No connection may still use it. */
 void yc_tls_ctx_close(yc_tls_ctx *ctx);

@@ -625,6 +625,12 @@ yc_err yc_model_window_months(const yc_model *model, yc_code code, int *ret_min_
     return YC_OK;
 }
 
+bool yc_model_code_repairable(const yc_model *model, yc_code code)
+{
+    return model != NULL && (unsigned)code < YC_CODE_COUNT && model->codes[code].repairable &&
+           model->codes[code].polarity < 0;
+}
+
 /* ---- computation ---- */
 
 /* One fact evaluated at one date. */

@@ -17,6 +17,7 @@
 #include "access_int.h"
 #include "audit_int.h"
 #include "codec.h"
+#include "objection_int.h"
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
@@ -97,7 +98,7 @@ static yc_err env_open(const char *lmdb_dir, uint64_t map_size, MDB_env **ret_en
 {
     MDB_env *env = NULL;
     YC_TRY(from_mdb(mdb_env_create(&env)));
-    int rc = mdb_env_set_maxdbs(env, 16);
+    int rc = mdb_env_set_maxdbs(env, 32); /* 19 named tables in issue 6; room to grow */
     if (rc == 0)
         rc = mdb_env_set_mapsize(env, (size_t)map_size);
     /* Durable: neither MDB_NOSYNC nor MDB_NOMETASYNC.  MDB_NOTLS: read transactions belong
@@ -347,6 +348,8 @@ static yc_err init_env(const char *dir, const char *lmdb_dir)
         (rv = yc_store_issue5_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_store_access_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_store_audit_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
+        (rv = yc_store_recids_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
+        (rv = yc_store_objection_open_dbis(&st, txn, MDB_CREATE, &found)) != YC_OK ||
         (rv = yc_crypto_random(raw, sizeof raw)) != YC_OK)
         goto out;
     yc_hex_encode(raw, sizeof raw, hex);
@@ -469,11 +472,14 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
         (rv = txn_begin(st->env, MDB_RDONLY, &txn)) != YC_OK)
         goto out;
     bool attest_found = false, issue5_found = false, access_found = false, audit_found = false;
+    bool recids_found = false, objections_found = false;
     if ((rv = open_dbis(st, txn, 0)) != YC_OK || (rv = check_meta(st, txn)) != YC_OK ||
         (rv = yc_store_attest_open_dbis(st, txn, 0, &attest_found)) != YC_OK ||
         (rv = yc_store_issue5_open_dbis(st, txn, 0, &issue5_found)) != YC_OK ||
         (rv = yc_store_access_open_dbis(st, txn, 0, &access_found)) != YC_OK ||
-        (rv = yc_store_audit_open_dbis(st, txn, 0, &audit_found)) != YC_OK)
+        (rv = yc_store_audit_open_dbis(st, txn, 0, &audit_found)) != YC_OK ||
+        (rv = yc_store_recids_open_dbis(st, txn, 0, &recids_found)) != YC_OK ||
+        (rv = yc_store_objection_open_dbis(st, txn, 0, &objections_found)) != YC_OK)
         goto out;
     /* Committing (not aborting) a read transaction keeps the database handles open. */
     rv = from_mdb(mdb_txn_commit(txn));
@@ -485,6 +491,8 @@ yc_err yc_store_open(const char *dir, const yc_store_opts *opts, yc_store **ret_
         atomic_store_explicit(&st->issue5_ready, issue5_found, memory_order_release);
         atomic_store_explicit(&st->access_ready, access_found, memory_order_release);
         atomic_store_explicit(&st->audit_ready, audit_found, memory_order_release);
+        atomic_store_explicit(&st->recids_ready, recids_found, memory_order_release);
+        atomic_store_explicit(&st->objections_ready, objections_found, memory_order_release);
     }
 out:
     if (txn != NULL)
@@ -679,6 +687,7 @@ static yc_err ingest_new(ingest_ctx *c, yc_record *rec, const MDB_val *sk)
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
     YC_TRY(put_record(c, rec->subject_id, rec->record_id, val, len));
     YC_TRY(put_source(c, sk, rec->record_id, rec->subject_id));
+    YC_TRY(yc_store_recids_txn_put(c->st, c->txn, rec->record_id, rec->subject_id, c->now_ms));
     rec->ingest_outcome = YC_INGEST_IMPORTED;
     c->stats.imported++;
     return YC_OK;
@@ -719,6 +728,12 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
     rec->record_id = rid;
     rec->version = prev_version;
     rec->ingest_ms = prev.ingest_ms;
+    /* Issue 6: a dispute (异议) or an approved repair (信用修复) is decided here, not by the
+     * feed: a copy sent again as `active` keeps the stored status (regression of issue 6:
+     * re-importing a feed undid an approved repair).  `revoked` or `expired` still apply. */
+    if (rec->status == YC_STATUS_ACTIVE &&
+        (prev.status == YC_STATUS_DISPUTED || prev.status == YC_STATUS_REPAIRED))
+        rec->status = prev.status;
     uint8_t val[YC_CODEC_RECORD_MAX];
     size_t len = 0;
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
@@ -727,9 +742,8 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
         c->stats.duplicates++;
         return YC_OK;
     }
-    /* Last write wins: a record may legitimately return to an earlier state (a dispute
-     * resolved: active -> disputed -> active), and the formats carry no reliable update
-     * time to order versions by, so any change supersedes; `history` keeps every version. */
+    /* Last write wins for content: the formats carry no reliable update time to order
+     * versions by, so any change supersedes; `history` keeps every version. */
     YC_ENSURE(prev_version < UINT32_MAX, YC_ERR_STORE);
     rec->version = prev_version + 1;
     YC_TRY(yc_codec_record_encode(rec, val, sizeof val, &len));
@@ -740,6 +754,8 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
             hv = {yc_codec_history_val(old_sid, strlen(old_sid), old, old_len, hval), hval};
     YC_TRY(from_mdb(mdb_put(c->txn, c->st->history, &hk, &hv, 0)));
     YC_TRY(put_record(c, rec->subject_id, rid, val, len));
+    if (rec->status != prev.status) /* the status-since time of `record_ids` */
+        YC_TRY(yc_store_recids_txn_put(c->st, c->txn, rid, rec->subject_id, c->now_ms));
     rec->ingest_outcome = YC_INGEST_SUPERSEDED;
     c->stats.superseded++;
     return YC_OK;
@@ -816,6 +832,7 @@ static yc_err ingest_batch(yc_store *st, const yc_store_shared_batch *batch, yc_
     /* the shared_batches handle exists before this write transaction begins */
     if (batch != NULL)
         YC_TRY(yc_store_issue5_ensure(st));
+    YC_TRY(yc_store_recids_ensure(st)); /* issue 6: every ingest keeps `record_ids` complete */
     YC_TRY(st_begin(st, 0, &c.txn));
     MDB_val v;
     yc_err rv = meta_get(st, c.txn, META_SEQ, &v);
@@ -839,11 +856,8 @@ static yc_err ingest_batch(yc_store *st, const yc_store_shared_batch *batch, yc_
         rv = meta_put(st, c.txn, META_SEQ, seq, sizeof seq);
     }
     /* only a batch that changed records moves their generation (all duplicates: no write) */
-    if (rv == YC_OK && c.stats.imported + c.stats.superseded > 0) {
-        uint8_t gen[8];
-        store_u64le(gen, (uint64_t)mdb_txn_id(c.txn));
-        rv = meta_put(st, c.txn, META_RECORDS_TXN, gen, sizeof gen);
-    }
+    if (rv == YC_OK && c.stats.imported + c.stats.superseded > 0)
+        rv = yc_store_records_txn_touch(st, c.txn);
     if (rv != YC_OK)
         goto out;
     /* The durable commit: fsync of data and meta page (no MDB_NOSYNC). */
@@ -1203,6 +1217,13 @@ yc_err yc_store_stats(yc_store *st, yc_store_stat *ret)
 }
 
 /* ---- generation ---- */
+
+yc_err yc_store_records_txn_touch(yc_store *st, MDB_txn *txn)
+{
+    uint8_t gen[8];
+    store_u64le(gen, (uint64_t)mdb_txn_id(txn));
+    return meta_put(st, txn, META_RECORDS_TXN, gen, sizeof gen);
+}
 
 uint64_t yc_store_generation(yc_store *st)
 {

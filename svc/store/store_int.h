@@ -41,6 +41,18 @@ struct yc_store {
     /* Issue 6 audit log (audit_tables.c): `audit`, the same rule (yc_store_audit_ensure()). */
     MDB_dbi audit;
     atomic_bool audit_ready;
+    /* Issue 6 D credit repairs (repair_tables.c): `repairs`, `repairs_by_subject`, the same
+     * rule, created by their first writer. */
+    MDB_dbi repairs, repairs_subj;
+    atomic_bool repair_ready;
+    /* Issue 6 record index (record_status.c): `record_ids`, the same rule
+     * (yc_store_recids_ensure(); created with a fill from `records`). */
+    MDB_dbi record_ids;
+    atomic_bool recids_ready;
+    /* Issue 6 objections (objection_tables.c): `objections`, `objections_by_subject`,
+     * `objections_by_status`, the same rule (yc_store_objection_ensure()). */
+    MDB_dbi objections, objections_subj, objections_status;
+    atomic_bool objections_ready;
     yc_crypto_key *pseudonym_key;
     yc_crypto_key *seal_key;
     char instance_id[YC_STORE_INSTANCE_ID_LEN + 1];
@@ -106,5 +118,27 @@ YC_MUST_USE yc_err yc_store_attest_txn_put(yc_store *st, MDB_txn *txn,
 YC_MUST_USE yc_err yc_store_attest_txn_state(yc_store *st, MDB_txn *txn, const char *jti,
                                              uint8_t state, unsigned from_mask, int64_t at,
                                              const char *reason, yc_err *ret_op);
+
+/* ---- issue 6 record index and status changes (record_status.c) ---- */
+
+/* Open `record_ids` like yc_store_attest_open_dbis(); with MDB_CREATE a new (empty) table is
+ * filled from `records` in @p txn (status_ms = now). */
+YC_MUST_USE yc_err yc_store_recids_open_dbis(yc_store *st, MDB_txn *txn, unsigned flags,
+                                             bool *ret_found);
+/* Create (and fill) `record_ids` in its own durable write transaction if recids_ready is
+ * false; every writer of records calls it before its own write transaction. */
+YC_MUST_USE yc_err yc_store_recids_ensure(yc_store *st);
+/* Put the index entry of @p record_id (subject @p sid, status since @p status_ms). */
+YC_MUST_USE yc_err yc_store_recids_txn_put(yc_store *st, MDB_txn *txn, uint64_t record_id,
+                                           const char *sid, int64_t status_ms);
+/* Record in `meta` that @p txn changed records (yc_store_records_generation()); store.c. */
+YC_MUST_USE yc_err yc_store_records_txn_touch(yc_store *st, MDB_txn *txn);
+/* The status change of yc_store_record_set_status() inside @p txn (any error: abort it). */
+YC_MUST_USE yc_err yc_store_record_txn_set_status(yc_store *st, MDB_txn *txn, uint64_t record_id,
+                                                  unsigned from_mask, yc_status to, int64_t now_ms,
+                                                  yc_record *ret_new);
+/* Read the current version of @p record_id inside @p txn (YC_ERR_NOT_FOUND when unknown). */
+YC_MUST_USE yc_err yc_store_record_txn_get(yc_store *st, MDB_txn *txn, uint64_t record_id,
+                                           yc_record *ret, int64_t *ret_status_ms);
 
 #endif

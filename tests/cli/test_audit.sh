@@ -131,7 +131,7 @@ cat >"$tmp/want" <<EOF
 14	$me	trust_refresh	refused	https://unknown.example	not a partner
 13	$me	trust_refresh	ok	$iss	-
 12	$me	trust_add	refused	$iss	already a partner
-11	$me	trust_add	ok	$iss	region=330782
+11	$me	trust_add	ok	$iss	region=330782 mtls_pins=0
 10	$me	key_retire	refused	ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ	not found
 9	$me	key_retire	refused	$kid1	already retired or the last usable key
 8	$me	key_retire	ok	$kid1	-

@@ -154,6 +154,38 @@ cp "$tmp/good.json" "$data/clients.json"
 run clients list
 check "restored registry lists again" test "$rc" -eq 0 -a "$(wc -l <"$tmp/out")" -eq 6
 
+# --- a partner's issuer (mTLS pinning, issue 6 item 1) ---
+run clients add --role partner --name Hangzhou --issuer https://attest.hangzhou.example
+check "partner --issuer: exit 0, one token line" test "$rc" -eq 0 -a "$(grep -Ec "$tok_re" "$tmp/out")" -eq 1
+check "partner --issuer: stored in the registry" \
+  grep -q '"issuer":"https://attest.hangzhou.example"' "$data/clients.json"
+run clients list --json
+check "partner --issuer: list --json shows it" grep -q '"issuer": "https://attest.hangzhou.example"' "$tmp/out"
+run clients add --role fi --name Bank --issuer https://attest.hangzhou.example
+check "--issuer on an fi client: exit 2 naming issuer" \
+  bash -c '[ "$1" -eq 2 ] && grep -qF "(issuer)" "$2"' _ "$rc" "$tmp/err"
+run clients add --role partner --name X --issuer "https://a b.example"
+check "--issuer with a space: exit 2" test "$rc" -eq 2
+run clients add --role partner --name X --issuer "https://$(printf 'a%.0s' $(seq 247))"
+check "--issuer of 255 bytes (the limit): exit 0" test "$rc" -eq 0
+run clients add --role partner --name X --issuer "https://$(printf 'a%.0s' $(seq 248))"
+check "--issuer of 256 bytes: exit 2" test "$rc" -eq 2
+run clients add --role partner --name X --issuer https://
+check "--issuer without a host: exit 2" test "$rc" -eq 2
+cp "$data/clients.json" "$tmp/good2.json"
+"$py" -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["clients"][0]["issuer"] = "https://x.example"
+json.dump(j, open(sys.argv[1], "w"))
+' "$data/clients.json"
+run clients list
+check "hand-edited issuer on an admin client: list exit 2 naming clients[0].issuer" \
+  bash -c '[ "$1" -eq 2 ] && grep -qF "clients[0].issuer" "$2"' _ "$rc" "$tmp/err"
+cp "$tmp/good2.json" "$data/clients.json"
+run clients revoke "$(grep -o '"id":"cl_[^"]*","role":"partner","name":"X"' "$data/clients.json" | head -1 | cut -d'"' -f4)"
+check "revoke keeps the issuer" test "$rc" -eq 0 -a "$(grep -o '"issuer"' "$data/clients.json" | wc -l)" -eq 2
+
 # --- 8 concurrent writers: the lock keeps every one ---
 for k in 1 2 3 4 5 6 7 8; do
   "$cli" --data "$data" clients add --role partner --name "city $k" >"$tmp/par$k" 2>/dev/null &
@@ -162,6 +194,6 @@ wait
 check "8 concurrent adds: 8 distinct tokens" test "$(cat "$tmp"/par? | grep -Ec "$tok_re" )" -eq 8 -a \
   "$(cat "$tmp"/par? | sort -u | wc -l)" -eq 8
 run clients list
-check "8 concurrent adds: all 14 clients listed" test "$rc" -eq 0 -a "$(wc -l <"$tmp/out")" -eq 14
+check "8 concurrent adds: all 16 clients listed" test "$rc" -eq 0 -a "$(wc -l <"$tmp/out")" -eq 16
 
 tap_done

@@ -170,6 +170,45 @@ check "list: three partners; h2c partner trusts key 1 and its list verifies" \
 run trust refresh https://unknown.example
 check "refresh of an unknown issuer: exit 3" test "$rc" -eq 3
 
+# --- mTLS pins (issue 6 item 1, docs/mtls.md) ---
+spki1=$(printf a | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')
+spki2=$(printf b | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')
+run trust mtls "$base" "$spki1" "$spki2"
+check "mtls: two pins set, exit 0" \
+  test "$rc" -eq 0 -a "$(reg '[p.get("mtls_spki_sha256") for p in j["partners"] if p["issuer"] == "'"$base"'"][0]')" = "[\"$spki1\", \"$spki2\"]"
+run trust list
+check "mtls: list shows the pins" eval 'test "$rc" -eq 0 && grep -q "$spki2" "$tmp/out"'
+run trust mtls "$base" "${spki1}="
+check "mtls: a padded pin is refused (exit 2), registry unchanged" \
+  eval 'test "$rc" -eq 2 && grep -q "$spki2" "$data/trust/partners.json"'
+run trust mtls "$base" "$(printf '%s' "$spki1" | tr -- '-_' '+/')"
+check "mtls: a pin in the standard base64 alphabet ('/' for '_') is refused (exit 2)" \
+  test "$rc" -eq 2 -a "$spki1" = ypeBEsobvcr6wjGzmiPcTaeG7_gUfE5yuYB3ha_uSLs
+run trust mtls "$base" "$spki1" "$spki2"
+cp "$data/trust/partners.json" "$tmp/mtls-good.json"
+"$py" -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["partners"][0]["mtls_spki_sha256"] = sys.argv[2:]
+json.dump(j, open(sys.argv[1], "w"))
+' "$data/trust/partners.json" "$spki1" "$spki1"
+run trust list
+check "mtls: a hand-edited duplicate pin: list exit 2 naming mtls_spki_sha256[1]" \
+  eval 'test "$rc" -eq 2 && grep -qF "partners[0].mtls_spki_sha256[1]" "$tmp/err"'
+"$py" -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["partners"][0]["mtls_spki_sha256"] = []
+json.dump(j, open(sys.argv[1], "w"))
+' "$data/trust/partners.json"
+run trust list
+check "mtls: a hand-edited empty pin list: exit 2 naming mtls_spki_sha256" \
+  eval 'test "$rc" -eq 2 && grep -qF "partners[0].mtls_spki_sha256" "$tmp/err"'
+cp "$tmp/mtls-good.json" "$data/trust/partners.json"
+run trust mtls "$base"
+check "mtls: pins removed, exit 0" \
+  test "$rc" -eq 0 -a "$(reg '["mtls_spki_sha256" in p for p in j["partners"]]')" = "[false, false, false]"
+
 # --- remove ---
 run trust remove "$base"
 check "remove: exit 0, its files deleted" \

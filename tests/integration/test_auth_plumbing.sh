@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Issue 6 groundwork ("who is calling"): the real yrdcreditd passes the `authorization` field
 # to the API, which resolves the client against DATA/clients.json and names it in the access
-# log ("client": its id, or "-"), never the token; nothing is refused yet: every request answers
-# as without a token.  Clients added or revoked while the server runs are seen within 1.5 s
+# log ("client": its id, or "-"), never the token.  This test runs its server with
+# "auth": {"required": false} on purpose (access control is on by default since issue 6 item 1;
+# tests/integration/test_authz_table.py covers the refusals): every request answers as without
+# a token, so the naming is seen alone.  Clients added or revoked while the server runs are seen within 1.5 s
 # (TAP).  usage: test_auth_plumbing.sh YRDCREDIT YRDCREDITD SOURCE_ROOT
 set -u
 cli=$1
@@ -20,11 +22,14 @@ py=/usr/bin/python3
 data="$tmp/data"
 log="$tmp/access.log"
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 
 "$cli" init "$data" >/dev/null 2>&1 || bail "yrdcredit init failed"
 "$cli" --data "$data" import "$src"/samples/*.csv "$src"/samples/*.jsonl >/dev/null 2>&1 ||
   bail "yrdcredit import failed"
+# auth off on purpose (see above): the identification without the enforcement
+yc_auth_required "$data" false || bail "config auth.required false failed"
 
 # add ROLE NAME: the token (stdout) into $added_token, the id (from stderr) into $added_id
 add() {

@@ -1,20 +1,22 @@
 #!/usr/bin/python3
-"""Issue 6 item 1 (groundwork): the route x role table, enforced behind config auth.required.
+"""Issue 6 item 1: the route x role table, enforced by config auth.required (on by default).
 
 Two real yrdcreditd servers over h2c on two data dirs made alike (init + import samples/),
-one with "auth": {"required": true} and one without the "auth" object (the default: off), with
-the same clients (DATA/clients.json and keys/clients.key copied).  For every row of README's
-"Who may call what" table that the router serves today (rows without "(issue 6)"; README's
-table equals svc/api/authz.c's, tests/unit/test_authz.c checks it) and every identity (each
-role's client, no token, a revoked token, an unknown token, a malformed field) the same request
-goes to both servers:
-  - public row: every identity gets exactly what the auth-off server answers;
+one without the "auth" object (the default: on) and one with "auth": {"required": false} (the
+loopback-demo switch, kept explicit here on purpose to compare against), with the same clients
+(DATA/clients.json and keys/clients.key copied).  For every row of README's "Who may call
+what" table (README's table equals svc/api/authz.c's, tests/unit/test_authz.c checks it) and
+every identity (each role's client, no token, a revoked token, an unknown token, a malformed
+field) the auth-on server answers:
   - no token, revoked or unknown token: 401 `unauthorized` with www-authenticate
     `Bearer` / `Bearer error="invalid_token"`;
   - malformed authorization: 400 `invalid-parameter` naming `authorization`;
-  - a role the table refuses: 403 `forbidden`;
-  - a role the table allows: exactly the status (and body) the auth-off server answers.
-The auth-off server answers every identity alike (nothing changes without the switch).
+  - a role the table refuses: 403 `forbidden`, `Bearer error="insufficient_scope"`;
+  - rows of issues 3-5 (REQUESTS), a public row or a role the table allows: exactly the
+    status (and problem type) the auth-off server answers without a token; the auth-off
+    server answers every identity alike (nothing changes without the switch);
+  - rows of issue 6 (answered by role and binding): an allowed role passes the table (none of
+    the answers above).
 TAP output.  usage: test_authz_table.py YRDCREDIT YRDCREDITD SOURCE_ROOT
 """
 import glob
@@ -71,7 +73,7 @@ def run(args, **kw):
 
 
 def readme_rows():
-    """(method, path template, roles allowed, public) of every README row the router serves."""
+    """(method, path template, roles allowed, public) of every README row."""
     text = open(os.path.join(SRC, "README.md"), encoding="utf-8").read()
     sec = text.split("## Who may call what", 1)[1].split("\n## ", 1)[0]
     table = sec.split("\n| Route | operationId |", 1)[1].split("\n\n", 1)[0]
@@ -81,8 +83,6 @@ def readme_rows():
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         method, path = cells[0].strip("`").split(" ", 1)
-        if "(issue 6)" in cells[1]:
-            continue  # not routed yet: the router answers 404 to every role
         allowed = {r for r, c in zip(ROLES, cells[2:7]) if c == "✓"}
         if cells[7] not in ("✓", "—") or any(c not in ("✓", "—") for c in cells[2:7]):
             bail(f"README row not understood: {line}")
@@ -90,9 +90,12 @@ def readme_rows():
     return rows
 
 
-# A request per row with a deterministic answer that changes no state: unknown ids (404),
-# empty or invalid JSON bodies (400), the wrong media type (415), reads of a sample subject
-# (200).
+# A request per row of issues 3-5 with a deterministic answer that changes no state: unknown
+# ids (404), empty or invalid JSON bodies (400), the wrong media type (415), reads of a sample
+# subject (200; with a purpose, which an fi must state, issue 6 item 2).  An allowed role gets
+# exactly the auth-off answer.  The rows of issue 6 (routed or not yet) get generic() requests
+# and only the table's own answers are checked (their handlers answer by role and binding).
+PURPOSE = "purpose=loan_approval"
 REQUESTS = {
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/readyz"): ("/readyz", None),
@@ -101,12 +104,13 @@ REQUESTS = {
     ("GET", "/v1/status-lists/{id}"): ("/v1/status-lists/999999", None),
     ("POST", "/v1/attestations/verify"): ("/v1/attestations/verify", b"{}"),
     ("GET", "/v1/subjects/{subject_id}/score"):
-        (f"/v1/subjects/{SUBJECT}/score?as_of=2026-11-29", None),
-    ("GET", "/v1/subjects/{subject_id}/records"): (f"/v1/subjects/{SUBJECT}/records", None),
+        (f"/v1/subjects/{SUBJECT}/score?as_of=2026-11-29&{PURPOSE}", None),
+    ("GET", "/v1/subjects/{subject_id}/records"):
+        (f"/v1/subjects/{SUBJECT}/records?{PURPOSE}", None),
     ("POST", "/v1/subjects/{subject_id}/attestations"):
         (f"/v1/subjects/{SUBJECT}/attestations", b'{"nosuch":1}'),
     ("GET", "/v1/subjects/{subject_id}/attestations"):
-        (f"/v1/subjects/{SUBJECT}/attestations", None),
+        (f"/v1/subjects/{SUBJECT}/attestations?{PURPOSE}", None),
     ("POST", "/v1/subjects/lookup"): ("/v1/subjects/lookup", b"{}"),
     ("POST", "/v1/records"): ("/v1/records", b"{}"),
     ("POST", "/v1/shared-records"): ("/v1/shared-records", b"{}"),  # not application/jose: 415
@@ -118,6 +122,16 @@ REQUESTS = {
     ("POST", "/v1/decisions"): ("/v1/decisions", b"{}"),
     ("GET", "/v1/decisions/{id}"): ("/v1/decisions/d_nosuch", None),
 }
+
+
+def generic(method, tmpl):
+    """A request for a row without an entry in REQUESTS: parameters filled with plausible
+    segments, an empty JSON object as the body of a POST."""
+    target = tmpl.replace("{subject_id}", SUBJECT)
+    while "{" in target:
+        a = target.index("{")
+        target = target[:a] + "nosuch" + target[target.index("}", a) + 1:]
+    return target, (b"{}" if method == "POST" else None)
 
 
 class Server:
@@ -187,6 +201,52 @@ def problem_of(body):
     return (b.get("type"), b.get("status"), b.get("field"))
 
 
+# The detail of the table's 403 (svc/api/router.c); a handler's own 403 (e.g. /v1/me for an
+# admin, who binds no subject) has another.
+TABLE_403 = "the client's role may not call this route"
+
+
+def detail_of(body):
+    try:
+        b = json.loads(body)
+    except ValueError:
+        return None
+    return b.get("detail") if isinstance(b, dict) else None
+
+
+def table_only(on, method, tmpl, allowed, public, idents):
+    """A row of issue 6: the table's answers exactly (401, 400, 403 with their
+    www-authenticate and the table's detail); an allowed role (or anyone on a public row)
+    passes the table: no 401, no 400 naming authorization, no 403 with the table's detail,
+    whatever its handler answers."""
+    target, body = generic(method, tmpl)
+    for who, auth in idents.items():
+        st, h, b = call(on, method, target, auth, body)
+        wa = h.get("www-authenticate")
+        if public or who in allowed:
+            p = problem_of(b)
+            refused = (st == 401 or (st == 400 and p is not None and p[2] == "authorization")
+                       or (st == 403 and detail_of(b) == TABLE_403))
+            check(st != 0 and not refused,
+                  f"{method} {tmpl} [{who}]: auth on: passes the table (the handler's {st})",
+                  f"got {st} {p} {wa}")
+            continue
+        if who == "none":
+            want = (401, (PROBLEM + "unauthorized", 401, "authorization"), "Bearer")
+        elif who in ("revoked", "unknown"):
+            want = (401, (PROBLEM + "unauthorized", 401, "authorization"),
+                    'Bearer error="invalid_token"')
+        elif who in ("malformed", "basic"):
+            want = (400, (PROBLEM + "invalid-parameter", 400, "authorization"),
+                    'Bearer error="invalid_request"')
+        else:
+            want = (403, (PROBLEM + "forbidden", 403, None), 'Bearer error="insufficient_scope"',
+                    TABLE_403)
+        got = (st, problem_of(b), wa) + ((detail_of(b),) if len(want) == 4 else ())
+        check(got == want, f"{method} {tmpl} [{who}]: auth on: {want[0]} from the table",
+              f"got {got!r}\nwant {want!r}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="yc_authz_")
     servers = []
@@ -221,9 +281,14 @@ def main():
         shutil.copy(os.path.join(dirs["on"], "clients.json"), dirs["off"])
         shutil.copy(os.path.join(dirs["on"], "keys", "clients.key"),
                     os.path.join(dirs["off"], "keys"))
-        cfg_path = os.path.join(dirs["on"], "config.json")
+        # "on": config.json as `yrdcredit init` wrote it, without "auth" (the default is on);
+        # "off": an explicit "required": false
+        cfg = json.load(open(os.path.join(dirs["on"], "config.json"), encoding="utf-8"))
+        check("auth on: config.json has no \"auth\" member (the default enforces the table)",
+              "auth" not in cfg, sorted(cfg))
+        cfg_path = os.path.join(dirs["off"], "config.json")
         cfg = json.load(open(cfg_path, encoding="utf-8"))
-        cfg["auth"] = {"required": True}
+        cfg["auth"] = {"required": False}
         with open(cfg_path, "w", encoding="utf-8") as f:
             json.dump(cfg, f)
         on = Server(dirs["on"], tmp, "on")
@@ -239,11 +304,15 @@ def main():
         idents["basic"] = "Basic dXNlcjpwYXNz"  # another scheme: malformed
 
         rows = readme_rows()
-        check(len(rows) == len(REQUESTS) and
-              all((m, p) in REQUESTS for m, p, _, _ in rows),
-              f"README names the {len(REQUESTS)} routed rows this test has requests for",
-              [r[:2] for r in rows])
+        named = {(m, p) for m, p, _, _ in rows}
+        check(set(REQUESTS) <= named and len(rows) >= 38,
+              f"README names the {len(REQUESTS)} rows of issues 3-5 this test has requests for, "
+              f"and the rows of issue 6 ({len(rows)} rows)",
+              sorted(set(REQUESTS) - named))
         for method, tmpl, allowed, public in rows:
+            if (method, tmpl) not in REQUESTS:
+                table_only(on, method, tmpl, allowed, public, idents)
+                continue
             target, body = REQUESTS[(method, tmpl)]
             base_st, _, base_body = call(off, method, target, None, body)
             check(base_st in (200, 400, 404, 415),
@@ -296,19 +365,12 @@ def main():
         st, _, _ = call(on, "GET", "/v1/m%65asures", idents["fi"], None)
         check(st == 403, "GET /v1/m%65asures as fi: 403", f"got {st}")
         for method, target, want in (("GET", "/v1/nosuch", 404), ("DELETE", "/v1/measures", 405),
-                                     ("GET", "/v1/records", 405), ("GET", "/v1/m%zzasures", 404),
-                                     ("GET", "/v1/me", 401)):
+                                     ("GET", "/v1/records", 405), ("GET", "/v1/m%zzasures", 404)):
             st_off = call(off, method, target, None, None)[0]
             st = call(on, method, target, None, None)[0]
-            check((st, st_off) == (want, 404 if target == "/v1/me" else want),
-                  f"{method} {target} without a token: auth on {want}, auth off "
-                  f"{404 if target == '/v1/me' else want}", f"got on {st}, off {st_off}")
-        # a route of the table the router does not serve yet: allowed roles reach its 404
-        st = call(on, "GET", "/v1/me", idents["subject"], None)[0]
-        check(st == 404, "GET /v1/me (issue 6, not routed) as subject: the router's 404",
-              f"got {st}")
-        st = call(on, "GET", "/v1/me", idents["fi"], None)[0]
-        check(st == 403, "GET /v1/me (issue 6, not routed) as fi: 403", f"got {st}")
+            check((st, st_off) == (want, want),
+                  f"{method} {target} without a token: {want} with auth on and off",
+                  f"got on {st}, off {st_off}")
         for s in servers:
             check(s.proc.poll() is None, f"yrdcreditd on :{s.port} still runs")
     finally:

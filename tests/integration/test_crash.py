@@ -207,9 +207,14 @@ def h2_config():
     return h2.config.H2Configuration(client_side=True, header_encoding=None)
 
 
+# Access control is on by default (issue 6 item 1): main() puts the admin's authorization
+# field here after `yrdcredit init`, and every request sends it.
+AUTH = []
+
+
 def request_headers(method, path, ctype=None, length=None):
     hs = [(b":method", method.encode()), (b":scheme", b"http"),
-          (b":authority", b"127.0.0.1"), (b":path", path.encode())]
+          (b":authority", b"127.0.0.1"), (b":path", path.encode())] + AUTH
     if ctype is not None:
         hs.append((b"content-type", ctype.encode()))
     if length is not None:
@@ -930,6 +935,10 @@ def main():
         rc, _, err = env.run_cli("init", env.data)
         if rc != 0:
             bail(f"yrdcredit init: {err!r}")
+        rc, out, err = env.run_cli("clients", "add", "--role", "admin", "--name", "test")
+        if rc != 0 or not out.strip():
+            bail(f"yrdcredit clients add: {err!r}")
+        AUTH.append((b"authorization", b"Bearer " + out.strip()))
         why = env.start()
         if why is not None:
             bail(f"yrdcreditd did not start: {why}")

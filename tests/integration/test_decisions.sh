@@ -20,10 +20,20 @@ trap cleanup EXIT
 export YRDCREDIT_ETC="$src/etc"
 py=/usr/bin/python3
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 command -v curl >/dev/null || bail "curl is not installed (scripts/deps.sh)"
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+# Access control is on by default (issue 6 item 1): each city's admin token (tokens[NAME], made
+# by city()) goes with every request to that city's ports.
+declare -A tokens
+h2() {
+  local n tok=
+  for n in "${!tokens[@]}"; do
+    case "$*" in *":${h2c[$n]}/"* | *":${tls[$n]}/"*) tok=${tokens[$n]} ;; esac
+  done
+  curl -s --http2-prior-knowledge --max-time 10 ${tok:+-H "authorization: Bearer $tok"} "$@"
+}
 
 merchant_a=91330782MADEC0A10F # grade A, red-listed (tests/data/decisions/records.jsonl)
 debtor=91330782MADEC0N13W     # N11 失信被执行人 decided 2026-03-02 (Monday)
@@ -52,6 +62,7 @@ city() { # NAME CITY REGION
   "$cli" init "$d" >/dev/null 2>&1 || bail "yrdcredit init $name failed"
   "$cli" --data "$d" import "$src"/samples/yiwu-records.jsonl "$src"/tests/data/decisions/records.jsonl \
     >/dev/null 2>&1 || bail "import $name failed"
+  tokens[$name]=$(yc_token "$cli" "$d" admin test) || bail "clients add $name failed"
   $py - "$d/config.json" "https://127.0.0.1:${tls[$name]}" "$2" "$3" "$max_body" <<'EOF' || bail "config $name"
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -150,7 +161,7 @@ check "access log: GET /v1/decisions/{id} logs the id; an id holding a 居民身
 command -v h2load >/dev/null || bail "h2load is not installed (scripts/deps.sh)"
 printf '{"subject_id":"%s","matter":"deposit_waiver","as_of":"2026-07-01"}' "$merchant_a" >"$tmp/burst.json"
 h2load -n 3000 -c 8 -m 16 -t 1 -d "$tmp/burst.json" -H 'content-type: application/json' \
-  "$urlA/v1/decisions" >"$tmp/burst.out" 2>&1
+  -H "authorization: Bearer ${tokens[A]}" "$urlA/v1/decisions" >"$tmp/burst.out" 2>&1
 check "3000 concurrent POST /v1/decisions (8 connections x 16 streams): 3000 succeeded, all 2xx" \
   grep -q 'requests: 3000 total, 3000 started, 3000 done, 3000 succeeded, 0 failed' "$tmp/burst.out"
 check "... and the server still answers" test "$(h2 -o /dev/null -w '%{http_code}' "$urlA/healthz")" = 200

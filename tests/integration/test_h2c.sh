@@ -17,6 +17,7 @@ export YRDCREDIT_ETC="$src/etc"
 py=/usr/bin/python3
 data="$tmp/data"
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 for tool in curl nghttp h2load; do
   command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh)"
@@ -25,13 +26,16 @@ done
 "$cli" init "$data" >/dev/null 2>&1 || bail "yrdcredit init failed"
 "$cli" --data "$data" import "$src"/samples/*.csv "$src"/samples/*.jsonl >/dev/null 2>&1 ||
   bail "yrdcredit import failed"
+# access control is on by default (issue 6 item 1): every request carries an admin's token
+tok=$(yc_token "$cli" "$data" admin test) || bail "yrdcredit clients add failed"
+auth="authorization: Bearer $tok"
 
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"
 "$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --listen 127.0.0.1:0 --access-log "$tmp/access.log" \
   2>"$tmp/daemon.err" &
 pid=$!
-h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+h2() { curl -s --http2-prior-knowledge --max-time 10 -H "$auth" "$@"; }
 up=
 for _ in $(seq 100); do
   if [ "$(h2 -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ]; then up=1; break; fi
@@ -50,6 +54,9 @@ check "score: HTTP/2 200 application/json" grep -qx '2 200 application/json' "$t
 printf '\n' >>"$tmp/score.h2" # the CLI ends its output with a newline
 check "score body equals \`yrdcredit score --as-of\` byte for byte" cmp -s "$tmp/score.h2" "$tmp/score.cli"
 check "score body is not empty and names the subject" grep -q "\"subject_id\":\"$subject\"" "$tmp/score.h2"
+code=$(curl -s --http2-prior-knowledge --max-time 10 -o /dev/null -w '%{http_code}' \
+  "$base/v1/subjects/$subject/score?as_of=2026-11-29")
+check "the same score without a token: 401 (auth.required is the default)" test "$code" = 401
 
 # --- score cache (api.score_cache_entries, on by default), on a server with one worker (one
 # cache): a hit has the same bytes; a commit by another process (`yrdcredit import` while the
@@ -227,13 +234,13 @@ check "HTTP/1.1 request: answered 505" grep -qx 505 "$tmp/meta"
 check "server stays up after HTTP/1.1" test "$(h2 -o /dev/null -w '%{http_code}' "$base/healthz")" = 200
 
 # --- real clients under load ---
-nghttp -n "$base/healthz" "$base/v1/subjects/$subject/score" >"$tmp/nghttp" 2>&1
+nghttp -n -H "$auth" "$base/healthz" "$base/v1/subjects/$subject/score" >"$tmp/nghttp" 2>&1
 check "nghttp -n of two routes exits 0" test $? -eq 0
 h2load -n 2000 -c 10 -m 10 "$base/healthz" >"$tmp/h2load" 2>&1
 check "h2load -n 2000 -c 10 -m 10: 2000 succeeded, 0 failed, 0 errored" \
   grep -q 'requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored' "$tmp/h2load"
 check "h2load: all responses 2xx" grep -q 'status codes: 2000 2xx' "$tmp/h2load"
-h2load -n 1000 -c 1 -m 100 "$base/v1/subjects/$subject/score?as_of=2026-11-29" >"$tmp/h2load" 2>&1
+h2load -n 1000 -c 1 -m 100 -H "$auth" "$base/v1/subjects/$subject/score?as_of=2026-11-29" >"$tmp/h2load" 2>&1
 check "h2load -c 1 -m 100 (100 concurrent streams): 1000 succeeded, all 2xx" \
   grep -q 'status codes: 1000 2xx' "$tmp/h2load"
 grep -E '^(requests|status codes):' "$tmp/h2load" | sed 's/^/# /'

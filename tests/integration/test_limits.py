@@ -33,6 +33,20 @@ from hyperframe.frame import (ContinuationFrame, DataFrame, Frame,
                               RstStreamFrame, SettingsFrame, WindowUpdateFrame)
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+# Access control is on by default (issue 6 item 1): main() adds an admin client to the main
+# data dir and puts its token here; attest_data() copies that registry (DATA/clients.json and
+# keys/clients.key) into every further data dir, so one token serves every daemon.  Requests
+# to the public routes (/healthz, on which the header limits are counted field by field, and
+# the others of README's table) carry no token; every other /v1 request carries it.
+AUTH = {"token": None, "data": None}
+PUBLIC_V1 = ("/v1/status-lists/", "/v1/attestations/verify")
+
+
+def auth_for(path):
+    """[("authorization", "Bearer TOKEN")] for a route that needs a token, else []."""
+    if AUTH["token"] is None or not path.startswith("/v1/") or path.startswith(PUBLIC_V1):
+        return []
+    return [("authorization", f"Bearer {AUTH['token']}")]
 NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, REFUSED_STREAM, ENHANCE_YOUR_CALM = 0, 1, 2, 7, 11
 
 # The limits of the test configuration (config.json "server" object).
@@ -240,7 +254,7 @@ class Conn:
                 (":authority", "a"), (":path", path)]
         if ctype:
             hdrs.append(("content-type", ctype))
-        hdrs += list(extra)
+        hdrs += auth_for(path) + list(extra)
         frames = [self.headers_frame(sid, hdrs, end_stream=body is None)]
         if body is not None:
             frames.append(DataFrame(sid, data=body, flags=["END_STREAM"]))
@@ -743,6 +757,7 @@ def curl_post(url, path, tls=False):
     """curl 7.88 (Debian 12) POST of the file at `path`: (exit status, HTTP code, body)."""
     cmd = ["curl", "-sS", "--max-time", "60", "-o", "-", "-w", "\n%{http_code}",
            "-H", "content-type: application/json", "--data-binary", f"@{path}"]
+    cmd += [x for k, v in auth_for("/v1/") for x in ("-H", f"{k}: {v}")]
     cmd += ["-k", "--http2"] if tls else ["--http2-prior-knowledge"]
     r = subprocess.run(cmd + [url], capture_output=True)
     out, _, code = r.stdout.rpartition(b"\n")
@@ -814,10 +829,11 @@ def busy_worker(daemon_bin, data, tmp):
         for i in range(400):
             day = time.strftime("%Y-%m-%d", time.gmtime(1830297600 + 86400 * i))  # 2028-01-01
             f.write(f"http://127.0.0.1:{d.port}/v1/subjects/{SUBJECT}/score?as_of={day}\n")
-    busy = subprocess.Popen(["h2load", "-i", uris, "-n", "400", "-c", "1", "-m", "100"],
+    hauth = [x for k, v in auth_for("/v1/") for x in ("-H", f"{k}: {v}")]
+    busy = subprocess.Popen(["h2load", "-i", uris, "-n", "400", "-c", "1", "-m", "100", *hauth],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     time.sleep(0.2)  # the worker is busy
-    norm = subprocess.run(["h2load", "-n", "1000", "-c", "100", "-m", "1",
+    norm = subprocess.run(["h2load", "-n", "1000", "-c", "100", "-m", "1", *hauth,
                            f"http://127.0.0.1:{d.port}/v1/subjects/{SUBJECT}/records?limit=100"],
                           capture_output=True)
     busy_out = busy.communicate(timeout=120)[0].decode(errors="replace")
@@ -901,7 +917,7 @@ def post_streaming(c, sid, total, path="/v1/records"):
     windows (65535 at the start, reopened by its WINDOW_UPDATEs); stops early at a reset.
     Returns the number of bytes sent."""
     hdrs = [(":method", "POST"), (":scheme", "http"), (":authority", "a"), (":path", path),
-            ("content-type", "application/json")]
+            ("content-type", "application/json")] + auth_for(path)
     c.send_frames(c.headers_frame(sid, hdrs, end_stream=False))
     conn_win = stream_win = 65535
     sent, seen = 0, 0
@@ -960,7 +976,7 @@ def discard_cap(d):
         c.close()
     # 408: the body stalls, the response goes out, then the rest of the body comes after all
     post = [(":method", "POST"), (":scheme", "http"), (":authority", "a"),
-            (":path", "/v1/records"), ("content-type", "application/json")]
+            (":path", "/v1/records"), ("content-type", "application/json")] + auth_for("/v1/")
     c = Conn(d.port)
     c.send_frames(c.headers_frame(1, post, end_stream=False), DataFrame(1, data=b"["))
     status, resp, _ = c.response(1)
@@ -1058,7 +1074,7 @@ def _disclosed(token):
 
 def _client(port):
     from h2client import Client
-    return Client("127.0.0.1", port)
+    return Client("127.0.0.1", port, default_headers=auth_for("/v1/"))
 
 
 def _req(port, method, path, obj=None, raw=None):
@@ -1086,6 +1102,9 @@ def attest_data(cli, src, tmp, attest):
     data = os.path.join(tmp, f"att{len(os.listdir(tmp))}")
     env = dict(os.environ, YRDCREDIT_ETC=os.path.join(src, "etc"))
     subprocess.run([cli, "init", data], env=env, check=True, capture_output=True)
+    for f in ("clients.json", os.path.join("keys", "clients.key")):  # the admin of AUTH
+        shutil.copy(os.path.join(AUTH["data"], f), os.path.join(data, f))
+        os.chmod(os.path.join(data, f), 0o600)
     sdir = os.path.join(src, "samples")
     files = sorted(os.path.join(sdir, f) for f in os.listdir(sdir)
                    if f.endswith((".csv", ".jsonl")))
@@ -1179,10 +1198,11 @@ def commit_queue(d, queue):
     else, and every 201 is listed afterwards."""
     from h2client import Client
     sid, per_conn, conns = MERCHANT, 50, 4
-    before = set(list_jtis(d.port, sid))
-    clients = [Client("127.0.0.1", d.port) for _ in range(conns)]
-    body = json.dumps({"disclose": ["score"]}).encode()
     path = f"/v1/subjects/{sid}/attestations"
+    before = set(list_jtis(d.port, sid))
+    clients = [Client("127.0.0.1", d.port, default_headers=auth_for(path))
+               for _ in range(conns)]
+    body = json.dumps({"disclose": ["score"]}).encode()
     try:
         ids = [[c.submit("POST", path, JSONH, body) for _ in range(per_conn)] for c in clients]
         resps = [r for c, i in zip(clients, ids) for r in c.wait(i)]
@@ -1300,6 +1320,11 @@ def main():
         r = subprocess.run([cli, "init", data], env=env, capture_output=True)
         if r.returncode != 0:
             bail(f"yrdcredit init failed: {r.stderr.decode(errors='replace')}")
+        r = subprocess.run([cli, "--data", data, "clients", "add", "--role", "admin", "--name",
+                            "test"], env=env, capture_output=True, text=True)
+        if r.returncode != 0 or not r.stdout.strip():
+            bail(f"yrdcredit clients add failed: {r.stderr}")
+        AUTH["token"], AUTH["data"] = r.stdout.strip(), data
         tls_dir = os.path.join(data, "tls")
         if not os.path.exists(os.path.join(tls_dir, "cert.pem")):
             os.makedirs(tls_dir, exist_ok=True)

@@ -19,10 +19,20 @@ trap cleanup EXIT
 export YRDCREDIT_ETC="$src/etc"
 py=/usr/bin/python3
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 command -v curl >/dev/null || bail "curl is not installed (scripts/deps.sh)"
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+# Access control is on by default (issue 6 item 1): each city's admin token (tokens[NAME], made
+# by city()) goes with every request to that city's ports.
+declare -A tokens
+h2() {
+  local n tok=
+  for n in "${!tokens[@]}"; do
+    case "$*" in *":${h2c[$n]}/"* | *":${tls[$n]}/"*) tok=${tokens[$n]} ;; esac
+  done
+  curl -s --http2-prior-knowledge --max-time 10 ${tok:+-H "authorization: Bearer $tok"} "$@"
+}
 field() { $py -c 'import json,sys; v=json.load(open(sys.argv[1])); [v := v[k] for k in sys.argv[2:]]; print(v)' "$@"; }
 
 # NAME CITY REGION: data dir $tmp/NAME, issuer https://127.0.0.1:<TLS port>, both servers' ports
@@ -33,6 +43,7 @@ city() {
   h2c[$name]=$(free_port)
   "$cli" init "$d" >/dev/null 2>&1 || bail "yrdcredit init $name failed"
   "$cli" --data "$d" import "$src"/samples/yiwu-records.jsonl >/dev/null 2>&1 || bail "import $name failed"
+  tokens[$name]=$(yc_token "$cli" "$d" admin test) || bail "clients add $name failed"
   $py - "$d/config.json" "https://127.0.0.1:${tls[$name]}" "$2" "$3" <<'EOF' || bail "config $name"
 import json, sys
 j = json.load(open(sys.argv[1]))

@@ -17,9 +17,12 @@ export YRDCREDIT_ETC="$src/etc"
 py=/usr/bin/python3
 data="$tmp/data"
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 
 "$cli" init "$data" >/dev/null 2>&1 || bail "yrdcredit init failed"
+# access control is on by default (issue 6 item 1): every request carries an admin's token
+tok=$(yc_token "$cli" "$data" admin test) || bail "yrdcredit clients add failed"
 "$cli" --data "$data" import "$src"/samples/*.csv "$src"/samples/*.jsonl >/dev/null 2>&1 ||
   bail "yrdcredit import failed"
 
@@ -46,7 +49,7 @@ base="http://127.0.0.1:$port"
 "$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --listen off --workers 2 \
   --access-log "$tmp/access.log" 2>"$tmp/daemon.err" &
 pid=$!
-h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+h2() { curl -s --http2-prior-knowledge --max-time 10 -H "authorization: Bearer $tok" "$@"; }
 up=
 for _ in $(seq 100); do
   if [ "$(h2 -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; then up=1; break; fi

@@ -20,12 +20,15 @@ export YRDCREDIT_ETC="$src/etc"
 py=/usr/bin/python3
 data="$tmp/data"
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 for tool in curl faketime; do
   command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh)"
 done
 
 "$cli" init "$data" >/dev/null 2>&1 || bail "yrdcredit init failed"
+# access control is on by default (issue 6 item 1): every request carries an admin's token
+tok=$(yc_token "$cli" "$data" admin test) || bail "yrdcredit clients add failed"
 "$cli" --data "$data" import "$src"/samples/yiwu-records.jsonl >/dev/null 2>&1 || bail "yrdcredit import failed"
 # tokens of 1 or 2 days; a retired key leaves the JWKS 2 days + 60 s after its retirement
 $py - "$data/config.json" <<'EOF' || bail "cannot edit config.json"
@@ -36,7 +39,7 @@ json.dump(j, open(sys.argv[1], "w"), indent=2)
 EOF
 
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+h2() { curl -s --http2-prior-knowledge --max-time 10 -H "authorization: Bearer $tok" "$@"; }
 # the faked clock: Debian's libfaketime (package faketime), its multi-threaded variant, preloaded
 # through env so that $! is the server itself; it shifts the wall clock only (the server's timers
 # use CLOCK_MONOTONIC).  ASan wants to come first in the library list; libfaketime comes first.

@@ -22,13 +22,23 @@ trap cleanup EXIT
 export YRDCREDIT_ETC="$src/etc"
 py=/usr/bin/python3
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 command -v curl >/dev/null || bail "curl is not installed (scripts/deps.sh)"
 command -v faketime >/dev/null || bail "faketime is not installed (scripts/deps.sh)"
 $py -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null ||
   bail "python3-cryptography is not installed (scripts/deps.sh)"
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+# Access control is on by default (issue 6 item 1): each instance's admin token (tokens[NAME],
+# made by inst()) goes with every request to that instance's port.
+declare -A tokens
+h2() {
+  local n tok=
+  for n in "${!tokens[@]}"; do
+    case "$*" in *":${port[$n]:-none}/"*) tok=${tokens[$n]} ;; esac
+  done
+  curl -s --http2-prior-knowledge --max-time 10 ${tok:+-H "authorization: Bearer $tok"} "$@"
+}
 
 merchant=92330782MA2KDDUY4M # 义乌市义亭聚源饰品店, in samples/yiwu-records.jsonl
 
@@ -42,6 +52,7 @@ declare -A port pidof
 inst() {
   local name=$1 d="$tmp/$1"
   "$cli" init "$d" >/dev/null 2>&1 || bail "yrdcredit init $name failed"
+  tokens[$name]=$(yc_token "$cli" "$d" admin test) || bail "clients add $name failed"
   $py - "$d/config.json" "$2" "$3" <<'EOF' || bail "config $name"
 import json, sys
 j = json.load(open(sys.argv[1]))

@@ -22,6 +22,7 @@ py=/usr/bin/python3
 data="$tmp/data"
 iss=https://attest.yiwu-credit.example
 . "$src/tests/support/tap.sh"
+. "$src/tests/support/auth.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 command -v node >/dev/null || bail "node is not installed"
 command -v curl >/dev/null || bail "curl is not installed"
@@ -33,6 +34,9 @@ fi
 "$cli" init "$data" >/dev/null 2>&1 || bail "yrdcredit init failed"
 "$cli" --data "$data" import "$src"/samples/*.csv "$src"/samples/*.jsonl >/dev/null 2>&1 ||
   bail "yrdcredit import failed"
+# access control is on by default (issue 6 item 1): the requests to yrdcreditd carry an admin's
+# token; the verifiers read only public routes (metadata, JWKS, status lists) and send none
+tok=$(yc_token "$cli" "$data" admin test) || bail "yrdcredit clients add failed"
 # a 1-second ttl (the config minimum) so a refreshed list is due at once after a revocation
 $py - "$data/config.json" <<'PY' || bail "editing config.json failed"
 import json, sys
@@ -49,7 +53,7 @@ tbase="https://127.0.0.1:$tport"
 "$daemon" --data "$data" --h2c-listen "127.0.0.1:$port" --listen "127.0.0.1:$tport" \
   --access-log "$tmp/access.log" 2>"$tmp/daemon.err" &
 pid=$!
-h2() { curl -s --http2-prior-knowledge --max-time 10 "$@"; }
+h2() { curl -s --http2-prior-knowledge --max-time 10 -H "authorization: Bearer $tok" "$@"; }
 up=
 for _ in $(seq 100); do
   if [ "$(h2 -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ]; then up=1; break; fi
@@ -120,7 +124,7 @@ check "the token has one disclosure per disclose name" \
   test "$(tool names "$token")" = '["as_of", "grade", "name", "reasons", "score"]'
 
 # the always-visible claims of attestations.md §1.3 / issue 4, plus the disclosed names
-visible='"iss","sub","iat","exp","jti","vct","status","issuer_city","issuer_region","subject_type","model","lists"'
+visible='"iss","sub","iat","exp","jti","vct","status","issuer_city","issuer_region","subject_type","model","lists","disputed_records"'
 claims_check() { # OUT_FILE, JSON array of the disclosed names: the exact key set and values
   $py - "$1" "$2" "$visible" "$iss" "$subject" "$jti" "$list" "$index" <<'PY'
 import json, sys

@@ -12,6 +12,15 @@ windows works, and a response that arrives before the body is complete (413) end
     r.status, r.header("content-type"), r.body, r.reset
     ids = [c.submit("GET", p) for p in paths]; rs = c.wait(ids)
     c.close()
+
+Access control is on by default (config auth.required, issue 6 item 1): give the client its
+token once and every request carries it,
+
+    c = Client("127.0.0.1", 8080, default_headers=[("authorization", "Bearer " + TOKEN)])
+
+A default header is sent after the pseudo-headers unless the request's own headers name it;
+a request header whose value is None is not sent at all, so ("authorization", None) sends a
+request without a token on such a client.
 """
 
 import socket
@@ -66,14 +75,17 @@ class _Stream:
 class Client:
     """One HTTP/2 connection.  tls=False: h2c with prior knowledge; tls=True: TLS 1.2+ with
     ALPN alpn (default ["h2"]), verifying the server certificate against cafile for the name
-    server_hostname (default host).  Raises ssl.SSLError / OSError / H2ClientError when the
-    connection cannot be set up (e.g. the server refuses the ALPN offer)."""
+    server_hostname (default host).  default_headers: (name, value) pairs every request sends
+    unless its own headers name them (see the module's text).  Raises ssl.SSLError / OSError /
+    H2ClientError when the connection cannot be set up (e.g. the server refuses the ALPN
+    offer)."""
 
     def __init__(self, host, port, tls=False, cafile=None, server_hostname=None, alpn=("h2",),
-                 timeout=10.0):
+                 timeout=10.0, default_headers=()):
         self.host = host
         self.port = port
         self.tls = tls
+        self.default_headers = [(k, v) for k, v in default_headers]
         sock = socket.create_connection((host, port), timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if tls:
@@ -109,9 +121,14 @@ class Client:
     # ------------------------------------------------------------------ requests
 
     def request_headers(self, method, path, headers=(), authority=None):
-        """The exact header list submit() sends: the four pseudo-headers, then headers."""
+        """The exact header list submit() sends: the four pseudo-headers, the default headers
+        that headers does not name, then headers; a pair whose value is None is left out."""
+        own = [(k, v) for k, v in headers]
+        named = {k.lower() for k, _ in own}
+        dflt = [(k, v) for k, v in self.default_headers if k.lower() not in named]
         return [(":method", method), (":path", path), (":scheme", self.scheme),
-                (":authority", authority or self.authority)] + [(k, v) for k, v in headers]
+                (":authority", authority or self.authority)] + [
+                    (k, v) for k, v in dflt + own if v is not None]
 
     def submit(self, method, path, headers=(), body=b"", authority=None):
         """Start a request; returns its stream id.  headers: (name, value) pairs sent after

@@ -1,6 +1,7 @@
 /* Tests for include/yrdcredit/api.h (svc/api/): every route and status of api/openapi.yaml. */
 #define _GNU_SOURCE /* nftw */
 #include <csv.h>
+#include <errno.h>
 #include <ftw.h>
 #include <iconv.h>
 #include <inttypes.h>
@@ -36,6 +37,9 @@
 static char g_base[64], g_data[128];
 static yc_api *g_api;
 static yc_api_response g_res;
+/* "Bearer <token>" of the admin client group_setup() adds: access control is on by default
+ * (config auth.required, issue 6 item 1), an admin may call every route. */
+static char g_auth[7 + YC_CLIENT_TOKEN_LEN + 1];
 
 static void copy_file(const char *src, const char *dst)
 {
@@ -65,6 +69,21 @@ static void copy_etc(const char *data)
         snprintf(src, sizeof src, "%s/etc/%s", root, files[k]);
         snprintf(dst, sizeof dst, "%s/%s", data, files[k]);
         copy_file(src, dst);
+    }
+}
+
+/* The client registry of g_data (its admin, g_auth) into the data dir dir, mode 0600. */
+static void copy_clients(const char *dir)
+{
+    static const char *const files[] = {"clients.json", "keys/clients.key"};
+    char src[512], dst[512];
+    snprintf(dst, sizeof dst, "%s/keys", dir);
+    assert_true(mkdir(dst, 0700) == 0 || errno == EEXIST);
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+        snprintf(src, sizeof src, "%s/%s", g_data, files[k]);
+        snprintf(dst, sizeof dst, "%s/%s", dir, files[k]);
+        copy_file(src, dst);
+        assert_int_equal(chmod(dst, 0600), 0);
     }
 }
 
@@ -134,6 +153,11 @@ static int group_setup(void **state)
     copy_etc(g_data);
     /* A small map for tests: config.json's 32 GiB is only reserved address space, keep it. */
     import_samples();
+    const yc_client_spec admin = {.role = YC_ROLE_ADMIN, .name = "test"};
+    char id[YC_CLIENT_ID_LEN + 1], tok[YC_CLIENT_TOKEN_LEN + 1];
+    if (yc_clients_add(g_data, &admin, 1796000000, id, tok) != YC_OK)
+        return -1;
+    snprintf(g_auth, sizeof g_auth, "Bearer %s", tok);
     return yc_api_open(g_data, NULL, &g_api) == YC_OK ? 0 : -1;
 }
 
@@ -147,6 +171,50 @@ static int group_teardown(void **state)
 
 /* ---- request helpers ---- */
 
+/* A deferred answer being waited for (settle()). */
+typedef struct settle_rec {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    yc_api_response res;
+} settle_rec;
+
+static void on_settled(void *ctx, yc_api_response *res)
+{
+    settle_rec *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    s->res = *res; /* takes the body */
+    res->body = NULL;
+    res->body_len = 0;
+    s->done = true;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* When yc_api_handle() deferred its answer (status 0, pending: e.g. an admin's read waits
+ * for its query-log entry's group commit, issue 6 item 3), wait for it and put the complete
+ * response in *res (its client_id kept); else leave *res as it is. */
+static void settle(yc_api_response *res)
+{
+    if (res->status != 0 || res->pending == NULL)
+        return;
+    settle_rec s = {.done = false};
+    assert_int_equal(pthread_mutex_init(&s.mu, NULL), 0);
+    assert_int_equal(pthread_cond_init(&s.cv, NULL), 0);
+    char client_id[sizeof res->client_id];
+    memcpy(client_id, res->client_id, sizeof client_id);
+    yc_api_pending_bind(res->pending, on_settled, &s);
+    pthread_mutex_lock(&s.mu);
+    while (!s.done)
+        pthread_cond_wait(&s.cv, &s.mu);
+    pthread_mutex_unlock(&s.mu);
+    pthread_cond_destroy(&s.cv);
+    pthread_mutex_destroy(&s.mu);
+    *res = s.res;
+    res->pending = NULL;
+    memcpy(res->client_id, client_id, sizeof client_id);
+}
+
 static int call_on(yc_api *api, const char *method, const char *path, const char *query,
                    const char *ctype, const char *body, size_t body_len)
 {
@@ -156,8 +224,10 @@ static int call_on(yc_api *api, const char *method, const char *path, const char
                           .query = query,
                           .content_type = ctype,
                           .body = (const uint8_t *)body,
-                          .body_len = body_len};
+                          .body_len = body_len,
+                          .authorization = g_auth};
     assert_int_equal(yc_api_handle(api, &req, &g_res), YC_OK);
+    settle(&g_res);
     assert_non_null(g_res.body);
     assert_int_equal(strlen(g_res.body), g_res.body_len);
     return g_res.status;
@@ -375,6 +445,7 @@ static void get_readyz__no_store_no_model__503(void **state)
     char dst[256];
     snprintf(dst, sizeof dst, "%s/config.json", dir);
     copy_file(src, dst);
+    copy_clients(dir);
     yc_api *api = NULL;
     assert_int_equal(yc_api_open(dir, NULL, &api), YC_OK);
     assert_int_equal(call_on(api, "GET", "/healthz", NULL, NULL, NULL, 0), 200);
@@ -432,6 +503,7 @@ static void measures_dir(char *dir, size_t dir_len, const char *name, const char
         assert_int_equal(fputs(extra_body, f) >= 0, 1);
         assert_int_equal(fclose(f), 0);
     }
+    copy_clients(dir);
 }
 
 static size_t measures_count(void)
@@ -1086,6 +1158,7 @@ static void copy_data_dir(const char *src, const char *dst)
         assert_int_equal(chmod(b, 0600), 0);
     }
     copy_etc(dst);
+    copy_clients(dst);
 }
 
 /* POST body to api; every result must be a success: append {record_id, status} to out. */
@@ -1783,8 +1856,10 @@ static int score_as(yc_api *api, unsigned w, const char *subject, const char *qu
     char path[96];
     snprintf(path, sizeof path, "/v1/subjects/%s/score", subject);
     yc_api_response_clear(&g_res);
-    const yc_api_request req = {.method = "GET", .path = path, .query = query, .worker = w};
+    const yc_api_request req = {
+        .method = "GET", .path = path, .query = query, .worker = w, .authorization = g_auth};
     assert_int_equal(yc_api_handle(api, &req, &g_res), YC_OK);
+    settle(&g_res);
     assert_non_null(g_res.body);
     assert_int_equal(strlen(g_res.body), g_res.body_len);
     return g_res.status;
@@ -1835,9 +1910,12 @@ static void get_score__cache_hit__same_bytes_as_cache_off_and_engine(void **stat
     assert_stats(api, 0, 1, 1, 0, 0, 1, 4);
     /* HEAD is served as GET, from the same entry */
     yc_api_response_clear(&g_res);
-    const yc_api_request head = {
-        .method = "HEAD", .path = "/v1/subjects/" MERCHANT "/score", .query = "as_of=2026-11-29"};
+    const yc_api_request head = {.method = "HEAD",
+                                 .path = "/v1/subjects/" MERCHANT "/score",
+                                 .query = "as_of=2026-11-29",
+                                 .authorization = g_auth};
     assert_int_equal(yc_api_handle(api, &head, &g_res), YC_OK);
+    settle(&g_res);
     assert_string_equal(g_res.body, expected);
     assert_stats(api, 0, 2, 1, 0, 0, 1, 4);
     back_to_g_api(api);
@@ -2043,11 +2121,14 @@ static void get_score__allocation_fails_at_each_step__served_or_503_and_cache_so
         yc_api_response_clear(&g_res);
         const yc_api_request req = {.method = "GET",
                                     .path = "/v1/subjects/91330782MA27CW7C24/score",
-                                    .query = "as_of=2026-11-29"};
+                                    .query = "as_of=2026-11-29",
+                                    .authorization = g_auth};
         const long failures = yc_alloc_failures();
         yc_alloc_fail_after(n);
         const yc_err rv = yc_api_handle(api, &req, &g_res);
         yc_alloc_fail_after(-1);
+        if (rv == YC_OK)
+            settle(&g_res);
         done = yc_alloc_failures() == failures;
         if (rv == YC_ERR_NOMEM) {
             assert_false(done);
@@ -2837,6 +2918,73 @@ static void yc_api_identify__registry_unloadable_or_missing__invalid(void **stat
     yc_api_close(api);
 }
 
+/* One request on api with the given authorization field (NULL: none); returns the status. */
+static int call_as(yc_api *api, const char *authorization, const char *method, const char *path)
+{
+    yc_api_response_clear(&g_res);
+    const yc_api_request req = {
+        .method = method, .path = path, .query = "", .authorization = authorization};
+    assert_int_equal(yc_api_handle(api, &req, &g_res), YC_OK);
+    settle(&g_res);
+    assert_non_null(g_res.body);
+    return g_res.status;
+}
+
+/* Issue 6 item 1: access control is on when config.json says nothing (etc/config.json has no
+ * "auth"): a token route without a token is 401, a public one is served; with the admin's
+ * token the route answers. */
+static void yc_api_handle__auth_absent_from_config__token_routes_401_public_200(void **state)
+{
+    (void)state;
+    yc_config cfg;
+    assert_int_equal(yc_config_load(g_data, &cfg, NULL), YC_OK);
+    assert_true(cfg.auth.required);
+    static const char *const token_routes[][2] = {
+        {"GET", "/v1/subjects/" MERCHANT "/score"},
+        {"GET", "/v1/subjects/" MERCHANT "/records"},
+        {"POST", "/v1/records"},
+        {"POST", "/v1/subjects/lookup"},
+        {"GET", "/v1/measures"},
+    };
+    for (size_t i = 0; i < sizeof token_routes / sizeof *token_routes; i++) {
+        assert_int_equal(call_as(g_api, NULL, token_routes[i][0], token_routes[i][1]), 401);
+        assert_problem(401, YC_API_PROBLEM_UNAUTHORIZED, "authorization");
+        assert_string_equal(g_res.www_authenticate, "Bearer");
+    }
+    assert_int_equal(call_as(g_api, NULL, "GET", "/healthz"), 200);
+    assert_int_equal(call_as(g_api, NULL, "GET", "/readyz"), 200);
+    assert_int_equal(call_as(g_api, NULL, "GET", "/.well-known/jwks.json"), 200);
+    assert_int_equal(call_as(g_api, g_auth, "GET", "/v1/subjects/" MERCHANT "/score"), 200);
+    assert_int_equal(call_as(g_api, g_auth, "GET", "/v1/subjects/" MERCHANT "/records"), 200);
+    assert_int_equal(call_as(g_api, NULL, "GET", "/v1/subjects/" MERCHANT "/records"), 401);
+}
+
+/* An explicit "auth": {"required": false} (a loopback demo) serves token routes without a
+ * token, exactly as with the admin's token. */
+static void yc_api_handle__auth_required_false__token_routes_served_without_token(void **state)
+{
+    (void)state;
+    yc_api_close(g_api);
+    g_api = NULL;
+    static yc_config cfg;
+    assert_int_equal(yc_config_load(g_data, &cfg, NULL), YC_OK);
+    cfg.auth.required = false;
+    const yc_api_opts o = {.config = &cfg};
+    yc_api *api = NULL;
+    assert_int_equal(yc_api_open(g_data, &o, &api), YC_OK);
+    static const char path[] = "/v1/subjects/" MERCHANT "/score";
+    assert_int_equal(call_as(api, g_auth, "GET", path), 200);
+    char *with_token = yc_alloc(g_res.body_len + 1);
+    assert_non_null(with_token);
+    memcpy(with_token, g_res.body, g_res.body_len + 1);
+    assert_int_equal(call_as(api, NULL, "GET", path), 200);
+    assert_string_equal(g_res.body, with_token);
+    yc_free(with_token);
+    assert_int_equal(call_as(api, NULL, "GET", "/v1/subjects/" MERCHANT "/records"), 200);
+    assert_int_equal(call_as(api, NULL, "POST", "/v1/subjects/lookup"), 415); /* not 401 */
+    back_to_g_api(api);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2897,6 +3045,8 @@ int main(void)
         cmocka_unit_test(get_score__record_posted_for_subject__next_answer_recomputed),
         cmocka_unit_test(get_score__allocation_fails_at_each_step__served_or_503_and_cache_sound),
         cmocka_unit_test(yc_api_open__config_option__its_model_and_bounds_used),
+        cmocka_unit_test(yc_api_handle__auth_absent_from_config__token_routes_401_public_200),
+        cmocka_unit_test(yc_api_handle__auth_required_false__token_routes_served_without_token),
         cmocka_unit_test(yc_api_bearer_parse__bearer_one_space_b64token__the_token),
         cmocka_unit_test(yc_api_bearer_parse__scheme_in_any_case__the_token),
         cmocka_unit_test(yc_api_bearer_parse__malformed__invalid),

@@ -1076,16 +1076,18 @@ config_auth_required__absent_true_false_wrong_type_unknown_key__exact_or_named(v
     (void)state;
     yc_config cfg;
     const char *field;
-    memset(&cfg, 0xff, sizeof cfg);
+    memset(&cfg, 0, sizeof cfg);
     assert_int_equal(load_with_server("", &cfg, &field), YC_OK);
-    assert_false(cfg.auth.required); /* absent: off */
-    memset(&cfg, 0xff, sizeof cfg);
+    assert_true(cfg.auth.required); /* absent: on (issue 6 item 1) */
+    memset(&cfg, 0, sizeof cfg);
     assert_int_equal(load_with_server("\"auth\":{}", &cfg, &field), YC_OK);
-    assert_false(cfg.auth.required);
+    assert_true(cfg.auth.required); /* "required" absent: on */
+    memset(&cfg, 0, sizeof cfg);
     assert_int_equal(load_with_server("\"auth\":{\"required\":true}", &cfg, &field), YC_OK);
     assert_true(cfg.auth.required);
+    memset(&cfg, 0xff, sizeof cfg);
     assert_int_equal(load_with_server("\"auth\":{\"required\":false}", &cfg, &field), YC_OK);
-    assert_false(cfg.auth.required);
+    assert_false(cfg.auth.required); /* explicit false (a loopback demo) stays possible */
     assert_int_equal(load_with_server("\"auth\":{\"required\":1}", &cfg, &field), YC_ERR_INVALID);
     assert_string_equal(field, "auth.required");
     assert_int_equal(load_with_server("\"auth\":{\"required\":\"true\"}", &cfg, &field),

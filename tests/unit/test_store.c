@@ -897,22 +897,37 @@ static void ingest__changed_record__supersedes_version_2_with_history(void **sta
     assert_int_equal(nh, 0);
     assert_null(hist);
 
-    /* Last write wins: the version-1 content sent again supersedes (a status may return to
-     * an earlier state, e.g. a resolved dispute) and history keeps both earlier versions. */
+    /* Regression of issue 6: the version-1 content (active) sent again does not undo the
+     * repair: the stored status is kept, so it is a duplicate and writes nothing. */
     make_merchant(&r[1], 1);
     assert_int_equal(yc_store_ingest(st, &r[1], 1, &s), YC_OK);
     assert_int_equal(s.imported, 0);
+    assert_int_equal(s.superseded, 0);
+    assert_int_equal(s.duplicates, 1);
+    assert_int_equal(r[1].version, 2);
+    assert_int_equal(r[1].status, YC_STATUS_REPAIRED);
+    /* Last write wins for content: version-1 content with a new amount and status active
+     * supersedes, keeping the repair; history keeps both earlier versions. */
+    make_merchant(&r[1], 1);
+    r[1].amount = r[0].amount + 1;
+    assert_int_equal(yc_store_ingest(st, &r[1], 1, &s), YC_OK);
     assert_int_equal(s.superseded, 1);
-    assert_int_equal(s.duplicates, 0);
     assert_int_equal(r[1].version, 3);
     assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
     assert_int_equal(n, 1);
     assert_int_equal(back[0].version, 3);
-    assert_int_equal(back[0].status, YC_STATUS_ACTIVE);
+    assert_int_equal(back[0].status, YC_STATUS_REPAIRED);
+    assert_int_equal(back[0].amount, r[0].amount + 1);
     yc_store_records_free(back);
+    /* revoked from the source still applies */
+    make_merchant(&r[1], 1);
+    r[1].status = YC_STATUS_REVOKED;
+    assert_int_equal(yc_store_ingest(st, &r[1], 1, &s), YC_OK);
+    assert_int_equal(s.superseded, 1);
+    assert_int_equal(r[1].version, 4);
     assert_int_equal(yc_store_stats(st, &stat), YC_OK);
     assert_int_equal(stat.records, 2);
-    assert_int_equal(stat.history, 2);
+    assert_int_equal(stat.history, 3);
     free(r);
     yc_store_close(st);
     tdir_remove(&t);
