@@ -34,7 +34,8 @@
 /** Default and maximum `limit` of GET /v1/subjects/{subject_id}/records. */
 #define YC_API_PAGE_DEFAULT 20
 #define YC_API_PAGE_MAX     100
-/** Longest path and query string accepted, in bytes (longer: 404 / 400). */
+/** Longest path and query string accepted, in bytes (longer: 404 `not-found` naming `path`,
+ *  detail "path longer than 256 bytes" / 400 naming `query`). */
 #define YC_API_PATH_MAX  256
 #define YC_API_QUERY_MAX 256
 /** Worker indexes yc_api_request.worker may take (0..YC_API_WORKERS_MAX-1); equals
@@ -250,10 +251,13 @@ void yc_api_close(yc_api *api);
 /**
  * @brief Serve one request.
  *
- * Routing: unknown path 404 `not-found`; known path with another method 405
- * `method-not-allowed` with @c res->allow set; POST bodies must be `application/json`
- * (postRecords also `application/x-ndjson`) without a charset parameter or with
- * `charset=utf-8` (case-insensitive; other parameters are ignored), else 415
+ * Routing: unknown path 404 `not-found`; a path over YC_API_PATH_MAX bytes 404 `not-found`
+ * with `field` `path`, detail "path longer than 256 bytes" (after the rate limits, before the
+ * table; issue 6 review item 9: a 414 would have to be declared on every operation of the
+ * spec); known path with another method 405 `method-not-allowed` with @c res->allow set;
+ * POST bodies must be `application/json` (postRecords also `application/x-ndjson`) without a
+ * charset parameter or with `charset=utf-8` (case-insensitive; other parameters are ignored),
+ * else 415
  * `unsupported-media-type`; a body longer than the limit is 413 `payload-too-large`.
  *
  * Percent-encoding (RFC 3986 §2.3, §6.2.2.2): the path and each query name and value are
@@ -262,7 +266,13 @@ void yc_api_close(yc_api *api);
  * fixed path segment holding one unknown (404).  A malformed escape (`%G1`, a `%` without two
  * hex digits) is 404 in the path and 400 naming the parameter (or `query` for a name) in the
  * query.  Empty query components (`?&limit=1`, `?limit=1&`) are ignored; any query parameter a
- * route does not take is 400 `query`, on every route (also getHealthz and getReadyz).
+ * route does not take is 400 `invalid-parameter`, on every route (also getHealthz and
+ * getReadyz), whose `field` is the parameter's decoded name when yc_api_key_is_nameable() (1..32
+ * of [A-Za-z0-9_] without a run of 6 digits, so never a document number), else `query`.
+ * JSON bodies (yc_api_body_object()) are parsed with JSON_ALLOW_NUL: a string value holding
+ * U+0000 is 400 `invalid-field` naming the member's JSON Pointer (`/reason`, `/evidence/1`; ""
+ * when a member name on the way is not nameable); `\u0000` in a member name stays 400
+ * `malformed-json` (Jansson refuses it).
  * HEAD is served as GET (the transport drops the body).
  *
  * Access control (issue 6 item 1), only when the configuration's auth.required is true: before

@@ -12,6 +12,7 @@
 #include "yrdcredit/date.h"
 #include "yrdcredit/err.h"
 #include "yrdcredit/record.h"
+#include "yrdcredit/text.h" /* yc_text_may_hold_document_number(), moved to core */
 
 /** Reason a validator rejected its input (for error messages naming the cause). */
 typedef enum yc_id_fault {

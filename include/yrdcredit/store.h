@@ -174,12 +174,13 @@ YC_MUST_USE yc_err yc_store_pseudonym(yc_store *st, yc_doc_type type, const char
  *   to the stored version counts as a duplicate and writes nothing; changed content
  *   supersedes (last write wins, also when it equals an older version): same record_id,
  *   version + 1, @c ingest_ms of the first version, previous value moved to `history`.
- *   Except: a record stored as `disputed` or `repaired` (decided by this instance's 异议 and
- *   信用修复 procedures, issue 6 items 5 and 6) that is sent again as `active` keeps its
- *   stored status, so a re-sent feed never undoes them (the element's @c status is set to
- *   the stored one); `revoked` and `expired` from the source still apply.  A record filed
- *   under the wrong subject is withdrawn by sending it again with status `revoked`, then
- *   filed under the right one;
+ *   Except: a record stored as `disputed`, `repaired` or `revoked` (decided by this
+ *   instance's 异议 and 信用修复 procedures or a revocation, issue 6 items 5, 6 and 8) that is
+ *   sent again as `active` keeps its stored status, so a re-sent feed never undoes them (the
+ *   element's @c status is set to the stored one); `revoked` and `expired` from the source
+ *   still apply.  A record filed under the wrong subject is withdrawn by sending it again
+ *   with status `revoked`, then filed under the right one; a revoked record stays revoked
+ *   (a provider files a corrected decision under a new 文书号);
  * - @c record_id, @c version and @c ingest_ms of the array element are set to the stored
  *   values (input values of these three are ignored), and @c ingest_outcome to what was
  *   done with it (imported, duplicate, superseded).

@@ -12,10 +12,10 @@
  * What an entry may hold is restricted so that the log never keeps a token, a document number
  * or a person's name (issue 6 acceptance: none of them in clear in the data dir): @c target
  * and @c detail are printable ASCII only (so no Chinese name fits) and may not contain a run
- * of YC_AUDIT_DIGIT_RUN_MAX + 1 or more ASCII digits (a 身份证 number has 17 or 18, an old one
- * 15, a bank card 16..19), nor a client bearer token (`yc_` followed by 43 base64url
- * characters).  The writers put identifiers there: a client id, a kid, an issuer URL, a batch
- * id.
+ * of YC_AUDIT_DIGIT_RUN_MAX + 1 or more digits (yc_text_may_hold_document_number(): separators and
+ * full-width digits count; a 身份证 number has 17 or 18, an old one 15, a bank card 16..19), nor a
+ * client bearer token (`yc_` followed by 43 base64url characters).  The writers put identifiers
+ * there: a client id, a kid, an issuer URL, a batch id.
  *
  * The table is created by yc_store_init_dir(); a data directory made before it receives it
  * from the first yc_store_audit_append() or yc_store_audit_purge().  Until then every read

@@ -122,7 +122,8 @@ typedef enum yc_objection_action {
  * value breaks them): @c id "ob_" + 22 base64url; @c record_id >= 1; @c subject_id 1..33
  * printable ASCII; @c authority_uscc "" or 18 printable ASCII (the record's authority when
  * filed); @c reason 1..YC_OBJECTION_REASON_MAX bytes of valid UTF-8 without a character below
- * U+0020 nor U+007F and without a run of more than YC_OBJECTION_DIGIT_RUN_MAX ASCII digits;
+ * U+0020 nor U+007F and without a run of more than YC_OBJECTION_DIGIT_RUN_MAX digits (counted as
+ * yc_text_may_hold_document_number() counts them);
  * @c filed_ms >= 0; @c deadline a valid date; open: outcome and action NONE, @c resolution,
  * @c resolved_by "" and @c resolved_ms 0; resolved: upheld with action CORRECT or REVOKE and
  * @c resolution "", or rejected with action NONE and @c resolution a text like @c reason;

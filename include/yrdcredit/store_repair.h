@@ -11,8 +11,9 @@
  *
  * What an application may hold is restricted so that the store never keeps a document number
  * in clear: the commitment, the evidence items and the decision's reason are UTF-8 text without
- * control characters and without a run of more than YC_REPAIR_DIGIT_RUN_MAX ASCII digits (the
- * rule of store_audit.h: a 身份证 number has 15 or 18 characters, 17 or 18 of them digits).
+ * control characters and without a run of more than YC_REPAIR_DIGIT_RUN_MAX digits, counted as
+ * yc_text_may_hold_document_number() counts them (the rule of store_audit.h: a 身份证 number has 15
+ * or 18 characters, 17 or 18 of them digits).
  *
  * The tables are created by the first write (yc_store_repair_put()) in a durable transaction
  * of their own; until then every read behaves as on empty tables, and a process that opened

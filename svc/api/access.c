@@ -136,6 +136,29 @@ static bool is_client(const yc_api_request *req)
     return req->ident != NULL && req->ident->kind == YC_API_IDENT_CLIENT;
 }
 
+/* A consent id of the shape cs_ + 22 base64url (len bytes, not NUL-terminated; NULL: false)
+ * copied into cid with its NUL. */
+static bool consent_id_copy(const char *consent_id, size_t len,
+                            char cid[static YC_CONSENT_ID_LEN + 1])
+{
+    if (consent_id == NULL || len != YC_CONSENT_ID_LEN ||
+        memcmp(consent_id, YC_CONSENT_ID_PREFIX, sizeof YC_CONSENT_ID_PREFIX - 1) != 0 ||
+        !yc_store_b64url_id_chars_ok(consent_id + 3, len - 3))
+        return false;
+    memcpy(cid, consent_id, len);
+    cid[len] = '\0';
+    return true;
+}
+
+/* Does consent cid exist and belong to sid (defect 5: only then is its id logged in sid's
+ * query log)?  False also when the store cannot tell. */
+static bool consent_of_subject(yc_api *api, const char *cid, const char *sid)
+{
+    yc_store_consent cs;
+    return api->store != NULL && yc_store_consent_get(api->store, cid, &cs) == YC_OK &&
+           strcmp(cs.subject_id, sid) == 0;
+}
+
 /* Note the read in the request's note (if any): purpose and consent_id already valid or NULL.
  * Returns the note. */
 static yc_api_read_note *note_read(yc_api_read_kind kind, const char *sid, const char *purpose,
@@ -165,13 +188,15 @@ bool yc_api_access_check(yc_api *api, const yc_api_request *req, yc_api_read_kin
     if (!is_client(req))
         return true; /* anonymous (auth.required off): nothing to check, nothing to log */
     const yc_api_ident *id = req->ident;
+    const bool individual = sid[0] == 'P';
     if (!api->cfg.auth.required) {
         /* Off, credentials only name the client (api.h): nothing is refused, the read is
-         * logged with what was stated validly. */
+         * logged with what was stated validly (a consent only if it is this individual's,
+         * defect 5). */
         const bool p_ok = purpose != NULL && yc_purpose_is_valid(purpose, purpose_len);
-        const bool c_ok = consent_id != NULL && consent_len == YC_CONSENT_ID_LEN &&
-                          memcmp(consent_id, YC_CONSENT_ID_PREFIX, 3) == 0 &&
-                          yc_store_b64url_id_chars_ok(consent_id + 3, consent_len - 3);
+        char cid[YC_CONSENT_ID_LEN + 1] = "";
+        const bool c_ok = individual && consent_id_copy(consent_id, consent_len, cid) &&
+                          consent_of_subject(api, cid, sid);
         note_read(kind, sid, p_ok ? purpose : NULL, purpose_len, c_ok ? consent_id : NULL,
                   consent_len);
         return true;
@@ -181,7 +206,6 @@ bool yc_api_access_check(yc_api *api, const yc_api_request *req, yc_api_read_kin
     const char *kind_bad =
         in_body ? YC_API_PROBLEM_INVALID_FIELD : YC_API_PROBLEM_INVALID_PARAMETER;
     const char *title_bad = in_body ? "Invalid field" : "Invalid parameter";
-    const bool individual = sid[0] == 'P';
     if (purpose != NULL) {
         if (!yc_purpose_is_valid(purpose, purpose_len)) {
             *ret = yc_api_problem(res, 400, kind_bad, title_bad,
@@ -203,21 +227,28 @@ bool yc_api_access_check(yc_api *api, const yc_api_request *req, yc_api_read_kin
     }
     char cid[YC_CONSENT_ID_LEN + 1] = "";
     if (consent_id != NULL) {
-        if (consent_len != YC_CONSENT_ID_LEN ||
-            memcmp(consent_id, YC_CONSENT_ID_PREFIX, sizeof YC_CONSENT_ID_PREFIX - 1) != 0 ||
-            !yc_store_b64url_id_chars_ok(consent_id + 3, consent_len - 3)) {
+        if (!consent_id_copy(consent_id, consent_len, cid)) {
             *ret = yc_api_problem(res, 400, kind_bad, title_bad,
                                   "expected a consent id (cs_ and 22 base64url characters)",
                                   f_consent);
             return false;
         }
-        memcpy(cid, consent_id, consent_len);
-        cid[consent_len] = '\0';
+        if (!individual) { /* defect 5: never another subject's consent in this log */
+            *ret = problem_reason(res, 400, kind_bad, title_bad,
+                                  "consent is for individuals only: an organisation's data is "
+                                  "read without one",
+                                  f_consent, "not_for_organisations");
+            return false;
+        }
     }
-    yc_api_read_note *n = note_read(kind, sid, purpose, purpose_len, consent_id, consent_len);
+    /* the consent id is noted below, only once it is known to be this individual's */
+    yc_api_read_note *n = note_read(kind, sid, purpose, purpose_len, NULL, 0);
     /* An individual's data only under a consent (征信业管理条例 Art.18; item 2). */
-    if (id->role != YC_ROLE_FI || !individual)
+    if (id->role != YC_ROLE_FI || !individual) {
+        if (n != NULL && cid[0] != '\0' && consent_of_subject(api, cid, sid))
+            memcpy(n->consent_id, cid, sizeof n->consent_id);
         return true;
+    }
     if (yc_api_not_ready(api, res, ret))
         return false;
     yc_consent_reason why = YC_CONSENT_MISSING;
@@ -234,6 +265,9 @@ bool yc_api_access_check(yc_api *api, const yc_api_request *req, yc_api_read_kin
             return false;
         }
     }
+    /* MISSING: no consent of this individual with this id (maybe another's): logged as "" */
+    if (n != NULL && cid[0] != '\0' && why != YC_CONSENT_MISSING)
+        memcpy(n->consent_id, cid, sizeof n->consent_id);
     if (why == YC_CONSENT_OK)
         return true;
     if (n != NULL)
@@ -250,6 +284,15 @@ bool yc_api_access_check(yc_api *api, const yc_api_request *req, yc_api_read_kin
                           details[why], f_consent, yc_consent_reason_code(why));
     res->www_authenticate = "Bearer error=\"insufficient_scope\"";
     return false;
+}
+
+void yc_api_access_note_decision(const yc_api_request *req, const char *sid)
+{
+    yc_api_read_note *n = is_client(req) ? tl_note : NULL;
+    if (n == NULL)
+        return;
+    *n = (yc_api_read_note){.armed = true, .at_ms = yc_clock_now_ms(), .route = "decision"};
+    snprintf(n->subject_id, sizeof n->subject_id, "%s", sid);
 }
 
 /* ---- the query-log hook (item 3) ---- */
@@ -288,8 +331,13 @@ static void unavailable(yc_api_response *r)
 static void logged(void *ctx, yc_err result)
 {
     qlog_job *j = ctx;
-    if (result != YC_OK)
+    if (result == YC_ERR_FULL) { /* the map is full: the read is not answered, 507 as writes */
+        yc_api_response_clear(&j->saved);
+        if (yc_api_error(&j->saved, YC_ERR_FULL) != YC_OK)
+            unavailable(&j->saved);
+    } else if (result != YC_OK) {
         unavailable(&j->saved);
+    }
     yc_api_pending_complete(j->outer, &j->saved);
     job_free(j);
 }
@@ -651,6 +699,17 @@ static yc_err create_consent(yc_api *api, const yc_api_request *req, const char 
     static const char *const none[] = {NULL};
     yc_api_query q;
     yc_err rv = YC_OK;
+    if (sid[0] != 'P') {
+        /* defect 12: a consent is an individual's (征信业管理条例 Art.18, PIPL Art.13); an
+         * organisation's data is read without one, so a merchant has nothing to grant */
+        rv = problem_reason(res, 403, YC_API_PROBLEM_FORBIDDEN, "Forbidden",
+                            "consents are granted by individuals only (征信业管理条例 Art.18, "
+                            "PIPL Art.13); a merchant's data is read without one",
+                            NULL, "individuals_only");
+        if (rv == YC_OK)
+            res->www_authenticate = "Bearer error=\"insufficient_scope\"";
+        return rv;
+    }
     if (!yc_api_query_parse(req->query, none, &q, res, &rv))
         return rv;
     json_t *body = NULL, *o = NULL;

@@ -277,6 +277,11 @@ YC_MUST_USE yc_err yc_api_access_end(yc_api *api, const yc_api_request *req, yc_
 /* /v1/me/consents, /v1/me/consents/{id}, /v1/me/queries (createConsent, listConsents,
  * revokeConsent, listMyQueries). */
 yc_err yc_api_route_access(yc_api *api, const yc_api_request *req, yc_api_response *res);
+/* createDecision on the local evidence of sid (decisions.c; breaker report defect 1): note the
+ * read for the query log (route code "decision", no purpose, no consent: its legal basis is
+ * 联合奖惩) when the caller has a client token; yc_api_access_end() then logs its 2xx before
+ * it is sent.  Anonymous callers (auth.required off) are not logged. */
+void yc_api_access_note_decision(const yc_api_request *req, const char *sid);
 /* ---- issue 6 C: objections, record revocation (objections.c) ---- */
 /* Is path (decoded) one of engineer C's: /v1/me/objections, /v1/objections,
  * /v1/objections/..., /v1/records/...? */
@@ -302,6 +307,10 @@ yc_err yc_api_list_my_repairs(yc_api *api, const yc_api_request *req, yc_api_res
 yc_err yc_api_list_repairs(yc_api *api, const yc_api_request *req, yc_api_response *res);
 yc_err yc_api_decide_repair(yc_api *api, const yc_api_request *req, const char *id, size_t id_len,
                             bool approve, yc_api_response *res);
+/* The status the API shows for rec on today (Asia/Shanghai; me.c): a record stored active whose
+ * maximum publication period has ended (pub_max_end before today, not 长期) is expired.
+ * Derived at read time, never written (issue 6 breaker defect 4). */
+yc_status yc_api_record_status_on(const yc_record *rec, yc_date today);
 /* ---- issue 6 E: audit route, retention, rate limits (audit.c, ratelimit.c) ---- */
 /* Most keys each rate limit tracks (clients, addresses); the least recently used goes. */
 enum { YC_API_RATE_KEYS_MAX = 4096 };

@@ -37,6 +37,47 @@ static bool text_is_printable(const char *s, size_t n)
     return true;
 }
 
+/* Whether a string holding U+0000 is at or under v, whose JSON Pointer is ptr[0..len) (len
+ * SIZE_MAX: not nameable).  When one is found, ptr holds its pointer, NUL-terminated, or ""
+ * when a member name on the way is not yc_api_key_is_nameable() (never echo a document number)
+ * or the pointer would not fit in cap bytes.  Depth is bounded by Jansson's parser (2048). */
+static bool nul_string_at(json_t *v, char *ptr, size_t cap, size_t len)
+{
+    if (json_is_string(v)) {
+        if (memchr(json_string_value(v), '\0', json_string_length(v)) == NULL)
+            return false;
+        ptr[len == SIZE_MAX ? 0 : len] = '\0';
+        return true;
+    }
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *m;
+        json_object_foreach(v, key, m)
+        {
+            const size_t kl = strlen(key);
+            size_t at = SIZE_MAX;
+            if (len != SIZE_MAX && yc_api_key_is_nameable(key) && len + 1 + kl < cap) {
+                ptr[len] = '/';
+                memcpy(ptr + len + 1, key, kl);
+                at = len + 1 + kl;
+            }
+            if (nul_string_at(m, ptr, cap, at))
+                return true;
+        }
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            size_t at = SIZE_MAX;
+            if (len != SIZE_MAX) {
+                const int n = snprintf(ptr + len, cap - len, "/%zu", i);
+                at = n > 0 && (size_t)n < cap - len ? len + (size_t)n : SIZE_MAX;
+            }
+            if (nul_string_at(json_array_get(v, i), ptr, cap, at))
+                return true;
+        }
+    }
+    return false;
+}
+
 bool yc_api_body_object(const yc_api *api, const yc_api_request *req, bool empty_ok,
                         yc_api_response *res, yc_err *ret, json_t **ret_obj)
 {
@@ -63,8 +104,9 @@ bool yc_api_body_object(const yc_api *api, const yc_api_request *req, bool empty
         return false;
     }
     json_error_t jerr;
+    /* \u0000 is valid JSON (RFC 8259 §7): parsed, then refused as an invalid field below */
     json_t *o = json_loadb((const char *)req->body, req->body_len,
-                           JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+                           JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (o == NULL) {
         *ret = json_error_code(&jerr) == json_error_out_of_memory
                    ? yc_api_error(res, YC_ERR_NOMEM)
@@ -75,6 +117,12 @@ bool yc_api_body_object(const yc_api *api, const yc_api_request *req, bool empty
     if (!json_is_object(o)) {
         json_decref(o);
         *ret = bad_field(res, "", "the body must be a JSON object");
+        return false;
+    }
+    char pointer[128];
+    if (nul_string_at(o, pointer, sizeof pointer, 0)) {
+        json_decref(o);
+        *ret = bad_field(res, pointer, "a string must not hold U+0000");
         return false;
     }
     *ret_obj = o;

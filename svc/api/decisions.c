@@ -6,6 +6,16 @@
  * stores the whole object (signature included, the same serialization) through the group
  * committer, and answers 201 with it only once the commit is durable.  GET /v1/decisions/{id}
  * answers the stored bytes unchanged.
+ *
+ * Issue 6 (breaker report defect 1).  A decision on local evidence reads the subject's score
+ * and records: it is noted for the query log (yc_api_access_note_decision(), route code
+ * "decision"), so yc_api_access_end() logs the 201 in the subject's query log before it is
+ * sent (a decision on a partner's attestation reads no local subject and is not logged).  Its
+ * legal basis is the law of 联合奖惩, not a consent (README, 联合奖惩 section, "Decisions").
+ * The decision is stored with the client that asked for it (codec version 2 of
+ * store_decision.h); with auth.required on, GET answers it to that client and to admins only,
+ * anyone else is answered the 404 of an unknown id (ids cannot be probed); a decision stored
+ * without a creator (before issue 6) is an admin's only.
  */
 #include <string.h>
 
@@ -536,6 +546,29 @@ out:
     return rv;
 }
 
+/* The client asking (its id is stored with the decision), or "" without one (auth.required
+ * off and no token). */
+static const char *creator_of(const yc_api_request *req)
+{
+    _Static_assert(YC_DECISION_CREATOR_LEN == YC_CLIENT_ID_LEN, "a creator is a client id");
+    const yc_api_ident *id = req->ident;
+    return id != NULL && id->kind == YC_API_IDENT_CLIENT ? id->client_id : "";
+}
+
+/* May the caller read a decision stored with creator ("" = none)?  With auth.required off
+ * nothing is refused (README); else an admin, or the client that created it. */
+static bool may_read(const yc_api *api, const yc_api_request *req, const char *creator)
+{
+    if (!api->cfg.auth.required)
+        return true;
+    const yc_api_ident *id = req->ident;
+    if (id == NULL || id->kind != YC_API_IDENT_CLIENT)
+        return false;
+    if (id->role == YC_ROLE_ADMIN)
+        return true;
+    return creator[0] != '\0' && strcmp(creator, id->client_id) == 0;
+}
+
 static yc_err not_ready(yc_api_response *res, const char *detail)
 {
     return yc_api_problem(res, 503, YC_API_PROBLEM_NOT_READY, "Not ready", detail, NULL);
@@ -558,6 +591,8 @@ yc_err yc_api_create_decision(yc_api *api, const yc_api_request *req, yc_api_res
         return rv;
     if (!parse_req(api, body, &r, res, &rv))
         goto out;
+    if (r.subject_id != NULL) /* a local read: its 201 is query-logged (defect 1) */
+        yc_api_access_note_decision(req, r.subject_id);
     snap = yc_api_policy_acquire(api);
     if (snap == NULL || api->store == NULL || snap->lists == NULL || snap->recognition == NULL ||
         snap->catalogues == NULL) {
@@ -625,8 +660,9 @@ yc_err yc_api_create_decision(yc_api *api, const yc_api_request *req, yc_api_res
     /* once the put succeeds job is dec_committed's, which may run (and free it) at once */
     yc_api_pending *pend = job->p;
     if (rv == YC_OK)
-        rv = yc_store_commit_decision_put(yc_attest_committer(api->attest), id, job->body,
-                                          job->body_len, dec_committed, job);
+        rv = yc_store_commit_decision_put_with_creator(yc_attest_committer(api->attest), id,
+                                                       creator_of(req), job->body, job->body_len,
+                                                       dec_committed, job);
     if (rv == YC_OK) {
         res->status = 0;
         res->pending = pend;
@@ -668,9 +704,15 @@ yc_err yc_api_get_decision(yc_api *api, const yc_api_request *req, const char *i
     char key[YC_DECISION_ID_LEN + 1];
     memcpy(key, id, YC_DECISION_ID_LEN);
     key[YC_DECISION_ID_LEN] = '\0';
-    char *json = NULL;
+    char *json = NULL, creator[YC_DECISION_CREATOR_LEN + 1] = "";
     size_t len = 0;
-    rv = yc_store_decision_get(api->store, key, &json, &len);
+    rv = yc_store_decision_get_with_creator(api->store, key, creator, &json, &len);
+    if (rv == YC_OK && !may_read(api, req, creator)) {
+        /* another client's decision: the same answer as an unknown id (defect 1) */
+        yc_free(json);
+        json = NULL;
+        rv = YC_ERR_NOT_FOUND;
+    }
     if (rv == YC_ERR_NOT_FOUND)
         return yc_api_problem(res, 404, PROBLEM_UNKNOWN_DECISION, "Unknown decision",
                               "no decision with this id", "id");

@@ -41,6 +41,14 @@ bool yc_api_me_subject(const yc_api_request *req, yc_api_response *res, yc_err *
     return true;
 }
 
+yc_status yc_api_record_status_on(const yc_record *rec, yc_date today)
+{
+    if (rec->status == YC_STATUS_ACTIVE && rec->pub_max_end != YC_DATE_NONE &&
+        rec->pub_max_end != YC_DATE_LONG_TERM && rec->pub_max_end < today)
+        return YC_STATUS_EXPIRED;
+    return rec->status;
+}
+
 /* ---- getMe ---- */
 
 static yc_err get_me(yc_api *api, const yc_api_request *req, yc_api_response *res)
@@ -70,9 +78,12 @@ static yc_err get_me(yc_api *api, const yc_api_request *req, yc_api_response *re
         goto out;
     }
     size_t by_status[YC_STATUS_COUNT] = {0};
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned)recs[i].status < YC_STATUS_COUNT)
-            by_status[recs[i].status]++;
+    const yc_date today = yc_date_today_shanghai(); /* an active record past pub_max_end: expired */
+    for (size_t i = 0; i < n; i++) {
+        const yc_status st = yc_api_record_status_on(&recs[i], today);
+        if ((unsigned)st < YC_STATUS_COUNT)
+            by_status[st]++;
+    }
     json_t *counts = json_object();
     json_t *o = json_object();
     if (counts != NULL && o != NULL) {

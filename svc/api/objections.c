@@ -23,6 +23,7 @@
 #include "yrdcredit/date.h"
 #include "yrdcredit/ids.h"
 #include "yrdcredit/record_json.h"
+#include "yrdcredit/store_audit.h"
 #include "yrdcredit/store_objection.h"
 
 #define PROBLEM_UNKNOWN_RECORD     "unknown-record"     /* 404 record_id / id */
@@ -230,7 +231,8 @@ static bool reason_member(json_t *v, char out[static YC_OBJECTION_REASON_MAX + 1
 }
 
 static const char REASON_RULE[] = "1..1000 bytes of UTF-8 without control characters or runs of "
-                                  "more than 14 digits (no document numbers)";
+                                  "more than 14 digits (full-width digits count; spaces - . / _ "
+                                  "between digits do not end a run: no document numbers)";
 
 /* Only the allowed members (NULL-terminated); false when answered. */
 static bool only_members(json_t *body, const char *const *allowed, const char *prefix,
@@ -306,7 +308,7 @@ static yc_err create_objection(yc_api *api, const yc_api_request *req, yc_api_re
         goto out;
     }
     if (!reason_member(json_object_get(body, "reason"), reason)) {
-        char d[160];
+        char d[sizeof REASON_RULE + 48];
         snprintf(d, sizeof d, "required: why the record is wrong, %s", REASON_RULE);
         rv = bad_field(res, "/reason", d);
         goto out;
@@ -324,6 +326,7 @@ static yc_err create_objection(yc_api *api, const yc_api_request *req, yc_api_re
         rv = yc_api_error(res, rv);
         goto out;
     }
+    rec.status = yc_api_record_status_on(&rec, yc_date_today_shanghai()); /* expired: derived */
     if (rec.status != YC_STATUS_ACTIVE) {
         rv = not_active(res, &rec);
         goto out;
@@ -476,7 +479,7 @@ static bool parse_resolution(json_t *body, resolve_req *r, yc_api_response *res,
             return false;
         }
         if (!reason_member(reason, r->reason)) {
-            char d[160];
+            char d[sizeof REASON_RULE + 48];
             snprintf(d, sizeof d, "required: why the objection is rejected, %s", REASON_RULE);
             *ret = bad_field(res, "/reason", d);
             return false;
@@ -641,6 +644,21 @@ static yc_err already_resolved(yc_api_response *res)
                         json_string("resolved"));
 }
 
+/* 409 already resolved, after an audit entry with outcome refused (as refused repair
+ * decisions write; issue 6 item 7, breaker defect 8): actor the client, target the id. */
+static yc_err refuse_resolved(yc_api *api, const yc_api_request *req, const char *id,
+                              yc_api_response *res)
+{
+    yc_store_audit e = {.at_ms = yc_clock_now_ms(),
+                        .action = YC_AUDIT_OBJECTION_RESOLVE,
+                        .outcome = YC_AUDIT_REFUSED};
+    snprintf(e.actor, sizeof e.actor, "%s", req->ident->client_id);
+    snprintf(e.target, sizeof e.target, "%s", id);
+    snprintf(e.detail, sizeof e.detail, "already resolved");
+    const yc_err rv = yc_store_audit_append(api->store, &e, NULL);
+    return rv == YC_OK ? already_resolved(res) : yc_api_error(res, rv);
+}
+
 static pthread_mutex_t resolve_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static yc_err resolve_objection(yc_api *api, const yc_api_request *req, const char *id_s,
@@ -685,7 +703,7 @@ static yc_err resolve_objection(yc_api *api, const yc_api_request *req, const ch
         goto out;
     }
     if (ob->state != YC_OBJECTION_OPEN) {
-        rv = already_resolved(res);
+        rv = refuse_resolved(api, req, id, res);
         goto out;
     }
     if (r->action == YC_OBJECTION_ACTION_CORRECT) {
@@ -714,7 +732,7 @@ static yc_err resolve_objection(yc_api *api, const yc_api_request *req, const ch
                                                .now_ms = yc_clock_now_ms()};
     rv = yc_store_objection_resolve(api->store, id, &how, ob, &rec[0]);
     if (rv == YC_ERR_CONFLICT) {
-        rv = already_resolved(res);
+        rv = refuse_resolved(api, req, id, res);
         goto out;
     }
     if (rv == YC_ERR_NOT_FOUND) {

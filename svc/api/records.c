@@ -62,7 +62,9 @@ yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *s
     while (i > 0 && recs[i - 1].record_id >= before)
         i--;
     uint64_t last = 0;
+    const yc_date today = yc_date_today_shanghai(); /* an active record past pub_max_end: expired */
     for (; i > 0 && taken < limit; i--, taken++) {
+        recs[i - 1].status = yc_api_record_status_on(&recs[i - 1], today); /* shown, not written */
         if (json_array_append_new(arr, yc_record_to_json(&recs[i - 1])) != 0)
             goto out;
         last = recs[i - 1].record_id;

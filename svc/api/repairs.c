@@ -178,6 +178,16 @@ static bool text_member(json_t *v, size_t max, char *dst)
     return true;
 }
 
+/* The JSON Pointer of an unknown member @p key ("/key"; "" for a key that cannot be named,
+ * the object's fault), like every other route (issue 6 breaker defect 7). */
+static const char *member_pointer(const char *key, char ptr[static 40])
+{
+    if (!yc_api_key_is_nameable(key)) /* nameable: 1..32 bytes */
+        return "";
+    snprintf(ptr, 40, "/%s", key);
+    return ptr;
+}
+
 /* The body of createRepair into @p r; false when answered (400 naming the member). */
 static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res, yc_err *ret)
 {
@@ -185,9 +195,10 @@ static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res,
     json_t *v;
     json_object_foreach(body, key, v)
     {
+        char ptr[40];
         if (strcmp(key, "record_id") != 0 && strcmp(key, "commitment") != 0 &&
             strcmp(key, "evidence") != 0) {
-            *ret = bad_field(res, yc_api_key_is_nameable(key) ? key : "",
+            *ret = bad_field(res, member_pointer(key, ptr),
                              "unknown member: allowed are record_id, commitment, evidence");
             return false;
         }
@@ -200,13 +211,15 @@ static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res,
                      r->commitment)) {
         *ret = bad_field(res, "/commitment",
                          "required: the 信用承诺, 1..1000 bytes of UTF-8 without control "
-                         "characters or runs of more than 14 digits");
+                         "characters or runs of more than 14 digits (full-width digits count; "
+                         "spaces - . / _ between digits do not end a run)");
         return false;
     }
     json_t *ev = json_object_get(body, "evidence");
     static const char ev_rule[] = "required: a string or a list of 1..8 strings, each 1..200 "
                                   "bytes of UTF-8 without control characters or runs of more "
-                                  "than 14 digits";
+                                  "than 14 digits (full-width digits count; spaces - . / _ "
+                                  "between digits do not end a run)";
     if (json_is_string(ev)) {
         r->n_evidence = 1;
         if (!text_member(ev, YC_REPAIR_EVIDENCE_ITEM_MAX, r->evidence[0])) {
@@ -236,12 +249,13 @@ static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res,
 static bool refuse_record(yc_api *api, const yc_record *rec, yc_date today, yc_api_response *res,
                           yc_err *ret)
 {
-    if (rec->status != YC_STATUS_ACTIVE) {
+    const yc_status st = yc_api_record_status_on(rec, today); /* expired: derived, not stored */
+    if (st != YC_STATUS_ACTIVE) {
         char detail[128];
         snprintf(detail, sizeof detail, "the record is %s: only an active record can be repaired",
-                 yc_status_str(rec->status));
+                 yc_status_str(st));
         *ret = problem_with(res, 409, PROBLEM_CONFLICT, "Conflict", detail, "record_id",
-                            "record_status", json_string(yc_status_str(rec->status)));
+                            "record_status", json_string(yc_status_str(st)));
         return true;
     }
     if (rec->origin[0] != '\0') { /* docs/sharing.md: the origin owns a shared record */
@@ -437,8 +451,8 @@ static bool parse_decision(const yc_api *api, const yc_api_request *req, bool ap
     json_object_foreach(body, key, v)
     {
         if (strcmp(key, "reason") != 0) {
-            *ret = bad_field(res, yc_api_key_is_nameable(key) ? key : "",
-                             "unknown member: allowed is reason");
+            char ptr[40];
+            *ret = bad_field(res, member_pointer(key, ptr), "unknown member: allowed is reason");
             ok = false;
             break;
         }

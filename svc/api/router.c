@@ -363,9 +363,17 @@ bool yc_api_query_parse(const char *query, const char *const *allowed, yc_api_qu
         for (size_t k = 0; allowed[k] != NULL; k++)
             if (name_is(prm.name, prm.name_len, allowed[k]))
                 name = allowed[k];
-        if (name == NULL) {
+        if (name == NULL) { /* named when nameable (never a document number), else "query" */
+            char unknown[40] = "query";
+            if (prm.name_len < sizeof unknown) {
+                char key[sizeof unknown];
+                memcpy(key, prm.name, prm.name_len);
+                key[prm.name_len] = '\0';
+                if (yc_api_key_is_nameable(key))
+                    memcpy(unknown, key, prm.name_len + 1);
+            }
             *ret = yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter",
-                                  "unknown query parameter", "query");
+                                  "unknown query parameter", unknown);
             return false;
         }
         if (!query_part(q, raw_value, raw_value_len, &prm.value, &prm.value_len)) {
@@ -409,6 +417,15 @@ static yc_err not_found(yc_api_response *res)
 {
     return yc_api_problem(res, 404, YC_API_PROBLEM_NOT_FOUND, "Not found", "no such resource",
                           NULL);
+}
+
+/* A path over YC_API_PATH_MAX bytes: not routed, a 404 naming "path" (issue 6 review item 9;
+ * a 414 would have to be declared on every operation with a path parameter of the spec). */
+static yc_err path_too_long(yc_api_response *res)
+{
+    char detail[48];
+    (void)snprintf(detail, sizeof detail, "path longer than %d bytes", YC_API_PATH_MAX);
+    return yc_api_problem(res, 404, YC_API_PROBLEM_NOT_FOUND, "Not found", detail, "path");
 }
 
 /* POST /v1/decisions and GET /v1/decisions/{id} (issue 5 item 4; decisions.c). */
@@ -618,7 +635,7 @@ yc_err yc_api_handle(yc_api *api, const yc_api_request *req, yc_api_response *re
     yc_api_access_begin(&note);
     if (!yc_api_rate_limited(api, req, &ident, res, &rv) && /* issue 6 E: 429 first */
         !(api->cfg.auth.required && auth_refused(req, &ident, res, &rv)))
-        rv = path_len > YC_API_PATH_MAX                 ? not_found(res)
+        rv = path_len > YC_API_PATH_MAX                 ? path_too_long(res)
              : memchr(req->path, '%', path_len) == NULL ? route(api, req, res)
                                                         : route_decoded(api, req, path_len, res);
     rv = yc_api_access_end(api, req, &note, res, rv); /* issue 6 B: logged before answered */

@@ -25,20 +25,24 @@ static const char clients_usage[] =
     "list never shows a token or its hash.  revoke keeps the client listed and\n"
     "stops its token.  The running yrdcreditd sees changes within 1 s.\n"
     "add and revoke then append an entry to the audit log (`yrdcredit audit`): ok, or refused\n"
-    "when refused for a reason other than usage; exit 4 if that entry cannot be written.\n"
-    "Exit status: 0 ok; 2 usage or invalid input; 3 unknown client; 4 I/O error;\n"
-    "5 other failure (also: client already revoked).\n";
+    "when refused for a reason other than usage (an invalid --subject or --name is refused\n"
+    "and logged; an invalid client id is not); exit 4 if that entry cannot be written.\n"
+    "Exit status: 0 ok; 2 usage or invalid input (also: client already revoked);\n"
+    "3 unknown client; 4 I/O error; 5 other failure.\n";
 
+/* The message and exit status of a refused add or revoke: 2 (invalid input) also for revoking
+ * a client already revoked (issue 6 breaker defect 11). */
 static int fail(const char *what, yc_err rv)
 {
     const char *field = yc_clients_error_field();
     if (rv == YC_ERR_CONFLICT)
-        fprintf(stderr, "yrdcredit clients %s: the client is already revoked\n", what);
+        fprintf(stderr, "yrdcredit clients %s: the client is already revoked (nothing done)\n",
+                what);
     else if (field[0] != '\0')
         fprintf(stderr, "yrdcredit clients %s: %s (%s)\n", what, yc_err_str(rv), field);
     else
         fprintf(stderr, "yrdcredit clients %s: %s\n", what, yc_err_str(rv));
-    return rv == YC_ERR_CONFLICT ? 5 : yc_err_exit_code(rv);
+    return rv == YC_ERR_CONFLICT ? 2 : yc_err_exit_code(rv);
 }
 
 static int clients_add(const char *data_dir, int argc, char **argv)
@@ -95,10 +99,12 @@ static int clients_add(const char *data_dir, int argc, char **argv)
     char detail[64];
     (void)snprintf(detail, sizeof detail, "role=%s", role);
     if (rv != YC_OK) {
+        /* refused attempts are logged too, invalid input included (issue 6 breaker defect 8);
+         * the detail names the field, never its value (a name, a document number) */
         const int st = fail("add", rv);
-        if (st == 2) /* invalid input: nothing to audit */
-            return st;
-        (void)snprintf(detail, sizeof detail, "role=%s: %s", role, yc_err_str(rv));
+        const char *field = yc_clients_error_field();
+        (void)snprintf(detail, sizeof detail, "role=%s: %s%s%s%s", role, yc_err_str(rv),
+                       field[0] != '\0' ? " (" : "", field, field[0] != '\0' ? ")" : "");
         return cli_audit_record(data_dir, YC_AUDIT_CLIENT_ADD, "", false, detail, st);
     }
     fprintf(stderr, "added client %s (role %s, name %s); its token follows on stdout, shown once\n",
@@ -213,7 +219,7 @@ int cli_clients(int argc, char **argv)
         yc_err rv = yc_clients_revoke(data_dir, rargv[1], (int64_t)time(NULL));
         if (rv != YC_OK) {
             const int st = fail("revoke", rv);
-            if (st == 2) /* not a client id: nothing to audit */
+            if (rv == YC_ERR_INVALID) /* a malformed registry (exit 2): nothing to audit */
                 return st;
             return cli_audit_record(data_dir, YC_AUDIT_CLIENT_REVOKE, rargv[1], false,
                                     rv == YC_ERR_CONFLICT ? "already revoked" : yc_err_str(rv), st);

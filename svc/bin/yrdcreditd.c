@@ -23,6 +23,7 @@
 
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/api.h"
+#include "yrdcredit/authz.h"
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/err.h"
@@ -338,8 +339,10 @@ static bool loggable_attest_id(const char *prev, size_t prev_len, const char *s,
     return jti || list;
 }
 
-/* The path for the log: route words and loggable subject ids, any other segment replaced by
- * "-" (a client may put anything, even a document number, there).  Each segment is judged and
+/* The path for the log of a request no row of the authorization table matches (a 404; the
+ * others are logged as their route template, log_route_template()): route words and loggable
+ * subject ids, any other segment replaced by "-" (a client may put anything, even a document
+ * number, there).  Each segment is judged and
  * logged percent-decoded as the API routes it (yc_api_pct_decode(): `%4D` is `M`, so an
  * encoded document number is caught too); one with a malformed escape is "-".  api_ok: the API
  * answered 2xx, which it does for /v1/subjects/{subject_id}/... only after
@@ -381,6 +384,34 @@ static void log_path(const char *path, char *out, size_t cap, bool api_ok)
     if (*p != '\0' && o + 2 < cap)
         out[o++] = '-';
     out[o] = '\0';
+}
+
+/* The route template of the authorization table's row for the request (authz.h: e.g.
+ * "/v1/subjects/{subject_id}/score", "/v1/objections/{objection_id}/resolve", "/v1/me"), or
+ * NULL when no row has this path.  The path is matched as the router routes it (unreserved
+ * escapes decoded); a method without a row for this path (a 405) is named by the row of the
+ * path under another method, as the template is the same.  The template names the route and
+ * never a value: the ids of a path (USCCs, pseudonyms, record, objection, repair, consent and
+ * decision ids, jtis) are not logged at all, so nothing a client put in a path segment can
+ * reach the log through it (issue 6: the operator sees which route, not whom it concerned). */
+static const char *log_route_template(const char *method, const char *path)
+{
+    const size_t len = strlen(path);
+    char dec[YC_API_PATH_MAX + 1];
+    size_t n = 0;
+    if (len > YC_API_PATH_MAX)
+        return NULL;
+    if (memchr(path, '%', len) != NULL) {
+        if (yc_api_pct_decode(path, len, dec, sizeof dec, &n) != YC_OK)
+            return NULL;
+        path = dec;
+    }
+    yc_authz_route r = yc_authz_route_lookup(method, path);
+    static const char *const others[] = {"GET", "POST", "DELETE"};
+    for (size_t i = 0; r == YC_AUTHZ_NOT_FOUND && i < sizeof others / sizeof *others; i++)
+        r = yc_authz_route_lookup(others[i], path);
+    const yc_authz_row *row = r == YC_AUTHZ_NOT_FOUND ? NULL : yc_authz_at((size_t)r);
+    return row != NULL ? row->path : NULL;
 }
 
 /* A cursor that may be logged: the server's shape ('r' + a record_id without leading zero)
@@ -590,13 +621,15 @@ static void put_u64(line_buf *b, uint64_t v)
     put(b, d + i, sizeof d - i);
 }
 
-/* Bytes JSON never escapes, inside the alphabet log_path() and log_query() produce. */
+/* Bytes JSON never escapes, inside the alphabet log_path(), log_query() and the route
+ * templates (log_route_template()) produce. */
 static bool json_plain(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         const char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '/' || c == '-' || c == '?' || c == '&' || c == '=' || c == '_'))
+              c == '/' || c == '-' || c == '?' || c == '&' || c == '=' || c == '_' || c == '{' ||
+              c == '}' || c == '.'))
             return false;
     }
     return true;
@@ -631,11 +664,13 @@ static void put_json_string(line_buf *b, log_fmt *slot, const char *text, size_t
 }
 
 /* One access-log line: {"time","method","path","status","bytes","duration_us","stream_id",
- * "worker","client"}.  client: the id of the client the API identified ("cl_…", never the
- * token), or "-" (no, a malformed, an unknown or a revoked credential; or the transport
- * answered).  Strings that could need escaping go through Jansson; the time is formatted once
- * per second per worker.  A failure to log never fails the request; one write() per line, so
- * lines of different worker threads do not interleave. */
+ * "worker","client"}.  path: the route template of the request's row in the authorization
+ * table (log_route_template()), else the redacted path (log_path()), then the loggable query.
+ * client: the id of the client the API identified ("cl_…", never the token), or "-" (no, a
+ * malformed, an unknown or a revoked credential; or the transport answered).  Strings that could
+ * need escaping go through Jansson; the time is formatted once per second per worker.  A failure to
+ * log never fails the request; one write() per line, so lines of different worker threads do not
+ * interleave. */
 static void access_log(daemon_ctx *d, log_fmt *fmt, const struct timespec *start,
                        const yc_h2_request *req, const char *client, int status, size_t bytes,
                        int64_t duration_us, int64_t now_us)
@@ -651,9 +686,15 @@ static void access_log(daemon_ctx *d, log_fmt *fmt, const struct timespec *start
             return;
         slot->sec = start->tv_sec;
     }
-    /* path, then '?' and the loggable query (lookup-like routes: the query is never logged) */
+    /* the route template of the request's row (whatever the status), else the path with
+     * its segments redacted (log_path()); then '?' and the loggable query (lookup-like
+     * routes: the query is never logged) */
     char target[YC_API_PATH_MAX + YC_API_QUERY_MAX + 8];
-    log_path(req->path, target, YC_API_PATH_MAX + 2, status >= 200 && status <= 299);
+    const char *tmpl = log_route_template(req->method, req->path);
+    if (tmpl != NULL && strlen(tmpl) <= YC_API_PATH_MAX)
+        memcpy(target, tmpl, strlen(tmpl) + 1);
+    else
+        log_path(req->path, target, YC_API_PATH_MAX + 2, status >= 200 && status <= 299);
     size_t tlen = strlen(target);
     if (strcmp(req->path, "/v1/subjects/lookup") != 0) {
         log_query(req->query, target + tlen + 1, YC_API_QUERY_MAX + 2);

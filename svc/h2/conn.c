@@ -1262,8 +1262,12 @@ static void deferred_answer(yc_h2_deferred *d)
         (d->location[0] != '\0' && yc_h2_reply_location(&st->reply, d->location) != YC_OK))
         bare_status(st, 500);
     stream_respond(c, st);
-    (void)conn_flush(c); /* may close c: the other handles of c were detached then */
 }
+
+/* Connections with deferred answers submitted during one mailbox drain, flushed once each at
+ * its end: one write carries every answer that completed together (a group commit completes
+ * many at once), instead of one write per answer. */
+enum { FLUSH_BATCH = 64 };
 
 void yc_h2_mailbox_serve(worker *w)
 {
@@ -1276,12 +1280,31 @@ void yc_h2_mailbox_serve(worker *w)
     mb->head = mb->tail = NULL;
     (void)pthread_mutex_unlock(&mb->mu);
     w->now_ms = yc_h2_now_ms();
+    conn *due[FLUSH_BATCH];
+    size_t n_due = 0;
     while (d != NULL) {
         yc_h2_deferred *next = d->next;
-        if (d->st != NULL) /* only this thread writes d->st */
+        if (d->st != NULL) { /* only this thread writes d->st */
+            conn *c = d->c;
             deferred_answer(d);
+            if (!c->flush_due) {
+                if (n_due == FLUSH_BATCH) { /* the list is full: flush the oldest now */
+                    due[0]->flush_due = false;
+                    (void)conn_flush(due[0]); /* may close it: its handles were detached */
+                    memmove(due, due + 1, (FLUSH_BATCH - 1) * sizeof due[0]);
+                    n_due--;
+                }
+                c->flush_due = true;
+                due[n_due++] = c;
+            }
+        }
         deferred_free(d); /* the server holds a reference: never the last one here */
         d = next;
+    }
+    /* Flushing one connection never frees another, so every pointer in due is live. */
+    for (size_t i = 0; i < n_due; i++) {
+        due[i]->flush_due = false;
+        (void)conn_flush(due[i]);
     }
 }
 

@@ -128,6 +128,7 @@ typedef struct conn {
     bool goaway_sent; /* graceful GOAWAY (drain or idle) */
     bool dead;        /* GOAWAY queued or fatal error: flush (bounded), then close */
     bool kill;        /* close at once, without flushing */
+    bool flush_due;   /* a deferred answer was submitted: flush at the end of the mailbox drain */
 } conn;
 
 typedef struct listener {

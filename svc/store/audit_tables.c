@@ -22,6 +22,7 @@
 #include "audit_int.h"
 #include "codec.h"
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/text.h"
 
 enum {
     CODEC_VERSION = 1,
@@ -130,16 +131,14 @@ bool yc_audit_text_ok(const char *s, bool detail)
     const size_t n = strnlen(s, max + 1);
     if (n > max)
         return false;
-    size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         const unsigned char c = (unsigned char)s[i];
         if (c > 0x7e || c < (detail ? 0x20 : 0x21))
             return false;
-        run = c >= '0' && c <= '9' ? run + 1 : 0;
-        if (run > YC_AUDIT_DIGIT_RUN_MAX)
-            return false;
     }
-    return !has_token(s, n);
+    /* issue 6 defect 3: digits separated by ' ' '-' '.' '/' '_' count as one run */
+    _Static_assert(YC_AUDIT_DIGIT_RUN_MAX == YC_TEXT_DIGIT_RUN_MAX, "one rule for every free text");
+    return !yc_text_may_hold_document_number(s, n) && !has_token(s, n);
 }
 
 static bool actor_ok(const char *s)

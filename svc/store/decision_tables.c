@@ -7,6 +7,17 @@
  *     0   1 codec version (1)
  *     1   n the decision's JSON text, 1..YC_DECISION_JSON_MAX bytes, no NUL
  *
+ * codec version 2 (issue 6, breaker report defect 1: the decision remembers who asked):
+ *
+ *     0   1 codec version (2)
+ *     1  19 creator: the client id, "cl_" + 16 base64url
+ *    20   n the decision's JSON text, 1..YC_DECISION_JSON_MAX - YC_DECISION_CREATOR_HDR bytes
+ *
+ * The committer's op carries one blob: yc_store_commit_decision_put_with_creator() hands it
+ * the value of version 2 without its version byte changed (byte 2, then the creator, then the
+ * JSON); yc_store_decision_txn_put() tells the two apart by that first byte, which no JSON text
+ * has (a JSON text begins with '{', '[', a letter, a digit, '"', '-' or white space).
+ *
  * `decisions` and `shared_batches` (store.c) are created together in one durable write
  * transaction of their own (yc_store_issue5_ensure(), called by the committer's start and by a
  * shared-batch ingest before their own write transactions) or by yc_store_init_dir(); their
@@ -19,7 +30,7 @@
 #include "decision_int.h"
 #include "yrdcredit/alloc.h"
 
-enum { DEC_CODEC_VERSION = 1 };
+enum { DEC_CODEC_VERSION = 1, DEC_CODEC_VERSION_CREATOR = 2 };
 
 static const char DB_DECISIONS[] = "decisions";
 
@@ -60,12 +71,27 @@ yc_err yc_store_issue5_ensure(yc_store *st)
     return yc_store_tables_ensure(st, &st->issue5_ready, yc_store_issue5_open_dbis, true);
 }
 
+/* A creator of the version 2 layout: "cl_" + 16 base64url characters. */
+static bool creator_ok(const char *s, size_t len)
+{
+    return len == YC_DECISION_CREATOR_LEN && memcmp(s, "cl_", 3) == 0 &&
+           yc_store_b64url_id_chars_ok(s + 3, len - 3);
+}
+
+/* Is blob (len bytes) the version 2 blob of yc_store_commit_decision_put_with_creator()? */
+static bool blob_has_creator(const char *blob, size_t len)
+{
+    return len > YC_DECISION_CREATOR_HDR && (uint8_t)blob[0] == DEC_CODEC_VERSION_CREATOR &&
+           creator_ok(blob + 1, YC_DECISION_CREATOR_LEN);
+}
+
 yc_err yc_store_decision_txn_put(yc_store *st, MDB_txn *txn, const char *id, const char *json,
                                  size_t json_len, yc_err *ret_op)
 {
     YC_ENSURE(yc_store_issue5_ready(st), YC_ERR_INTERNAL); /* the committer's start ensured it */
+    const bool v2 = blob_has_creator(json, json_len);
     MDB_val k = {YC_DECISION_ID_LEN, (void *)(uintptr_t)id};
-    MDB_val v = {json_len + 1, NULL};
+    MDB_val v = {v2 ? json_len : json_len + 1, NULL};
     int rc = mdb_put(txn, st->decisions, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST) {
         *ret_op = YC_ERR_CONFLICT;
@@ -73,15 +99,51 @@ yc_err yc_store_decision_txn_put(yc_store *st, MDB_txn *txn, const char *id, con
     }
     YC_TRY(yc_store_from_mdb(rc));
     uint8_t *p = v.mv_data;
-    p[0] = DEC_CODEC_VERSION;
-    memcpy(p + 1, json, json_len);
+    if (v2) {
+        memcpy(p, json, json_len); /* version byte 2, creator, JSON */
+    } else {
+        p[0] = DEC_CODEC_VERSION;
+        memcpy(p + 1, json, json_len);
+    }
     *ret_op = YC_OK;
     return YC_OK;
 }
 
+yc_err yc_store_commit_decision_put_with_creator(yc_store_committer *c, const char *id,
+                                                 const char *creator, const char *json,
+                                                 size_t json_len, yc_store_commit_done_fn done,
+                                                 void *ctx)
+{
+    YC_ENSURE(creator != NULL && json != NULL, YC_ERR_INVALID);
+    const size_t clen = strnlen(creator, YC_DECISION_CREATOR_LEN + 1);
+    if (clen == 0)
+        return yc_store_commit_decision_put(c, id, json, json_len, done, ctx);
+    YC_ENSURE(creator_ok(creator, clen), YC_ERR_INVALID);
+    YC_ENSURE(json_len >= 1 && json_len <= YC_DECISION_JSON_MAX - YC_DECISION_CREATOR_HDR,
+              YC_ERR_INVALID);
+    const size_t n = YC_DECISION_CREATOR_HDR + json_len;
+    char *blob = yc_alloc(n);
+    YC_ENSURE(blob != NULL, YC_ERR_NOMEM);
+    blob[0] = (char)DEC_CODEC_VERSION_CREATOR;
+    memcpy(blob + 1, creator, YC_DECISION_CREATOR_LEN);
+    memcpy(blob + YC_DECISION_CREATOR_HDR, json, json_len);
+    yc_err rv = yc_store_commit_decision_put(c, id, blob, n, done, ctx); /* copies blob */
+    yc_free(blob);
+    return rv;
+}
+
 yc_err yc_store_decision_get(yc_store *st, const char *id, char **ret, size_t *ret_len)
 {
-    YC_ENSURE(st != NULL && id != NULL && ret != NULL && ret_len != NULL, YC_ERR_INVALID);
+    char creator[YC_DECISION_CREATOR_LEN + 1];
+    return yc_store_decision_get_with_creator(st, id, creator, ret, ret_len);
+}
+
+yc_err yc_store_decision_get_with_creator(yc_store *st, const char *id,
+                                          char ret_creator[static YC_DECISION_CREATOR_LEN + 1],
+                                          char **ret, size_t *ret_len)
+{
+    YC_ENSURE(st != NULL && id != NULL && ret != NULL && ret_len != NULL && ret_creator != NULL,
+              YC_ERR_INVALID);
     YC_ENSURE(yc_decision_id_is_valid(id, strnlen(id, YC_DECISION_ID_LEN + 1)), YC_ERR_INVALID);
     YC_ENSURE(yc_store_issue5_ready(st), YC_ERR_NOT_FOUND); /* no table: no decision */
     MDB_txn *txn = NULL;
@@ -90,23 +152,37 @@ yc_err yc_store_decision_get(yc_store *st, const char *id, char **ret, size_t *r
     YC_TRY(yc_store_txn_begin(st, MDB_RDONLY, &txn));
     int rc = mdb_get(txn, st->decisions, &k, &v);
     yc_err rv = rc == MDB_NOTFOUND ? YC_ERR_NOT_FOUND : yc_store_from_mdb(rc);
+    char creator[YC_DECISION_CREATOR_LEN + 1] = "";
+    size_t hdr = 1; /* bytes before the JSON */
     if (rv == YC_OK) {
         const uint8_t *b = v.mv_data;
         /* untrusted bytes from disk */
-        if (v.mv_size < 2 || v.mv_size - 1 > YC_DECISION_JSON_MAX || b[0] != DEC_CODEC_VERSION ||
-            memchr(b + 1, '\0', v.mv_size - 1) != NULL) {
+        if (v.mv_size >= 1 && b[0] == DEC_CODEC_VERSION_CREATOR) {
+            hdr = YC_DECISION_CREATOR_HDR;
+            if (v.mv_size > hdr && creator_ok((const char *)b + 1, YC_DECISION_CREATOR_LEN)) {
+                memcpy(creator, b + 1, YC_DECISION_CREATOR_LEN);
+                creator[YC_DECISION_CREATOR_LEN] = '\0';
+            } else {
+                rv = YC_ERR_STORE;
+            }
+        } else if (v.mv_size < 1 || b[0] != DEC_CODEC_VERSION) {
             rv = YC_ERR_STORE;
-        } else if ((copy = yc_alloc(v.mv_size)) == NULL) {
+        }
+        if (rv != YC_OK || v.mv_size < hdr + 1 || v.mv_size - 1 > YC_DECISION_JSON_MAX ||
+            memchr(b + hdr, '\0', v.mv_size - hdr) != NULL) {
+            rv = YC_ERR_STORE;
+        } else if ((copy = yc_alloc(v.mv_size - hdr + 1)) == NULL) {
             rv = YC_ERR_NOMEM;
         } else {
-            memcpy(copy, b + 1, v.mv_size - 1);
-            copy[v.mv_size - 1] = '\0';
+            memcpy(copy, b + hdr, v.mv_size - hdr);
+            copy[v.mv_size - hdr] = '\0';
         }
     }
     yc_store_txn_abort(st, txn);
     if (rv == YC_OK) {
         *ret = copy;
-        *ret_len = v.mv_size - 1;
+        *ret_len = v.mv_size - hdr;
+        memcpy(ret_creator, creator, sizeof creator);
     } else {
         yc_free(copy);
     }

@@ -33,6 +33,7 @@
 #include "yrdcredit/crypto.h"
 #include "yrdcredit/store_audit.h"
 #include "yrdcredit/store_objection.h"
+#include "yrdcredit/text.h"
 
 enum {
     CODEC_VERSION = 1,
@@ -131,15 +132,16 @@ static bool text_ok(const char *s, size_t n, bool empty_ok)
     if (n > YC_OBJECTION_REASON_MAX)
         return false;
     const unsigned char *u = (const unsigned char *)s;
-    size_t run = 0;
+    /* issue 6 defect 3: full-width digits and separated digits count too */
+    _Static_assert(YC_OBJECTION_DIGIT_RUN_MAX == YC_TEXT_DIGIT_RUN_MAX,
+                   "one rule for every free text");
+    if (yc_text_may_hold_document_number(s, n))
+        return false;
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x20 || u[i] == 0x7f)
             return false;
         const size_t k = utf8_seq(u + i, n - i);
         if (k == 0)
-            return false;
-        run = k == 1 && u[i] >= '0' && u[i] <= '9' ? run + 1 : 0;
-        if (run > YC_OBJECTION_DIGIT_RUN_MAX)
             return false;
         i += k;
     }

@@ -28,6 +28,7 @@
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/store_repair.h"
+#include "yrdcredit/text.h"
 
 enum {
     CODEC_VERSION = 1,
@@ -100,15 +101,16 @@ bool yc_repair_text_ok(const char *s, size_t max)
     if (n == 0 || n > max)
         return false;
     const unsigned char *u = (const unsigned char *)s;
-    size_t run = 0;
+    /* issue 6 defect 3: full-width digits and separated digits count too */
+    _Static_assert(YC_REPAIR_DIGIT_RUN_MAX == YC_TEXT_DIGIT_RUN_MAX,
+                   "one rule for every free text");
+    if (yc_text_may_hold_document_number(s, n))
+        return false;
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x20 || u[i] == 0x7f)
             return false;
         const size_t k = utf8_seq(u + i, n - i);
         if (k == 0)
-            return false;
-        run = k == 1 && u[i] >= '0' && u[i] <= '9' ? run + 1 : 0;
-        if (run > YC_REPAIR_DIGIT_RUN_MAX)
             return false;
         i += k;
     }

@@ -728,11 +728,14 @@ static yc_err ingest_existing(ingest_ctx *c, yc_record *rec, const MDB_val *sv)
     rec->record_id = rid;
     rec->version = prev_version;
     rec->ingest_ms = prev.ingest_ms;
-    /* Issue 6: a dispute (异议) or an approved repair (信用修复) is decided here, not by the
-     * feed: a copy sent again as `active` keeps the stored status (regression of issue 6:
-     * re-importing a feed undid an approved repair).  `revoked` or `expired` still apply. */
+    /* Issue 6: a dispute (异议), an approved repair (信用修复) or a revocation (an upheld
+     * objection, a provider's revoke) is decided here, not by the feed: a copy sent again as
+     * `active` keeps the stored status (regressions of issue 6: re-importing a feed undid an
+     * approved repair; re-sending an upheld objection's revoked record made it active again).
+     * `revoked` or `expired` from the source still apply. */
     if (rec->status == YC_STATUS_ACTIVE &&
-        (prev.status == YC_STATUS_DISPUTED || prev.status == YC_STATUS_REPAIRED))
+        (prev.status == YC_STATUS_DISPUTED || prev.status == YC_STATUS_REPAIRED ||
+         prev.status == YC_STATUS_REVOKED))
         rec->status = prev.status;
     uint8_t val[YC_CODEC_RECORD_MAX];
     size_t len = 0;

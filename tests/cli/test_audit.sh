@@ -41,12 +41,19 @@ tok=$(cat "$tmp/out")
 cid=$(grep -oE 'cl_[A-Za-z0-9_-]{16}' "$tmp/err" | head -1)
 check "clients add: exit 0, a token and an id" test "$rc:${#tok}:${#cid}" = "0:46:19"
 run clients add --role provider --name "No authority"
-check "clients add of a provider without --authority: exit 2 (invalid input, not audited)" \
+check "regression of issue 6: clients add of a provider without --authority: exit 2, audited" \
   test "$rc" = 2
+run clients add --role subject --name Shop --subject 11010119900307777X
+check "regression of issue 6: clients add with a bad --subject: exit 2, audited (withheld)" \
+  test "$rc:$(cat "$tmp/out")" = "2:"
+run clients add --role fi --name "$(printf 'Bank\nB')"
+check "regression of issue 6: clients add with a newline in the name: exit 2, audited" \
+  test "$rc:$(cat "$tmp/out")" = "2:"
 run clients revoke "$cid"
 check "clients revoke: exit 0" test "$rc" = 0
 run clients revoke "$cid"
-check "clients revoke again: exit 5" test "$rc" = 5
+check "regression of issue 6: clients revoke again: exit 2 (invalid input), says so" \
+  bash -c '[ "$1" = 2 ] && grep -q "already revoked" "$2"' _ "$rc" "$tmp/err"
 run clients revoke cl_AAAAAAAAAAAAAAAA
 check "clients revoke of an unknown client: exit 3" test "$rc" = 3
 run clients revoke 11010119900307777X
@@ -123,48 +130,51 @@ check "policy check (read-only): exit 0, not audited" test "$rc" = 0
 
 # --- the listing, newest first ---
 cat >"$tmp/want" <<EOF
-19	$me	share_import	refused	-	malformed
-18	$me	policy_reload	ok	-	sighup pid $dpid
-17	$me	policy_reload	refused	-	no yrdcreditd
-16	$me	trust_remove	refused	$iss	not a partner
-15	$me	trust_remove	ok	$iss	-
-14	$me	trust_refresh	refused	https://unknown.example	not a partner
-13	$me	trust_refresh	ok	$iss	-
-12	$me	trust_add	refused	$iss	already a partner
-11	$me	trust_add	ok	$iss	region=330782 mtls_pins=0
-10	$me	key_retire	refused	ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ	not found
-9	$me	key_retire	refused	$kid1	already retired or the last usable key
-8	$me	key_retire	ok	$kid1	-
-7	$me	key_rotate	ok	$kid2	purpose=status_list
-6	$me	key_new	ok	$kid1	purpose=attestation
+22	$me	share_import	refused	-	malformed
+21	$me	policy_reload	ok	-	sighup pid $dpid
+20	$me	policy_reload	refused	-	no yrdcreditd
+19	$me	trust_remove	refused	$iss	not a partner
+18	$me	trust_remove	ok	$iss	-
+17	$me	trust_refresh	refused	https://unknown.example	not a partner
+16	$me	trust_refresh	ok	$iss	-
+15	$me	trust_add	refused	$iss	already a partner
+14	$me	trust_add	ok	$iss	region=330782 mtls_pins=0
+13	$me	key_retire	refused	ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ	not found
+12	$me	key_retire	refused	$kid1	already retired or the last usable key
+11	$me	key_retire	ok	$kid1	-
+10	$me	key_rotate	ok	$kid2	purpose=status_list
+9	$me	key_new	ok	$kid1	purpose=attestation
 EOF
 listing >"$tmp/got"
 check "audit lists every admin action, newest first, exactly" diff "$tmp/want" <(head -14 "$tmp/got")
 sed -n '15,$p' "$tmp/got" >"$tmp/got_clients"
 cat >"$tmp/want_clients" <<EOF
-5	$me	client_revoke	refused	(withheld)	not found
-4	$me	client_revoke	refused	cl_AAAAAAAAAAAAAAAA	not found
-3	$me	client_revoke	refused	$cid	already revoked
-2	$me	client_revoke	ok	$cid	-
+8	$me	client_revoke	refused	(withheld)	not found
+7	$me	client_revoke	refused	cl_AAAAAAAAAAAAAAAA	not found
+6	$me	client_revoke	refused	$cid	already revoked
+5	$me	client_revoke	ok	$cid	-
+4	$me	client_add	refused	-	role=fi: invalid argument or request (name)
+3	$me	client_add	refused	-	role=subject: invalid argument or request (subject)
+2	$me	client_add	refused	-	role=provider: invalid argument or request (authorities)
 1	$me	client_add	ok	$cid	role=fi
 EOF
 check "audit lists the client actions, newest first, exactly (the document number withheld)" \
   diff "$tmp/want_clients" "$tmp/got_clients"
 check "the time column is ISO 8601 UTC with milliseconds" bash -c \
-  '[ "$("$1" --data "$2" audit | cut -f2 | grep -cE "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$")" = 19 ]' \
+  '[ "$("$1" --data "$2" audit | cut -f2 | grep -cE "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$")" = 22 ]' \
   _ "$cli" "$data"
 
 # --- filter and limit ---
 listing --action key_retire >"$tmp/got"
 check "audit --action key_retire: the three retire entries, newest first" \
-  test "$(cut -f1,3,4 "$tmp/got" | tr '\t\n' ' |')" = "10 key_retire refused|9 key_retire refused|8 key_retire ok|"
+  test "$(cut -f1,3,4 "$tmp/got" | tr '\t\n' ' |')" = "13 key_retire refused|12 key_retire refused|11 key_retire ok|"
 listing --action purge >"$tmp/got"
 check "audit --action purge: nothing" test "$(cat "$tmp/got")" = ""
-check "audit --limit 1: the newest entry" test "$(listing --limit 1 | cut -f1,3)" = "19	share_import"
-check "audit --limit 2 --action trust_remove: 16 then 15" \
-  test "$(listing --limit 2 --action trust_remove | cut -f1 | tr '\n' ' ')" = "16 15 "
+check "audit --limit 1: the newest entry" test "$(listing --limit 1 | cut -f1,3)" = "22	share_import"
+check "audit --limit 2 --action trust_remove: 19 then 18" \
+  test "$(listing --limit 2 --action trust_remove | cut -f1 | tr '\n' ' ')" = "19 18 "
 run audit --limit 10000
-check "audit --limit 10000 (the limit): exit 0, 19 lines" test "$rc:$(wc -l <"$tmp/out")" = "0:19"
+check "audit --limit 10000 (the limit): exit 0, 22 lines" test "$rc:$(wc -l <"$tmp/out")" = "0:22"
 run audit --limit 10001
 check "audit --limit 10001 (one past): usage, exit 2" test "$rc:$(wc -c <"$tmp/out")" = "2:0"
 run audit --limit 0
@@ -180,7 +190,7 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 print(len(j), [(e["seq"], e["actor"], e["action"], e["outcome"], e["target"], e["detail"]) for e in j],
       all(isinstance(e["at_ms"], int) and e["at"].endswith("Z") for e in j), list(j[0]))
-' "$tmp/out")" = "2 [(19, '$me', 'share_import', 'refused', '', 'malformed'), (18, '$me', 'policy_reload', 'ok', '', 'sighup pid $dpid')] True ['seq', 'at_ms', 'at', 'actor', 'action', 'outcome', 'target', 'detail']"
+' "$tmp/out")" = "2 [(22, '$me', 'share_import', 'refused', '', 'malformed'), (21, '$me', 'policy_reload', 'ok', '', 'sighup pid $dpid')] True ['seq', 'at_ms', 'at', 'actor', 'action', 'outcome', 'target', 'detail']"
 
 # --- no token, no document number anywhere ---
 check "the audit output never holds the token" \

@@ -121,7 +121,8 @@ assert isinstance(j[0]["revoked_at"], int) and j[0]["revoked_at"] >= j[0]["creat
 assert j[1]["revoked_at"] is None
 ' "$tmp/out"
 run clients revoke "$id"
-check "revoking again: exit 5" bash -c '[ "$1" -eq 5 ] && grep -q "already revoked" "$2"' _ "$rc" "$tmp/err"
+check "regression of issue 6: revoking again: exit 2 (invalid input), says already revoked" \
+  bash -c '[ "$1" -eq 2 ] && grep -qx "yrdcredit clients revoke: the client is already revoked (nothing done)" "$2"' _ "$rc" "$tmp/err"
 run clients revoke cl_AAAAAAAAAAAAAAAA
 check "revoking an unknown id: exit 3" test "$rc" -eq 3
 run clients revoke

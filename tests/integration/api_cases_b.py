@@ -1,15 +1,18 @@
 """Issue 6 B cases of tests/integration/test_api.py (run once per transport): createConsent,
 listConsents, revokeConsent and listMyQueries, every status the spec declares for them, each
-response checked against api/openapi.yaml by c.call's spec check.  The clients (a subject
-client for the sample merchant, an fi and an admin) are added to the main server's data dir
-with the CLI; the registry is re-read by the running server within 1 s.  Requests carry only
-the token named here (the main server's default admin header is replaced)."""
+response checked against api/openapi.yaml by c.call's spec check.  The clients (subject
+clients for the sample merchant and for a sample individual, an fi and an admin) are added to
+the main server's data dir with the CLI; the registry is re-read by the running server within
+1 s.  Requests carry only the token named here (the main server's default admin header is
+replaced).  Consents are granted by the individual: the merchant's createConsent is 403
+(regression of issue 6, breaker report defect 12)."""
 import json
 import subprocess
 import sys
 import time
 
 MERCHANT = "92330782MA2KDDUY4M"
+PERSON_DOC = "330782196802154703"  # an individual of samples/yiwu-sxbzxr.jsonl
 JSON = [("content-type", "application/json")]
 PROBLEM = "urn:yrdcredit:problem:"
 
@@ -70,6 +73,17 @@ class _B:
         admin, _ = self.client("admin", f"b-admin-{self.c.t}")
         return subj, fi, fi_id, admin
 
+    def person(self):
+        """The token of a subject client for the sample individual (its pseudonym from
+        `yrdcredit lookup`): consents are an individual's."""
+        p = subprocess.run([self.c.ctx.cli, "--data", self.c.main.data, "lookup", "--doc-type",
+                            "resident_id", "-"], input=PERSON_DOC, capture_output=True,
+                           text=True, check=False)
+        pseud = p.stdout.strip()
+        _eq((p.returncode, pseud[:1]), (0, "P"), f"yrdcredit lookup: {p.stderr}")
+        tok, _ = self.client("subject", f"b-person-{self.c.t}", "--subject", pseud)
+        return tok
+
     def consent_body(self, fi_id):
         exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 30 * 86400))
         return json.dumps({"client_id": fi_id, "purpose": "loan_approval",
@@ -78,7 +92,8 @@ class _B:
     # ---- cases ----
 
     def create(self):
-        subj, _, fi_id, admin = self.setup()
+        merchant, _, fi_id, admin = self.setup()
+        subj = self.person()
         body = self.consent_body(fi_id)
         r, b = self.call("POST", "/v1/me/consents", subj, body, JSON)
         _eq(r.status, 201, f"createConsent: status ({r.body[:200]!r})")
@@ -94,6 +109,11 @@ class _B:
         _eq(p.get("field"), "/scope/0", "createConsent 400 field")
         self.problem("POST", "/v1/me/consents", None, 401, "unauthorized", body, JSON)
         self.problem("POST", "/v1/me/consents", admin, 403, "forbidden", body, JSON)
+        # regression of issue 6 (defect 12): a merchant grants no consent
+        r, p = self.problem("POST", "/v1/me/consents", merchant, 403, "forbidden", body, JSON)
+        _eq((p.get("reason"), r.header("www-authenticate")),
+            ("individuals_only", 'Bearer error="insufficient_scope"'),
+            "regression of issue 6: createConsent by a merchant: 403 reason")
         limit = getattr(sys.modules.get("__main__"), "BODY_LIMIT", 1048576)
         self.problem("POST", "/v1/me/consents", subj, 413, "payload-too-large",
                      body[:-1] + b" " * (limit + 1 - len(body)) + b"}", JSON)
@@ -101,7 +121,8 @@ class _B:
                      [("content-type", "text/plain")])
 
     def listing(self):
-        subj, _, fi_id, admin = self.setup()
+        _, _, fi_id, admin = self.setup()
+        subj = self.person()
         r, b = self.call("POST", "/v1/me/consents", subj, self.consent_body(fi_id), JSON)
         _eq(r.status, 201, "a consent to list")
         r, page = self.call("GET", "/v1/me/consents?limit=100", subj)
@@ -113,7 +134,8 @@ class _B:
         self.problem("GET", "/v1/me/consents", admin, 403, "forbidden")
 
     def revoke(self):
-        subj, _, fi_id, admin = self.setup()
+        _, _, fi_id, admin = self.setup()
+        subj = self.person()
         r, b = self.call("POST", "/v1/me/consents", subj, self.consent_body(fi_id), JSON)
         target = f"/v1/me/consents/{b['consent_id']}"
         self.problem("DELETE", target, None, 401, "unauthorized")
@@ -145,7 +167,8 @@ def cases(c):
     b = _B(c)
     return [
         ("createConsent (issue 6 B): 201 with location and receipt; 400 scope; 401 no token; "
-         "403 admin; 413 one byte past the body limit; 415", b.create),
+         "403 admin; 403 merchant (regression of issue 6: consents are individuals'); 413 one "
+         "byte past the body limit; 415", b.create),
         ("listConsents: 200; 400 limit; 401; 403", b.listing),
         ("revokeConsent: 200 revoked; 409 again; 404 unknown; 401; 403", b.revoke),
         ("listMyQueries: 200 with an fi read of the merchant (purpose, label, route); 400 "

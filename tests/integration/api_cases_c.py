@@ -5,6 +5,7 @@ auth_refusals produces those).  Each transport works on a record of its own (pos
 a company no other case uses), so the two runs do not see each other's objections.
 cases(c) -> [(description, fn)], c being test_api.py's Cases instance."""
 
+import datetime
 import json
 
 PROBLEM = "urn:yrdcredit:problem:"
@@ -41,6 +42,12 @@ def _auth(tok):
     return [("authorization", f"Bearer {tok}")]
 
 
+# a decision of four weeks ago: inside every code's publication period whatever day the test
+# runs (a record past its maximum period is "expired" and takes no objection, breaker defect 4)
+RECENT = ((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
+          - datetime.timedelta(days=28)).isoformat()
+
+
 class _State:
     """The record and clients of one transport's run."""
 
@@ -51,7 +58,7 @@ class _State:
         self.market = c.token("provider", name="objections-c-market", authority=MARKET)
         rec = {"subject_type": "legal_person", "subject_id": COMPANY, "name": "义乌市异议测试有限公司",
                "code": "N02", "decision_no": f"义税罚字〔2026〕C{c.tag}号",
-               "decision_date": "2026-06-01", "authority_name": "国家税务总局义乌市税务局",
+               "decision_date": RECENT, "authority_name": "国家税务总局义乌市税务局",
                "authority_uscc": TAX, "legal_basis": "《中华人民共和国税收征收管理法》第六十条",
                "amount": "0.2", "region": "330782"}
         b = c.ok200(c.main, "POST", "/v1/records", JSON, json.dumps(rec).encode())

@@ -74,7 +74,7 @@ def me_routes(c):
     r, b = c.call(c.main, "GET", "/v1/me", s.me)
     _eq((r.status, b["subject_id"], b["uscc"], b["known"], b["records"]["total"]),
         (200, s.sid, s.sid, True, 4), "GET /v1/me")
-    c.problem(c.main, "GET", "/v1/me?x=1", 400, "invalid-parameter", "query", headers=s.me)
+    c.problem(c.main, "GET", "/v1/me?x=1", 400, "invalid-parameter", "x", headers=s.me)
     r, _ = c.problem(c.main, "POST", "/v1/me", 405, "method-not-allowed", headers=s.me + JSON,
                      body=b"{}")
     _eq(r.header("allow"), "GET, HEAD", "POST /v1/me: allow")

@@ -61,7 +61,7 @@ def audit_bad_parameters(c):
                      ("action=CLIENT_ADD", "action"), ("cursor=abc", "cursor"),
                      ("cursor=0", "cursor"), ("cursor=01", "cursor"),
                      ("cursor=" + "9" * 20, "cursor"), ("cursor=", "cursor"),
-                     ("sort=asc", "query"), ("limit=1&limit=2", "limit")):
+                     ("sort=asc", "sort"), ("limit=1&limit=2", "limit")):
         c.problem(c.main, "GET", f"/v1/audit?{q}", 400, "invalid-parameter", field)
     # the limits of limit: 100 is a page, 101 is not (above); 1 is, 0 is not
     _eq(len(c.ok200(c.main, "GET", "/v1/audit?limit=1")["entries"]), 1, "limit=1")

@@ -718,7 +718,7 @@ class Cases:
             self.problem(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?{q}", 400,
                          "invalid-parameter", "as_of")
         self.problem(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?asof=2026-11-29", 400,
-                     "invalid-parameter", "query")
+                     "invalid-parameter", "asof")  # issue 6 review item 7: the name
         self.problem(self.main, "GET", f"/v1/subjects/{MERCHANT}/score?as_of=2026-11-29&x" +
                      "a" * 300, 400, "invalid-parameter", "query")
         self.main.up(self.t)
@@ -793,7 +793,7 @@ class Cases:
                     b'{"doc_type":"resident_id","doc_type":"passport","number":"1"}'):
             self.problem(self.main, "POST", L, 400, "malformed-json", "", JSON, raw)
         good = jbytes({"doc_type": "resident_id", "number": idnum})
-        self.problem(self.main, "POST", L + "?number=1", 400, "invalid-parameter", "query", JSON,
+        self.problem(self.main, "POST", L + "?number=1", 400, "invalid-parameter", "number", JSON,
                      good)
         self.main.up(self.t)
 
@@ -869,7 +869,7 @@ class Cases:
         for q in ("atomic=yes", "atomic=", "atomic=TRUE"):
             self.problem(self.main, "POST", f"{R}?{q}", 400, "invalid-parameter", "atomic", JSON,
                          good)
-        self.problem(self.main, "POST", f"{R}?dry_run=true", 400, "invalid-parameter", "query",
+        self.problem(self.main, "POST", f"{R}?dry_run=true", 400, "invalid-parameter", "dry_run",
                      JSON, good)
         for hdrs in ([("content-type", "text/plain")], [], [("content-type", "text/csv")]):
             self.problem(self.main, "POST", R, 415, "unsupported-media-type", headers=hdrs,
@@ -1004,7 +1004,7 @@ class Cases:
                          ("limit=99999999999999999999999", "limit"),
                          ("cursor=abc", "cursor"), ("cursor=r", "cursor"), ("cursor=", "cursor"),
                          ("cursor=r1x", "cursor"), ("cursor=r99999999999999999999", "cursor"),
-                         ("limit=5&limit=6", "limit"), ("page=2", "query")):
+                         ("limit=5&limit=6", "limit"), ("page=2", "page")):
             self.problem(self.main, "GET", f"{base}?{q}", 400, "invalid-parameter", field)
         self.main.up(self.t)
 
@@ -1033,8 +1033,11 @@ class Cases:
     def unknown_route(self):
         for target in ("/", "/nope", "/healthz/", "/v1", "/v1/subjects", f"/v1/subjects/{MERCHANT}",
                        f"/v1/subjects/{MERCHANT}/scores", "/v1/subjects//score",
-                       "/v2/records", "/v1/" + "a" * 300):
-            self.problem(self.main, "GET", target, 404, "not-found")
+                       "/v2/records"):
+            self.problem(self.main, "GET", target, 404, "not-found", None)
+        # issue 6 review item 9: a path over YC_API_PATH_MAX (256) bytes names "path"
+        _, b = self.problem(self.main, "GET", "/v1/" + "a" * 300, 404, "not-found", "path")
+        eq(b["detail"], "path longer than 256 bytes", "detail of a 300-byte path")
         self.problem(self.main, "POST", "/v1/record", 404, "not-found", headers=JSON, body=b"{}")
         self.main.up(self.t)
 
@@ -1165,17 +1168,21 @@ class Cases:
         # the exact lines of some: valid values kept (decoded), invalid ones "-"
         want = {
             f"/v1/subjects/{MERCHANT}/score?as_of={id15}":
-                f"/v1/subjects/{MERCHANT}/score?as_of=-",
-            f"/v1/subjects/{sid}/records?limit={passport}": f"/v1/subjects/{sid}/records?limit=-",
-            f"/v1/subjects/{sid}/records?cursor=r{id18}": f"/v1/subjects/{sid}/records?cursor=-",
-            f"/v1/subjects/{MERCHANT}/score?number={id18}": f"/v1/subjects/{MERCHANT}/score",
-            f"/v1/subjects/{id18}/score": "/v1/subjects/-/score",
-            f"/v1/subjects/{pct_encode_all(id18)}/records": "/v1/subjects/-/records",
+                "/v1/subjects/{subject_id}/score?as_of=-",
+            f"/v1/subjects/{sid}/records?limit={passport}":
+                "/v1/subjects/{subject_id}/records?limit=-",
+            f"/v1/subjects/{sid}/records?cursor=r{id18}":
+                "/v1/subjects/{subject_id}/records?cursor=-",
+            f"/v1/subjects/{MERCHANT}/score?number={id18}": "/v1/subjects/{subject_id}/score",
+            f"/v1/subjects/{id18}/score": "/v1/subjects/{subject_id}/score",
+            f"/v1/subjects/{pct_encode_all(id18)}/records": "/v1/subjects/{subject_id}/records",
             "/v1/subjects/92330782MA2KDDUY4%4D/score?as_of=2024%2D02%2D29":
-                f"/v1/subjects/{MERCHANT}/score?as_of=2024-02-29",
+                "/v1/subjects/{subject_id}/score?as_of=2024-02-29",
             f"/v1/subjects/{sid}/records?limit=%35&cursor=r12&atomic=true":
-                f"/v1/subjects/{sid}/records?limit=5&cursor=r12&atomic=true",
-            f"/v1/subjects/{sid}/records?&limit=1&": f"/v1/subjects/{sid}/records?limit=1",
+                "/v1/subjects/{subject_id}/records?limit=5&cursor=r12&atomic=true",
+            f"/v1/subjects/{sid}/records?&limit=1&": "/v1/subjects/{subject_id}/records?limit=1",
+            # no row of the authorization table: the redacted path as before
+            f"/v1/subjects/x/{id18}": "/v1/subjects/-/-",
         }
         for target in want:
             reqs.append(("GET", target, (), b""))
@@ -1270,7 +1277,7 @@ class Cases:
         """Defect 6: /healthz and /readyz answer 400 to a query parameter as every route does;
         empty query components are ignored both ways; an empty NDJSON body is 400."""
         for target in ("/healthz?x=1", "/readyz?x=1"):
-            self.problem(self.main, "GET", target, 400, "invalid-parameter", "query")
+            self.problem(self.main, "GET", target, 400, "invalid-parameter", "x")
         eq(self.ok200(self.main, "GET", "/healthz?&"), {"status": "ok"}, "GET /healthz?&")
         sid = make_uscc(f"post-{self.t}")
         one = self.ok200(self.main, "GET", f"/v1/subjects/{sid}/records?limit=1")
@@ -1420,7 +1427,7 @@ class Cases:
             self.problem(self.main, "POST", A, 400, "invalid-field", field, JSON, jbytes(obj))
         for raw in (b"{", b'{"aud":"a","aud":"b"}'):
             self.problem(self.main, "POST", A, 400, "malformed-json", "", JSON, raw)
-        self.problem(self.main, "POST", A + "?alg=EdDSA", 400, "invalid-parameter", "query",
+        self.problem(self.main, "POST", A + "?alg=EdDSA", 400, "invalid-parameter", "alg",
                      JSON, b"{}")
         self.problem(self.main, "POST", "/v1/subjects/92330782MA2KDDUY4N/attestations", 400,
                      "invalid-parameter", "subject_id", JSON, b"{}")
@@ -1475,7 +1482,7 @@ class Cases:
         eq(len(p["attestations"]), 5, "limit=100")
         for q, field in (("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"),
                          ("limit=", "limit"), ("cursor=", "cursor"), ("cursor=a%2Fb", "cursor"),
-                         ("cursor=" + "a" * 65, "cursor"), ("page=2", "query")):
+                         ("cursor=" + "a" * 65, "cursor"), ("page=2", "page")):
             self.problem(self.main, "GET", f"{A}?{q}", 400, "invalid-parameter", field)
         self.problem(self.main, "GET", "/v1/subjects/92330782MA2KDDUY4N/attestations", 400,
                      "invalid-parameter", "subject_id")
@@ -1536,7 +1543,7 @@ class Cases:
                 self.problem(self.main, "POST", f"/v1/attestations/{jb}/{op}", 400,
                              "invalid-field", field, JSON, jbytes(obj))
             self.problem(self.main, "POST", f"/v1/attestations/{jb}/{op}?x=1", 400,
-                         "invalid-parameter", "query", JSON, jbytes({"reason": "x"}))
+                         "invalid-parameter", "x", JSON, jbytes({"reason": "x"}))
             self.problem(self.main, "POST", f"/v1/attestations/{jb}/{op}", 400,
                          "malformed-json", "", JSON, b"{")
             self.problem(self.main, "POST", f"/v1/attestations/{jb}/{op}", 415,
@@ -1589,7 +1596,7 @@ class Cases:
                            ({"token": tok, "x": 1}, "/x"), ([tok], "")):
             self.problem(self.main, "POST", V, 400, "invalid-field", field, JSON, jbytes(obj))
         self.problem(self.main, "POST", V, 400, "malformed-json", "", JSON, b"")
-        self.problem(self.main, "POST", V + "?token=x", 400, "invalid-parameter", "query", JSON,
+        self.problem(self.main, "POST", V + "?token=x", 400, "invalid-parameter", "token", JSON,
                      jbytes({"token": tok}))
         self.problem(self.main, "POST", V, 415, "unsupported-media-type",
                      headers=[("content-type", "text/plain")], body=jbytes({"token": tok}))
@@ -1616,7 +1623,7 @@ class Cases:
            {"issuer": ISS, "jwks_uri": ISS + "/.well-known/jwks.json"}, "issuer metadata")
         for target in ("/.well-known/jwks.json?x=1", "/.well-known/jwt-vc-issuer?x=1",
                        "/v1/status-lists/1?x=1"):
-            self.problem(self.main, "GET", target, 400, "invalid-parameter", "query")
+            self.problem(self.main, "GET", target, 400, "invalid-parameter", "x")
         sid = self.att_subject("publish")
         a = self.issue(self.main, sid, {"disclose": ["score"]})
         lst = a["status"]["list"]
@@ -1797,8 +1804,8 @@ class Cases:
                          ("matter=government_procurement%20", "matter"),
                          ("matter=" + "a" * 70, "matter"),
                          ("matter=honours&matter=honours", "matter"),
-                         ("regions=330782", "query"), ("as_of=2026-01-01", "query"),
-                         ("region=330782&x=1", "query")):
+                         ("regions=330782", "regions"), ("as_of=2026-01-01", "as_of"),
+                         ("region=330782&x=1", "x")):
             _, b = self.problem(self.main, "GET", f"/v1/measures?{q}", 400,
                                 "invalid-parameter", field)
         eq(b["title"], "Invalid parameter", "title of the 400")
@@ -1979,7 +1986,7 @@ class Cases:
         for raw in (b'{"matter":', b"", b'{"matter":"honours","matter":"honours"}'):
             self.problem(self.main, "POST", "/v1/decisions", 400, "malformed-json", "", JSON, raw)
         self.problem(self.main, "POST", "/v1/decisions?as_of=2026-07-01", 400,
-                     "invalid-parameter", "query", JSON, jbytes(good))
+                     "invalid-parameter", "as_of", JSON, jbytes(good))
         self.problem(self.main, "POST", "/v1/decisions", 404, "unknown-region", "/region", JSON,
                      jbytes(dict(good, region="320500")))
         self.problem(self.main, "POST", "/v1/decisions", 404, "unknown-subject", "/subject_id",
@@ -2010,7 +2017,7 @@ class Cases:
                     "DEC_" + "A" * 22, "A" * 26):
             self.problem(self.main, "GET", D + bad, 400, "invalid-parameter", "id")
         self.problem(self.main, "GET", D + "dec_" + "A" * 22 + "?x=1", 400, "invalid-parameter",
-                     "query")
+                     "x")
         self.problem(self.main, "GET", D + "dec_" + "A" * 22, 404, "unknown-decision", "id")
         for target in (D + "dec_" + "A" * 22 + "/x", D):
             self.problem(self.main, "GET", target, 404, "not-found")

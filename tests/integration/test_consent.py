@@ -13,7 +13,11 @@ name, role, purpose, label, consent, route and status; refused reads logged with
 reads logged; the subject's own read not logged; a merchant read needs a purpose and no
 consent; revocation takes effect on the next request; the signed consent receipt verifies
 against the JWKS; kill -9 right after a 200 read -> the entry is there after the restart;
-body limit at and one past.  TAP.  usage: test_consent.py YRDCREDIT YRDCREDITD SOURCE_ROOT
+body limit at and one past.  Regressions of issue 6 (breaker report): a partner's decision on
+the individual is logged (route "decision") and readable only by that partner and admins, a
+decision stored without a creator by admins only (defect 1); a consent_id for a merchant is a
+400, another individual's consent is logged as none (defect 5); a merchant grants no consent:
+403 (defect 12).  TAP.  usage: test_consent.py YRDCREDIT YRDCREDITD SOURCE_ROOT
 """
 import base64
 import datetime
@@ -37,6 +41,7 @@ os.environ["YRDCREDIT_ETC"] = os.path.join(SRC, "etc")
 PROBLEM = "urn:yrdcredit:problem:"
 MERCHANT = "92330782MA2KDDUY4M"  # a sample 个体工商户 (samples/)
 PERSON_DOC = "330782196802154703"  # a 失信被执行人 of samples/yiwu-sxbzxr.jsonl
+PERSON2_DOC = "11010519491231002X"  # a valid 居民身份证号码 without records here
 MAX_BODY = 4096
 LIBFT = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 JSON_CT = [("content-type", "application/json")]
@@ -199,11 +204,19 @@ def main():
         person = p.stdout.strip() if p.returncode == 0 else None
         if person is None or not person.startswith("P"):
             bail(f"yrdcredit lookup: {p.stdout} {p.stderr}")
+        p = run([CLI, "--data", data, "lookup", "--doc-type", "resident_id", "-"],
+                input=PERSON2_DOC)
+        person2 = p.stdout.strip() if p.returncode == 0 else None
+        if person2 is None or not person2.startswith("P") or person2 == person:
+            bail(f"yrdcredit lookup of the second person: {p.stdout} {p.stderr}")
         fi_a, fi_a_id = add_client(data, "fi", "Bank A")
         fi_b, fi_b_id = add_client(data, "fi", "Bank B")
         admin, admin_id = add_client(data, "admin", "Operator")
         subj_p, _ = add_client(data, "subject", "Person P", "--subject", person)
         subj_m, _ = add_client(data, "subject", "Merchant M", "--subject", MERCHANT)
+        subj_p2, _ = add_client(data, "subject", "Person P2", "--subject", person2)
+        partner_a, partner_a_id = add_client(data, "partner", "City Partner A")
+        partner_b, _ = add_client(data, "partner", "City Partner B")
 
         t0 = int(time.time()) // 60 * 60 + 86400
         srv = Server(data, tmp, t0)
@@ -358,6 +371,10 @@ def main():
              f"/v1/subjects/{person}/attestations", "wrong_scope"),
             ("revoked", fi_a, f"?purpose=loan_approval&consent_id={cid2}", score_p, "revoked"),
         ]
+        # defect 5: the consent id is logged only when the consent is this individual's
+        logged_consent = {"missing (no consent_id)": None, "missing (unknown id)": None,
+                          "wrong_client": cid1, "wrong_purpose": cid1, "wrong_scope": cid1,
+                          "revoked": cid2}
         for name, tok, q, path, reason in cases:
             before = len(queries(subj_p))
             st, b, _ = srv.req("GET", path + q, tok)
@@ -367,6 +384,9 @@ def main():
             eq((len(qs) - before, qs[0]["status"], qs[0]["route"]),
                (1, 403, "attestations" if "attestations" in path else "score"),
                f"consent {name}: the refused read is logged once with 403")
+            eq(qs[0]["consent_id"], logged_consent[name],
+               f"regression of issue 6: consent {name}: logged with consent_id "
+               f"{'none' if logged_consent[name] is None else 'the id'}")
 
         # ---- a valid consent: 200 and exactly one entry ----
         before = len(queries(subj_p))
@@ -432,6 +452,92 @@ def main():
         eq((st, len(qs) - before, qs[0]["client_id"], qs[0]["purpose"], qs[0]["consent_id"],
             qs[0]["status"]), (200, 1, fi_b_id, "trade_credit", None, 200),
            "fi merchant read with a purpose, no consent: 200, logged in the merchant's log")
+
+        # ---- regression of issue 6 (breaker report defect 5): a consent is an individual's ----
+        before = len(queries(subj_m))
+        st, b, _ = srv.req("GET", score_m + f"?purpose=trade_credit&consent_id={cid1}", fi_b)
+        eq((st, b and b.get("type"), b and b.get("field"), b and b.get("reason")),
+           (400, PROBLEM + "invalid-parameter", "consent_id", "not_for_organisations"),
+           "regression of issue 6: a person's consent_id on a merchant read: 400 consent_id")
+        st, b, _ = srv.req("POST", f"/v1/subjects/{MERCHANT}/attestations", fi_b,
+                           {"purpose": "trade_credit", "consent_id": cid1})
+        eq((st, b and b.get("type"), b and b.get("field"), b and b.get("reason")),
+           (400, PROBLEM + "invalid-field", "/consent_id", "not_for_organisations"),
+           "regression of issue 6: a consent_id in the body for a merchant: 400 /consent_id")
+        st, b, _ = srv.req("GET", score_m + f"?consent_id={cid1}", admin)
+        eq((st, b and b.get("field")), (400, "consent_id"),
+           "regression of issue 6: an admin's consent_id on a merchant read: 400 consent_id")
+        eq(len(queries_grown(subj_m, before)) - before, 0,
+           "regression of issue 6: the merchant's log shows none of these (nothing was read)")
+        st, c5, _ = consent({"client_id": fi_a_id, "purpose": "loan_approval", "scope": ["score"],
+                             "expires_at": iso(t0 + 3600)}, token=subj_p2)
+        eq(st, 201, "the second person grants Bank A a consent: 201")
+        cid5 = c5["consent_id"]
+        before = len(queries(subj_p))
+        st, b, _ = srv.req("GET", f"{score_p}?purpose=loan_approval&consent_id={cid5}", fi_a)
+        eq((st, b and b.get("reason")), (403, "missing"),
+           "another person's consent: 403 missing")
+        qs = queries_grown(subj_p, before)
+        eq((len(qs) - before, qs[0]["status"], qs[0]["consent_id"]), (1, 403, None),
+           "regression of issue 6: another person's consent: refusal logged with consent_id none")
+        st, _, _ = srv.req("GET", f"{score_p}?consent_id={cid5}", admin)
+        qs = queries(subj_p)
+        eq((st, len(qs) - before, qs[0]["client_id"], qs[0]["consent_id"]),
+           (200, 2, admin_id, None),
+           "regression of issue 6: admin read naming another person's consent: logged without it")
+        st, _, _ = srv.req("GET", f"{score_p}?consent_id={cid1}", admin)
+        qs = queries(subj_p)
+        eq((st, len(qs) - before, qs[0]["consent_id"]), (200, 3, cid1),
+           "regression of issue 6: admin read naming the person's own consent: logged with it")
+        eq(queries(subj_p2), [], "regression of issue 6: the second person's log stays empty")
+
+        # ---- regression of issue 6 (breaker report defect 12): consents are individuals' ----
+        st, b, r = consent({"client_id": fi_a_id, "purpose": "trade_credit", "scope": ["score"],
+                            "expires_at": iso(t0 + 3600)}, token=subj_m)
+        eq((st, b and b.get("type"), b and b.get("reason"), r.header("www-authenticate")),
+           (403, PROBLEM + "forbidden", "individuals_only", 'Bearer error="insufficient_scope"'),
+           "regression of issue 6: a merchant's POST /v1/me/consents: 403 individuals_only")
+        st, b, _ = srv.req("GET", "/v1/me/consents", subj_m)
+        eq((st, b and b.get("consents")), (200, []),
+           "regression of issue 6: the merchant holds no consent")
+
+        # ---- regression of issue 6 (breaker report defect 1): decisions on an individual ----
+        dec_body = {"subject_id": person, "matter": "loan_approval"}
+        before = len(queries(subj_p))
+        st, d1, r_d1 = srv.req("POST", "/v1/decisions", partner_a, dec_body)
+        eq((st, d1 and d1.get("subject_id"), d1 and d1["evidence"]["kind"]),
+           (201, person, "local"), "partner A decides on the individual: 201, local evidence")
+        qs = queries(subj_p)
+        eq(len(qs) - before, 1,
+           "regression of issue 6: the decision's read is in the person's log before the 201")
+        e = dict(qs[0])
+        eq({k: e[k] for k in e if k != "seq"},
+           {"at": iso(t0).replace("Z", ".000Z"), "client_id": partner_a_id,
+            "client_name": "City Partner A", "role": "partner", "purpose": None,
+            "purpose_label": None, "consent_id": None, "route": "decision", "status": 201},
+           "regression of issue 6: the decision's entry: partner, route decision, 201, no "
+           "purpose or consent (legal basis 联合奖惩)")
+        did = d1["id"]
+        st, b, _ = srv.req("GET", f"/v1/decisions/{did}", partner_b)
+        eq((st, b and b.get("type"), b and b.get("field")),
+           (404, PROBLEM + "unknown-decision", "id"),
+           "regression of issue 6: another partner's GET /v1/decisions/{id}: 404 unknown-decision")
+        st, b, _ = srv.req("GET", "/v1/decisions/dec_" + "A" * 22, partner_b)
+        eq((st, b and b.get("type"), b and b.get("field")),
+           (404, PROBLEM + "unknown-decision", "id"),
+           "regression of issue 6: ... the same answer as an id that does not exist")
+        st, _, g = srv.req("GET", f"/v1/decisions/{did}", partner_a)
+        eq((st, g.body), (200, r_d1.body),
+           "regression of issue 6: the creator reads it: 200, same bytes")
+        st, _, g = srv.req("GET", f"/v1/decisions/{did}", admin)
+        eq((st, g.body), (200, r_d1.body),
+           "regression of issue 6: an admin reads it: 200, same bytes")
+        eq(len(queries(subj_p)) - before, 1,
+           "regression of issue 6: reading a decision back reads no subject: not logged")
+        st, b, _ = srv.req("POST", "/v1/decisions", partner_a,
+                           {"subject_id": person2, "matter": "loan_approval"})
+        eq((st, b and b.get("type"), queries(subj_p2)), (404, PROBLEM + "unknown-subject", []),
+           "regression of issue 6: a decision on an individual without records: 404, not logged")
 
         # ---- listConsents, paging ----
         st, b, _ = srv.req("GET", "/v1/me/consents?limit=100", subj_p)
@@ -504,6 +610,34 @@ def main():
         st, b, r = srv.req("GET", "/v1/me/queries")
         eq((st, b and b.get("type"), r.header("www-authenticate")),
            (401, PROBLEM + "unauthorized", "Bearer"), "auth off, /v1/me without a token: 401")
+        before_m = len(queries(subj_m))
+        st, _, _ = srv.req("GET", score_m + f"?purpose=trade_credit&consent_id={cid1}", fi_b)
+        qs = queries(subj_m)
+        eq((st, len(qs) - before_m, qs[0]["client_id"], qs[0]["consent_id"]),
+           (200, 1, fi_b_id, None),
+           "regression of issue 6: auth off, a person's consent_id on a merchant read: answered, "
+           "logged without it")
+        before = len(queries(subj_p))
+        st, d2, r2 = srv.req("POST", "/v1/decisions", None, dec_body)
+        eq((st, len(queries(subj_p)) - before), (201, 0),
+           "auth off, a decision without a token: 201, not logged (no client)")
+        st, _, _ = srv.req("GET", f"/v1/decisions/{did}", partner_b)
+        eq(st, 200, "auth off: nothing is refused, another partner reads a decision: 200")
+        srv.stop()
+        # a decision stored without a creator (as before issue 6): admins only
+        set_config(data, auth={"required": True})
+        srv = Server(data, tmp, t0 + 7200)
+        servers.append(srv)
+        st, _, g = srv.req("GET", f"/v1/decisions/{d2['id']}", admin)
+        eq((st, g.body), (200, r2.body),
+           "regression of issue 6: a decision without a creator: an admin reads it, 200")
+        for who, tok in (("partner A", partner_a), ("partner B", partner_b)):
+            st, b, _ = srv.req("GET", f"/v1/decisions/{d2['id']}", tok)
+            eq((st, b and b.get("type")), (404, PROBLEM + "unknown-decision"),
+               f"regression of issue 6: a decision without a creator: {who} gets 404")
+        st, _, g = srv.req("GET", f"/v1/decisions/{did}", partner_a)
+        eq((st, g.body), (200, r_d1.body),
+           "regression of issue 6: after restarts the creator still reads its decision")
         srv.stop()
     finally:
         for s in servers:

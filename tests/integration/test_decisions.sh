@@ -5,6 +5,9 @@
 # object byte-identical, every malformed body a problem naming the field, the signature checked
 # against the instance's JWKS, durability across kill -9, and partner attestations of A decided
 # in B (a reward through the recognition policy, penalties through the attested `lists`).
+# Regressions of issue 6 (breaker report defect 1): a local decision is in the subject's query
+# log (route "decision") before its 201, one on a partner's attestation is not; a decision is
+# readable only by the client that asked for it and by admins (others 404).
 # usage: test_decisions.sh YRDCREDIT_BINARY YRDCREDITD_BINARY SOURCE_ROOT
 set -u
 cli=$1
@@ -82,6 +85,18 @@ for r in j["rules"]:
         r["vct"] = sys.argv[2]
 json.dump(j, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
 EOF
+# issue 6: two partners of A, and the merchant's subject client in A and in B (query logs)
+tok_pa=$(yc_token "$cli" "$tmp/A" partner "partner a") || bail "clients add partner a"
+tok_pb=$(yc_token "$cli" "$tmp/A" partner "partner b") || bail "clients add partner b"
+tok_sa=$(yc_token "$cli" "$tmp/A" subject "merchant a" --subject "$merchant_a") || bail "subject A"
+tok_sb=$(yc_token "$cli" "$tmp/B" subject "merchant a" --subject "$merchant_a") || bail "subject B"
+id_pa=$("$cli" --data "$tmp/A" clients list | awk -F'\t' '$4 == "partner a" {print $1}')
+id_admin_a=$("$cli" --data "$tmp/A" clients list | awk -F'\t' '$4 == "test" {print $1}')
+as_client() { # TOKEN CURL-ARGS...: a request with that token instead of the city's admin token
+  local tok=$1
+  shift
+  curl -s --http2-prior-knowledge --max-time 10 -H "authorization: Bearer $tok" "$@"
+}
 start A
 start B
 ok "yrdcreditd of Yiwu and Hangzhou answer /healthz"
@@ -146,6 +161,44 @@ for d in 1900-01-01 1969-12-31; do
   check "as_of $d (before 1970, within 1900..2099): 201 (got $code)" test "$code" = 201
 done
 
+# --- regression of issue 6 (breaker report defect 1): the read is logged, the reader bound ---
+qlog() { # URL TOKEN FILE: GET /v1/me/queries?limit=100 into FILE
+  as_client "$2" -o "$3" "$1/v1/me/queries?limit=100"
+}
+qlog "$urlA" "$tok_sa" "$tmp/q0.json"
+code=$(as_client "$tok_pa" -o "$tmp/pa1.json" -w '%{http_code}' -H 'content-type: application/json' \
+  --data-binary "{\"subject_id\":\"$merchant_a\",\"matter\":\"deposit_waiver\",\"as_of\":\"2026-07-01\"}" \
+  "$urlA/v1/decisions")
+qlog "$urlA" "$tok_sa" "$tmp/q1.json"
+check "regression of issue 6: partner a decides on the merchant: 201 (got $code)" test "$code" = 201
+check "regression of issue 6: ... exactly one new entry in the merchant's query log: partner a, role partner, route decision, 201, no purpose, no consent" \
+  $py -c 'import json,sys
+a=json.load(open(sys.argv[1]))["queries"]; b=json.load(open(sys.argv[2]))["queries"]
+e=b[0]; got=(len(b)-len(a), e["client_id"], e["client_name"], e["role"], e["route"], e["status"], e["purpose"], e["consent_id"])
+want=(1, sys.argv[3], "partner a", "partner", "decision", 201, None, None)
+sys.exit(0 if got == want else (print("# got", got) or 1))' "$tmp/q0.json" "$tmp/q1.json" "$id_pa"
+idpa=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/pa1.json")
+as_client "$tok_pb" -o "$tmp/g.json" -D "$tmp/g.h" -w '%{http_code}' "$urlA/v1/decisions/$idpa" >"$tmp/g.code"
+check "regression of issue 6: partner b's GET of partner a's decision: 404 naming id" problem g 404 id
+check "regression of issue 6: ... kind unknown-decision, as for an id that does not exist" \
+  holds "$tmp/g.json" "d['type'] == 'urn:yrdcredit:problem:unknown-decision'"
+code=$(as_client "$tok_pa" -o "$tmp/pag.json" -w '%{http_code}' "$urlA/v1/decisions/$idpa")
+check "regression of issue 6: partner a reads its decision: 200 (got $code), byte-identical" \
+  eval 'test "$code" = 200 && cmp -s "$tmp/pa1.json" "$tmp/pag.json"'
+code=$(h2 -o "$tmp/pah.json" -w '%{http_code}' "$urlA/v1/decisions/$idpa")
+check "regression of issue 6: an admin reads partner a's decision: 200 (got $code), byte-identical" \
+  eval 'test "$code" = 200 && cmp -s "$tmp/pa1.json" "$tmp/pah.json"'
+code=$(decide "$urlA" "{\"subject_id\":\"$merchant_a\",\"matter\":\"loan_approval\",\"as_of\":\"2026-07-01\"}" ad1)
+qlog "$urlA" "$tok_sa" "$tmp/q2.json"
+check "regression of issue 6: an admin's decision (201, got $code) is logged too: one more entry, role admin, route decision" \
+  $py -c 'import json,sys
+a=json.load(open(sys.argv[1]))["queries"]; b=json.load(open(sys.argv[2]))["queries"]
+got=(len(b)-len(a), b[0]["client_id"], b[0]["role"], b[0]["route"], b[0]["status"])
+sys.exit(0 if got == (1, sys.argv[3], "admin", "decision", 201) else (print("# got", got) or 1))' \
+  "$tmp/q1.json" "$tmp/q2.json" "$id_admin_a"
+code=$(as_client "$tok_pb" -o /dev/null -w '%{http_code}' "$urlA/v1/decisions/$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/ad1.json")")
+check "regression of issue 6: a partner's GET of an admin's decision: 404 (got $code)" test "$code" = 404
+
 # --- GET /v1/decisions/{id} ---
 id1=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/r1.json")
 code=$(h2 -o "$tmp/g1.json" -w '%{http_code}' "$urlA/v1/decisions/$id1")
@@ -153,9 +206,10 @@ check "GET /v1/decisions/{id}: 200 (got $code)" test "$code" = 200
 check "... byte-identical to the 201 body" cmp -s "$tmp/r1.json" "$tmp/g1.json"
 h2 -o /dev/null "$urlA/v1/decisions/dec_330782195810317029AAAA" # a document number as the id
 sleep 0.2 # the access log is written within 10 ms (yrdcreditd --help)
-check "access log: GET /v1/decisions/{id} logs the id; an id holding a 居民身份证号码 is logged as -" \
-  sh -c "grep -q '\"path\":\"/v1/decisions/$id1\"' '$tmp/A.err' &&
-         grep -q '\"path\":\"/v1/decisions/-\"' '$tmp/A.err' && ! grep -q 330782195810317029 '$tmp/A.err'"
+# issue 6 (breaker report defect 6, the access log's route names): logged as the route template
+check "access log: GET /v1/decisions/{id} is logged as its route template; neither the id nor an id holding a 居民身份证号码 is logged" \
+  sh -c "grep -q '\"path\":\"/v1/decisions/{id}\"' '$tmp/A.err' &&
+         ! grep -q '$id1' '$tmp/A.err' && ! grep -q 330782195810317029 '$tmp/A.err'"
 # regression of issue 5 (bench/decisions): a use-after-free when the committer completed a
 # decision before the handler had handed its answer over; many concurrent decisions, all 201
 command -v h2load >/dev/null || bail "h2load is not installed (scripts/deps.sh)"
@@ -289,6 +343,9 @@ check "B: the debtor's attestation, high_consumption (N11 only): 330100-P-003 ap
 code=$(decide "$urlB" "{\"attestation\":\"$(cat "$tmp/td.tok")\",\"matter\":\"deposit_waiver\"}" x4)
 check "B: the debtor's attestation blocks rewards: 330100-R-001 blocked_by_serious_dishonesty" \
   holds "$tmp/x4.json" "d['measures'] == [] and d['not_applicable'][0] == {'id': '330100-R-001', 'kind': 'reward', 'reason': 'blocked_by_serious_dishonesty'}"
+qlog "$urlB" "$tok_sb" "$tmp/qb.json"
+check "regression of issue 6: decisions on A's attestations read no subject in B: the merchant's log in B is empty" \
+  holds "$tmp/qb.json" "d == {'subject_id': '$merchant_a', 'queries': [], 'next_cursor': None}"
 tampered=$($py -c 'import sys; t=open(sys.argv[1]).read(); h,p,s=t.split("~")[0].split("."); print(h+"."+p+"."+("A" if s[0]!="A" else "B")+s[1:]+"~"+"~".join(t.split("~")[1:]), end="")' "$tmp/ta.tok")
 h2 -o "$tmp/b.json" -D "$tmp/b.h" -w '%{http_code}' -H 'content-type: application/json' \
   --data-binary "{\"attestation\":\"$tampered\",\"matter\":\"deposit_waiver\"}" "$urlB/v1/decisions" >"$tmp/b.code"

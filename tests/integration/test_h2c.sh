@@ -114,7 +114,7 @@ check "the one-worker server exits 0 on SIGTERM" test $? -eq 0
 check "... with nothing on stderr but its start line (no sanitizer report)" \
   test "$(grep -vc '^yrdcreditd: serving h2c on ' "$tmp/daemon3.err")" = 0
 check "its access log has a line for each of the 8 score requests" \
-  test "$(grep -c '"path":"/v1/subjects/[0-9A-Z]*/score?as_of=2026-11-[23][09]","status":200' "$tmp/access3.log")" = 8
+  test "$(grep -c '"path":"/v1/subjects/{subject_id}/score?as_of=2026-11-[23][09]","status":200' "$tmp/access3.log")" = 8
 
 # --- errors from the API ---
 h2 -o "$tmp/body" -w '%{http_code} %{content_type}' "$base/no/such/route" >"$tmp/meta"
@@ -163,13 +163,15 @@ $py - "$tmp/access.new" "$subject" "$rec_subject" "$(wc -c <"$tmp/log-score")" \
 import json, re, sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 subject, rec, score_bytes, lookup_bytes = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+# issue 6 review item 6: a request a row of the authorization table matches is logged as the
+# row's route template (no id of the path), whatever its status
 want = [("GET", "/healthz", 200, 15),
-        ("GET", f"/v1/subjects/{subject}/score?as_of=2026-11-29", 200, score_bytes),
+        ("GET", "/v1/subjects/{subject_id}/score?as_of=2026-11-29", 200, score_bytes),
         ("POST", "/v1/subjects/lookup", 200, lookup_bytes),
         ("POST", "/v1/subjects/lookup", 400, None),
-        ("GET", "/v1/subjects/-/score", 400, None),
-        ("GET", f"/v1/subjects/{rec}/records?limit=5&cursor=-", 400, None),
-        ("GET", f"/v1/subjects/{subject}/score?as_of=2026-11-29", 400, None)]
+        ("GET", "/v1/subjects/{subject_id}/score", 400, None),
+        ("GET", "/v1/subjects/{subject_id}/records?limit=5&cursor=-", 400, None),
+        ("GET", "/v1/subjects/{subject_id}/score?as_of=2026-11-29", 400, None)]
 assert len(lines) == len(want), f"{len(lines)} lines for {len(want)} requests"
 keys = {"time", "method", "path", "status", "bytes", "duration_us", "stream_id", "worker",
         "client"}
@@ -188,13 +190,13 @@ check "access log: one JSON line per request with time, method, path, status, by
   test $? -eq 0
 sed 's/^/# /' "$tmp/access.check"
 # regress__issue_4: a 22-character segment shaped like a jti, holding the number (and a status
-# list id of 18 digits), is logged as "-"
+# list id of 18 digits), is not logged (since issue 6: the route template instead)
 h2 -o /dev/null -H 'content-type: application/json' --data-binary '{}' \
   "$base/v1/attestations/${idnum}Ab_-/revoke"
 h2 -o /dev/null "$base/v1/status-lists/$idnum"
 check "access log never contains the ID number" test "$(grep -c "$idnum" "$tmp/access.log")" = 0
-check "regress__issue_4: the jti-shaped segment holding it is logged as \"-\"" \
-  grep -q '"path":"/v1/attestations/-/revoke"' "$tmp/access.log"
+check "regress__issue_4: the jti-shaped segment holding it is logged as the template {jti}" \
+  grep -q '"path":"/v1/attestations/{jti}/revoke"' "$tmp/access.log"
 # methods outside the plain alphabet are escaped by Jansson; a method over 16 bytes is "-"
 before=$(wc -l <"$tmp/access.log")
 h2 -o /dev/null -X 'M!#$%' "$base/healthz"
@@ -209,6 +211,100 @@ want = [("M!#$%", "/healthz", 405), ("-", "/healthz", 405), ("ABCDEFGHIJKLMNOP",
 assert got == want, got
 PY
 check "access log: odd methods are valid JSON strings, one over 16 bytes is \"-\"" test $? -eq 0
+
+# --- regression of issue 6 (review items 6, 7, 9, 10): route templates in the access log,
+# unknown query parameters named, the path length limit named, U+0000 in a body string ---
+# prob ARGS...: the problem of one request as "status type field|detail" (field "<none>" when
+# absent; the type without its urn:yrdcredit:problem: prefix)
+prob() {
+  h2 -o "$tmp/prob.json" -w '%{http_code}' "$@" >"$tmp/prob.code"
+  $py - "$tmp/prob.json" "$(cat "$tmp/prob.code")" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1], encoding="utf-8"))
+print(sys.argv[2], b["type"].removeprefix("urn:yrdcredit:problem:"), b.get("field", "<none>") + "|" + b["detail"])
+PY
+}
+J='content-type: application/json'
+oid=ob_AAAAAAAAAAAAAAAAAAAAAA
+before=$(wc -l <"$tmp/access.log")
+h2 -o /dev/null "$base/v1/me"
+h2 -o /dev/null "$base/v1/audit"
+h2 -o /dev/null "$base/v1/objections"
+h2 -o /dev/null "$base/v1/repairs?status=pending"
+h2 -o /dev/null -H "$J" --data-binary '{}' "$base/v1/objections/$oid/resolve"
+h2 -o /dev/null -H "$J" --data-binary '{}' "$base/v1/objections/$idnum/resolve"
+h2 -o /dev/null -H "$J" --data-binary '{}' "$base/v1/repairs/$idnum/approve"
+h2 -o /dev/null -X DELETE "$base/v1/me/consents/$idnum"
+h2 -o /dev/null "$base/v1/decisions/dec_${idnum}AAAA"
+h2 -o /dev/null -X PUT "$base/v1/me"
+h2 -o /dev/null -X PUT "$base/v1/subjects/$idnum/score"
+h2 -o /dev/null "$base/v1/no/$idnum"
+h2 -o /dev/null "$base/v1/subjects/%4"
+curl -s --http2-prior-knowledge --max-time 10 -o /dev/null "$base/v1/audit" # no token: 401
+tail -n +$((before + 1)) "$tmp/access.log" >"$tmp/access.new"
+$py - "$tmp/access.new" "$idnum" <<'PY'
+import json, sys
+idnum = sys.argv[2]
+got = [(r["method"], r["path"], r["status"]) for r in
+       map(json.loads, open(sys.argv[1], encoding="utf-8").read().splitlines())]
+want = [("GET", "/v1/me", 403), ("GET", "/v1/audit", 200), ("GET", "/v1/objections", 200),
+        ("GET", "/v1/repairs", 200),  # status is not a logged parameter (log_query())
+        ("POST", "/v1/objections/{id}/resolve", 400), ("POST", "/v1/objections/{id}/resolve", 400),
+        ("POST", "/v1/repairs/{id}/approve", 400), ("DELETE", "/v1/me/consents/{id}", 403),
+        ("GET", "/v1/decisions/{id}", 404), ("PUT", "/v1/me", 405),
+        ("PUT", "/v1/subjects/{subject_id}/score", 405), ("GET", "/v1/-/-", 404),
+        ("GET", "/v1/subjects/-", 404), ("GET", "/v1/audit", 401)]
+assert got == want, "\n".join(map(str, got))
+assert idnum not in open(sys.argv[1], encoding="utf-8").read()
+PY
+check "regression of issue 6: the access log names each route by its template (every status), never an id; paths without a row stay redacted" \
+  test $? -eq 0
+# item 7: an unknown query parameter is named when it is a plain name, else "query"
+check "regression of issue 6: GET /v1/audit?foo=1 names the parameter foo" \
+  test "$(prob "$base/v1/audit?foo=1")" = "400 invalid-parameter foo|unknown query parameter"
+check "regression of issue 6: GET /v1/objections?status=open&limit_x=1 names limit_x" \
+  test "$(prob "$base/v1/objections?status=open&limit_x=1")" = "400 invalid-parameter limit_x|unknown query parameter"
+check "regression of issue 6: a purpose in the query of POST .../attestations names purpose" \
+  test "$(prob -H "$J" --data-binary '{}' "$base/v1/subjects/$subject/attestations?purpose=loan_approval")" = \
+  "400 invalid-parameter purpose|unknown query parameter"
+check "regression of issue 6: a document number as a parameter name is not echoed: field query" \
+  test "$(prob "$base/v1/audit?$idnum=1")" = "400 invalid-parameter query|unknown query parameter"
+n32=abcdefghijklmnopqrstuvwxyz_ABCDE # 32 characters: nameable at the limit, one more is not
+check "regression of issue 6: a 32-character parameter name is named, 33 characters give query" \
+  test "$(prob "$base/v1/audit?$n32=1") $(prob "$base/v1/audit?${n32}F=1")" = \
+  "400 invalid-parameter $n32|unknown query parameter 400 invalid-parameter query|unknown query parameter"
+# item 9: a path of YC_API_PATH_MAX (256) bytes is routed, one byte more is a 404 naming path
+p256="/v1/subjects/$(head -c 235 /dev/zero | tr '\0' A)/records"
+p257="/v1/subjects/$(head -c 236 /dev/zero | tr '\0' A)/records"
+check "the path of 256 bytes has 256 bytes, the other 257" test "${#p256} ${#p257}" = "256 257"
+before=$(wc -l <"$tmp/access.log")
+check "regression of issue 6: a path of 256 bytes is routed (400 naming subject_id)" \
+  test "$(prob "$base$p256")" = "400 invalid-parameter subject_id|not a valid 统一社会信用代码 or 'P' pseudonym"
+check "regression of issue 6: a path of 257 bytes: 404 naming path, detail 'path longer than 256 bytes'" \
+  test "$(prob "$base$p257")" = "404 not-found path|path longer than 256 bytes"
+check "regression of issue 6: ... without a token too (the length is judged first): the same 404" \
+  test "$(curl -s --http2-prior-knowledge --max-time 10 "$base$p257")" = \
+  '{"type":"urn:yrdcredit:problem:not-found","title":"Not found","status":404,"detail":"path longer than 256 bytes","field":"path"}'
+tail -n +$((before + 1)) "$tmp/access.log" >"$tmp/access.new"
+check "regression of issue 6: the access log: the 256-byte path as its template, the 257-byte one redacted" \
+  test "$($py -c 'import json,sys; print(" ".join(json.loads(l)["path"] for l in open(sys.argv[1])))' "$tmp/access.new")" = \
+  "/v1/subjects/{subject_id}/records /v1/subjects/-/records /v1/subjects/-/records"
+# item 10: U+0000 in a body string is valid JSON: 400 invalid-field naming its member
+check "regression of issue 6: {\"reason\":\"a\\u0000b\"} gives 400 invalid-field /reason" \
+  test "$(prob -H "$J" --data-binary '{"reason":"a\u0000b"}' "$base/v1/objections/$oid/resolve")" = \
+  "400 invalid-field /reason|a string must not hold U+0000"
+check "regression of issue 6: U+0000 in an array element is named by its index (/evidence/1)" \
+  test "$(prob -H "$J" --data-binary '{"record_id":"1","commitment":"x","evidence":["a","\u0000"]}' "$base/v1/attestations/verify")" = \
+  "400 invalid-field /evidence/1|a string must not hold U+0000"
+check "regression of issue 6: under a member named like a document number the field is \"\"" \
+  test "$(prob -H "$J" --data-binary "{\"x\":{\"$idnum\":\"\\u0000\"}}" "$base/v1/objections/$oid/resolve")" = \
+  "400 invalid-field |a string must not hold U+0000"
+check "regression of issue 6: \\u0000 in a member name stays malformed-json (Jansson refuses it)" \
+  test "$(prob -H "$J" --data-binary '{"a\u0000":"x"}' "$base/v1/objections/$oid/resolve")" = \
+  "400 malformed-json |the body is not valid JSON or repeats a key"
+check "regression of issue 6: the text \\u0000 escaped (a backslash, no NUL) passes the body check: 404" \
+  test "$(prob -H "$J" --data-binary '{"outcome":"rejected","reason":"a\\u0000"}' "$base/v1/objections/$oid/resolve")" = \
+  "404 unknown-objection id|no objection with this id"
 
 # --- limits of the transport ---
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'a' >"$tmp/big"

@@ -39,6 +39,11 @@ PROBLEM = "urn:yrdcredit:problem:"
 LIBFT = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 JSON_CT = [("content-type", "application/json")]
 T0 = "2027-06-15 12:00:00"
+# N04's maximum publication period (3 years) ends 2030-01-10, N06's 2030-02-01, N11's
+# 2028-12-01, P's N03's (1 year) 2028-03-01; B01 has none.  T2A is the last second of
+# 2030-01-10 in Asia/Shanghai (UTC+8), T2 the first of 2030-01-11.
+T2A = "2030-01-10 15:59:59"
+T2 = "2030-01-10 16:00:00"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 AUTH_USCC = "11330782MB1A07019X"
 PERSON_DOC = "330782199001011236"
@@ -244,6 +249,23 @@ def main():
         srv = Server(data, tmp, T0)
         run_checks(srv, data, admin, admin_id, fi, m1, m1_id, person, person_id, pid, nobody,
                    nobody_id)
+        srv.stop()
+        srv = Server(data, tmp, T2A)
+        st, b, _ = srv.req("GET", "/v1/me/records", m1)
+        eq((st, {x["code"]: x["status"] for x in b["records"]}),
+           (200, {"B01": "active", "N06": "active", "N04": "active", "N11": "expired"}),
+           "regression of issue 6: on 2030-01-10 (Asia/Shanghai), N04's last day, it is still "
+           "active; N11 (ended 2028-12-01) expired")
+        srv.stop()
+        srv = Server(data, tmp, T2)
+        expired_checks(srv, admin, m1, m1_id, person)
+        srv.stop()
+        srv = Server(data, tmp, T0)
+        st, b, _ = srv.req("GET", "/v1/me/records", m1)
+        eq((st, {x["code"]: x["status"] for x in b["records"]}),
+           (200, {"B01": "active", "N06": "active", "N04": "active", "N11": "active"}),
+           "regression of issue 6: back at T0 N04 and N11 are active again (expired is derived, "
+           "not written)")
     finally:
         if srv is not None:
             srv.stop()
@@ -288,7 +310,7 @@ def run_checks(srv, data, admin, admin_id, fi, m1, m1_id, person, person_id, pid
     st, b, _ = srv.req("GET", "/v1/me", fi)
     eq((st, b["type"]), (403, PROBLEM + "forbidden"), "GET /v1/me as fi: 403 (table)")
     st, b, _ = srv.req("GET", "/v1/me?x=1", m1)
-    eq((st, b["field"]), (400, "query"), "GET /v1/me?x=1: 400 query")
+    eq((st, b["field"]), (400, "x"), "GET /v1/me?x=1: 400 naming the parameter x")
     st, b, r = srv.req("POST", "/v1/me", m1, body={})
     eq((st, r.header("allow")), (405, "GET, HEAD"), "POST /v1/me: 405")
 
@@ -377,6 +399,43 @@ def run_checks(srv, data, admin, admin_id, fi, m1, m1_id, person, person_id, pid
         eq(who, [admin_id], "the query log holds the admin's reads, not the subject's own")
     else:
         check(False, "GET /v1/me/queries (engineer B's route) answers 200", f"status {st}")
+
+
+def expired_checks(srv, admin, m1, m1_id, person):
+    """Regression of issue 6 (breaker defect 4): at T2 a record stored active whose maximum
+    publication period has ended is `expired` in the listings and the counts, and a repair or
+    an objection on it is refused with 409 record_status expired."""
+    st, b, _ = srv.req("GET", "/v1/me/records", m1)
+    got = {x["code"]: (x["status"], x["pub_max_end"]) for x in b["records"]} if st == 200 else b
+    eq((st, got), (200, {"B01": ("active", None), "N06": ("active", "2030-02-01"),
+                         "N04": ("expired", "2030-01-10"), "N11": ("expired", "2028-12-01")}),
+       "regression of issue 6: at T2 (2030-01-11 Asia/Shanghai) GET /v1/me/records lists N04 "
+       "(pub_max_end 2030-01-10) and N11 expired, N06 and B01 active")
+    n04 = [x["record_id"] for x in b["records"] if x["code"] == "N04"][0] if st == 200 else "0"
+    st, b2, _ = srv.req("GET", f"/v1/subjects/{M1}/records", admin)
+    eq((st, b2.get("records")), (200, b.get("records")),
+       "regression of issue 6: at T2 listSubjectRecords equals /v1/me/records (N04 expired)")
+    st, b, _ = srv.req("GET", "/v1/me", m1)
+    eq((st, b["records"]), (200, {"total": 4, "active": 2, "disputed": 0, "repaired": 0,
+                                  "expired": 2, "revoked": 0}),
+       "regression of issue 6: at T2 GET /v1/me counts N04 and N11 as expired")
+    st, b, _ = srv.req("GET", "/v1/me", person)
+    eq((st, b["records"]), (200, {"total": 1, "active": 0, "disputed": 0, "repaired": 0,
+                                  "expired": 1, "revoked": 0}),
+       "regression of issue 6: at T2 the person's N03 (pub_max_end 2028-03-01) counts expired")
+    st, b, _ = srv.req("POST", "/v1/me/repairs", m1,
+                       body={"record_id": n04, "commitment": "已整改", "evidence": ["整改报告"]})
+    eq((st, b["type"], b["field"], b.get("record_status"), b["detail"]),
+       (409, PROBLEM + "repair-conflict", "record_id", "expired",
+        "the record is expired: only an active record can be repaired"),
+       "regression of issue 6: at T2 a repair of the expired N04: 409 record_status expired")
+    st, b, _ = srv.req("POST", "/v1/me/objections", m1, body={"record_id": n04, "reason": "不对"})
+    eq((st, b["field"], b.get("record_status")), (409, "record_id", "expired"),
+       "regression of issue 6: at T2 an objection on the expired N04: 409 record_status expired")
+    st, b, _ = srv.req("GET", "/v1/me/objections", m1)
+    st2, b2, _ = srv.req("GET", "/v1/me/repairs", m1)
+    eq((st, len(b.get("objections", [])), st2, len(b2.get("repairs", []))), (200, 0, 200, 0),
+       "regression of issue 6: nothing was filed on the expired record")
 
 
 if __name__ == "__main__":

@@ -6,21 +6,24 @@ Clients: an admin; provider P1 bound to the tax bureau (the authority of the mer
 record", an N04), provider P3 bound to the emergency bureau (the "emergency record", an N04),
 provider P2 bound to the market regulator (the "market record", an N03); subject clients of
 the merchant 92330782MA2KDDUY4M and of a person of samples/ (its pseudonym from `yrdcredit
-lookup`).  The server's wall clock is frozen by Debian's libfaketime at Monday 2026-12-07 10:00
-Asia/Shanghai (T0), and the server is restarted at later instants to move time.
+lookup`).  The server's wall clock is frozen by Debian's libfaketime at Monday 2026-01-19 10:00
+Asia/Shanghai (T0), and the server is restarted at later instants to move time.  Every instant
+is before 2026-03-06, when the tax record's maximum publication period ends: after it the
+record is `expired` and an objection to it is refused (regression of issue 6: until the
+breaker's report T0 was 2026-12-07, objecting to expired records).
 
 Checks: the exact score (as_of 2026-01-15, when both N04s count; each also equal to `yrdcredit
 score`) before filing, while disputed (the same number, the reason flagged `disputed`), after
 an upheld revocation (recomputed without the record), after a rejection (back), after a
 correction (recomputed with the corrected record); the record listing's status and the
 `disputed_records` claim of a new attestation; the deadline (5 working days: Monday
-2026-12-14) not overdue on the deadline day and overdue the day after (restarts under
+2026-01-26) not overdue on the deadline day and overdue the day after (restarts under
 faketime); every refusal (404 another subject's record, 409 an open objection or a revoked
 record, 403 another provider, 409 a second resolution); the audit entries via `yrdcredit audit
 --json` (exact action, actor, target, detail); durability across kill -9; POST /v1/records
 refused with 403 /authority_uscc for another authority (nothing stored, also in an array);
 POST /v1/records/{id}/revoke (200, 403, 404, 409, 400); the policy calendar (a filing before
-the National Day holidays), objections.deadline_working_days at 1, 60 and 61 and 0 (refused),
+the Spring Festival holidays), objections.deadline_working_days at 1, 60 and 61 and 0 (refused),
 reasons at 1000 bytes and with a 14-digit run.
 TAP.  usage: test_objections.py YRDCREDIT YRDCREDITD SOURCE_ROOT
 """
@@ -50,8 +53,8 @@ MARKET = "11330782MB1A07019X"  # 义乌市市场监督管理局: an N03, an N02,
 COURT = "11330782MB1A070781"  # 义乌市人民法院: the person's N11
 LIBFT = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 JSON_CT = [("content-type", "application/json")]
-# Monday 2026-12-07 10:00 in Asia/Shanghai (02:00 UTC)
-T0 = calendar.timegm((2026, 12, 7, 2, 0, 0))
+# Monday 2026-01-19 10:00 in Asia/Shanghai (02:00 UTC)
+T0 = calendar.timegm((2026, 1, 19, 2, 0, 0))
 DAY = 86400
 AS_OF = "2026-01-15"  # both N04s of the merchant count on this day
 
@@ -196,7 +199,8 @@ def add_client(data, role, name, *extra):
 
 def make_data(tmp, name):
     data = os.path.join(tmp, name)
-    if run([CLI, "init", data]).returncode != 0:
+    # the signing key made by init is valid from its creation: make it before T0 (faketime)
+    if run([CLI, "init", data], env=faketime_env(T0 - DAY)).returncode != 0:
         bail("yrdcredit init failed")
     sdir = os.path.join(SRC, "samples")
     files = sorted(os.path.join(sdir, f) for f in os.listdir(sdir)
@@ -259,8 +263,8 @@ def main():
         for x in (b["records"] if st == 200 else []):
             by_auth.setdefault((x["authority_uscc"], x["code"]), x["record_id"])
         r_tax, r_em = by_auth.get((TAX, "N04")), by_auth.get((EMERGENCY, "N04"))
-        r_mkt = by_auth.get((MARKET, "N03"))
-        if None in (r_tax, r_em, r_mkt):
+        r_mkt, r_b01 = by_auth.get((MARKET, "N03")), by_auth.get((MARKET, "B01"))
+        if None in (r_tax, r_em, r_mkt, r_b01):
             bail(f"the merchant's sample records changed: {sorted(by_auth)}")
 
         def score():
@@ -304,10 +308,10 @@ def main():
                                "overdue", "outcome", "action", "resolution", "resolved_by",
                                "resolved_at", "filed_at")} if st == 201 else None),
            {"record_id": r_tax, "subject_id": MERCHANT, "authority_uscc": TAX, "status": "open",
-            "deadline": "2026-12-14", "overdue": False, "outcome": None, "action": None,
+            "deadline": "2026-01-26", "overdue": False, "outcome": None, "action": None,
             "resolution": None, "resolved_by": None, "resolved_at": None,
-            "filed_at": "2026-12-07T02:00:00Z"},
-           "the objection: open, deadline 5 working days later (Monday 2026-12-14)")
+            "filed_at": "2026-01-19T02:00:00Z"},
+           "the objection: open, deadline 5 working days later (Monday 2026-01-26)")
         eq((b["record"]["status"], b["record"]["version"]) if st == 201 else None,
            ("disputed", 2), "the record in the answer: disputed, version 2")
         s1, flags = score()
@@ -332,6 +336,13 @@ def main():
         problem(srv.req("POST", "/v1/me/objections", subj_m,
                         {"record_id": r_em, "reason": "身份证号330782196802154703"}),
                 400, "invalid-field", "/reason", "a reason with an 18-digit number")
+        for reason, what in (("身份证 330782-19680215-4703", "split by '-'"),
+                             ("身份证 330782 196802 154", "15 digits split by spaces"),
+                             ("身份证 ３３０７８２１９６８０２１５４７０３", "in full-width digits")):
+            problem(srv.req("POST", "/v1/me/objections", subj_m,
+                            {"record_id": r_em, "reason": reason}),
+                    400, "invalid-field", "/reason",
+                    f"regression of issue 6: a reason with a document number {what}")
         problem(srv.req("POST", "/v1/me/objections", subj_m,
                         {"record_id": r_em, "reason": "x" * 1001}),
                 400, "invalid-field", "/reason", "a reason of 1001 bytes")
@@ -380,13 +391,13 @@ def main():
 
         # ---- deadline and overdue with the clock moved (kill -9 first: filings are durable) --
         srv.stop(signal.SIGKILL)
-        srv = start(data, T0 + 7 * DAY)  # Monday 2026-12-14 10:00: the deadline day itself
+        srv = start(data, T0 + 7 * DAY)  # Monday 2026-01-26 10:00: the deadline day itself
         eq(listed(admin, "?status=open"), (200, sorted([ob1, ob_p])),
            "after kill -9 and a restart: both objections still open")
         eq((record(r_tax) or {}).get("status"), "disputed", "... and the record still disputed")
         eq(listed(admin, "?status=overdue"), (200, []), "on the deadline day: not overdue yet")
         srv.stop()
-        srv = start(data, T0 + 8 * DAY)  # Tuesday 2026-12-15: 6 working days after filing
+        srv = start(data, T0 + 8 * DAY)  # Tuesday 2026-01-27: 6 working days after filing
         eq(listed(admin, "?status=overdue"), (200, sorted([ob1, ob_p])),
            "6 working days later: status=overdue lists both")
         st, b, _ = srv.req("GET", "/v1/me/objections", subj_m)
@@ -420,7 +431,7 @@ def main():
                            {"outcome": "upheld", "action": "revoke"})
         eq((st, b["status"], b["outcome"], b["action"], b["resolved_by"], b["resolved_at"],
             b["record"]["status"], b["record"]["version"]) if st == 200 else (st, b),
-           (200, "resolved", "upheld", "revoke", p1_id, "2026-12-15T02:00:00Z", "revoked", 3),
+           (200, "resolved", "upheld", "revoke", p1_id, "2026-01-27T02:00:00Z", "revoked", 3),
            "P1 upholds with revoke: 200, the record revoked (version 3)")
         s2, flags = score()
         eq(s2, 555, "after the upheld revocation: the score recomputed without the tax record")
@@ -430,7 +441,38 @@ def main():
         problem(srv.req("POST", f"/v1/objections/{ob1}/resolve", admin,
                         {"outcome": "rejected", "reason": "再次处理"}),
                 409, "objection-conflict", "id", "a second resolution")
-        eq(len(audit(data) or []), 1, "the refused second resolution wrote no entry")
+        eq(audit(data),
+           [("objection_resolve", admin_id, ob1, "already resolved", "refused"),
+            ("objection_resolve", p1_id, ob1, f"record {r_tax} upheld revoke", "ok")],
+           "regression of issue 6: the refused second resolution is in the audit log, refused")
+        # regression of issue 6: the provider sends the revoked record again (same 文书号,
+        # status active): it stays revoked, and the objection still reads upheld/revoke
+        cur = record(r_tax) or {}
+        again = {k: cur.get(k) for k in ("subject_type", "subject_id", "name", "code",
+                                          "decision_no", "decision_date", "authority_name",
+                                          "authority_uscc", "legal_basis", "amount", "region")}
+        again["subject_id"] = MERCHANT
+        st, b, _ = srv.req("POST", "/v1/records", p1, again)
+        eq((st, [(x["status"], x["record_id"]) for x in b["results"]] if st == 200 else b),
+           (200, [("superseded", r_tax)]),
+           "regression of issue 6: the revoked tax record posted again as active (its periods "
+           "now from the rules, not the CSV): superseded")
+        eq(((record(r_tax) or {}).get("status"), (record(r_tax) or {}).get("version")),
+           ("revoked", 4), "regression of issue 6: the tax record stays revoked (version 4)")
+        st, b, _ = srv.req("POST", "/v1/records", p1, again)
+        eq((st, [(x["status"], x["record_id"]) for x in b["results"]] if st == 200 else b),
+           (200, [("duplicate", r_tax)]),
+           "regression of issue 6: the same copy again: duplicate (stays revoked)")
+        again["legal_basis"] = "《中华人民共和国税收征收管理法》第六十三条"
+        st, b, _ = srv.req("POST", "/v1/records", p1, again)
+        eq((st, [(x["status"], x["record_id"]) for x in b["results"]] if st == 200 else b),
+           (200, [("superseded", r_tax)]),
+           "regression of issue 6: a changed copy of the revoked tax record: superseded")
+        eq(((record(r_tax) or {}).get("status"), (record(r_tax) or {}).get("version")),
+           ("revoked", 5), "regression of issue 6: the tax record stays revoked (version 5)")
+        s2b, flags = score()
+        eq((s2b, r_tax in flags), (555, False),
+           "regression of issue 6: the score still without the tax record")
         st, b, _ = srv.req("GET", "/v1/me/objections", subj_m)
         eq([(o["status"], o["outcome"], o["action"], o["overdue"]) for o in b["objections"]]
            if st == 200 else st, [("resolved", "upheld", "revoke", False)],
@@ -443,8 +485,8 @@ def main():
                            {"record_id": r_em, "reason": "并非本店责任"})
         eq(st, 201, "objection to the emergency record: 201")
         ob2 = b["id"] if st == 201 else "ob_missing"
-        eq(b["deadline"] if st == 201 else None, "2026-12-22",
-           "filed Tuesday 2026-12-15: deadline Tuesday 2026-12-22")
+        eq(b["deadline"] if st == 201 else None, "2026-02-03",
+           "filed Tuesday 2026-01-27: deadline Tuesday 2026-02-03")
         s3, flags = score()
         eq((s3, flags.get(r_em)), (s2, True),
            "the disputed emergency record: the same score, flagged")
@@ -497,7 +539,7 @@ def main():
         eq((audit(data) or [None])[0],
            ("objection_resolve", p3_id, ob3, f"record {r_em} upheld correct", "ok"),
            "audit: P3's correction")
-        eq(len(audit(data) or []), 3, "three audit entries: one per resolution")
+        eq(len(audit(data) or []), 4, "four audit entries: one per resolution and the refused one")
 
         # ---- the person's objection rejected ----
         st, b, _ = srv.req("POST", f"/v1/objections/{ob_p}/resolve", admin,
@@ -514,7 +556,7 @@ def main():
         # ---- provider side of item 8: POST /v1/records by authority ----
         mine = {"subject_type": "legal_person", "subject_id": NEW_CO,
                 "name": "义乌市测试贸易有限公司", "code": "N02",
-                "decision_no": "义税罚字〔2026〕7001号", "decision_date": "2026-11-02",
+                "decision_no": "义税罚字〔2026〕7001号", "decision_date": "2026-01-02",
                 "authority_name": "国家税务总局义乌市税务局", "authority_uscc": TAX,
                 "legal_basis": "《中华人民共和国税收征收管理法》第六十条", "amount": "0.2",
                 "region": "330782"}
@@ -563,24 +605,38 @@ def main():
         # ---- the policy calendar and objections.deadline_working_days ----
         cal = make_data(tmp, "cal")
         subj_c, _ = add_client(cal, "subject", "Merchant C", "--subject", MERCHANT)
-        # Wednesday 2026-09-30: 10-01..10-07 are holidays and Saturday 10-10 a workday
-        # (etc/calendar.txt): 10-08, 10-09, 10-10, 10-12, 10-13
-        srv = start(cal, calendar.timegm((2026, 9, 30, 2, 0, 0)))
+        admin_c, _ = add_client(cal, "admin", "Admin C")
+        # Friday 2026-02-13: Saturday 02-14 a workday, 02-15..02-23 holidays (the Spring
+        # Festival, etc/calendar.txt): 02-14, 02-24, 02-25, 02-26, 02-27
+        srv = start(cal, calendar.timegm((2026, 2, 13, 2, 0, 0)))
         st, b, _ = srv.req("POST", "/v1/me/objections", subj_c, {"record_id": r_tax,
                                                                  "reason": "x"})
-        eq((st, b.get("deadline") if b else None), (201, "2026-10-13"),
-           "filed 2026-09-30: deadline 2026-10-13 over the National Day holidays")
+        eq((st, b.get("deadline") if b else None), (201, "2026-02-27"),
+           "filed 2026-02-13: deadline 2026-02-27 over the Spring Festival holidays")
+        srv.stop()
+        # regression of issue 6: on 2026-03-07 (Asia/Shanghai) the market record (its maximum
+        # publication period ended 2024-10-14) is expired: no objection; the tax record (ended
+        # 2026-03-06) is under an open objection, so it stays disputed
+        srv = start(cal, calendar.timegm((2026, 3, 6, 16, 0, 0)))  # 2026-03-07 00:00 +08:00
+        problem(srv.req("POST", "/v1/me/objections", subj_c, {"record_id": r_mkt,
+                                                              "reason": "x"}),
+                409, "objection-conflict", "record_id",
+                "regression of issue 6: an objection to the expired market record")
+        st, b, _ = srv.req("GET", f"/v1/subjects/{MERCHANT}/records?limit=100", admin_c)
+        eq((st, {x["record_id"]: x["status"] for x in b["records"]}.get(r_tax) if st == 200
+            else b), (200, "disputed"),
+           "regression of issue 6: the disputed tax record stays disputed past its end")
         srv.stop()
         # the reasons at their limits: 1000 bytes, a run of 14 digits
-        for days, rid, want, reason in ((1, r_em, "2026-12-08", "异" * 333 + "x"),
-                                        (60, r_mkt, "2027-03-01", "电话12345678901234")):
+        for days, rid, want, reason in ((1, r_em, "2026-01-20", "异" * 333 + "x"),
+                                        (60, r_b01, "2026-04-20", "电话12345678901234")):
             set_config(cal, objections={"deadline_working_days": days})
             srv = start(cal, T0)
             st, b, _ = srv.req("POST", "/v1/me/objections", subj_c, {"record_id": rid,
                                                                      "reason": reason})
             eq((st, b.get("deadline") if b else None, b.get("reason") if b else None),
                (201, want, reason),
-               f"deadline_working_days {days}: filed 2026-12-07, deadline {want}; a reason of "
+               f"deadline_working_days {days}: filed 2026-01-19, deadline {want}; a reason of "
                f"{len(reason.encode())} bytes")
             srv.stop()
         for days in (61, 0):

@@ -62,6 +62,12 @@ def main():
         srv.stop()
         srv = base.Server(data, tmp, T1)
         at_t1(srv, data, admin, admin_id, m1)
+        srv.stop()
+        srv = None
+        with open(os.path.join(data, "lmdb", "data.mdb"), "rb") as f:
+            mdb = f.read()
+        check(b"19581031" not in mdb and "１９５８１０３１".encode() not in mdb,
+              "regression of issue 6: the refused document numbers are not in lmdb/data.mdb")
     finally:
         if srv is not None:
             srv.stop()
@@ -122,7 +128,14 @@ def at_t0(srv, data, admin, admin_id, fi, m1, m2):
              "an evidence item of 201 bytes"),
             (filing(ids["N06"], evidence=["a\nb"]), "/evidence/0", "a control character"),
             ({"record_id": ids["N06"], "commitment": "c"}, "/evidence", "evidence missing"),
-            (dict(filing(ids["N06"]), extra=1), "extra", "an unknown member"),
+            (dict(filing(ids["N06"]), extra=1), "/extra",
+             "regression of issue 6: an unknown member named by its JSON Pointer"),
+            (filing(ids["N06"], commitment="负责人身份证 330782-19581031-7029 已整改"),
+             "/commitment", "regression of issue 6: a document number split by '-'"),
+            (filing(ids["N06"], commitment="证 3307 8219 5810 317"), "/commitment",
+             "regression of issue 6: 15 digits split by spaces"),
+            (filing(ids["N06"], evidence=["３３０７８２１９５８１０３１７０２９"]), "/evidence/0",
+             "regression of issue 6: a document number in full-width digits"),
             (dict(filing(ids["N06"]), record_id="0"), "/record_id", "record_id 0"),
             (dict(filing(ids["N06"]), record_id="12a"), "/record_id", "record_id 12a")):
         st, b, _ = srv.req("POST", "/v1/me/repairs", m1, body=body)
@@ -175,6 +188,12 @@ def at_t0(srv, data, admin, admin_id, fi, m1, m2):
     eq((st, b["field"]), (400, "id"), "a malformed repair id: 400 id")
     st, b, _ = srv.req("POST", "/v1/repairs/rp_" + "Z" * 22 + "/approve", admin, body={})
     eq((st, b["type"]), (404, PROBLEM + "unknown-repair"), "an unknown repair: 404")
+    st, b, _ = srv.req("POST", f"/v1/repairs/{rid}/approve", admin, body={"x": 1})
+    eq((st, b["type"], b["field"]), (400, PROBLEM + "invalid-field", "/x"),
+       "regression of issue 6: approve with an unknown member: 400 field /x")
+    st, b, _ = srv.req("POST", f"/v1/repairs/{rid}/reject", admin, body={"reason": "r", "x": 1})
+    eq((st, b["type"], b["field"]), (400, PROBLEM + "invalid-field", "/x"),
+       "regression of issue 6: reject with an unknown member: 400 field /x")
     st, b, _ = srv.req("POST", f"/v1/repairs/{rid}/approve", admin)
     eq((st, b["status"], b["decided_by"], b["decided_at"], b["record"]["status"],
         b["record"]["record_id"]),

@@ -555,7 +555,7 @@ static void list_measures__catalogues_sorted__region_then_file_order(void **stat
     assert_int_equal(call_on(api, "GET", "/v1/measures", "matter=x", NULL, NULL, 0), 400);
     assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "matter");
     assert_int_equal(call_on(api, "GET", "/v1/measures", "kind=reward", NULL, NULL, 0), 400);
-    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "kind"); /* issue 6: named */
     assert_int_equal(call_on(api, "POST", "/v1/measures", NULL, NULL, NULL, 0), 405);
     assert_problem(405, YC_API_PROBLEM_METHOD, NULL);
     assert_string_equal(g_res.allow, "GET, HEAD");
@@ -673,7 +673,7 @@ static void get_score__bad_as_of__400_as_of(void **state)
     assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "as_of");
     assert_int_equal(call("GET", "/v1/subjects/" MERCHANT "/score", "asof=2026-01-01", NULL, NULL),
                      400);
-    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "asof"); /* issue 6: named */
 }
 
 /* ---- records ---- */
@@ -2011,7 +2011,7 @@ static void get_score__cached_subject_bad_query_or_invalid_id__same_400s(void **
     yc_api *api = reopen_with_cache(8);
     assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29"), 200);
     assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29&x=1"), 400);
-    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+    assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "x"); /* issue 6: named */
     assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-11-29&as_of=2026-11-29"), 400);
     assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "as_of");
     assert_int_equal(score_as(api, 0, MERCHANT, "as_of=2026-02-30"), 400);
@@ -2495,15 +2495,17 @@ static void lookup_subject__resident_id_with_country__400_country_not_taken(void
 }
 
 /* Defect 6: /healthz and /readyz take no query parameter (400 like every route). */
-static void get_healthz_readyz__query_parameter__400_query(void **state)
+static void get_healthz_readyz__query_parameter__400_naming_it(void **state)
 {
     (void)state;
     static const char *const queries[] = {"x=1", "x", "=", "status=ok&"};
+    /* issue 6 review item 7: the parameter's name when nameable (an empty one is not) */
+    static const char *const fields[] = {"x", "x", "query", "status"};
     for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
         assert_int_equal(call("GET", "/healthz", queries[i], NULL, NULL), 400);
-        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, fields[i]);
         assert_int_equal(call("HEAD", "/readyz", queries[i], NULL, NULL), 400);
-        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, "query");
+        assert_problem(400, YC_API_PROBLEM_INVALID_PARAMETER, fields[i]);
     }
     assert_int_equal(call("GET", "/healthz", "", NULL, NULL), 200);
     assert_int_equal(call("GET", "/healthz", "&", NULL, NULL), 200);
@@ -3023,7 +3025,7 @@ int main(void)
         cmocka_unit_test(post_records_and_lookup__charset_other_than_utf8__415),
         cmocka_unit_test(lookup_subject__unknown_member__400_naming_it),
         cmocka_unit_test(lookup_subject__resident_id_with_country__400_country_not_taken),
-        cmocka_unit_test(get_healthz_readyz__query_parameter__400_query),
+        cmocka_unit_test(get_healthz_readyz__query_parameter__400_naming_it),
         cmocka_unit_test(yc_api_handle__empty_query_components__ignored_both_ways),
         cmocka_unit_test(post_records__empty_ndjson_body__400_invalid_field),
         cmocka_unit_test(post_records__cf_xk_rows_of_samples__same_ids_and_records_as_cli_import),

@@ -916,6 +916,79 @@ static void subject_id_is_valid__uscc_or_pseudonym__exact_shapes(void **state)
     assert_false(yc_subject_id_is_valid("", 0));
 }
 
+/* ---- free texts (issue 6 defect 3) ---- */
+
+/* @p n digits (ASCII, or U+FF10.. when @p wide), split after the 6th and the 14th by @p sep. */
+static const char *digits_with(size_t n, bool wide, const char *sep, char *buf, size_t cap)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 6 || i == 14) {
+            const size_t k = strlen(sep);
+            assert_true(at + k < cap);
+            memcpy(buf + at, sep, k);
+            at += k;
+        }
+        const char d = (char)('0' + (i * 7 + 3) % 10);
+        assert_true(at + 4 < cap);
+        if (wide) {
+            buf[at++] = (char)0xef;
+            buf[at++] = (char)0xbc;
+            buf[at++] = (char)(0x90 + (d - '0'));
+        } else
+            buf[at++] = d;
+    }
+    buf[at] = '\0';
+    return buf;
+}
+
+static void regress__issue_6__text_document_number__14_ok_15_refused_per_separator(void **state)
+{
+    (void)state;
+    static const char *const seps[] = {
+        "", " ", "-", ".", "/", "_", "\xe3\x80\x80", "\xef\xbc\x8d", "- ", " \xe3\x80\x80 "};
+    char buf[256];
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++)
+        for (int wide = 0; wide <= 1; wide++) {
+            const char *t = digits_with(14, wide, seps[i], buf, sizeof buf);
+            assert_false(yc_text_may_hold_document_number(t, strlen(t)));
+            t = digits_with(15, wide, seps[i], buf, sizeof buf);
+            assert_true(yc_text_may_hold_document_number(t, strlen(t)));
+            t = digits_with(18, wide, seps[i], buf, sizeof buf);
+            assert_true(yc_text_may_hold_document_number(t, strlen(t)));
+        }
+    /* the breaker's texts */
+    const char *c = "负责人身份证 330782-19581031-7029 已整改";
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "３３０７８２１９５８１０３１７０２９";
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "330782 19581031 702X"; /* 17 digits and the check X */
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "３３０７８２195810312"; /* mixed full-width and ASCII: 15 */
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "３３０７８２19581031"; /* 14 */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    /* any other character ends the run: 7 + 8 digits around 号, a comma, a letter */
+    c = "1234567号12345678";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567,12345678";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567a12345678";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "records=12345678 queries=1234567";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    /* only len bytes are read; empty text */
+    c = "123456789012345";
+    assert_false(yc_text_may_hold_document_number(c, 14));
+    assert_true(yc_text_may_hold_document_number(c, 15));
+    assert_false(yc_text_may_hold_document_number(NULL, 0));
+    assert_false(yc_text_may_hold_document_number("", 0));
+    /* a truncated full-width digit (2 of its 3 bytes) is not a digit */
+    c = "12345678901234\xef\xbc";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    assert_int_equal(YC_TEXT_DIGIT_RUN_MAX, 14);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -954,6 +1027,7 @@ int main(void)
         cmocka_unit_test(doc_normalize__permanent_resident_18__leading_9_and_check),
         cmocka_unit_test(doc_normalize__business_card__charset_and_country),
         cmocka_unit_test(region_is_valid__shapes__exact),
+        cmocka_unit_test(regress__issue_6__text_document_number__14_ok_15_refused_per_separator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -928,6 +928,29 @@ static void ingest__changed_record__supersedes_version_2_with_history(void **sta
     assert_int_equal(yc_store_stats(st, &stat), YC_OK);
     assert_int_equal(stat.records, 2);
     assert_int_equal(stat.history, 3);
+    /* regress__issue_6__revoked_sent_again_active__stays_revoked: an upheld objection's
+     * revocation is not undone by the provider sending the same 文书号 again as active: a
+     * duplicate (nothing written); changed content supersedes but stays revoked. */
+    make_merchant(&r[1], 1);
+    assert_int_equal(yc_store_ingest(st, &r[1], 1, &s), YC_OK);
+    assert_int_equal(s.imported, 0);
+    assert_int_equal(s.superseded, 0);
+    assert_int_equal(s.duplicates, 1);
+    assert_int_equal(r[1].version, 4);
+    assert_int_equal(r[1].status, YC_STATUS_REVOKED);
+    make_merchant(&r[1], 1);
+    r[1].amount = r[0].amount + 2;
+    assert_int_equal(yc_store_ingest(st, &r[1], 1, &s), YC_OK);
+    assert_int_equal(s.superseded, 1);
+    assert_int_equal(s.duplicates, 0);
+    assert_int_equal(r[1].version, 5);
+    assert_int_equal(r[1].status, YC_STATUS_REVOKED);
+    assert_int_equal(yc_store_subject_records(st, r[0].subject_id, &back, &n), YC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(back[0].version, 5);
+    assert_int_equal(back[0].status, YC_STATUS_REVOKED);
+    assert_int_equal(back[0].amount, r[0].amount + 2);
+    yc_store_records_free(back);
     free(r);
     yc_store_close(st);
     tdir_remove(&t);

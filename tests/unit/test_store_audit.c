@@ -188,7 +188,16 @@ static void yc_audit_text_ok__document_number_token_name__refused(void **state)
     assert_false(yc_audit_text_ok("11010119900307777X", false));
     assert_false(yc_audit_text_ok("110101199003077778", false));
     assert_false(yc_audit_text_ok("id=11010119900307777X", true));
-    assert_true(yc_audit_text_ok("1101011990030-77778", false)); /* two runs of 13 and 5 */
+    assert_true(yc_audit_text_ok("1101011990030=77778", false)); /* two runs of 13 and 5 */
+    /* regress__issue_6__audit_text_separated_digits__refused: a separator (space - . / _)
+     * between digits does not split the run: 15 refused, 14 allowed */
+    assert_false(yc_audit_text_ok("1101011990030-77778", false));
+    assert_false(yc_audit_text_ok("id=110101-19900307-777X", true));
+    assert_false(yc_audit_text_ok("a 1234 5678.9012/345_ b", true));
+    assert_true(yc_audit_text_ok("a 1234 5678.9012/34_ b", true));
+    assert_false(yc_audit_text_ok("12345-67890-12345", false));
+    assert_true(yc_audit_text_ok("12345-67890-1234", false));
+    assert_true(yc_audit_text_ok("records=12345678 queries=1234567", true));
     /* a client token: yc_ + 43 base64url */
     char tok[64];
     SETS(tok, "yc_", rep('A', 43));

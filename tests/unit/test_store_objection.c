@@ -378,29 +378,39 @@ static void yc_store_ingest__after_set_status__supersedes_last_write_wins(void *
     assert_int_equal(yc_store_record_set_status(st, rid, YC_STATUS_BIT(YC_STATUS_ACTIVE),
                                                 YC_STATUS_REVOKED, NULL),
                      YC_OK);
-    /* the provider sends the same record again (status active): a new version, active */
+    yc_record got;
+    int64_t since = 0;
+    assert_int_equal(yc_store_record_get(st, rid, &got, &since), YC_OK);
+    assert_int_equal(got.version, 2);
+    /* regress__issue_6__revoked_record_sent_again_active__stays_revoked: the provider sends
+     * the same record again (status active): it stays revoked (an upheld objection's or a
+     * provider's revocation is not undone by a feed), a duplicate that writes nothing.  Until
+     * the breaker's report of issue 6 (defect 2) this made the record active again. */
     yc_record again;
     make_merchant(&again, 1);
     yc_ingest_stats s;
     assert_int_equal(yc_store_ingest(st, &again, 1, &s), YC_OK);
-    assert_int_equal(s.superseded, 1);
+    assert_int_equal(s.superseded, 0);
+    assert_int_equal(s.duplicates, 1);
     assert_int_equal(again.record_id, rid);
-    assert_int_equal(again.version, 3);
-    yc_record got;
-    int64_t since = 0;
-    const int64_t before = again.ingest_ms;
-    assert_int_equal(yc_store_record_get(st, rid, &got, &since), YC_OK);
-    assert_int_equal(got.status, YC_STATUS_ACTIVE);
-    assert_int_equal(got.version, 3);
-    assert_true(since >= before);
-    /* a correction that keeps the status keeps the status time */
+    assert_int_equal(again.version, 2);
+    assert_int_equal(again.status, YC_STATUS_REVOKED);
+    int64_t since1 = 0;
+    assert_int_equal(yc_store_record_get(st, rid, &got, &since1), YC_OK);
+    assert_int_equal(got.status, YC_STATUS_REVOKED);
+    assert_int_equal(got.version, 2);
+    assert_int_equal(since1, since);
+    /* a correction supersedes (last write wins for content), stays revoked and keeps the
+     * status time */
     int64_t since2 = 0;
     make_merchant(&again, 1);
     SET(again.legal_basis, "《行政处罚法》第二十八条");
     assert_int_equal(yc_store_ingest(st, &again, 1, &s), YC_OK);
     assert_int_equal(s.superseded, 1);
     assert_int_equal(yc_store_record_get(st, rid, &got, &since2), YC_OK);
-    assert_int_equal(got.version, 4);
+    assert_int_equal(got.version, 3);
+    assert_int_equal(got.status, YC_STATUS_REVOKED);
+    assert_string_equal(got.legal_basis, "《行政处罚法》第二十八条");
     assert_int_equal(since2, since);
     yc_store_close(st);
     tdir_remove(&t);
@@ -599,6 +609,17 @@ static void yc_store_objection_file__refusals__exact_errors(void **state)
     lim[YC_OBJECTION_REASON_MAX] = '\0';
     assert_true(yc_store_objection_reason_ok(lim));
     assert_true(yc_store_objection_reason_ok("电话12345678901234"));
+    /* regress__issue_6__objection_reason_separated_or_full_width_digits__refused */
+    assert_false(yc_store_objection_reason_ok("身份证 330782-19581031-7029 不是我的"));
+    assert_false(yc_store_objection_reason_ok("３３０７８２１９５８１０３１７０２９"));
+    assert_false(yc_store_objection_reason_ok("电话 123 4567 8901 2345"));
+    assert_true(yc_store_objection_reason_ok("电话 123 4567 8901 234"));
+    assert_false(yc_store_objection_reason_ok("１２３４５６７８９０１２３４５"));
+    assert_true(yc_store_objection_reason_ok("１２３４５６７８９０１２３４"));
+    assert_int_equal(yc_store_objection_file(st, 1, r[0].subject_id,
+                                             "３３０７８２１９５８１０３１７０２９", 1, dl, NULL,
+                                             NULL),
+                     YC_ERR_INVALID);
     /* bad subject, time, deadline */
     assert_int_equal(yc_store_objection_file(st, 1, "", "x", 1, dl, NULL, NULL), YC_ERR_INVALID);
     assert_int_equal(yc_store_objection_file(st, 1, "A B", "x", 1, dl, NULL, NULL), YC_ERR_INVALID);

@@ -151,7 +151,17 @@ static void yc_repair_text_ok__limits_digits_controls__exact(void **state)
     assert_true(yc_repair_text_ok("x12345678901234y", 100));    /* 14 digits */
     assert_false(yc_repair_text_ok("x123456789012345y", 100));  /* 15 digits */
     assert_false(yc_repair_text_ok("11010519491231002X", 100)); /* a 身份证 number */
-    assert_true(yc_repair_text_ok("1101051949-1231002X", 100));
+    /* regress__issue_6__repair_text_separated_or_full_width_digits__refused: separators
+     * between digits and full-width digits do not hide a document number */
+    assert_false(yc_repair_text_ok("1101051949-1231002X", 100));
+    assert_false(yc_repair_text_ok("负责人身份证 330782-19581031-7029 已整改", 200));
+    assert_false(yc_repair_text_ok("３３０７８２１９５８１０３１７０２９", 200));
+    assert_false(yc_repair_text_ok("330782\u3000195810310", 100));       /* U+3000, 15 */
+    assert_false(yc_repair_text_ok("330782\uff0d195810310", 100));       /* U+FF0D, 15 */
+    assert_false(yc_repair_text_ok("3307 8219.5810/31_0", 100));         /* 15 */
+    assert_true(yc_repair_text_ok("3307 8219.5810/31", 100));            /* 14 */
+    assert_true(yc_repair_text_ok("１２３４５６７８９０１２３４", 100)); /* 14 */
+    assert_true(yc_repair_text_ok("1101051949号1231002X", 100));         /* runs of 10 and 7 */
     assert_false(yc_repair_text_ok("line\nbreak", 100));
     assert_false(yc_repair_text_ok("tab\there", 100));
     assert_false(yc_repair_text_ok("del\x7f", 100));
