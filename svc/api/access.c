@@ -537,11 +537,6 @@ static json_t *consent_json(yc_api *api, const yc_store_consent *cs, int64_t now
         cs->revoked_at != -1 ? time_json(cs->revoked_at) : json_null(), "state", state);
 }
 
-static yc_err bad_field(yc_api_response *res, const char *pointer, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field", detail, pointer);
-}
-
 static bool digits(const char *s, size_t n, int *ret)
 {
     int v = 0;
@@ -664,9 +659,9 @@ static yc_err consent_defer(yc_api *api, const yc_store_consent *cs, const char 
 static bool parse_scope(json_t *v, unsigned *ret, yc_api_response *res, yc_err *rv)
 {
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > N_SCOPES) {
-        *rv = bad_field(res, "/scope",
-                        "expected an array of 1 to 3 distinct names from score, records, "
-                        "attestations");
+        *rv = yc_api_bad_field(res, "/scope",
+                               "expected an array of 1 to 3 distinct names from score, records, "
+                               "attestations");
         return false;
     }
     unsigned scope = 0;
@@ -681,9 +676,10 @@ static bool parse_scope(json_t *v, unsigned *ret, yc_api_response *res, yc_err *
         while (s != NULL && k < N_SCOPES && strcmp(s, scope_names[k]) != 0)
             k++;
         if (s == NULL || k == N_SCOPES || (scope & (1u << k)) != 0) {
-            *rv = bad_field(res, pointer,
-                            s != NULL && k < N_SCOPES ? "named twice"
-                                                      : "expected score, records or attestations");
+            *rv = yc_api_bad_field(res, pointer,
+                                   s != NULL && k < N_SCOPES
+                                       ? "named twice"
+                                       : "expected score, records or attestations");
             return false;
         }
         scope |= 1u << k;
@@ -726,8 +722,8 @@ static yc_err create_consent(yc_api *api, const yc_api_request *req, const char 
             char pointer[40] = "";
             if (yc_api_key_is_nameable(key))
                 snprintf(pointer, sizeof pointer, "/%s", key);
-            rv = bad_field(res, pointer,
-                           "unknown member (allowed: client_id, purpose, scope, expires_at)");
+            rv = yc_api_bad_field(
+                res, pointer, "unknown member (allowed: client_id, purpose, scope, expires_at)");
             goto out;
         }
     }
@@ -740,12 +736,13 @@ static yc_err create_consent(yc_api *api, const yc_api_request *req, const char 
     bool active = false;
     if (s == NULL || strlen(s) != YC_CLIENT_ID_LEN || strncmp(s, "cl_", 3) != 0 ||
         !yc_store_b64url_id_chars_ok(s + 3, YC_CLIENT_ID_LEN - 3)) {
-        rv = bad_field(res, "/client_id", "expected a client id (cl_ and 16 base64url characters)");
+        rv = yc_api_bad_field(res, "/client_id",
+                              "expected a client id (cl_ and 16 base64url characters)");
         goto out;
     }
     if (!client_info(api, s, name, &role, &active) || !active || role != YC_ROLE_FI) {
-        rv =
-            bad_field(res, "/client_id", "no active financial institution (fi) client has this id");
+        rv = yc_api_bad_field(res, "/client_id",
+                              "no active financial institution (fi) client has this id");
         goto out;
     }
     memcpy(cs.client_id, s, YC_CLIENT_ID_LEN + 1);
@@ -754,7 +751,7 @@ static yc_err create_consent(yc_api *api, const yc_api_request *req, const char 
     s = json_string_value(v);
     const bool individual = sid[0] == 'P';
     if (s == NULL || !yc_purpose_is_valid(s, json_string_length(v))) {
-        rv = bad_field(res, "/purpose", "not a purpose code of the vocabulary (README.md)");
+        rv = yc_api_bad_field(res, "/purpose", "not a purpose code of the vocabulary (README.md)");
         goto out;
     }
     if (!yc_purpose_is_valid_for(s, json_string_length(v), individual)) {
@@ -774,13 +771,15 @@ static yc_err create_consent(yc_api *api, const yc_api_request *req, const char 
     s = json_string_value(v);
     int64_t exp = 0;
     if (s == NULL || !parse_expiry(s, json_string_length(v), &exp)) {
-        rv = bad_field(res, "/expires_at",
-                       "expected an RFC 3339 date-time or a date YYYY-MM-DD (through that day, "
-                       "Asia/Shanghai)");
+        rv = yc_api_bad_field(
+            res, "/expires_at",
+            "expected an RFC 3339 date-time or a date YYYY-MM-DD (through that day, "
+            "Asia/Shanghai)");
         goto out;
     }
     if (exp <= now || exp - now > YC_CONSENT_MAX_SECONDS) {
-        rv = bad_field(res, "/expires_at", "must be in the future and at most 365 days ahead");
+        rv = yc_api_bad_field(res, "/expires_at",
+                              "must be in the future and at most 365 days ahead");
         goto out;
     }
     cs.granted_at = now;

@@ -123,6 +123,14 @@ yc_err yc_api_json(yc_api_response *res, int status, json_t *obj);
 yc_err yc_api_raw(yc_api_response *res, int status, const char *json, size_t len);
 /* Map a store/engine error to a problem response. */
 yc_err yc_api_error(yc_api_response *res, yc_err e);
+/* 400 invalid-field naming a JSON Pointer (or "" for the whole body). */
+yc_err yc_api_bad_field(yc_api_response *res, const char *pointer, const char *detail);
+/* 400 invalid-parameter naming a path or query parameter. */
+yc_err yc_api_bad_param(yc_api_response *res, const char *name, const char *detail);
+/* A problem (type urn:yrdcredit:problem:<kind>) with one more member key: value; value is
+ * stolen, also on failure (YC_ERR_NOMEM). */
+yc_err yc_api_problem_with(yc_api_response *res, int status, const char *kind, const char *title,
+                           const char *detail, const char *field, const char *key, json_t *value);
 /* 503 not-ready when the instance lacks model, rules or store; returns true if answered. */
 bool yc_api_not_ready(yc_api *api, yc_api_response *res, yc_err *ret);
 

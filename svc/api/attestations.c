@@ -16,11 +16,6 @@
 static const char *const disclose_names[] = {"score", "grade", "band", "as_of", "reasons", "name"};
 #define N_DISCLOSE (sizeof disclose_names / sizeof disclose_names[0])
 
-static yc_err bad_field(yc_api_response *res, const char *pointer, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field", detail, pointer);
-}
-
 static int64_t now_s(void)
 {
     return (int64_t)time(NULL);
@@ -116,13 +111,13 @@ bool yc_api_body_object(const yc_api *api, const yc_api_request *req, bool empty
     }
     if (!json_is_object(o)) {
         json_decref(o);
-        *ret = bad_field(res, "", "the body must be a JSON object");
+        *ret = yc_api_bad_field(res, "", "the body must be a JSON object");
         return false;
     }
     char pointer[128];
     if (nul_string_at(o, pointer, sizeof pointer, 0)) {
         json_decref(o);
-        *ret = bad_field(res, pointer, "a string must not hold U+0000");
+        *ret = yc_api_bad_field(res, pointer, "a string must not hold U+0000");
         return false;
     }
     *ret_obj = o;
@@ -137,7 +132,7 @@ static yc_err unknown_member(yc_api_response *res, const char *key, const char *
     if (yc_api_key_is_nameable(key))
         snprintf(pointer, sizeof pointer, "/%s", key);
     snprintf(detail, sizeof detail, "unknown member (allowed: %s)", allowed);
-    return bad_field(res, pointer, detail);
+    return yc_api_bad_field(res, pointer, detail);
 }
 
 static bool only_members(json_t *o, const char *const *names, size_t n, const char *allowed,
@@ -172,9 +167,10 @@ typedef struct issue_req {
 static bool parse_disclose(json_t *v, issue_req *ir, yc_api_response *res, yc_err *ret)
 {
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > N_DISCLOSE) {
-        *ret = bad_field(res, "/disclose",
-                         "expected an array of 1 to 6 distinct names from score, grade, band, "
-                         "as_of, reasons, name");
+        *ret =
+            yc_api_bad_field(res, "/disclose",
+                             "expected an array of 1 to 6 distinct names from score, grade, band, "
+                             "as_of, reasons, name");
         return false;
     }
     memset(ir->want, 0, sizeof ir->want);
@@ -189,12 +185,12 @@ static bool parse_disclose(json_t *v, issue_req *ir, yc_api_response *res, yc_er
         while (s != NULL && k < N_DISCLOSE && strcmp(s, disclose_names[k]) != 0)
             k++;
         if (s == NULL || k == N_DISCLOSE) {
-            *ret =
-                bad_field(res, pointer, "expected one of score, grade, band, as_of, reasons, name");
+            *ret = yc_api_bad_field(res, pointer,
+                                    "expected one of score, grade, band, as_of, reasons, name");
             return false;
         }
         if (ir->want[k]) {
-            *ret = bad_field(res, pointer, "named twice");
+            *ret = yc_api_bad_field(res, pointer, "named twice");
             return false;
         }
         ir->want[k] = true;
@@ -225,7 +221,7 @@ static bool parse_issue(const yc_api *api, json_t *o, issue_req *ir, yc_api_resp
         size_t n = s != NULL ? json_string_length(v) : 0;
         if (s == NULL || n == 0 || n > YC_ATTEST_AUD_MAX || strlen(s) != n ||
             !text_is_printable(s, n)) {
-            *ret = bad_field(res, "/aud", "expected a string of 1 to 255 printable bytes");
+            *ret = yc_api_bad_field(res, "/aud", "expected a string of 1 to 255 printable bytes");
             return false;
         }
         memcpy(ir->aud, s, n + 1);
@@ -239,7 +235,7 @@ static bool parse_issue(const yc_api *api, json_t *o, issue_req *ir, yc_api_resp
             snprintf(detail, sizeof detail,
                      "expected an integer in 1..%u (attest.max_validity_days)",
                      api->cfg.attest.max_validity_days);
-            *ret = bad_field(res, "/validity_days", detail);
+            *ret = yc_api_bad_field(res, "/validity_days", detail);
             return false;
         }
         ir->validity_days = (unsigned)d;
@@ -252,7 +248,7 @@ static bool parse_issue(const yc_api *api, json_t *o, issue_req *ir, yc_api_resp
         else if (s != NULL && strcmp(s, "Ed25519") == 0)
             ir->alg = YC_ATTEST_ALG_ED25519;
         else {
-            *ret = bad_field(res, "/alg", "expected \"EdDSA\" or \"Ed25519\"");
+            *ret = yc_api_bad_field(res, "/alg", "expected \"EdDSA\" or \"Ed25519\"");
             return false;
         }
     }
@@ -278,19 +274,19 @@ static yc_err build_disclosable(const yc_api *api, const issue_req *ir, const ch
         const char *name = disclose_names[k];
         json_t *value = NULL;
         if (strcmp(name, "grade") == 0 && person) {
-            rv = bad_field(res, "/disclose", "an individual has a band, not a grade");
+            rv = yc_api_bad_field(res, "/disclose", "an individual has a band, not a grade");
             *answered = true;
             break;
         }
         if (strcmp(name, "band") == 0 && !person) {
-            rv = bad_field(res, "/disclose", "a merchant has a grade, not a band");
+            rv = yc_api_bad_field(res, "/disclose", "a merchant has a grade, not a band");
             *answered = true;
             break;
         }
         if (strcmp(name, "name") == 0) {
             if (person) {
                 /* an individual's name never leaves the store (ARCHITECTURE.md "Privacy") */
-                rv = bad_field(res, "/disclose", "an individual's name is never attested");
+                rv = yc_api_bad_field(res, "/disclose", "an individual's name is never attested");
                 *answered = true;
                 break;
             }
@@ -404,8 +400,8 @@ yc_err yc_api_issue_attestation(yc_api *api, const yc_api_request *req, const ch
     /* issue 6 item 2: `purpose` and `consent_id` body members (strings) of a client's request */
     json_t *jp = json_object_get(body, "purpose"), *jc = json_object_get(body, "consent_id");
     if ((jp != NULL && !json_is_string(jp)) || (jc != NULL && !json_is_string(jc))) {
-        rv = bad_field(res, jp != NULL && !json_is_string(jp) ? "/purpose" : "/consent_id",
-                       "expected a string");
+        rv = yc_api_bad_field(res, jp != NULL && !json_is_string(jp) ? "/purpose" : "/consent_id",
+                              "expected a string");
         goto out;
     }
     const char *purpose = jp != NULL ? json_string_value(jp) : NULL;
@@ -660,7 +656,7 @@ yc_err yc_api_attestation_state(yc_api *api, const yc_api_request *req, const ch
         size_t n = s != NULL ? json_string_length(v) : 0;
         if (s == NULL || n == 0 || n > YC_ATTEST_REASON_MAX || strlen(s) != n ||
             !text_is_printable(s, n)) {
-            rv = bad_field(res, "/reason", "expected a string of 1 to 255 printable bytes");
+            rv = yc_api_bad_field(res, "/reason", "expected a string of 1 to 255 printable bytes");
             goto out;
         }
         memcpy(reason, s, n + 1);
@@ -733,14 +729,14 @@ yc_err yc_api_verify_attestation(yc_api *api, const yc_api_request *req, yc_api_
         goto out;
     json_t *tok = json_object_get(body, "token");
     if (!json_is_string(tok) || json_string_length(tok) == 0) {
-        rv = bad_field(res, "/token", "expected the SD-JWT (or a presentation) as a string");
+        rv = yc_api_bad_field(res, "/token", "expected the SD-JWT (or a presentation) as a string");
         goto out;
     }
     json_t *aud = json_object_get(body, "aud");
     if (aud != NULL && (!json_is_string(aud) || json_string_length(aud) == 0 ||
                         json_string_length(aud) > YC_ATTEST_AUD_MAX ||
                         strlen(json_string_value(aud)) != json_string_length(aud))) {
-        rv = bad_field(res, "/aud", "expected a string of 1 to 255 bytes");
+        rv = yc_api_bad_field(res, "/aud", "expected a string of 1 to 255 bytes");
         goto out;
     }
     if (api->attest == NULL) {

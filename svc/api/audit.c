@@ -11,12 +11,6 @@
 #include "yrdcredit/retention.h"
 #include "yrdcredit/store_audit.h"
 
-static yc_err bad_param(yc_api_response *res, const char *name, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter", detail,
-                          name);
-}
-
 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" (RFC 3339, UTC, milliseconds); false when out of range. */
 static bool rfc3339_ms(int64_t ms, char out[static 32])
 {
@@ -81,18 +75,18 @@ yc_err yc_api_get_audit(yc_api *api, const yc_api_request *req, yc_api_response 
     uint64_t limit = YC_API_PAGE_DEFAULT;
     const char *v = yc_api_query_get(&q, "limit", &len);
     if (v != NULL && !yc_api_parse_limit(v, len, &limit))
-        return bad_param(res, "limit", "expected an integer in 1..100");
+        return yc_api_bad_param(res, "limit", "expected an integer in 1..100");
     yc_audit_action action = YC_AUDIT_ANY;
     char text[YC_AUDIT_CURSOR_MAX + 1];
     _Static_assert(YC_AUDIT_CURSOR_MAX >= YC_AUDIT_ACTION_CODE_MAX, "one buffer for both");
     v = yc_api_query_get(&q, "action", &len);
     if (v != NULL && (!copy_value(v, len, text, YC_AUDIT_ACTION_CODE_MAX + 1) ||
                       yc_audit_action_parse(text, &action) != YC_OK))
-        return bad_param(res, "action", "not an audit action code (client_add, ..., purge)");
+        return yc_api_bad_param(res, "action", "not an audit action code (client_add, ..., purge)");
     char cursor[YC_AUDIT_CURSOR_MAX + 1] = "";
     v = yc_api_query_get(&q, "cursor", &len);
     if (v != NULL && !copy_value(v, len, cursor, sizeof cursor))
-        return bad_param(res, "cursor", "not a cursor returned by this API");
+        return yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
     if (yc_api_not_ready(api, res, &rv))
         return rv;
     yc_store_audit *arr = NULL;
@@ -100,7 +94,7 @@ yc_err yc_api_get_audit(yc_api *api, const yc_api_request *req, yc_api_response 
     char next[YC_AUDIT_CURSOR_MAX + 1];
     rv = yc_store_audit_list(api->store, action, cursor, (size_t)limit, &arr, &n, next);
     if (rv == YC_ERR_INVALID) /* the arguments were checked: only the cursor can be wrong */
-        return bad_param(res, "cursor", "not a cursor returned by this API");
+        return yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
     if (rv != YC_OK)
         return yc_api_error(res, rv);
     rv = page_json(arr, n, next, res);

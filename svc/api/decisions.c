@@ -50,11 +50,6 @@ static bool in_vocab(const char *s, const char *const *vocab, size_t n)
     return false;
 }
 
-static yc_err bad_field(yc_api_response *res, const char *pointer, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field", detail, pointer);
-}
-
 static yc_err bad_attestation(yc_api_response *res, const char *detail)
 {
     return yc_api_problem(res, 422, PROBLEM_BAD_ATTESTATION, "Attestation not accepted", detail,
@@ -150,31 +145,36 @@ static bool parse_req(const yc_api *api, json_t *o, dec_req *r, yc_api_response 
             char ptr[40] = "";
             if (yc_api_key_is_nameable(key))
                 (void)snprintf(ptr, sizeof ptr, "/%s", key);
-            *ret = bad_field(res, ptr,
-                             "unknown member; allowed: subject_id, attestation, matter, region, "
-                             "as_of");
+            *ret = yc_api_bad_field(
+                res, ptr,
+                "unknown member; allowed: subject_id, attestation, matter, region, "
+                "as_of");
             return false;
         }
     }
     json_t *sid = json_object_get(o, "subject_id"), *att = json_object_get(o, "attestation");
     if (sid != NULL && att != NULL) {
-        *ret = bad_field(res, "/attestation", "give exactly one of subject_id and attestation");
+        *ret =
+            yc_api_bad_field(res, "/attestation", "give exactly one of subject_id and attestation");
         return false;
     }
     if (sid == NULL && att == NULL) {
-        *ret = bad_field(res, "/subject_id", "one of subject_id and attestation is required");
+        *ret =
+            yc_api_bad_field(res, "/subject_id", "one of subject_id and attestation is required");
         return false;
     }
     if (sid != NULL) {
         const char *s = json_string_value(sid);
         if (s == NULL || !yc_subject_id_is_valid(s, json_string_length(sid))) {
-            *ret = bad_field(res, "/subject_id", "not a valid 统一社会信用代码 or 'P' pseudonym");
+            *ret = yc_api_bad_field(res, "/subject_id",
+                                    "not a valid 统一社会信用代码 or 'P' pseudonym");
             return false;
         }
         r->subject_id = s;
     } else {
         if (!json_is_string(att) || json_string_length(att) == 0) {
-            *ret = bad_field(res, "/attestation", "expected an SD-JWT presentation (a string)");
+            *ret =
+                yc_api_bad_field(res, "/attestation", "expected an SD-JWT presentation (a string)");
             return false;
         }
         r->attestation = json_string_value(att);
@@ -182,8 +182,8 @@ static bool parse_req(const yc_api *api, json_t *o, dec_req *r, yc_api_response 
     }
     json_t *m = json_object_get(o, "matter");
     if (m == NULL || !yc_matter_is_valid(json_string_value(m))) {
-        *ret = bad_field(res, "/matter",
-                         m == NULL ? "matter is required" : "not a matter of the vocabulary");
+        *ret = yc_api_bad_field(
+            res, "/matter", m == NULL ? "matter is required" : "not a matter of the vocabulary");
         return false;
     }
     r->matter = json_string_value(m);
@@ -194,9 +194,9 @@ static bool parse_req(const yc_api *api, json_t *o, dec_req *r, yc_api_response 
     } else {
         const char *s = json_string_value(reg);
         if (s == NULL || !yc_region_is_valid(s, json_string_length(reg))) {
-            *ret = bad_field(res, "/region",
-                             "expected a 6-digit GB/T 2260 administrative division code (a "
-                             "province prefix such as 31 or 33)");
+            *ret = yc_api_bad_field(res, "/region",
+                                    "expected a 6-digit GB/T 2260 administrative division code (a "
+                                    "province prefix such as 31 or 33)");
             return false;
         }
         memcpy(r->region, s, YC_REGION_LEN + 1);
@@ -206,7 +206,7 @@ static bool parse_req(const yc_api *api, json_t *o, dec_req *r, yc_api_response 
         r->as_of = yc_date_today_shanghai();
     } else if (!json_is_string(d) ||
                !yc_api_parse_as_of(json_string_value(d), json_string_length(d), &r->as_of)) {
-        *ret = bad_field(res, "/as_of", "expected a real date YYYY-MM-DD in 1900..2099");
+        *ret = yc_api_bad_field(res, "/as_of", "expected a real date YYYY-MM-DD in 1900..2099");
         return false;
     }
     return true;

@@ -31,36 +31,6 @@
 #define PROBLEM_OBJECTION_CONFLICT "objection-conflict" /* 409 */
 #define PROBLEM_RECORD_CONFLICT    "record-conflict"    /* 409 revokeRecord */
 
-static yc_err bad_field(yc_api_response *res, const char *pointer, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field", detail, pointer);
-}
-
-static yc_err bad_param(yc_api_response *res, const char *name, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter", detail,
-                          name);
-}
-
-/* A problem with one more member (@p key, @p value stolen). */
-static yc_err problem_with(yc_api_response *res, int status, const char *kind, const char *title,
-                           const char *detail, const char *field, const char *key, json_t *value)
-{
-    char type[96];
-    snprintf(type, sizeof type, "urn:yrdcredit:problem:%s", kind);
-    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title, "status",
-                          status, "detail", detail, "field", field);
-    if (o == NULL || value == NULL || json_object_set_new(o, key, value) != 0) {
-        json_decref(o);
-        json_decref(value);
-        return YC_ERR_NOMEM;
-    }
-    yc_err rv = yc_api_json(res, status, o);
-    if (rv == YC_OK)
-        res->content_type = "application/problem+json";
-    return rv;
-}
-
 static json_t *time_json(int64_t ms)
 {
     char s[YC_TIME_RFC3339_LEN + 1];
@@ -126,7 +96,7 @@ static bool page_params(const yc_api_query *q, size_t *limit, const char **curso
     uint64_t lim = YC_API_PAGE_DEFAULT;
     const char *v = yc_api_query_get(q, "limit", &len);
     if (v != NULL && !yc_api_parse_limit(v, len, &lim)) {
-        *ret = bad_param(res, "limit", "expected an integer in 1..100");
+        *ret = yc_api_bad_param(res, "limit", "expected an integer in 1..100");
         return false;
     }
     *limit = (size_t)lim;
@@ -139,7 +109,7 @@ static bool page_params(const yc_api_query *q, size_t *limit, const char **curso
             cursor_buf[len] = '\0';
         }
         if (!yc_store_objection_id_ok(cursor_buf)) {
-            *ret = bad_param(res, "cursor", "not a cursor returned by this API");
+            *ret = yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
             return false;
         }
         *cursor = cursor_buf;
@@ -251,7 +221,7 @@ static bool only_members(json_t *body, const char *const *allowed, const char *p
                 snprintf(p, sizeof p, "%s/%s", prefix, key);
             else
                 snprintf(p, sizeof p, "%s", prefix);
-            *ret = bad_field(res, p, detail);
+            *ret = yc_api_bad_field(res, p, detail);
             return false;
         }
     }
@@ -268,8 +238,9 @@ static yc_err not_active(yc_api_response *res, const yc_record *rec)
                              ? "the record is already under an open objection"
                              : "the record no longer counts (repaired, expired or revoked): "
                                "there is nothing to object to";
-    return problem_with(res, 409, PROBLEM_OBJECTION_CONFLICT, "Conflict", detail, "record_id",
-                        "record_status", json_string(yc_status_str(rec->status)));
+    return yc_api_problem_with(res, 409, PROBLEM_OBJECTION_CONFLICT, "Conflict", detail,
+                               "record_id", "record_status",
+                               json_string(yc_status_str(rec->status)));
 }
 
 static unsigned deadline_days(const yc_api *api)
@@ -304,13 +275,13 @@ static yc_err create_objection(yc_api *api, const yc_api_request *req, yc_api_re
                       &rv))
         goto out;
     if (!parse_record_id(json_object_get(body, "record_id"), &rid)) {
-        rv = bad_field(res, "/record_id", "required: a record id (decimal string)");
+        rv = yc_api_bad_field(res, "/record_id", "required: a record id (decimal string)");
         goto out;
     }
     if (!reason_member(json_object_get(body, "reason"), reason)) {
         char d[sizeof REASON_RULE + 48];
         snprintf(d, sizeof d, "required: why the record is wrong, %s", REASON_RULE);
-        rv = bad_field(res, "/reason", d);
+        rv = yc_api_bad_field(res, "/reason", d);
         goto out;
     }
     if (yc_api_not_ready(api, res, &rv))
@@ -392,7 +363,7 @@ static yc_err list_my_objections(yc_api *api, const yc_api_request *req, yc_api_
     char next[YC_OBJECTION_ID_LEN + 1];
     rv = yc_store_objections_of_subject(api->store, sid, cursor, limit, &arr, &n, next);
     if (rv == YC_ERR_INVALID)
-        return bad_param(res, "cursor", "not a cursor returned by this API");
+        return yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
     rv = rv == YC_OK ? page_json(res, arr, n, next) : yc_api_error(res, rv);
     yc_free(arr);
     return rv;
@@ -420,7 +391,7 @@ static yc_err list_objections(yc_api *api, const yc_api_request *req, yc_api_res
             f.state = YC_OBJECTION_OPEN;
             f.overdue_today = yc_date_today_shanghai();
         } else
-            return bad_param(res, "status", "expected open, overdue or resolved");
+            return yc_api_bad_param(res, "status", "expected open, overdue or resolved");
     }
     size_t limit = 0;
     const char *cursor = NULL;
@@ -440,7 +411,7 @@ static yc_err list_objections(yc_api *api, const yc_api_request *req, yc_api_res
     char next[YC_OBJECTION_ID_LEN + 1];
     rv = yc_store_objections_list(api->store, &f, cursor, limit, &arr, &n, next);
     if (rv == YC_ERR_INVALID)
-        return bad_param(res, "cursor", "not a cursor returned by this API");
+        return yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
     rv = rv == YC_OK ? page_json(res, arr, n, next) : yc_api_error(res, rv);
     yc_free(arr);
     return rv;
@@ -474,44 +445,46 @@ static bool parse_resolution(json_t *body, resolve_req *r, yc_api_response *res,
     if (strcmp(o, "rejected") == 0) {
         r->outcome = YC_OBJECTION_OUTCOME_REJECTED;
         if (action != NULL || corr != NULL) {
-            *ret = bad_field(res, action != NULL ? "/action" : "/correction",
-                             "a rejected objection changes nothing: no action, no correction");
+            *ret =
+                yc_api_bad_field(res, action != NULL ? "/action" : "/correction",
+                                 "a rejected objection changes nothing: no action, no correction");
             return false;
         }
         if (!reason_member(reason, r->reason)) {
             char d[sizeof REASON_RULE + 48];
             snprintf(d, sizeof d, "required: why the objection is rejected, %s", REASON_RULE);
-            *ret = bad_field(res, "/reason", d);
+            *ret = yc_api_bad_field(res, "/reason", d);
             return false;
         }
         return true;
     }
     if (strcmp(o, "upheld") != 0) {
-        *ret = bad_field(res, "/outcome", "required: upheld or rejected");
+        *ret = yc_api_bad_field(res, "/outcome", "required: upheld or rejected");
         return false;
     }
     r->outcome = YC_OBJECTION_OUTCOME_UPHELD;
     if (reason != NULL) {
-        *ret = bad_field(res, "/reason", "only a rejection has a reason");
+        *ret = yc_api_bad_field(res, "/reason", "only a rejection has a reason");
         return false;
     }
     if (strcmp(a, "revoke") == 0) {
         r->action = YC_OBJECTION_ACTION_REVOKE;
         if (corr != NULL) {
-            *ret = bad_field(res, "/correction", "only action correct takes a correction");
+            *ret = yc_api_bad_field(res, "/correction", "only action correct takes a correction");
             return false;
         }
         return true;
     }
     if (strcmp(a, "correct") != 0) {
-        *ret = bad_field(res, "/action", "required for upheld: revoke or correct");
+        *ret = yc_api_bad_field(res, "/action", "required for upheld: revoke or correct");
         return false;
     }
     r->action = YC_OBJECTION_ACTION_CORRECT;
     if (!json_is_object(corr)) {
-        *ret = bad_field(res, "/correction",
-                         "required for action correct: the corrected record, an object as POST "
-                         "/v1/records takes it");
+        *ret =
+            yc_api_bad_field(res, "/correction",
+                             "required for action correct: the corrected record, an object as POST "
+                             "/v1/records takes it");
         return false;
     }
     r->correction = corr;
@@ -554,9 +527,9 @@ static bool correction_record(yc_api *api, json_t *corr, const yc_store_objectio
 {
     json_t *st = json_object_get(corr, "status");
     if (st != NULL && !(json_is_string(st) && strcmp(json_string_value(st), "active") == 0)) {
-        *ret = bad_field(res, "/correction/status",
-                         "a correction is stored active: omit status "
-                         "or give active");
+        *ret = yc_api_bad_field(res, "/correction/status",
+                                "a correction is stored active: omit status "
+                                "or give active");
         return false;
     }
     char *line = json_dumps(corr, JSON_COMPACT);
@@ -587,20 +560,20 @@ static bool correction_record(yc_api *api, json_t *corr, const yc_store_objectio
         return false;
     }
     if (!c.got) {
-        *ret = bad_field(res, c.field[0] != '\0' ? c.field : "/correction",
-                         c.reason[0] != '\0' ? c.reason : "not a valid record");
+        *ret = yc_api_bad_field(res, c.field[0] != '\0' ? c.field : "/correction",
+                                c.reason[0] != '\0' ? c.reason : "not a valid record");
         return false;
     }
     /* the same record: its idempotency key (authority, 文书号, subject) is unchanged */
     if (strcmp(out->authority_uscc, cur->authority_uscc) != 0 ||
         (cur->authority_uscc[0] == '\0' && strcmp(out->authority_name, cur->authority_name) != 0)) {
-        *ret = bad_field(res, "/correction/authority_uscc",
-                         "a correction keeps the record's authority");
+        *ret = yc_api_bad_field(res, "/correction/authority_uscc",
+                                "a correction keeps the record's authority");
         return false;
     }
     if (strcmp(out->decision_no, cur->decision_no) != 0) {
-        *ret = bad_field(res, "/correction/decision_no",
-                         "a correction keeps the record's 文书号 (decision_no)");
+        *ret = yc_api_bad_field(res, "/correction/decision_no",
+                                "a correction keeps the record's 文书号 (decision_no)");
         return false;
     }
     char sid[YC_SUBJECT_ID_MAX + 1] = "";
@@ -612,10 +585,11 @@ static bool correction_record(yc_api *api, json_t *corr, const yc_store_objectio
         memcpy(sid, out->subject_id, sizeof sid);
     }
     if (strcmp(sid, ob->subject_id) != 0 || out->subject_type == YC_SUBJECT_NONE) {
-        *ret = bad_field(res,
-                         out->subject_type == YC_SUBJECT_NATURAL_PERSON ? "/correction/doc_number"
-                                                                        : "/correction/subject_id",
-                         "a correction keeps the record's subject");
+        *ret = yc_api_bad_field(res,
+                                out->subject_type == YC_SUBJECT_NATURAL_PERSON
+                                    ? "/correction/doc_number"
+                                    : "/correction/subject_id",
+                                "a correction keeps the record's subject");
         return false;
     }
     out->status = YC_STATUS_ACTIVE;
@@ -633,15 +607,15 @@ static bool path_objection_id(const char *s, size_t len, char id[static YC_OBJEC
     }
     if (yc_store_objection_id_ok(id))
         return true;
-    *ret = bad_param(res, "id", "expected an objection id: ob_ and 22 base64url characters");
+    *ret = yc_api_bad_param(res, "id", "expected an objection id: ob_ and 22 base64url characters");
     return false;
 }
 
 static yc_err already_resolved(yc_api_response *res)
 {
-    return problem_with(res, 409, PROBLEM_OBJECTION_CONFLICT, "Conflict",
-                        "the objection has been resolved already", "id", "objection_status",
-                        json_string("resolved"));
+    return yc_api_problem_with(res, 409, PROBLEM_OBJECTION_CONFLICT, "Conflict",
+                               "the objection has been resolved already", "id", "objection_status",
+                               json_string("resolved"));
 }
 
 /* 409 already resolved, after an audit entry with outcome refused (as refused repair
@@ -709,9 +683,9 @@ static yc_err resolve_objection(yc_api *api, const yc_api_request *req, const ch
     if (r->action == YC_OBJECTION_ACTION_CORRECT) {
         rv = yc_store_record_get(api->store, ob->record_id, &rec[0], NULL);
         if (rv == YC_ERR_NOT_FOUND) {
-            rv = problem_with(res, 409, PROBLEM_OBJECTION_CONFLICT, "Conflict",
-                              "the record no longer exists: revoke or reject instead", "id",
-                              "record_status", json_string("purged"));
+            rv = yc_api_problem_with(res, 409, PROBLEM_OBJECTION_CONFLICT, "Conflict",
+                                     "the record no longer exists: revoke or reject instead", "id",
+                                     "record_status", json_string("purged"));
             goto out;
         }
         if (rv != YC_OK) {
@@ -775,7 +749,7 @@ static yc_err revoke_record(yc_api *api, const yc_api_request *req, const char *
     const bool id_ok = idv != NULL && parse_record_id(idv, &rid);
     json_decref(idv);
     if (!id_ok)
-        return bad_param(res, "id", "expected a record id: 1..20 decimal digits, not 0");
+        return yc_api_bad_param(res, "id", "expected a record id: 1..20 decimal digits, not 0");
     if (!provider_or_admin(req, "revoking a record", res, &rv) ||
         !yc_api_query_parse(req->query, none, &q, res, &rv))
         return rv;
@@ -805,9 +779,9 @@ static yc_err revoke_record(yc_api *api, const yc_api_request *req, const char *
                          : yc_store_record_get(api->store, rid, &rec, NULL) == YC_OK
                              ? yc_status_str(rec.status)
                              : "changed";
-        return problem_with(res, 409, PROBLEM_RECORD_CONFLICT, "Conflict",
-                            "only an active or disputed record can be revoked", "id",
-                            "record_status", json_string(st));
+        return yc_api_problem_with(res, 409, PROBLEM_RECORD_CONFLICT, "Conflict",
+                                   "only an active or disputed record can be revoked", "id",
+                                   "record_status", json_string(st));
     }
     if (rv != YC_OK)
         return yc_api_error(res, rv);

@@ -95,3 +95,32 @@ bool yc_api_key_is_nameable(const char *key)
     }
     return true;
 }
+
+yc_err yc_api_bad_field(yc_api_response *res, const char *pointer, const char *detail)
+{
+    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field", detail, pointer);
+}
+
+yc_err yc_api_bad_param(yc_api_response *res, const char *name, const char *detail)
+{
+    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter", detail,
+                          name);
+}
+
+yc_err yc_api_problem_with(yc_api_response *res, int status, const char *kind, const char *title,
+                           const char *detail, const char *field, const char *key, json_t *value)
+{
+    char type[96];
+    snprintf(type, sizeof type, "urn:yrdcredit:problem:%s", kind);
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title, "status",
+                          status, "detail", detail, "field", field);
+    if (o == NULL || value == NULL || json_object_set_new(o, key, value) != 0) {
+        json_decref(o);
+        json_decref(value); /* stolen in every case (json_decref(NULL) is a no-op) */
+        return YC_ERR_NOMEM;
+    }
+    yc_err rv = yc_api_json(res, status, o);
+    if (rv == YC_OK)
+        res->content_type = "application/problem+json";
+    return rv;
+}

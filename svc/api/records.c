@@ -8,12 +8,6 @@
 #include "yrdcredit/date.h"
 #include "yrdcredit/record_json.h"
 
-static yc_err bad_param(yc_api_response *res, const char *name, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter", detail,
-                          name);
-}
-
 yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *subject_id,
                            yc_api_response *res)
 {
@@ -26,11 +20,11 @@ yc_err yc_api_list_records(yc_api *api, const yc_api_request *req, const char *s
     uint64_t limit = YC_API_PAGE_DEFAULT, before = UINT64_MAX;
     const char *v = yc_api_query_get(&q, "limit", &len);
     if (v != NULL && !yc_api_parse_limit(v, len, &limit))
-        return bad_param(res, "limit", "expected an integer in 1..100");
+        return yc_api_bad_param(res, "limit", "expected an integer in 1..100");
     /* The cursor is 'r' + the decimal record_id of the last record of the previous page. */
     v = yc_api_query_get(&q, "cursor", &len);
     if (v != NULL && !yc_api_parse_cursor(v, len, &before))
-        return bad_param(res, "cursor", "not a cursor returned by this API");
+        return yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
     if (yc_api_not_ready(api, res, &rv))
         return rv;
     /* issue 6 item 2: purpose and consent of a client's read (noted for the query log) */
@@ -503,7 +497,7 @@ yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_respon
     const char *v = yc_api_query_get(&q, "atomic", &len);
     bool atomic = false;
     if (v != NULL && !yc_api_parse_atomic(v, len, &atomic))
-        return bad_param(res, "atomic", "expected true or false");
+        return yc_api_bad_param(res, "atomic", "expected true or false");
     if (yc_api_not_ready(api, res, &rv))
         return rv;
     post_run run = {0};

@@ -33,35 +33,6 @@
 
 static pthread_mutex_t decide_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static yc_err bad_field(yc_api_response *res, const char *pointer, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field", detail, pointer);
-}
-
-static yc_err bad_param(yc_api_response *res, const char *name, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_PARAMETER, "Invalid parameter", detail,
-                          name);
-}
-
-/* A problem with one more member (@p key, @p value stolen). */
-static yc_err problem_with(yc_api_response *res, int status, const char *kind, const char *title,
-                           const char *detail, const char *field, const char *key, json_t *value)
-{
-    char type[96];
-    snprintf(type, sizeof type, "urn:yrdcredit:problem:%s", kind);
-    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title, "status",
-                          status, "detail", detail, "field", field);
-    if (o == NULL || value == NULL || json_object_set_new(o, key, value) != 0) {
-        json_decref(o);
-        return YC_ERR_NOMEM;
-    }
-    yc_err rv = yc_api_json(res, status, o);
-    if (rv == YC_OK)
-        res->content_type = "application/problem+json";
-    return rv;
-}
-
 static json_t *time_json(int64_t ms)
 {
     char s[YC_TIME_RFC3339_LEN + 1];
@@ -118,7 +89,7 @@ static bool page_params(const yc_api_query *q, size_t *limit, const char **curso
     uint64_t lim = YC_API_PAGE_DEFAULT;
     const char *v = yc_api_query_get(q, "limit", &len);
     if (v != NULL && !yc_api_parse_limit(v, len, &lim)) {
-        *ret = bad_param(res, "limit", "expected an integer in 1..100");
+        *ret = yc_api_bad_param(res, "limit", "expected an integer in 1..100");
         return false;
     }
     *limit = (size_t)lim;
@@ -126,13 +97,13 @@ static bool page_params(const yc_api_query *q, size_t *limit, const char **curso
     v = yc_api_query_get(q, "cursor", &len);
     if (v != NULL) {
         if (len != YC_REPAIR_ID_LEN) {
-            *ret = bad_param(res, "cursor", "not a cursor returned by this API");
+            *ret = yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
             return false;
         }
         memcpy(cursor_buf, v, len);
         cursor_buf[len] = '\0';
         if (!yc_repair_id_ok(cursor_buf)) {
-            *ret = bad_param(res, "cursor", "not a cursor returned by this API");
+            *ret = yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
             return false;
         }
         *cursor = cursor_buf;
@@ -198,21 +169,22 @@ static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res,
         char ptr[40];
         if (strcmp(key, "record_id") != 0 && strcmp(key, "commitment") != 0 &&
             strcmp(key, "evidence") != 0) {
-            *ret = bad_field(res, member_pointer(key, ptr),
-                             "unknown member: allowed are record_id, commitment, evidence");
+            *ret = yc_api_bad_field(res, member_pointer(key, ptr),
+                                    "unknown member: allowed are record_id, commitment, evidence");
             return false;
         }
     }
     if (!parse_record_id(json_object_get(body, "record_id"), &r->record_id)) {
-        *ret = bad_field(res, "/record_id", "required: a record id (decimal string)");
+        *ret = yc_api_bad_field(res, "/record_id", "required: a record id (decimal string)");
         return false;
     }
     if (!text_member(json_object_get(body, "commitment"), YC_REPAIR_COMMITMENT_MAX,
                      r->commitment)) {
-        *ret = bad_field(res, "/commitment",
-                         "required: the 信用承诺, 1..1000 bytes of UTF-8 without control "
-                         "characters or runs of more than 14 digits (full-width digits count; "
-                         "spaces - . / _ between digits do not end a run)");
+        *ret =
+            yc_api_bad_field(res, "/commitment",
+                             "required: the 信用承诺, 1..1000 bytes of UTF-8 without control "
+                             "characters or runs of more than 14 digits (full-width digits count; "
+                             "spaces - . / _ between digits do not end a run)");
         return false;
     }
     json_t *ev = json_object_get(body, "evidence");
@@ -223,14 +195,14 @@ static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res,
     if (json_is_string(ev)) {
         r->n_evidence = 1;
         if (!text_member(ev, YC_REPAIR_EVIDENCE_ITEM_MAX, r->evidence[0])) {
-            *ret = bad_field(res, "/evidence", ev_rule);
+            *ret = yc_api_bad_field(res, "/evidence", ev_rule);
             return false;
         }
         return true;
     }
     if (!json_is_array(ev) || json_array_size(ev) == 0 ||
         json_array_size(ev) > YC_REPAIR_EVIDENCE_MAX) {
-        *ret = bad_field(res, "/evidence", ev_rule);
+        *ret = yc_api_bad_field(res, "/evidence", ev_rule);
         return false;
     }
     r->n_evidence = json_array_size(ev);
@@ -238,7 +210,7 @@ static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res,
         if (!text_member(json_array_get(ev, i), YC_REPAIR_EVIDENCE_ITEM_MAX, r->evidence[i])) {
             char ptr[32];
             snprintf(ptr, sizeof ptr, "/evidence/%zu", i);
-            *ret = bad_field(res, ptr, ev_rule);
+            *ret = yc_api_bad_field(res, ptr, ev_rule);
             return false;
         }
     }
@@ -254,35 +226,38 @@ static bool refuse_record(yc_api *api, const yc_record *rec, yc_date today, yc_a
         char detail[128];
         snprintf(detail, sizeof detail, "the record is %s: only an active record can be repaired",
                  yc_status_str(st));
-        *ret = problem_with(res, 409, PROBLEM_CONFLICT, "Conflict", detail, "record_id",
-                            "record_status", json_string(yc_status_str(st)));
+        *ret = yc_api_problem_with(res, 409, PROBLEM_CONFLICT, "Conflict", detail, "record_id",
+                                   "record_status", json_string(yc_status_str(st)));
         return true;
     }
     if (rec->origin[0] != '\0') { /* docs/sharing.md: the origin owns a shared record */
-        *ret = problem_with(res, 422, PROBLEM_NOT_REPAIRABLE, "Not repairable",
-                            "the record was shared by a partner instance: it is repaired there",
-                            "record_id", "code", json_string(yc_code_str(rec->code)));
+        *ret =
+            yc_api_problem_with(res, 422, PROBLEM_NOT_REPAIRABLE, "Not repairable",
+                                "the record was shared by a partner instance: it is repaired there",
+                                "record_id", "code", json_string(yc_code_str(rec->code)));
         return true;
     }
     const yc_policy_snap *pol = yc_api_policy_acquire(api);
     const bool repairable = pol != NULL && yc_model_code_repairable(pol->model, rec->code);
     yc_api_policy_release(api, pol);
     if (!repairable) {
-        *ret = problem_with(res, 422, PROBLEM_NOT_REPAIRABLE, "Not repairable",
-                            rec->code == YC_CODE_N11
-                                ? "失信被执行人 is removed by the court on performance, not by "
-                                  "credit repair"
-                                : "the score model marks this record type as not repairable",
-                            "record_id", "code", json_string(yc_code_str(rec->code)));
+        *ret =
+            yc_api_problem_with(res, 422, PROBLEM_NOT_REPAIRABLE, "Not repairable",
+                                rec->code == YC_CODE_N11
+                                    ? "失信被执行人 is removed by the court on performance, not by "
+                                      "credit repair"
+                                    : "the score model marks this record type as not repairable",
+                                "record_id", "code", json_string(yc_code_str(rec->code)));
         return true;
     }
     if (rec->pub_min_end != YC_DATE_NONE && today < rec->pub_min_end) {
         char from[YC_DATE_STR_LEN + 1];
         yc_date_format(rec->pub_min_end, from);
-        *ret = problem_with(res, 422, PROBLEM_TOO_EARLY, "Too early",
-                            "repair may be requested once the minimum publication period has "
-                            "ended (repair_from)",
-                            "record_id", "repair_from", json_string(from));
+        *ret =
+            yc_api_problem_with(res, 422, PROBLEM_TOO_EARLY, "Too early",
+                                "repair may be requested once the minimum publication period has "
+                                "ended (repair_from)",
+                                "record_id", "repair_from", json_string(from));
         return true;
     }
     return false;
@@ -365,7 +340,7 @@ yc_err yc_api_list_my_repairs(yc_api *api, const yc_api_request *req, yc_api_res
     yc_store_repair *arr = NULL;
     rv = yc_store_repairs_by_subject(api->store, sid, cursor, limit, &arr, &n, next);
     if (rv == YC_ERR_INVALID)
-        rv = bad_param(res, "cursor", "not a cursor returned by this API");
+        rv = yc_api_bad_param(res, "cursor", "not a cursor returned by this API");
     else if (rv == YC_OK)
         rv = page_json(res, arr, n, next);
     else
@@ -387,7 +362,7 @@ yc_err yc_api_list_repairs(yc_api *api, const yc_api_request *req, yc_api_respon
     yc_repair_status status = YC_REPAIR_STATUS_COUNT;
     const char *v = yc_api_query_get(&q, "status", &len);
     if (v != NULL && yc_repair_status_parse(v, len, &status) != YC_OK)
-        return bad_param(res, "status", "expected pending, approved or rejected");
+        return yc_api_bad_param(res, "status", "expected pending, approved or rejected");
     if (!page_params(&q, &limit, &cursor, cbuf, res, &rv) || yc_api_not_ready(api, res, &rv))
         return rv;
     yc_store_repair *arr = NULL;
@@ -452,7 +427,8 @@ static bool parse_decision(const yc_api *api, const yc_api_request *req, bool ap
     {
         if (strcmp(key, "reason") != 0) {
             char ptr[40];
-            *ret = bad_field(res, member_pointer(key, ptr), "unknown member: allowed is reason");
+            *ret = yc_api_bad_field(res, member_pointer(key, ptr),
+                                    "unknown member: allowed is reason");
             ok = false;
             break;
         }
@@ -460,11 +436,12 @@ static bool parse_decision(const yc_api *api, const yc_api_request *req, bool ap
     v = json_object_get(body, "reason");
     reason[0] = '\0';
     if (ok && (v != NULL || !approve) && !text_member(v, YC_REPAIR_REASON_MAX, reason)) {
-        *ret = bad_field(res, "/reason",
-                         approve ? "a text of 1..500 bytes of UTF-8 without control characters "
-                                   "or runs of more than 14 digits"
-                                 : "required: why the repair is rejected, 1..500 bytes of UTF-8 "
-                                   "without control characters or runs of more than 14 digits");
+        *ret = yc_api_bad_field(res, "/reason",
+                                approve
+                                    ? "a text of 1..500 bytes of UTF-8 without control characters "
+                                      "or runs of more than 14 digits"
+                                    : "required: why the repair is rejected, 1..500 bytes of UTF-8 "
+                                      "without control characters or runs of more than 14 digits");
         ok = false;
     }
     json_decref(body);
@@ -496,9 +473,9 @@ static yc_err approve_record(yc_api *api, const yc_store_repair *r, yc_record *r
             return YC_OK;
         }
         const char *st = got ? yc_status_str(cur.status) : "changed";
-        return problem_with(res, 409, PROBLEM_CONFLICT, "Conflict",
-                            "the record is no longer active; reject the application", "id",
-                            "record_status", json_string(st));
+        return yc_api_problem_with(res, 409, PROBLEM_CONFLICT, "Conflict",
+                                   "the record is no longer active; reject the application", "id",
+                                   "record_status", json_string(st));
     }
     return yc_api_error(res, rv);
 }
@@ -515,7 +492,7 @@ yc_err yc_api_decide_repair(yc_api *api, const yc_api_request *req, const char *
         id[id_len] = '\0';
     }
     if (!yc_repair_id_ok(id))
-        return bad_param(res, "id", "expected a repair id: rp_ and 22 base64url characters");
+        return yc_api_bad_param(res, "id", "expected a repair id: rp_ and 22 base64url characters");
     if (!admin_client(req, res, &rv) || !yc_api_query_parse(req->query, none, &q, res, &rv))
         return rv;
     char reason[YC_REPAIR_REASON_MAX + 1];
@@ -540,9 +517,10 @@ yc_err yc_api_decide_repair(yc_api *api, const yc_api_request *req, const char *
                  yc_repair_status_name((yc_repair_status)r->status));
         rv = audit_write(api, actor, approve, false, id, detail);
         if (rv == YC_OK)
-            rv = problem_with(res, 409, PROBLEM_CONFLICT, "Conflict",
-                              "the application has been decided already", "id", "repair_status",
-                              json_string(yc_repair_status_name((yc_repair_status)r->status)));
+            rv = yc_api_problem_with(
+                res, 409, PROBLEM_CONFLICT, "Conflict", "the application has been decided already",
+                "id", "repair_status",
+                json_string(yc_repair_status_name((yc_repair_status)r->status)));
         else
             rv = yc_api_error(res, rv);
         goto out;

@@ -8,11 +8,6 @@
 /** Longest `number` and `country` accepted, in bytes (api/openapi.yaml maxLength). */
 enum { LOOKUP_NUMBER_MAX = 64, LOOKUP_COUNTRY_MAX = 3 };
 
-static yc_err bad_field(yc_api_response *res, const char *pointer, const char *detail)
-{
-    return yc_api_problem(res, 400, YC_API_PROBLEM_INVALID_FIELD, "Invalid field", detail, pointer);
-}
-
 /* Copy a string member of at most max bytes into buf; false when absent, not a string or too
  * long (or holding a NUL). */
 static bool get_str(json_t *o, const char *key, char *buf, size_t max)
@@ -58,7 +53,7 @@ yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_resp
     const char *key;
     json_t *val;
     if (!json_is_object(o)) {
-        rv = bad_field(res, "", "the body must be a JSON object");
+        rv = yc_api_bad_field(res, "", "the body must be a JSON object");
         goto out;
     }
     json_object_foreach(o, key, val)
@@ -69,33 +64,34 @@ yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_resp
             char pointer[40] = "";
             if (yc_api_key_is_nameable(key))
                 snprintf(pointer, sizeof pointer, "/%s", key);
-            rv = bad_field(res, pointer,
-                           pointer[0] != '\0'
-                               ? "unknown member (allowed: doc_type, number, country)"
-                               : "unknown member, not named here (allowed: doc_type, number, "
-                                 "country)");
+            rv = yc_api_bad_field(
+                res, pointer,
+                pointer[0] != '\0' ? "unknown member (allowed: doc_type, number, country)"
+                                   : "unknown member, not named here (allowed: doc_type, number, "
+                                     "country)");
             goto out;
         }
     }
     if (!get_str(o, "doc_type", type_s, sizeof type_s - 1) ||
         yc_doc_type_parse(type_s, &type) != YC_OK || type == YC_DOC_NONE) {
-        rv = bad_field(res, "/doc_type",
-                       "required: resident_id, passport, foreign_permanent_resident_id or "
-                       "business_friend_card");
+        rv = yc_api_bad_field(res, "/doc_type",
+                              "required: resident_id, passport, foreign_permanent_resident_id or "
+                              "business_friend_card");
         goto out;
     }
     if (!get_str(o, "number", number, LOOKUP_NUMBER_MAX)) {
-        rv = bad_field(res, "/number", "required: a string of at most 64 bytes");
+        rv = yc_api_bad_field(res, "/number", "required: a string of at most 64 bytes");
         goto out;
     }
     if (json_object_get(o, "country") != NULL && type != YC_DOC_PASSPORT) {
-        rv = bad_field(res, "/country",
-                       "only a passport takes an issuing country; omit country for this doc_type");
+        rv = yc_api_bad_field(
+            res, "/country",
+            "only a passport takes an issuing country; omit country for this doc_type");
         goto out;
     }
     if (json_object_get(o, "country") != NULL &&
         !get_str(o, "country", country, LOOKUP_COUNTRY_MAX)) {
-        rv = bad_field(res, "/country", "an ISO 3166-1 alpha-3 code");
+        rv = yc_api_bad_field(res, "/country", "an ISO 3166-1 alpha-3 code");
         goto out;
     }
     char norm[YC_DOC_NUMBER_MAX + 1], ctry[YC_COUNTRY_LEN + 1];
@@ -103,8 +99,8 @@ yc_err yc_api_lookup_subject(yc_api *api, const yc_api_request *req, yc_api_resp
     if (yc_doc_normalize(type, country, number, yc_date_today_shanghai(), norm, ctry, &fault) !=
         YC_OK) {
         /* The fault text names the rule, never the number. */
-        rv =
-            bad_field(res, fault == YC_ID_COUNTRY ? "/country" : "/number", yc_id_fault_str(fault));
+        rv = yc_api_bad_field(res, fault == YC_ID_COUNTRY ? "/country" : "/number",
+                              yc_id_fault_str(fault));
         goto out;
     }
     if (yc_api_not_ready(api, res, &rv))
