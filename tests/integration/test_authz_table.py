@@ -16,7 +16,7 @@ field) the auth-on server answers:
     status (and problem type) the auth-off server answers without a token; the auth-off
     server answers every identity alike (nothing changes without the switch);
   - rows of issue 6 (answered by role and binding): an allowed role passes the table (none of
-    the answers above).
+    the answers above) and gets exactly the status, problem kind and field of EXPECT_6.
 TAP output.  usage: test_authz_table.py YRDCREDIT YRDCREDITD SOURCE_ROOT
 """
 import glob
@@ -214,6 +214,49 @@ def detail_of(body):
     return b.get("detail") if isinstance(b, dict) else None
 
 
+# The exact answer of every allowed cell of the issue 6 rows to the generic() request (a
+# segment "nosuch" for an id, an empty JSON object as a POST body): (status, problem kind or
+# None, problem field).  The subject client is bound to the sample merchant SUBJECT; the
+# provider to the authority SUBJECT.  An admin binds no subject: /v1/me... answer it 403
+# from the handler (the table lets it through).
+EXPECT_6 = {
+    ("POST", "/v1/records/{id}/revoke", "admin"): (400, 'invalid-parameter', 'id'),
+    ("POST", "/v1/records/{id}/revoke", "provider"): (400, 'invalid-parameter', 'id'),
+    ("GET", "/v1/me", "admin"): (403, 'forbidden', None),
+    ("GET", "/v1/me", "subject"): (200, None, None),
+    ("GET", "/v1/me/score", "admin"): (403, 'forbidden', None),
+    ("GET", "/v1/me/score", "subject"): (200, None, None),
+    ("GET", "/v1/me/records", "admin"): (403, 'forbidden', None),
+    ("GET", "/v1/me/records", "subject"): (200, None, None),
+    ("GET", "/v1/me/queries", "admin"): (403, 'forbidden', None),
+    ("GET", "/v1/me/queries", "subject"): (200, None, None),
+    ("POST", "/v1/me/attestations", "admin"): (403, 'forbidden', None),
+    ("POST", "/v1/me/attestations", "subject"): (201, None, None),
+    ("POST", "/v1/me/consents", "admin"): (403, 'forbidden', None),
+    ("POST", "/v1/me/consents", "subject"): (403, 'forbidden', None),
+    ("GET", "/v1/me/consents", "admin"): (403, 'forbidden', None),
+    ("GET", "/v1/me/consents", "subject"): (200, None, None),
+    ("DELETE", "/v1/me/consents/{id}", "admin"): (403, 'forbidden', None),
+    ("DELETE", "/v1/me/consents/{id}", "subject"): (404, 'unknown-consent', 'id'),
+    ("POST", "/v1/me/objections", "admin"): (403, 'forbidden', None),
+    ("POST", "/v1/me/objections", "subject"): (400, 'invalid-field', '/record_id'),
+    ("GET", "/v1/me/objections", "admin"): (403, 'forbidden', None),
+    ("GET", "/v1/me/objections", "subject"): (200, None, None),
+    ("POST", "/v1/me/repairs", "admin"): (403, 'forbidden', None),
+    ("POST", "/v1/me/repairs", "subject"): (400, 'invalid-field', '/record_id'),
+    ("GET", "/v1/me/repairs", "admin"): (403, 'forbidden', None),
+    ("GET", "/v1/me/repairs", "subject"): (200, None, None),
+    ("GET", "/v1/objections", "admin"): (200, None, None),
+    ("GET", "/v1/objections", "provider"): (200, None, None),
+    ("POST", "/v1/objections/{id}/resolve", "admin"): (400, 'invalid-parameter', 'id'),
+    ("POST", "/v1/objections/{id}/resolve", "provider"): (400, 'invalid-parameter', 'id'),
+    ("GET", "/v1/repairs", "admin"): (200, None, None),
+    ("POST", "/v1/repairs/{id}/approve", "admin"): (400, 'invalid-parameter', 'id'),
+    ("POST", "/v1/repairs/{id}/reject", "admin"): (400, 'invalid-parameter', 'id'),
+    ("GET", "/v1/audit", "admin"): (200, None, None),
+}
+
+
 def table_only(on, method, tmpl, allowed, public, idents):
     """A row of issue 6: the table's answers exactly (401, 400, 403 with their
     www-authenticate and the table's detail); an allowed role (or anyone on a public row)
@@ -230,6 +273,10 @@ def table_only(on, method, tmpl, allowed, public, idents):
             check(st != 0 and not refused,
                   f"{method} {tmpl} [{who}]: auth on: passes the table (the handler's {st})",
                   f"got {st} {p} {wa}")
+            got = (st, None if p is None else p[0][len(PROBLEM):], None if p is None else p[2])
+            want = EXPECT_6.get((method, tmpl, who))
+            check(got == want, f"{method} {tmpl} [{who}]: auth on: exactly {want}",
+                  f"got {got!r}")
             continue
         if who == "none":
             want = (401, (PROBLEM + "unauthorized", 401, "authorization"), "Bearer")
