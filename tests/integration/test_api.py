@@ -313,17 +313,25 @@ class Server:
         self.name = name
         self.data = data
         self.token = ADMIN_TOKENS.get(data)  # its admin's (init_data), sent by default
-        self.ports = {"h2c": free_port()}
+        self.daemon, self.tls = daemon, tls
         self.access_log = os.path.join(tmp, f"{name}.access.log")
-        args = [daemon, "--data", data, "--h2c-listen", f"127.0.0.1:{self.ports['h2c']}",
-                "--access-log", self.access_log]
-        if tls:
+        self.cafile = os.path.join(data, "tls", "cert.pem")
+        self.errpath = os.path.join(tmp, f"{name}.err")
+        self.starts = 0
+        self.spawn()
+
+    def spawn(self):
+        """Start yrdcreditd on free ports (again, when another process took a port between
+        free_port() and the bind)."""
+        self.starts += 1
+        self.ports = {"h2c": free_port()}
+        args = [self.daemon, "--data", self.data, "--h2c-listen",
+                f"127.0.0.1:{self.ports['h2c']}", "--access-log", self.access_log]
+        if self.tls:
             self.ports["tls"] = free_port()
             args += ["--listen", f"127.0.0.1:{self.ports['tls']}"]
         else:
             args += ["--listen", "off"]
-        self.cafile = os.path.join(data, "tls", "cert.pem")
-        self.errpath = os.path.join(tmp, f"{name}.err")
         self.errfile = open(self.errpath, "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errfile)
 
@@ -341,8 +349,13 @@ class Server:
 
     def wait_up(self):
         deadline = time.monotonic() + 15
-        for t in self.ports:
+        for t in list(self.ports):
             while True:
+                if (self.proc.poll() is not None and self.starts < 3 and
+                        "Address already in use" in self.stderr()):
+                    self.errfile.close()
+                    self.spawn()  # a port race with a concurrent test: new ports, once more
+                    return self.wait_up()
                 expect(self.proc.poll() is None,
                        f"{self.name}: yrdcreditd exited {self.proc.returncode}:\n{self.stderr()}")
                 try:
