@@ -57,10 +57,11 @@
 /** Records examined per write transaction. */
 #define YC_RETENTION_BATCH 256
 /** Longest audit detail of a run, bytes without the NUL. */
-#define YC_RETENTION_DETAIL_MAX 120
+#define YC_RETENTION_DETAIL_MAX 140
 
 /** What one run removed (or, dry, would remove). */
 typedef struct yc_retention_counts {
+    yc_date as_of;    /**< the run's date (set by yc_retention_run(); in the audit detail) */
     uint64_t records; /**< (a) individuals' negative records past 5 years */
     uint64_t queries; /**< (b) query-log entries past 10 years */
     uint64_t revoked; /**< (c) revoked records past 3 working days */
@@ -104,8 +105,8 @@ int64_t yc_retention_day_start_ms(yc_date date);
  * @param[in]  now_ms   The run's time, Unix ms (>= 0): query-log entries with at_ms <
  *                      @p now_ms - YC_QUERY_LOG_RETENTION_MS go.
  * @param[in]  dry_run  true: count only, write nothing (one read transaction).
- * @param[out] ret      What was removed; on an error, what the batches committed before it
- *                      removed (those stay removed).  Always written.
+ * @param[out] ret      What was removed, and @p as_of; on an error, what the batches
+ *                      committed before it removed (those stay removed).  Always written.
  * @retval YC_OK
  * @retval YC_ERR_INVALID  @p st or @p ret NULL, @p now_ms negative
  * @retval YC_ERR_STORE    a corrupt key or value (the run stops there), or LMDB failure
@@ -117,8 +118,9 @@ YC_MUST_USE yc_err yc_retention_run(yc_store *st, const yc_calendar *cal, yc_dat
                                     int64_t now_ms, bool dry_run, yc_retention_counts *ret);
 
 /**
- * @brief The audit detail of a run: "records=N queries=M revoked=K persons=P", and for a run
- *        that failed " error=<yc_err_str text with spaces as '_'>" after it.
+ * @brief The audit detail of a run: "as_of=YYYY-MM-DD records=N queries=M revoked=K
+ *        persons=P" (as_of from @p c; the date's 8 digits pass yc_audit_text_ok()), and for a
+ *        run that failed " error=<yc_err_str text with spaces as '_'>" after it.
  * @param[in]  c    The counts.
  * @param[in]  rv   The run's result.
  * @param[out] out  YC_RETENTION_DETAIL_MAX + 1 bytes, NUL-terminated (yc_audit_text_ok()).

@@ -76,10 +76,14 @@ typedef enum yc_audit_action {
     YC_AUDIT_REPAIR_APPROVE = 12,    /**< repair_approve: a repair approved (item 6) */
     YC_AUDIT_REPAIR_REJECT = 13,     /**< repair_reject: a repair rejected (item 6) */
     YC_AUDIT_PURGE = 14,             /**< purge: the retention job removed data (item 8) */
+    YC_AUDIT_RECORD_REVOKE = 15,     /**< record_revoke: POST /v1/records/{id}/revoke */
+    YC_AUDIT_ATTEST_REVOKE = 16,     /**< attest_revoke: an attestation revoked */
+    YC_AUDIT_ATTEST_SUSPEND = 17,    /**< attest_suspend: an attestation suspended */
+    YC_AUDIT_ATTEST_UNSUSPEND = 18,  /**< attest_unsuspend: an attestation unsuspended */
 } yc_audit_action;
 
 /** Largest yc_audit_action value. */
-#define YC_AUDIT_ACTION_LAST YC_AUDIT_PURGE
+#define YC_AUDIT_ACTION_LAST YC_AUDIT_ATTEST_UNSUSPEND
 
 /** How the action ended. */
 typedef enum yc_audit_outcome {
@@ -112,7 +116,8 @@ typedef struct yc_store_audit {
  * @param[in] a  An action.
  * @return "client_add", "client_revoke", "key_new", "key_rotate", "key_retire", "trust_add",
  *         "trust_remove", "trust_refresh", "policy_reload", "share_import",
- *         "objection_resolve", "repair_approve", "repair_reject", "purge"; "unknown" for
+ *         "objection_resolve", "repair_approve", "repair_reject", "purge", "record_revoke",
+ *         "attest_revoke", "attest_suspend", "attest_unsuspend"; "unknown" for
  *         YC_AUDIT_ANY or a value outside the enum.  Static, do not free.
  * @par Source: issue 6 item 7 (the documented vocabulary).
  */

@@ -123,7 +123,8 @@ typedef enum yc_objection_action {
  * printable ASCII; @c authority_uscc "" or 18 printable ASCII (the record's authority when
  * filed); @c reason 1..YC_OBJECTION_REASON_MAX bytes of valid UTF-8 without a character below
  * U+0020 nor U+007F and without a run of more than YC_OBJECTION_DIGIT_RUN_MAX digits (counted as
- * yc_text_may_hold_document_number() counts them);
+ * yc_text_may_hold_document_number() counts them; stored sealed with the store's seal key,
+ * as are @c resolution and the other strings of the value: issue 6 breaker report 2, defect 3);
  * @c filed_ms >= 0; @c deadline a valid date; open: outcome and action NONE, @c resolution,
  * @c resolved_by "" and @c resolved_ms 0; resolved: upheld with action CORRECT or REVOKE and
  * @c resolution "", or rejected with action NONE and @c resolution a text like @c reason;

@@ -13,7 +13,12 @@
  * in clear: the commitment, the evidence items and the decision's reason are UTF-8 text without
  * control characters and without a run of more than YC_REPAIR_DIGIT_RUN_MAX digits, counted as
  * yc_text_may_hold_document_number() counts them (the rule of store_audit.h: a 身份证 number has 15
- * or 18 characters, 17 or 18 of them digits).
+ * or 18 characters, 17 or 18 of them digits; a passport number is a letter and 7+ digits).
+ * On top of that the `repairs` value seals these texts with the store's seal key (codec
+ * version 2: the header in clear, the strings sealed, associated data = repair id + header),
+ * so a name or number the rule cannot see is not in clear in data.mdb either (issue 6
+ * breaker report 2, defect 3).  yc_store_repair_encode()/yc_store_repair_decode() are the
+ * plain (version 1) form inside the box.
  *
  * The tables are created by the first write (yc_store_repair_put()) in a durable transaction
  * of their own; until then every read behaves as on empty tables, and a process that opened

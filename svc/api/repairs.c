@@ -183,15 +183,16 @@ static bool parse_filing(json_t *body, yc_store_repair *r, yc_api_response *res,
         *ret =
             yc_api_bad_field(res, "/commitment",
                              "required: the 信用承诺, 1..1000 bytes of UTF-8 without control "
-                             "characters or runs of more than 14 digits (full-width digits count; "
-                             "spaces - . / _ between digits do not end a run)");
+                             "characters, runs of more than 14 digits (full-width digits count; "
+                             "only letters and CJK ideographs end a run) or a letter followed by "
+                             "7 digits");
         return false;
     }
     json_t *ev = json_object_get(body, "evidence");
     static const char ev_rule[] = "required: a string or a list of 1..8 strings, each 1..200 "
-                                  "bytes of UTF-8 without control characters or runs of more "
-                                  "than 14 digits (full-width digits count; spaces - . / _ "
-                                  "between digits do not end a run)";
+                                  "bytes of UTF-8 without control characters, runs of more "
+                                  "than 14 digits (full-width digits count; only letters and "
+                                  "CJK ideographs end a run) or a letter followed by 7 digits";
     if (json_is_string(ev)) {
         r->n_evidence = 1;
         if (!text_member(ev, YC_REPAIR_EVIDENCE_ITEM_MAX, r->evidence[0])) {

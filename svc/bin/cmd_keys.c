@@ -10,7 +10,9 @@
 #include "cli.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/date.h"
+#include "yrdcredit/jose.h"
 #include "yrdcredit/keyring.h"
+#include "yrdcredit/store.h"
 
 static const char keys_usage[] =
     "usage: yrdcredit keys [--data DIR] new --purpose P [--publish-seconds N]\n"
@@ -116,6 +118,22 @@ int cli_keys(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *data_opt = NULL, *purpose_s = NULL, *publish_s = NULL;
     bool as_json = false, force = false;
+    /* A kid is base64url and may begin with '-', which getopt would take for options: the
+     * first word after "retire" with a kid's shape is taken out before getopt runs (regression
+     * of issue 6: `keys retire -3R6b…` was a usage error about 1 time in 64). */
+    const char *dash_kid = NULL;
+    for (int i = 1; i < argc && dash_kid == NULL; i++) {
+        if (strcmp(argv[i], "retire") != 0)
+            continue;
+        for (int k = i + 1; k < argc; k++) /* no option or option value has a kid's shape */
+            if (argv[k][0] == '-' && strlen(argv[k]) == YC_JWK_THUMBPRINT_LEN &&
+                yc_store_b64url_id_chars_ok(argv[k], YC_JWK_THUMBPRINT_LEN)) {
+                dash_kid = argv[k];
+                memmove(&argv[k], &argv[k + 1], (size_t)(argc - k) * sizeof argv[0]);
+                argc--;
+                break;
+            }
+    }
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -147,7 +165,7 @@ int cli_keys(int argc, char **argv)
         return 2;
     }
     const char *sub = argv[optind++];
-    const int nargs = argc - optind;
+    const int nargs = argc - optind + (dash_kid != NULL);
     const bool is_new = strcmp(sub, "new") == 0, is_rotate = strcmp(sub, "rotate") == 0,
                is_list = strcmp(sub, "list") == 0, is_retire = strcmp(sub, "retire") == 0;
     /* Each subcommand takes only its own options. */
@@ -179,7 +197,7 @@ int cli_keys(int argc, char **argv)
     const int64_t max_validity_s = (int64_t)cfg.attest.max_validity_days * 86400;
     const int64_t grace_s = (int64_t)cfg.attest.key_grace_s;
     if (is_retire) {
-        const char *kid = argv[optind];
+        const char *kid = dash_kid != NULL ? dash_kid : argv[optind];
         rv = yc_keyring_retire(data, kid, now, max_validity_s, grace_s, force);
         if (rv == YC_ERR_CONFLICT)
             fprintf(stderr,

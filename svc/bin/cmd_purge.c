@@ -20,10 +20,12 @@ static const char purge_usage[] =
     "  - revoked records from the 3rd working day (config calendar) after the revocation:\n"
     "    Shanghai 条例 Art.37;\n"
     "each record with its history and index entries, and a person left without records with\n"
-    "their sealed identity.  Prints one line: records=N queries=M revoked=K persons=P, and\n"
-    "appends it to the audit log (action purge, target retention, actor cli:<user>), also when\n"
-    "nothing was removed.  --as-of DATE (YYYY-MM-DD) runs as at 00:00 Asia/Shanghai on DATE\n"
-    "instead of now; --dry-run only counts (writes nothing, no audit entry).  The running\n"
+    "their sealed identity.  Prints one line: as_of=DATE records=N queries=M revoked=K\n"
+    "persons=P, and appends it to the audit log (action purge, target retention, actor\n"
+    "cli:<user>), also when nothing was removed.  --as-of DATE (YYYY-MM-DD, 1970-01-02 ..\n"
+    "2099-12-31) runs as at 00:00 Asia/Shanghai on DATE instead of now; a DATE after today\n"
+    "(Asia/Shanghai) only with --dry-run, since it would remove records that still count.\n"
+    "--dry-run only counts (writes nothing, no audit entry).  The running\n"
     "yrdcreditd may serve meanwhile (one write transaction per batch of 256 records).\n"
     "Exit status: 0 ok; 2 usage, bad date, config or calendar; 4 storage or I/O error.\n";
 
@@ -63,8 +65,9 @@ static int run(const char *data_dir, bool has_as_of, yc_date as_of, bool dry)
     printf("%s%s\n", dry ? "dry run: " : "", detail);
     int status = rv == YC_OK ? 0 : yc_err_exit_code(rv);
     if (rv != YC_OK)
-        fprintf(stderr, "yrdcredit purge: %s (what the committed batches removed stays removed)\n",
-                yc_err_str(rv));
+        fprintf(stderr, "yrdcredit purge: %s%s\n", yc_err_str(rv),
+                dry ? " (dry run: nothing was removed)"
+                    : " (what the committed batches removed stays removed)");
     if (!dry) /* the decision of retention.h: every run of the CLI is recorded */
         status =
             cli_audit_record_store(st, YC_AUDIT_PURGE, "retention", rv == YC_OK, detail, status);
@@ -111,7 +114,28 @@ int cli_purge(int argc, char **argv)
     }
     yc_date as_of = 0;
     if (as_of_s != NULL && yc_date_parse_iso(as_of_s, &as_of) != YC_OK) {
-        fprintf(stderr, "yrdcredit purge: --as-of wants a date YYYY-MM-DD\n");
+        fprintf(stderr,
+                "yrdcredit purge: --as-of %s: not a date YYYY-MM-DD between 1970-01-02 "
+                "and 2099-12-31\n",
+                as_of_s);
+        return 2;
+    }
+    if (as_of_s != NULL && yc_retention_day_start_ms(as_of) < 0) {
+        fprintf(stderr,
+                "yrdcredit purge: --as-of %s: 00:00 Asia/Shanghai of that day is before "
+                "1970-01-01T00:00Z; the earliest date is 1970-01-02\n",
+                as_of_s);
+        return 2;
+    }
+    /* issue 6 item 8: a future date would remove records that still count (breaker2 #1) */
+    const yc_date today = yc_date_today_shanghai();
+    if (as_of_s != NULL && !dry && as_of > today) {
+        char t[YC_DATE_STR_LEN + 1];
+        yc_date_format(today, t);
+        fprintf(stderr,
+                "yrdcredit purge: --as-of %s is after today (%s, Asia/Shanghai): a purge as of a "
+                "future date removes records that still count; use --dry-run to preview it\n",
+                as_of_s, t);
         return 2;
     }
     return run(cli_data_dir(data_opt), as_of_s != NULL, as_of, dry);

@@ -58,6 +58,10 @@ static const char *const action_codes[YC_AUDIT_ACTION_LAST + 1] = {
     [YC_AUDIT_REPAIR_APPROVE] = "repair_approve",
     [YC_AUDIT_REPAIR_REJECT] = "repair_reject",
     [YC_AUDIT_PURGE] = "purge",
+    [YC_AUDIT_RECORD_REVOKE] = "record_revoke",
+    [YC_AUDIT_ATTEST_REVOKE] = "attest_revoke",
+    [YC_AUDIT_ATTEST_SUSPEND] = "attest_suspend",
+    [YC_AUDIT_ATTEST_UNSUSPEND] = "attest_unsuspend",
 };
 
 /* ---- fixed-width integers ---- */
@@ -138,7 +142,7 @@ bool yc_audit_text_ok(const char *s, bool detail)
     }
     /* issue 6 defect 3: digits separated by ' ' '-' '.' '/' '_' count as one run */
     _Static_assert(YC_AUDIT_DIGIT_RUN_MAX == YC_TEXT_DIGIT_RUN_MAX, "one rule for every free text");
-    return !yc_text_may_hold_document_number(s, n) && !has_token(s, n);
+    return !yc_text_has_long_digit_run(s, n) && !has_token(s, n);
 }
 
 static bool actor_ok(const char *s)

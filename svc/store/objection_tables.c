@@ -1,7 +1,11 @@
 /* The objections tables (include/yrdcredit/store_objection.h).
  *
- * `objections`: key = objection id (25 bytes).  Value, codec version 1 (40-byte header, then
- * strings, each a u16 LE length + bytes without NUL):
+ * `objections`: key = objection id (25 bytes).  Value, codec version 2: the 40-byte header
+ * below in clear with byte 0 = 2, then the strings sealed as one box (yc_store_text_seal():
+ * the store's seal key, associated data = id + header), so no typed name or number is in
+ * clear in data.mdb.  Opened, it is the plain codec version 1 value (40-byte header, then
+ * strings, each a u16 LE length + bytes without NUL); a version 1 value is still read as it
+ * is (the tables are new in issue 6, so released data dirs hold none):
  *
  *   off len field
  *     0   1 codec version (1)
@@ -273,6 +277,50 @@ static yc_err decode(const uint8_t *val, size_t len, const char *id, size_t id_l
     return YC_OK;
 }
 
+/* ---- sealed free texts ---- */
+
+enum { SEAL_AD_MAX = 32 + HEADER_LEN };
+
+yc_err yc_store_text_seal(const yc_store *st, const char *id, size_t id_len, const uint8_t *plain,
+                          size_t plain_len, size_t header_len, uint8_t *out, size_t *ret_len)
+{
+    YC_ENSURE(plain_len >= header_len && plain[0] == CODEC_VERSION, YC_ERR_INVALID);
+    YC_ENSURE(id_len + header_len <= SEAL_AD_MAX, YC_ERR_INVALID);
+    memcpy(out, plain, header_len);
+    out[0] = YC_STORE_SEALED_CODEC;
+    uint8_t ad[SEAL_AD_MAX];
+    memcpy(ad, id, id_len);
+    memcpy(ad + id_len, out, header_len);
+    YC_TRY(yc_crypto_seal(st->seal_key, plain + header_len, plain_len - header_len, ad,
+                          id_len + header_len, out + header_len));
+    *ret_len = plain_len + YC_SEAL_OVERHEAD;
+    return YC_OK;
+}
+
+yc_err yc_store_text_open(const yc_store *st, const char *id, size_t id_len, const uint8_t *val,
+                          size_t len, size_t header_len, uint8_t *out, size_t cap, size_t *ret_len)
+{
+    YC_ENSURE(len >= header_len && len >= 1 && id_len + header_len <= SEAL_AD_MAX, YC_ERR_STORE);
+    if (val[0] == CODEC_VERSION) {
+        YC_ENSURE(len <= cap, YC_ERR_STORE);
+        memcpy(out, val, len);
+        *ret_len = len;
+        return YC_OK;
+    }
+    YC_ENSURE(val[0] == YC_STORE_SEALED_CODEC && len - header_len >= YC_SEAL_OVERHEAD &&
+                  len - YC_SEAL_OVERHEAD <= cap,
+              YC_ERR_STORE);
+    uint8_t ad[SEAL_AD_MAX];
+    memcpy(ad, id, id_len);
+    memcpy(ad + id_len, val, header_len);
+    YC_TRY(yc_crypto_open(st->seal_key, val + header_len, len - header_len, ad, id_len + header_len,
+                          out + header_len));
+    memcpy(out, val, header_len);
+    out[0] = CODEC_VERSION;
+    *ret_len = len - YC_SEAL_OVERHEAD;
+    return YC_OK;
+}
+
 /* ---- keys ---- */
 
 static size_t subj_key(const yc_store_objection *ob, uint8_t out[static SUBJ_KEY_LEN_MAX])
@@ -340,9 +388,10 @@ static const uint8_t INDEX_VAL[1] = {CODEC_VERSION};
 static yc_err txn_put(yc_store *st, MDB_txn *txn, const yc_store_objection *ob,
                       const yc_store_objection *old)
 {
-    uint8_t val[VAL_MAX];
-    size_t len = 0;
-    YC_TRY(encode(ob, val, &len));
+    uint8_t plain[VAL_MAX], val[VAL_MAX + YC_SEAL_OVERHEAD];
+    size_t plen = 0, len = 0;
+    YC_TRY(encode(ob, plain, &plen));
+    YC_TRY(yc_store_text_seal(st, ob->id, YC_OBJECTION_ID_LEN, plain, plen, HEADER_LEN, val, &len));
     MDB_val k = {YC_OBJECTION_ID_LEN, (void *)(uintptr_t)ob->id}, v = {len, val};
     YC_TRY(yc_store_from_mdb(mdb_put(txn, st->objections, &k, &v, 0)));
     MDB_val iv = {sizeof INDEX_VAL, (void *)(uintptr_t)INDEX_VAL};
@@ -364,7 +413,11 @@ static yc_err txn_get(yc_store *st, MDB_txn *txn, const char *id, yc_store_objec
 {
     MDB_val k = {YC_OBJECTION_ID_LEN, (void *)(uintptr_t)id}, v;
     YC_TRY(yc_store_from_mdb(mdb_get(txn, st->objections, &k, &v)));
-    return decode(v.mv_data, v.mv_size, id, YC_OBJECTION_ID_LEN, ret);
+    uint8_t plain[VAL_MAX];
+    size_t plen = 0;
+    YC_TRY(yc_store_text_open(st, id, YC_OBJECTION_ID_LEN, v.mv_data, v.mv_size, HEADER_LEN, plain,
+                              sizeof plain, &plen));
+    return decode(plain, plen, id, YC_OBJECTION_ID_LEN, ret);
 }
 
 static yc_err new_id(char out[static YC_OBJECTION_ID_LEN + 1])

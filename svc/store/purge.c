@@ -376,7 +376,7 @@ yc_err yc_retention_run(yc_store *st, const yc_calendar *cal, yc_date as_of, int
                         bool dry_run, yc_retention_counts *ret)
 {
     YC_ENSURE(ret != NULL, YC_ERR_INVALID);
-    *ret = (yc_retention_counts){0};
+    *ret = (yc_retention_counts){.as_of = as_of};
     YC_ENSURE(st != NULL && now_ms >= 0, YC_ERR_INVALID);
     run_ctx c = {.st = st, .cal = cal, .as_of = as_of, .dry = dry_run};
     /* the revocation times live in `record_ids`; a writer creates it (filled) if missing */
@@ -399,6 +399,7 @@ yc_err yc_retention_run(yc_store *st, const yc_calendar *cal, yc_date as_of, int
         c.counts.queries = q;
     }
     yc_free(c.rec);
+    c.counts.as_of = as_of;
     *ret = c.counts;
     return rv;
 }
@@ -406,9 +407,12 @@ yc_err yc_retention_run(yc_store *st, const yc_calendar *cal, yc_date as_of, int
 void yc_retention_detail(const yc_retention_counts *c, yc_err rv,
                          char out[static YC_RETENTION_DETAIL_MAX + 1])
 {
+    char day[YC_DATE_STR_LEN + 1];
+    yc_date_format(c->as_of, day);
     int n = snprintf(out, YC_RETENTION_DETAIL_MAX + 1,
-                     "records=%" PRIu64 " queries=%" PRIu64 " revoked=%" PRIu64 " persons=%" PRIu64,
-                     c->records, c->queries, c->revoked, c->persons);
+                     "as_of=%s records=%" PRIu64 " queries=%" PRIu64 " revoked=%" PRIu64
+                     " persons=%" PRIu64,
+                     day, c->records, c->queries, c->revoked, c->persons);
     if (rv != YC_OK && n > 0 && n < YC_RETENTION_DETAIL_MAX) {
         size_t at = (size_t)n;
         int m = snprintf(out + at, YC_RETENTION_DETAIL_MAX + 1 - at, " error=%s", yc_err_str(rv));

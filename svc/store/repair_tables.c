@@ -1,8 +1,13 @@
 /* Credit repair applications (include/yrdcredit/store_repair.h): codec, shape checks, the
  * synchronous writes and the listings.
  *
- * `repairs`: key = repair id (25 bytes).  Value, codec version 1 (32-byte header, then
- * strings, each a u16 LE length + bytes without NUL):
+ * `repairs`: key = repair id (25 bytes).  Value, codec version 2: the 32-byte header below
+ * in clear with byte 0 = 2 (the listing filters on its status byte), then the strings sealed
+ * as one box (yc_store_text_seal() of objection_int.h: the store's seal key, associated data
+ * = id + header), so no commitment, evidence or reason is in clear in data.mdb.  Opened, it
+ * is the codec version 1 value of yc_store_repair_encode() (32-byte header, then strings,
+ * each a u16 LE length + bytes without NUL); a version 1 value is still read as it is (the
+ * tables are new in issue 6, so released data dirs hold none):
  *
  *   off len field
  *     0   1 codec version (1)
@@ -25,8 +30,10 @@
 
 #include "access_int.h"
 #include "codec.h"
+#include "objection_int.h"
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/crypto.h"
 #include "yrdcredit/store_repair.h"
 #include "yrdcredit/text.h"
 
@@ -289,14 +296,19 @@ static yc_err txn_get(yc_store *st, MDB_txn *txn, const char *id, yc_store_repai
     if (rc == MDB_NOTFOUND)
         return YC_ERR_NOT_FOUND;
     YC_TRY(yc_store_from_mdb(rc));
-    return yc_store_repair_decode(id, v.mv_data, v.mv_size, ret);
+    uint8_t plain[YC_REPAIR_VAL_MAX];
+    size_t plen = 0;
+    YC_TRY(yc_store_text_open(st, id, YC_REPAIR_ID_LEN, v.mv_data, v.mv_size, HEADER_LEN, plain,
+                              sizeof plain, &plen));
+    return yc_store_repair_decode(id, plain, plen, ret);
 }
 
 static yc_err txn_put(yc_store *st, MDB_txn *txn, const yc_store_repair *r, unsigned flags)
 {
-    uint8_t val[YC_REPAIR_VAL_MAX];
-    size_t vlen = 0;
-    YC_TRY(yc_store_repair_encode(r, val, &vlen));
+    uint8_t plain[YC_REPAIR_VAL_MAX], val[YC_REPAIR_VAL_MAX + YC_SEAL_OVERHEAD];
+    size_t plen = 0, vlen = 0;
+    YC_TRY(yc_store_repair_encode(r, plain, &plen));
+    YC_TRY(yc_store_text_seal(st, r->id, YC_REPAIR_ID_LEN, plain, plen, HEADER_LEN, val, &vlen));
     MDB_val k = {YC_REPAIR_ID_LEN, (void *)(uintptr_t)r->id}, v = {vlen, val};
     int rc = mdb_put(txn, st->repairs, &k, &v, flags);
     if (rc == MDB_KEYEXIST)
@@ -595,7 +607,11 @@ static yc_err walk_all(page *pg, const char *cursor)
         char id[YC_REPAIR_ID_LEN + 1];
         memcpy(id, k.mv_data, YC_REPAIR_ID_LEN);
         id[YC_REPAIR_ID_LEN] = '\0';
-        if ((rv = yc_store_repair_decode(id, v.mv_data, v.mv_size, &pg->arr[pg->n])) != YC_OK)
+        uint8_t plain[YC_REPAIR_VAL_MAX];
+        size_t plen = 0;
+        if ((rv = yc_store_text_open(pg->st, id, YC_REPAIR_ID_LEN, v.mv_data, v.mv_size, HEADER_LEN,
+                                     plain, sizeof plain, &plen)) != YC_OK ||
+            (rv = yc_store_repair_decode(id, plain, plen, &pg->arr[pg->n])) != YC_OK)
             break;
         pg->n++;
     }

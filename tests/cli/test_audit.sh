@@ -179,6 +179,16 @@ run audit --limit 10001
 check "audit --limit 10001 (one past): usage, exit 2" test "$rc:$(wc -c <"$tmp/out")" = "2:0"
 run audit --limit 0
 check "audit --limit 0: usage, exit 2" test "$rc" = 2
+# regression of issue 6: the codes of breaker2 defect 5 parse (nothing of them here) and
+# the help names them
+for a in record_revoke attest_revoke attest_suspend attest_unsuspend; do
+  run audit --action "$a"
+  check "regression of issue 6: audit --action $a: exit 0, nothing" test "$rc:$(cat "$tmp/out")" = "0:"
+done
+run audit --action attestation_revoke
+check "regression of issue 6: audit --action attestation_revoke (not a code): exit 2" test "$rc" = 2
+check "regression of issue 6: audit --help names the new codes" \
+  bash -c '"$1" audit --help | tr "\n" " " | grep -q "purge, record_revoke, attest_revoke, attest_suspend, attest_unsuspend\."' _ "$cli"
 run audit --action frobnicate
 check "audit --action frobnicate: usage, exit 2, names it" \
   bash -c '[ "$1" = 2 ] && grep -q "unknown action .frobnicate." "$2"' _ "$rc" "$tmp/err"

@@ -150,4 +150,14 @@ run keys list --data "$tmp/old"
 check "old data dir: one active attestation key" \
   eval '[ "$(awk "{print \$2, \$3}" "$tmp/out")" = "attestation active" ]'
 
+# --- regression of issue 6: a kid is base64url and may begin with '-' (1 in 64): `keys retire`
+# takes it as the KID, not as options (a usage error before) ---
+dash_kid=-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+run keys retire --data "$tmp/old" "$dash_kid"
+check "regression of issue 6: keys retire of a kid beginning with '-': unknown kid, exit 3" \
+  test "$rc" -eq 3
+check "... named in the message" grep -qF -- "no key $dash_kid" "$tmp/err"
+run keys retire --data "$tmp/old" -AAAA
+check "... a short '-' word is still an option: usage, exit 2" test "$rc" -eq 2
+
 tap_done

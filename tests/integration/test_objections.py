@@ -426,7 +426,10 @@ def main():
         problem(srv.req("POST", "/v1/objections/nosuch/resolve", p1,
                         {"outcome": "upheld", "action": "revoke"}),
                 400, "invalid-parameter", "id", "a malformed objection id")
-        eq(audit(data), [], "no audit entry before a resolution")
+        # regression of issue 6 (breaker2 defect 5): P2's refused resolve (403, another
+        # authority) is audited, refused; the 400s, 404 and the subject's 403 by role are not
+        eq(audit(data), [("objection_resolve", p2_id, ob1, "other authority", "refused")],
+           "regression of issue 6: only P2's refused resolve (403 other authority) is audited")
         st, b, _ = srv.req("POST", f"/v1/objections/{ob1}/resolve", p1,
                            {"outcome": "upheld", "action": "revoke"})
         eq((st, b["status"], b["outcome"], b["action"], b["resolved_by"], b["resolved_at"],
@@ -436,14 +439,16 @@ def main():
         s2, flags = score()
         eq(s2, 555, "after the upheld revocation: the score recomputed without the tax record")
         eq(r_tax in flags, False, "the tax record no longer among the reasons")
-        eq(audit(data), [("objection_resolve", p1_id, ob1, f"record {r_tax} upheld revoke", "ok")],
+        eq(audit(data), [("objection_resolve", p1_id, ob1, f"record {r_tax} upheld revoke", "ok"),
+                         ("objection_resolve", p2_id, ob1, "other authority", "refused")],
            "audit: objection_resolve by P1 on the objection, the tax record upheld revoke")
         problem(srv.req("POST", f"/v1/objections/{ob1}/resolve", admin,
                         {"outcome": "rejected", "reason": "再次处理"}),
                 409, "objection-conflict", "id", "a second resolution")
         eq(audit(data),
            [("objection_resolve", admin_id, ob1, "already resolved", "refused"),
-            ("objection_resolve", p1_id, ob1, f"record {r_tax} upheld revoke", "ok")],
+            ("objection_resolve", p1_id, ob1, f"record {r_tax} upheld revoke", "ok"),
+            ("objection_resolve", p2_id, ob1, "other authority", "refused")],
            "regression of issue 6: the refused second resolution is in the audit log, refused")
         # regression of issue 6: the provider sends the revoked record again (same 文书号,
         # status active): it stays revoked, and the objection still reads upheld/revoke
@@ -539,7 +544,8 @@ def main():
         eq((audit(data) or [None])[0],
            ("objection_resolve", p3_id, ob3, f"record {r_em} upheld correct", "ok"),
            "audit: P3's correction")
-        eq(len(audit(data) or []), 4, "four audit entries: one per resolution and the refused one")
+        eq(len(audit(data) or []), 5,
+           "five audit entries: one per resolution and the two refused ones")
 
         # ---- the person's objection rejected ----
         st, b, _ = srv.req("POST", f"/v1/objections/{ob_p}/resolve", admin,
@@ -576,14 +582,21 @@ def main():
            (200, ["imported"]), "an admin posts any authority's record")
 
         # ---- revokeRecord ----
-        st, b, _ = srv.req("POST", f"/v1/records/{r_mkt}/revoke", p2)
-        eq((st, b["status"], b["version"], b["record_id"]) if st == 200 else (st, b),
-           (200, "revoked", 2, r_mkt), "P2 revokes its the market record: 200, revoked")
+        # regression of issue 6 (breaker2 defect 2): the market record's maximum publication
+        # period ended 2024-10-14: listed expired, it cannot be revoked (README)
+        b = problem(srv.req("POST", f"/v1/records/{r_mkt}/revoke", p2), 409, "record-conflict",
+                    "id", "regression of issue 6: P2 revokes its expired market record")
+        eq((b or {}).get("record_status"), "expired",
+           "regression of issue 6: revoking an expired record: record_status expired")
+        eq((record(r_mkt) or {}).get("status"), "expired",
+           "regression of issue 6: the market record is not revoked (still listed expired)")
+        b = problem(srv.req("POST", f"/v1/records/{r_mkt}/revoke", admin), 409, "record-conflict",
+                    "id", "regression of issue 6: the admin revokes the expired market record")
+        eq((b or {}).get("record_status"), "expired",
+           "regression of issue 6: also for the admin: record_status expired")
         s6, flags = score()
         eq((s6, r_mkt in flags), (667, False),
-           "the market record (its window ended) does not count before or after")
-        problem(srv.req("POST", f"/v1/records/{r_mkt}/revoke", p2), 409, "record-conflict", "id",
-                "revoking the market record again")
+           "the market record (its window ended) does not count")
         problem(srv.req("POST", f"/v1/records/{r_em}/revoke", p2), 403, "forbidden", "id",
                 "P2 revokes the emergency bureau's record")
         problem(srv.req("POST", "/v1/records/99999999/revoke", p2), 404, "unknown-record", "id",
@@ -600,6 +613,52 @@ def main():
         s7, flags = score()
         eq((s7, r_em in flags), (705, False),
            "after revoking the emergency record: the score without it")
+        b = problem(srv.req("POST", f"/v1/records/{r_em}/revoke", admin), 409, "record-conflict",
+                    "id", "the admin revokes the emergency record again")
+        eq((b or {}).get("record_status"), "revoked", "again: record_status revoked")
+        st, b, _ = srv.req("POST", f"/v1/records/{r_b01}/revoke", p2)
+        eq((st, b["status"], b["record_id"]) if st == 200 else (st, b), (200, "revoked", r_b01),
+           "P2 revokes the market regulator's B01 record: 200, revoked")
+        # regression of issue 6 (breaker2 defect 5): every revocation through the API, done
+        # or refused by the record (404, 409) or the provider's binding (403), is audited
+        p = run([CLI, "--data", data, "audit", "--json", "--action", "record_revoke"])
+        got = [(e["actor"], e["action"], e["outcome"], e["target"], e["detail"])
+               for e in json.loads(p.stdout)] if p.returncode == 0 else (p.returncode, p.stderr)
+        eq(got, [(p2_id, "record_revoke", "ok", str(r_b01), "revoked"),
+                 (admin_id, "record_revoke", "refused", str(r_em), "record_status revoked"),
+                 (admin_id, "record_revoke", "ok", str(r_em), "revoked"),
+                 (p2_id, "record_revoke", "refused", "99999999", "unknown record"),
+                 (p2_id, "record_revoke", "refused", str(r_em), "other authority"),
+                 (admin_id, "record_revoke", "refused", str(r_mkt), "record_status expired"),
+                 (p2_id, "record_revoke", "refused", str(r_mkt), "record_status expired")],
+           "regression of issue 6: record_revoke audit entries (newest first; 400s and a "
+           "subject's 403 by role write none)")
+        # regression of issue 6 (breaker2 defect 5): attestation revoke/suspend/unsuspend
+        st, b, _ = srv.req("POST", f"/v1/subjects/{MERCHANT}/attestations", admin, {})
+        jti = (json.loads(b64d(b["token"].split("~")[0].split(".")[1])).get("jti")
+               if st == 201 else None)
+        eq((st, isinstance(jti, str) and len(jti) == 22), (201, True), "an attestation issued")
+        steps = (("suspend", {"reason": "audit"}, 200), ("suspend", {"reason": "audit"}, 409),
+                 ("unsuspend", {}, 200), ("unsuspend", {}, 409),
+                 ("revoke", {"reason": "audit"}, 200), ("revoke", {"reason": "audit"}, 409))
+        for verb, body, want in steps:
+            st, b, _ = srv.req("POST", f"/v1/attestations/{jti}/{verb}", admin, body)
+            eq(st, want, f"the admin's {verb}: {want}")
+        st, b, _ = srv.req("POST", "/v1/attestations/AAAAAAAAAAAAAAAAAAAAAA/revoke", admin,
+                           {"reason": "audit"})
+        eq(st, 404, "revoking an unknown jti: 404")
+        p = run([CLI, "--data", data, "audit", "--json", "--limit", "7"])
+        got = [(e["actor"], e["action"], e["outcome"], e["target"], e["detail"])
+               for e in json.loads(p.stdout)] if p.returncode == 0 else (p.returncode, p.stderr)
+        eq(got, [(admin_id, "attest_revoke", "refused", "AAAAAAAAAAAAAAAAAAAAAA",
+                  "unknown attestation"),
+                 (admin_id, "attest_revoke", "refused", jti, "state conflict"),
+                 (admin_id, "attest_revoke", "ok", jti, "queued"),
+                 (admin_id, "attest_unsuspend", "refused", jti, "state conflict"),
+                 (admin_id, "attest_unsuspend", "ok", jti, "queued"),
+                 (admin_id, "attest_suspend", "refused", jti, "state conflict"),
+                 (admin_id, "attest_suspend", "ok", jti, "queued")],
+           "regression of issue 6: attestation state changes audited (actor, jti, outcome)")
         srv.stop()
 
         # ---- the policy calendar and objections.deadline_working_days ----

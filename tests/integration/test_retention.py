@@ -122,7 +122,15 @@ def main():
         return path
 
     def purge(as_of, dry=False):
-        return run("purge", "--as-of", as_of, *(["--dry-run"] if dry else [])).stdout.strip()
+        """The output without its "as_of=DATE " part (checked).  A real purge runs with the
+        clock at noon of DATE (Asia/Shanghai): a future --as-of is refused (issue 6 breaker2
+        defect 1)."""
+        env = None if dry else fake_env(f"{as_of} 04:00:00")
+        out = run("purge", "--as-of", as_of, *(["--dry-run"] if dry else []), env=env).stdout
+        head = ("dry run: " if dry else "") + f"as_of={as_of} "
+        if not out.startswith(head):
+            raise AssertionError(f"purge --as-of {as_of}: {out!r} does not start with {head!r}")
+        return ("dry run: " if dry else "") + out[len(head):].strip()
 
     def pid(doc):
         return run("lookup", "--doc-type", "resident_id", doc).stdout.strip()
@@ -175,12 +183,54 @@ def main():
         def audit_entries():
             a = purge_audit()
             eq([e["detail"] for e in a],
-               ["records=0 queries=0 revoked=0 persons=0", "records=2 queries=0 revoked=0 persons=1",
-                "records=0 queries=0 revoked=0 persons=0"], "purge entries, newest first")
+               ["as_of=2025-01-11 records=0 queries=0 revoked=0 persons=0",
+                "as_of=2025-01-11 records=2 queries=0 revoked=0 persons=1",
+                "as_of=2025-01-10 records=0 queries=0 revoked=0 persons=0"],
+               "purge entries, newest first")
             eq({(e["actor"].startswith("cli:"), e["outcome"], e["target"]) for e in a},
                {(True, "ok", "retention")}, "actor, outcome, target")
         tap.run("each CLI run writes one audit entry (dry runs none), also when nothing was "
                 "removed: detail with the exact counts", audit_entries)
+
+        def future_as_of():
+            # today by the real clock, Asia/Shanghai; the first date after it
+            today = run("purge", "--dry-run").stdout.split()[2][len("as_of="):]
+            n_audit, n_p1 = len(purge_audit()), len(records_of(p1)[1])
+            tomorrow = time.strftime(
+                "%Y-%m-%d", time.gmtime(time.mktime(time.strptime(today, "%Y-%m-%d")) + 86400 +
+                                        43200))
+            for day in (tomorrow, "2033-05-08", "2099-12-31"):
+                p = run("purge", "--as-of", day, check=False)
+                eq((p.returncode, p.stdout), (2, ""), f"purge --as-of {day} (future) refused")
+                eq(p.stderr, f"yrdcredit purge: --as-of {day} is after today ({today}, "
+                   "Asia/Shanghai): a purge as of a future date removes records that still "
+                   "count; use --dry-run to preview it\n", "its message")
+            eq(purge("2033-05-08", dry=True), "dry run: records=1 queries=0 revoked=0 persons=0",
+               "a dry run as of a future date is allowed (A2, due 2029-03-02)")
+            eq(len(records_of(p1)[1]), n_p1, "nothing removed")
+            eq(len(purge_audit()), n_audit, "nothing audited")
+            p = run("purge", "--as-of", today, env=None)
+            # by the real clock: A2 is due on 2029-03-02 (the only record left that is ever due)
+            due = 1 if today >= "2029-03-02" else 0
+            eq(p.stdout, f"as_of={today} records={due} queries=0 revoked=0 persons=0\n",
+               "today itself is allowed")
+            eq(purge_audit()[0]["detail"], f"as_of={today} records={due} queries=0 revoked=0 "
+               "persons=0", "and its audit entry names the date")
+            for day in ("9999-12-31", "1970-01-01"):
+                p = run("purge", "--as-of", day, "--dry-run", check=False)
+                eq(p.returncode, 2, f"--as-of {day}: exit")
+                eq(p.stderr, {"9999-12-31": "yrdcredit purge: --as-of 9999-12-31: not a date "
+                                            "YYYY-MM-DD between 1970-01-02 and 2099-12-31\n",
+                              "1970-01-01": "yrdcredit purge: --as-of 1970-01-01: 00:00 "
+                                            "Asia/Shanghai of that day is before "
+                                            "1970-01-01T00:00Z; the earliest date is "
+                                            "1970-01-02\n"}[day], f"--as-of {day}: message")
+            eq(purge("1970-01-02", dry=True), "dry run: records=0 queries=0 revoked=0 persons=0",
+               "the earliest date, dry")
+            eq(len(purge_audit()), n_audit + 1, "only today's run audited")
+        tap.run("regression of issue 6: purge --as-of a future date (Asia/Shanghai) exits 2 "
+                "unless --dry-run, removing and auditing nothing; the audit detail names the "
+                "as-of date; dates out of range get exact messages", future_as_of)
 
         def score_equals_fresh():
             fresh = os.path.join(tmp, "fresh")
@@ -278,7 +328,7 @@ def main():
                     break
                 time.sleep(0.2)
             eq([(e["outcome"], e["target"], e["detail"]) for e in sys_runs],
-               [("ok", "retention", "records=1 queries=0 revoked=0 persons=0")],
+               [("ok", "retention", "as_of=2029-04-10 records=1 queries=0 revoked=0 persons=0")],
                "the start-up run's audit entry")
             time.sleep(2.5)  # two or more runs that remove nothing
             st, page = get(port, "/v1/audit?action=purge")

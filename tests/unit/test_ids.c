@@ -946,7 +946,16 @@ static void regress__issue_6__text_document_number__14_ok_15_refused_per_separat
 {
     (void)state;
     static const char *const seps[] = {
-        "", " ", "-", ".", "/", "_", "\xe3\x80\x80", "\xef\xbc\x8d", "- ", " \xe3\x80\x80 "};
+        "", " ", "-", ".", "/", "_", "\xe3\x80\x80", "\xef\xbc\x8d", "- ", " \xe3\x80\x80 ",
+        /* second pass: any punctuation or space of any script is ignored between digits */
+        "\xc2\xb7",                              /* · U+00B7 */
+        "\xef\xbc\x8f",                          /* ／ U+FF0F */
+        "\xef\xbc\x8c",                          /* ， U+FF0C */
+        "\xe2\x80\x94",                          /* — U+2014 */
+        "~", ":", ",", "(", "#", "\xe3\x80\x82", /* 。 U+3002 */
+        "\xef\xbc\xa1", /* Ａ U+FF21: a full-width letter is not an ASCII letter */
+        "\xef\xbc",     /* a truncated sequence */
+        ", \xc2\xb7 "};
     char buf[256];
     for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++)
         for (int wide = 0; wide <= 1; wide++) {
@@ -968,12 +977,28 @@ static void regress__issue_6__text_document_number__14_ok_15_refused_per_separat
     assert_true(yc_text_may_hold_document_number(c, strlen(c)));
     c = "３３０７８２19581031"; /* 14 */
     assert_false(yc_text_may_hold_document_number(c, strlen(c)));
-    /* any other character ends the run: 7 + 8 digits around 号, a comma, a letter */
+    /* only an ideograph (both CJK ranges) or an ASCII letter ends the run */
     c = "1234567号12345678";
     assert_false(yc_text_may_hold_document_number(c, strlen(c)));
-    c = "1234567,12345678";
+    c = "1234567\xe3\x90\x80"
+        "12345678"; /* U+3400 (extension A) */
     assert_false(yc_text_may_hold_document_number(c, strlen(c)));
-    c = "1234567a12345678";
+    c = "1234567\xe4\xb8\x80"
+        "12345678"; /* U+4E00 */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567\xe9\xbf\xbf"
+        "12345678"; /* U+9FFF */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567\xea\x80\x80"
+        "12345678"; /* U+A000 (not an ideograph): ignored */
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567\xe3\x90\x80 12345678"; /* U+3400, then a space: 8 */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567,12345678"; /* a comma no longer ends the run */
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567a 2345678"; /* 'a' ends the run; the 7 digits after it are not direct */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "1234567Z 2345678";
     assert_false(yc_text_may_hold_document_number(c, strlen(c)));
     c = "records=12345678 queries=1234567";
     assert_false(yc_text_may_hold_document_number(c, strlen(c)));
@@ -987,6 +1012,87 @@ static void regress__issue_6__text_document_number__14_ok_15_refused_per_separat
     c = "12345678901234\xef\xbc";
     assert_false(yc_text_may_hold_document_number(c, strlen(c)));
     assert_int_equal(YC_TEXT_DIGIT_RUN_MAX, 14);
+}
+
+static void regress__issue_6__text_document_number__second_pass_texts__refused(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "\xe8\xba\xab\xe4\xbb\xbd\xe8\xaf\x81"
+        "330782\xc2\xb7"
+        "19581031\xc2\xb7"
+        "7029", /* 身份证330782·19581031·7029 */
+        "330782\xef\xbc\x8f"
+        "19581031\xef\xbc\x8f"
+        "7029", /* ／ */
+        "330782\xef\xbc\x8c"
+        "19581031\xef\xbc\x8c"
+        "7029", /* ， */
+        "330782\xe2\x80\x94"
+        "19581031\xe2\x80\x94"
+        "7029", /* — */
+        "330782~19581031~7029",
+        "330782:19581031:7029",
+        "\xe6\x88\x91\xe7\x9a\x84\xe6\x8a\xa4\xe7\x85\xa7\xe5\x8f\xb7\xe6\x98\xaf"
+        "A30918274", /* 我的护照号是A30918274 */
+        "E12345678",
+        "passport e1234567.",
+        "C\xef\xbc\x91\xef\xbc\x92"
+        "345678", /* full-width digits after a letter count */
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_true(yc_text_may_hold_document_number(refused[i], strlen(refused[i])));
+}
+
+/* The audit log's rule: digit runs only; random ids (base64url) with a letter and 7 digits pass. */
+static void yc_text_has_long_digit_run__ids_with_letter_digits__not_refused(void **state)
+{
+    (void)state;
+    const char *c = "cl_A1234567xyzQRS";
+    assert_false(yc_text_has_long_digit_run(c, strlen(c)));
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "12345678901234"; /* 14 digits */
+    assert_false(yc_text_has_long_digit_run(c, strlen(c)));
+    c = "330782-19581031-7"; /* 15 */
+    assert_true(yc_text_has_long_digit_run(c, strlen(c)));
+    c = "330782\xc2\xb7"
+        "19581031\xc2\xb7"
+        "7029"; /* 330782·19581031·7029 */
+    assert_true(yc_text_has_long_digit_run(c, strlen(c)));
+}
+
+static void regress__issue_6__text_document_number__letter_6_ok_7_refused(void **state)
+{
+    (void)state;
+    const char *c = "A123456"; /* 6 digits after a letter */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "A1234567"; /* 7 */
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "z123456";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "z1234567";
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "\xe6\x8a\xa4\xe7\x85\xa7"
+        "E123456\xe5\x8f\xb7"; /* 护照E123456号 */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "\xe6\x8a\xa4\xe7\x85\xa7"
+        "E1234567\xe5\x8f\xb7"; /* 护照E1234567号 */
+    assert_true(yc_text_may_hold_document_number(c, strlen(c)));
+    /* only digits directly after the letter count: a gap, or a separator inside the run */
+    c = "A 1234567";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "A123456-7";
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "\xe5\x8f\xb7"
+        "1234567"; /* after an ideograph: the 15-digit rule only */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    c = "record 346 v2 2024-01-02"; /* ordinary text */
+    assert_false(yc_text_may_hold_document_number(c, strlen(c)));
+    /* the limit is read from len: 7 digits in the buffer, only 6 of them in the text */
+    c = "A1234567";
+    assert_false(yc_text_may_hold_document_number(c, 7));
+    assert_true(yc_text_may_hold_document_number(c, 8));
+    assert_int_equal(YC_TEXT_LETTER_DIGITS_MIN, 7);
 }
 
 int main(void)
@@ -1028,6 +1134,9 @@ int main(void)
         cmocka_unit_test(doc_normalize__business_card__charset_and_country),
         cmocka_unit_test(region_is_valid__shapes__exact),
         cmocka_unit_test(regress__issue_6__text_document_number__14_ok_15_refused_per_separator),
+        cmocka_unit_test(regress__issue_6__text_document_number__second_pass_texts__refused),
+        cmocka_unit_test(regress__issue_6__text_document_number__letter_6_ok_7_refused),
+        cmocka_unit_test(yc_text_has_long_digit_run__ids_with_letter_digits__not_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,20 +92,39 @@ static void yc_retention_detail__counts_and_error__exact_text(void **state)
 {
     (void)state;
     char d[YC_RETENTION_DETAIL_MAX + 1];
-    yc_retention_counts c = {.records = 2, .queries = 3, .revoked = 1, .persons = 4};
+    yc_retention_counts c = {
+        .as_of = ymd(2026, 11, 29), .records = 2, .queries = 3, .revoked = 1, .persons = 4};
     yc_retention_detail(&c, YC_OK, d);
-    assert_string_equal(d, "records=2 queries=3 revoked=1 persons=4");
+    assert_string_equal(d, "as_of=2026-11-29 records=2 queries=3 revoked=1 persons=4");
     assert_true(yc_audit_text_ok(d, true));
     yc_retention_detail(&c, YC_ERR_FULL, d);
-    assert_string_equal(d,
-                        "records=2 queries=3 revoked=1 persons=4 error=storage_full_(map_or_disk)");
+    assert_string_equal(d, "as_of=2026-11-29 records=2 queries=3 revoked=1 persons=4 "
+                           "error=storage_full_(map_or_disk)");
     assert_true(yc_audit_text_ok(d, true));
-    c = (yc_retention_counts){
-        .records = UINT64_MAX, .queries = UINT64_MAX, .revoked = UINT64_MAX, .persons = UINT64_MAX};
+    c = (yc_retention_counts){.as_of = ymd(2099, 12, 31),
+                              .records = UINT64_MAX,
+                              .queries = UINT64_MAX,
+                              .revoked = UINT64_MAX,
+                              .persons = UINT64_MAX};
     yc_retention_detail(&c, YC_ERR_STORE, d);
-    /* 115 bytes of counts, then the error cut at YC_RETENTION_DETAIL_MAX (120) */
-    assert_string_equal(d, "records=18446744073709551615 queries=18446744073709551615 "
-                           "revoked=18446744073709551615 persons=18446744073709551615 erro");
+    /* 132 bytes of date and counts, then the error cut at YC_RETENTION_DETAIL_MAX (140) */
+    assert_string_equal(d, "as_of=2099-12-31 records=18446744073709551615 "
+                           "queries=18446744073709551615 revoked=18446744073709551615 "
+                           "persons=18446744073709551615 error=s");
+    assert_int_equal(strlen(d), YC_RETENTION_DETAIL_MAX);
+}
+
+/* regression of issue 6: the purge's audit detail names the as-of date, and the date's 8
+ * digits pass the audit log's digit rule (breaker2 defect 1) */
+static void regress__issue_6__retention_detail__as_of__in_audit_text(void **state)
+{
+    (void)state;
+    char d[YC_RETENTION_DETAIL_MAX + 1];
+    const yc_retention_counts c = {
+        .as_of = ymd(2033, 5, 8), .records = 78, .queries = 0, .revoked = 1, .persons = 21};
+    yc_retention_detail(&c, YC_OK, d);
+    assert_string_equal(d, "as_of=2033-05-08 records=78 queries=0 revoked=1 persons=21");
+    assert_true(yc_audit_text_ok(d, true));
 }
 
 /* ---- over a store ---- */
@@ -200,6 +219,7 @@ static void run(yc_store *st, yc_date as_of, bool dry, const yc_retention_counts
     assert_int_equal(got.queries, want->queries);
     assert_int_equal(got.revoked, want->revoked);
     assert_int_equal(got.persons, want->persons);
+    assert_int_equal(got.as_of, as_of); /* regression of issue 6: the run reports its date */
 }
 
 static void yc_retention_run__persons_negative_records__5_years_rule_exact(void **state)
@@ -344,7 +364,8 @@ static void yc_retention_run__query_log__10_years_exact(void **state)
 static void yc_retention_audit__entry__exact_fields(void **state)
 {
     fx *f = *state;
-    const yc_retention_counts c = {.records = 1, .queries = 2, .revoked = 3, .persons = 0};
+    const yc_retention_counts c = {
+        .as_of = ymd(2026, 1, 2), .records = 1, .queries = 2, .revoked = 3, .persons = 0};
     assert_int_equal(yc_retention_audit(f->st, "cli:tester", 1234, &c, YC_OK), YC_OK);
     assert_int_equal(yc_retention_audit(f->st, "system:retention", 1235, &c, YC_ERR_STORE), YC_OK);
     assert_int_equal(yc_retention_audit(f->st, "nobody", 1236, &c, YC_OK), YC_ERR_INVALID);
@@ -357,10 +378,11 @@ static void yc_retention_audit__entry__exact_fields(void **state)
     assert_int_equal(e[1].at_ms, 1234);
     assert_int_equal(e[1].outcome, YC_AUDIT_OK);
     assert_string_equal(e[1].target, "retention");
-    assert_string_equal(e[1].detail, "records=1 queries=2 revoked=3 persons=0");
+    assert_string_equal(e[1].detail, "as_of=2026-01-02 records=1 queries=2 revoked=3 persons=0");
     assert_string_equal(e[0].actor, "system:retention");
     assert_int_equal(e[0].outcome, YC_AUDIT_REFUSED);
-    assert_string_equal(e[0].detail, "records=1 queries=2 revoked=3 persons=0 error=storage_error");
+    assert_string_equal(e[0].detail, "as_of=2026-01-02 records=1 queries=2 revoked=3 persons=0 "
+                                     "error=storage_error");
     yc_free(e);
 }
 
@@ -409,6 +431,7 @@ int main(void)
         cmocka_unit_test(yc_retention_revoked_due__3_working_days__calendar),
         cmocka_unit_test(yc_retention_day_start_ms__shanghai_midnight),
         cmocka_unit_test(yc_retention_detail__counts_and_error__exact_text),
+        cmocka_unit_test(regress__issue_6__retention_detail__as_of__in_audit_text),
         cmocka_unit_test_setup_teardown(safety__null_arguments__invalid, setup, teardown),
         cmocka_unit_test_setup_teardown(
             yc_retention_run__persons_negative_records__5_years_rule_exact, setup, teardown),

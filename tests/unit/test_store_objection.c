@@ -991,11 +991,61 @@ static void yc_store_objection_get__corrupt_values__store_error(void **state)
     assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
     uint8_t good[512];
     assert_true(v.mv_size <= sizeof good);
-    const size_t len = v.mv_size;
+    size_t len = v.mv_size;
     memcpy(good, v.mv_data, len);
     mdb_txn_abort(txn);
     mdb_env_close(env);
+    /* codec version 2: the header in clear (byte 0 = 2), then the sealed strings */
+    assert_int_equal(len, 40 + 40 + 2 * 5 + 18 + 18 + 3); /* + YC_SEAL_OVERHEAD */
+    assert_int_equal(good[0], 2);
+    assert_null(memmem(good, len, r.subject_id, strlen(r.subject_id)));
+    /* sealed: a changed header byte (associated data) or ciphertext byte fails to open */
+    const size_t sealed_flips[] = {1, 8, 16, 39, 40, 40 + 24, len - 1};
+    for (size_t i = 0; i < sizeof sealed_flips / sizeof sealed_flips[0]; i++) {
+        uint8_t bad[512];
+        memcpy(bad, good, len);
+        bad[sealed_flips[i]] ^= 1;
+        raw_put(t.data, "objections", ob.id, YC_OBJECTION_ID_LEN, bad, len);
+        assert_int_equal(yc_store_open(t.data, NULL, &st), YC_OK);
+        yc_store_objection back;
+        assert_int_equal(yc_store_objection_get(st, ob.id, &back), YC_ERR_STORE);
+        yc_store_close(st);
+    }
+    /* a sealed value under another objection's id (associated data) fails too */
+    {
+        char other[YC_OBJECTION_ID_LEN + 1];
+        memcpy(other, ob.id, sizeof other);
+        other[5] = other[5] == 'A' ? 'B' : 'A';
+        raw_put(t.data, "objections", other, YC_OBJECTION_ID_LEN, good, len);
+        assert_int_equal(yc_store_open(t.data, NULL, &st), YC_OK);
+        yc_store_objection back;
+        assert_int_equal(yc_store_objection_get(st, other, &back), YC_ERR_STORE);
+        yc_store_close(st);
+    }
+    /* the plain codec version 1 value (still read): header with byte 0 = 1, then the strings */
+    uint8_t sealed[512];
+    const size_t sealed_len = len;
+    memcpy(sealed, good, len);
+    good[0] = 1;
+    size_t at = 40;
+    const char *strs[5] = {r.subject_id, r.authority_uscc, "abc", "", ""};
+    for (size_t i = 0; i < 5; i++) {
+        const size_t sl = strlen(strs[i]);
+        good[at] = (uint8_t)sl;
+        good[at + 1] = 0;
+        memcpy(good + at + 2, strs[i], sl);
+        at += 2 + sl;
+    }
+    len = at;
     assert_int_equal(len, 40 + 2 * 5 + 18 + 18 + 3); /* header, 5 lengths, sid, uscc, "abc" */
+    raw_put(t.data, "objections", ob.id, YC_OBJECTION_ID_LEN, good, len);
+    assert_int_equal(yc_store_open(t.data, NULL, &st), YC_OK);
+    {
+        yc_store_objection back;
+        assert_int_equal(yc_store_objection_get(st, ob.id, &back), YC_OK);
+        assert_memory_equal(&back, &ob, sizeof ob);
+    }
+    yc_store_close(st);
     struct {
         size_t off;
         uint8_t byte;
@@ -1036,12 +1086,55 @@ static void yc_store_objection_get__corrupt_values__store_error(void **state)
     assert_int_equal(yc_store_open(t.data, NULL, &st), YC_OK);
     assert_int_equal(yc_store_objection_get(st, ob.id, &back), YC_ERR_STORE);
     yc_store_close(st);
-    /* the good value again: read back exactly */
-    raw_put(t.data, "objections", ob.id, YC_OBJECTION_ID_LEN, good, len);
+    /* the good sealed value again: read back exactly */
+    raw_put(t.data, "objections", ob.id, YC_OBJECTION_ID_LEN, sealed, sealed_len);
     assert_int_equal(yc_store_open(t.data, NULL, &st), YC_OK);
     assert_int_equal(yc_store_objection_get(st, ob.id, &back), YC_OK);
     assert_memory_equal(&back, &ob, sizeof ob);
     yc_store_close(st);
+    tdir_remove(&t);
+}
+
+/* regression of issue 6 (breaker report 2, defect 3): a name or a passport number typed into
+ * a reason or a resolution, which the digit rule cannot see or which is refused, is never in
+ * clear in data.mdb. */
+static void regress__issue_6__objection_free_texts__sealed_in_data_mdb(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t);
+    yc_record r;
+    make_merchant(&r, 1);
+    uint64_t rid = ingest1(st, &r);
+    yc_store_objection ob;
+    const char *reason = "负责人张金花的处罚不实，请核查";
+    assert_int_equal(
+        yc_store_objection_file(st, rid, r.subject_id, reason, 100, ymd(2026, 1, 5), &ob, NULL),
+        YC_OK);
+    /* a passport number is refused by the digit rule */
+    assert_int_equal(yc_store_objection_file(st, rid, r.subject_id, "我的护照号是A30918274", 100,
+                                             ymd(2026, 1, 5), NULL, NULL),
+                     YC_ERR_INVALID);
+    const char *resolution = "经复核，张金花所述与事实不符";
+    yc_store_objection_resolution res = {.outcome = YC_OBJECTION_OUTCOME_REJECTED,
+                                         .action = YC_OBJECTION_ACTION_NONE,
+                                         .resolution = resolution,
+                                         .actor = "cl_ABCDEFGHIJKLMNOP",
+                                         .now_ms = 200};
+    yc_store_objection out;
+    assert_int_equal(yc_store_objection_resolve(st, ob.id, &res, &out, NULL), YC_OK);
+    yc_store_objection back;
+    assert_int_equal(yc_store_objection_get(st, ob.id, &back), YC_OK);
+    assert_string_equal(back.reason, reason);
+    assert_string_equal(back.resolution, resolution);
+    assert_memory_equal(&back, &out, sizeof out);
+    yc_store_close(st);
+    char path[256];
+    SET(path, "%s/lmdb/data.mdb", t.data);
+    assert_true(file_contains(path, ob.id)); /* the scan sees what is there */
+    assert_false(file_contains(path, "张金花"));
+    assert_false(file_contains(path, "请核查"));
+    assert_false(file_contains(path, "A30918274"));
     tdir_remove(&t);
 }
 
@@ -1085,6 +1178,7 @@ int main(void)
         cmocka_unit_test(yc_store_objections_list__filters_and_pages__exact),
         cmocka_unit_test(yc_store_objections__no_table_yet__empty_and_created_by_filing),
         cmocka_unit_test(yc_store_objection_get__corrupt_values__store_error),
+        cmocka_unit_test(regress__issue_6__objection_free_texts__sealed_in_data_mdb),
         cmocka_unit_test(yc_objection_names__every_value__exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
