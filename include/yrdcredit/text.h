@@ -61,4 +61,20 @@ bool yc_text_may_hold_document_number(const char *s, size_t len);
  */
 bool yc_text_has_long_digit_run(const char *s, size_t len);
 
+/**
+ * @brief Whether a free text typed by a person (an objection's reason or resolution, a repair's
+ *        commitment, evidence or decision reason) may be stored.
+ *
+ * True when @p s is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, at most
+ * U+10FFFF), holds no C0 control character and no DEL, and yc_text_may_hold_document_number()
+ * is false.  Lengths are the caller's (an empty text passes here).
+ *
+ * @param[in] s  Text; not necessarily NUL-terminated; only @p n bytes are read; may be NULL
+ *               when @p n is 0.
+ * @param[in] n  Length of @p s in bytes.
+ * @return true when the text may be stored.
+ * @par Source: issue 6 items 5 and 6; breaker reports of issue 6, defect 3.
+ */
+bool yc_text_free_ok(const char *s, size_t n);
+
 #endif

@@ -95,39 +95,6 @@ const char *yc_objection_action_name(yc_objection_action v)
 
 /* ---- shape checks ---- */
 
-/* Length of the UTF-8 sequence at s[0..n) (RFC 3629 §4: no overlongs, no surrogates, at most
- * U+10FFFF), or 0 when malformed. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    const unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return len;
-}
-
 /* A reason of 0 (when @p empty_ok) or 1..max bytes, on @p n known bytes (no NUL needed). */
 static bool text_ok(const char *s, size_t n, bool empty_ok)
 {
@@ -135,21 +102,9 @@ static bool text_ok(const char *s, size_t n, bool empty_ok)
         return empty_ok;
     if (n > YC_OBJECTION_REASON_MAX)
         return false;
-    const unsigned char *u = (const unsigned char *)s;
-    /* issue 6 defect 3: full-width digits and separated digits count too */
     _Static_assert(YC_OBJECTION_DIGIT_RUN_MAX == YC_TEXT_DIGIT_RUN_MAX,
                    "one rule for every free text");
-    if (yc_text_may_hold_document_number(s, n))
-        return false;
-    for (size_t i = 0; i < n;) {
-        if (u[i] < 0x20 || u[i] == 0x7f)
-            return false;
-        const size_t k = utf8_seq(u + i, n - i);
-        if (k == 0)
-            return false;
-        i += k;
-    }
-    return true;
+    return yc_text_free_ok(s, n);
 }
 
 bool yc_store_objection_reason_ok(const char *s)

@@ -67,39 +67,6 @@ yc_err yc_repair_status_parse(const char *s, size_t len, yc_repair_status *ret)
 
 /* ---- shape checks ---- */
 
-/* Length of the UTF-8 sequence starting at s[0..n) (RFC 3629 §4: no overlongs, no
- * surrogates, at most U+10FFFF), or 0 when malformed. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    const unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return len;
-}
-
 bool yc_repair_text_ok(const char *s, size_t max)
 {
     if (s == NULL)
@@ -107,21 +74,9 @@ bool yc_repair_text_ok(const char *s, size_t max)
     const size_t n = strnlen(s, max + 1);
     if (n == 0 || n > max)
         return false;
-    const unsigned char *u = (const unsigned char *)s;
-    /* issue 6 defect 3: full-width digits and separated digits count too */
     _Static_assert(YC_REPAIR_DIGIT_RUN_MAX == YC_TEXT_DIGIT_RUN_MAX,
                    "one rule for every free text");
-    if (yc_text_may_hold_document_number(s, n))
-        return false;
-    for (size_t i = 0; i < n;) {
-        if (u[i] < 0x20 || u[i] == 0x7f)
-            return false;
-        const size_t k = utf8_seq(u + i, n - i);
-        if (k == 0)
-            return false;
-        i += k;
-    }
-    return true;
+    return yc_text_free_ok(s, n);
 }
 
 bool yc_repair_id_ok(const char *id)
