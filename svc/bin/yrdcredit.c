@@ -84,11 +84,14 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"init", cli_init},       {"import", cli_import}, {"score", cli_score},
-                {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen},
-                {"keys", cli_keys},       {"verify", cli_verify}, {"present", cli_present},
-                {"trust", cli_trust},     {"policy", cli_policy}, {"share", cli_share},
-                {"clients", cli_clients}, {"audit", cli_audit},   {"purge", cli_purge}};
+    } cmds[] = {
+        {"init", cli_init},       {"import", cli_import}, {"score", cli_score},
+        {"records", cli_records}, {"lookup", cli_lookup}, {"gen", cli_gen},
+        {"keys", cli_keys},       {"verify", cli_verify}, {"present", cli_present},
+        {"trust", cli_trust},     {"policy", cli_policy}, {"share", cli_share},
+        {"clients", cli_clients}, {"audit", cli_audit},   {"purge", cli_purge},
+        /* issue 7 F commands */
+    };
     /* Before any Jansson call: every module's JSON allocations go through yc_alloc. */
     yc_core_init_json();
     int i = 1;
