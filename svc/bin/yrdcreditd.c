@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -87,7 +88,8 @@ static const char usage[] =
     "Exit status: 0 ok, 2 usage, 4 cannot open the data dir, the configuration, the\n"
     "certificate or a listener, 5 other.\n";
 
-static yc_h2_server *volatile g_server;
+/* Read by the signal handler on whichever thread takes the signal: lock-free atomic. */
+static _Atomic(yc_h2_server *) g_server;
 
 /* SIGHUP: the reloader thread waits for it with sigwait(); every other thread blocks it. */
 typedef struct reloader {
@@ -119,24 +121,28 @@ static void *reloader_main(void *arg)
 
 /* Issue 6 item 8: the retention job (include/yrdcredit/retention.h) at start-up and then every
  * retention.interval_s seconds, until stop; only a failure is logged (the audit log records
- * what a run removed). */
+ * what a run removed).  The thread sleeps in poll() on a pipe that retention_stop() closes:
+ * no condition variable, so neither libfaketime's pthread_cond_timedwait wrapper (tests move
+ * the clock) nor ThreadSanitizer (issue 7 item 6) sees a mutex it cannot follow. */
 typedef struct retention {
     yc_api *api;
     unsigned interval_s;
     pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv; /* CLOCK_MONOTONIC */
-    bool stop;         /* under mu */
+    int wake[2]; /* [0] polled by the thread; closing [1] stops it */
 } retention;
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void *retention_main(void *arg)
 {
     retention *r = arg;
-    struct timespec next;
-    (void)clock_gettime(CLOCK_MONOTONIC, &next);
-    (void)pthread_mutex_lock(&r->mu);
-    while (!r->stop) {
-        (void)pthread_mutex_unlock(&r->mu);
+    int64_t next = monotonic_ms();
+    for (;;) {
         yc_retention_counts n;
         const yc_err e = yc_api_retention_run(r->api, &n);
         if (e != YC_OK && e != YC_ERR_AGAIN) /* AGAIN: no store (not ready), nothing to purge */
@@ -144,43 +150,38 @@ static void *retention_main(void *arg)
                     "yrdcreditd: retention run failed: %s (removed records=%" PRIu64
                     " queries=%" PRIu64 " revoked=%" PRIu64 ")\n",
                     yc_err_str(e), n.records, n.queries, n.revoked);
-        next.tv_sec += (time_t)r->interval_s;
-        (void)pthread_mutex_lock(&r->mu);
-        while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &next) != ETIMEDOUT) {
+        next += (int64_t)r->interval_s * 1000;
+        for (;;) {
+            const int64_t left = next - monotonic_ms();
+            if (left <= 0)
+                break;
+            struct pollfd pfd = {.fd = r->wake[0], .events = POLLIN};
+            const int rv = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+            if (rv > 0 || (rv < 0 && errno != EINTR))
+                return NULL; /* the write end was closed: stop */
         }
     }
-    (void)pthread_mutex_unlock(&r->mu);
-    return NULL;
 }
 
 static bool retention_start(retention *r, yc_api *api, unsigned interval_s)
 {
-    *r = (retention){.api = api, .interval_s = interval_s};
-    pthread_condattr_t ca;
-    if (interval_s == 0 || pthread_condattr_init(&ca) != 0)
+    *r = (retention){.api = api, .interval_s = interval_s, .wake = {-1, -1}};
+    if (interval_s == 0 || pipe(r->wake) != 0)
         return false;
-    (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    const bool ok = pthread_cond_init(&r->cv, &ca) == 0;
-    (void)pthread_condattr_destroy(&ca);
-    if (!ok)
-        return false;
-    (void)pthread_mutex_init(&r->mu, NULL);
+    (void)fcntl(r->wake[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(r->wake[1], F_SETFD, FD_CLOEXEC);
     if (pthread_create(&r->thread, NULL, retention_main, r) == 0)
         return true;
-    (void)pthread_cond_destroy(&r->cv);
-    (void)pthread_mutex_destroy(&r->mu);
+    (void)close(r->wake[0]);
+    (void)close(r->wake[1]);
     return false;
 }
 
 static void retention_stop(retention *r)
 {
-    (void)pthread_mutex_lock(&r->mu);
-    r->stop = true;
-    (void)pthread_cond_signal(&r->cv);
-    (void)pthread_mutex_unlock(&r->mu);
+    (void)close(r->wake[1]);
     (void)pthread_join(r->thread, NULL);
-    (void)pthread_cond_destroy(&r->cv);
-    (void)pthread_mutex_destroy(&r->mu);
+    (void)close(r->wake[0]);
 }
 
 /* DATA_DIR/yrdcreditd.pid: written once serving, removed at exit if still ours. */
@@ -261,8 +262,9 @@ typedef struct daemon_ctx {
 static void on_signal(int sig)
 {
     (void)sig;
-    if (g_server != NULL)
-        yc_h2_server_stop(g_server);
+    yc_h2_server *srv = atomic_load(&g_server);
+    if (srv != NULL)
+        yc_h2_server_stop(srv);
 }
 
 /* Problems the transport detects before the API sees the request (RFC 9457 bodies). */
@@ -1105,7 +1107,7 @@ int main(int argc, char **argv)
         rc = e == YC_ERR_IO ? 4 : 5;
         goto out;
     }
-    g_server = srv;
+    atomic_store(&g_server, srv);
     /* the flusher thread takes no signals: they stay with the workers, as before */
     sigset_t block, old;
     sigemptyset(&block);
@@ -1156,7 +1158,7 @@ int main(int argc, char **argv)
     }
     rc = 0;
 out:
-    g_server = NULL;
+    atomic_store(&g_server, NULL);
     if (retention_started)
         retention_stop(&ret_job);
     if (reloader_started) {
