@@ -21,10 +21,12 @@
  * max_outbound_ack 1000, stream reset rate limit, max continuations, no closed streams kept;
  * SETTINGS MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE 65535, MAX_HEADER_LIST_SIZE,
  * ENABLE_PUSH 0, NO_RFC7540_PRIORITIES 1); any fatal error of nghttp2_session_mem_recv() ends
- * the connection (NGHTTP2_ERR_FLOODED: at once; others: after a GOAWAY); the output of
+ * the connection after a GOAWAY (ENHANCE_YOUR_CALM for NGHTTP2_ERR_FLOODED and too many
+ * CONTINUATIONs, issue 7 item 1); the output of
  * nghttp2_session_mem_send() gathered into one buffer that is written once per loop iteration
  * (one SSL_write for TLS); no reading while that buffer holds @c output_high_water bytes or
- * more; a "glitch" token bucket (http2.md §2.2, see yc_h2_opts.glitch_burst); a cap on
+ * more; a "glitch" token bucket (http2.md §2.2, see yc_h2_opts.glitch_burst; flood frames
+ * count whatever the state of their stream, also closed or idle ones); a cap on
  * nghttp2's outbound queue; timers.  Per stream: caps on header bytes and fields (431) and on
  * body bytes (413), and a body-progress timer (408).
  *

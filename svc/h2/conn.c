@@ -147,6 +147,89 @@ static void glitch(conn *c)
     c->glitch_mtokens -= 1000;
 }
 
+/* A frame header of the client's (9 bytes, RFC 9113 §4.1): count it in the glitch bucket if it
+ * is one of http2.md §2.2's flood frames (CVE-2019-9518 empty frames, CVE-2019-9513 PRIORITY,
+ * unknown types).  Counted here rather than in nghttp2's callbacks because nghttp2 1.52 drops
+ * frames on closed or idle streams without calling any (issue 7 item 1,
+ * issue7_empty_data_closed_stream). */
+static void frame_seen(conn *c, const uint8_t hd[9])
+{
+    const uint32_t length = (uint32_t)hd[0] << 16 | (uint32_t)hd[1] << 8 | hd[2];
+    const uint8_t type = hd[3], flags = hd[4];
+    switch (type) {
+    case NGHTTP2_DATA:
+    case NGHTTP2_HEADERS:
+        if (length == 0 && (flags & NGHTTP2_FLAG_END_STREAM) == 0)
+            glitch(c);
+        break;
+    case NGHTTP2_CONTINUATION:
+        if (length == 0 && (flags & NGHTTP2_FLAG_END_HEADERS) == 0)
+            glitch(c);
+        break;
+    case NGHTTP2_PRIORITY: /* ignored with SETTINGS_NO_RFC7540_PRIORITIES */
+        glitch(c);
+        break;
+    default:
+        if (type > NGHTTP2_CONTINUATION && type != FRAME_PRIORITY_UPDATE)
+            glitch(c);
+        break;
+    }
+}
+
+/* issue 7 B: RFC 9113 §5.3.1: a PRIORITY frame that makes its stream depend on itself is a
+ * PROTOCOL_ERROR (here a connection error, §5.4.1); with SETTINGS_NO_RFC7540_PRIORITIES
+ * nghttp2 1.52 skips PRIORITY payloads unchecked.  @p k payload bytes at @p p, read while
+ * frames_scan() skips them; the dependency is the first 4. */
+static void priority_dep(conn *c, const uint8_t *p, size_t k)
+{
+    const uint8_t *hd = c->fr_hd;
+    const uint32_t length = (uint32_t)hd[0] << 16 | (uint32_t)hd[1] << 8 | hd[2];
+    const uint32_t done = length - c->fr_left; /* payload bytes skipped before these */
+    if (length != 5 || done >= 4)
+        return;
+    for (size_t i = 0; i < k && done + i < 4; i++)
+        c->fr_dep[done + i] = p[i];
+    if (done + k < 4)
+        return;
+    const uint8_t *d = c->fr_dep;
+    const uint32_t dep =
+        (uint32_t)(d[0] & 0x7f) << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+    const uint32_t sid =
+        (uint32_t)(hd[5] & 0x7f) << 24 | (uint32_t)hd[6] << 16 | (uint32_t)hd[7] << 8 | hd[8];
+    if (dep == sid && !c->dead) {
+        c->dead = true;
+        c->dead_since_ms = c->w->now_ms;
+        (void)nghttp2_session_terminate_session(c->session, NGHTTP2_PROTOCOL_ERROR);
+    }
+}
+
+/* Follow the client's frames (after the preface) through @p len bytes at @p p: each frame
+ * header goes to frame_seen(), payloads are skipped.  Stops once the connection is dead. */
+static void frames_scan(conn *c, const uint8_t *p, size_t len)
+{
+    while (len > 0 && !c->dead) {
+        if (c->fr_left > 0) {
+            const size_t k = len < c->fr_left ? len : c->fr_left;
+            if (c->fr_hd[3] == NGHTTP2_PRIORITY)
+                priority_dep(c, p, k); /* issue 7 B */
+            c->fr_left -= (uint32_t)k;
+            p += k;
+            len -= k;
+            continue;
+        }
+        const size_t k = len < 9u - c->fr_hd_len ? len : 9u - c->fr_hd_len;
+        memcpy(c->fr_hd + c->fr_hd_len, p, k);
+        c->fr_hd_len = (uint8_t)(c->fr_hd_len + k);
+        p += k;
+        len -= k;
+        if (c->fr_hd_len == 9) {
+            c->fr_hd_len = 0;
+            c->fr_left = (uint32_t)c->fr_hd[0] << 16 | (uint32_t)c->fr_hd[1] << 8 | c->fr_hd[2];
+            frame_seen(c, c->fr_hd);
+        }
+    }
+}
+
 /* ------------------------------------------------------------------ streams */
 
 /* The stream is going away: a handle not yet answered no longer points at it (its completion
@@ -344,37 +427,53 @@ static void stream_cut(conn *c, stream *st, int status)
 
 /* ------------------------------------------------------------------ nghttp2 callbacks */
 
+/* issue 7 B: RFC 9113 §6.9.2: a SETTINGS_INITIAL_WINDOW_SIZE change that pushes a stream's
+ * send window above 2^31-1 is a connection error FLOW_CONTROL_ERROR; nghttp2 1.52 only resets
+ * that stream.  iws_snapshot() notes the old value and the largest stream window before a
+ * SETTINGS frame applies; iws_overflow() replays the frame's entries on them. */
+static void iws_snapshot(nghttp2_session *session, conn *c)
+{
+    c->iws_before =
+        nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE);
+    c->win_max_before = 0;
+    for (const stream *st = c->streams; st != NULL; st = st->next) {
+        int32_t w = nghttp2_session_get_stream_remote_window_size(session, st->id);
+        if (w > c->win_max_before)
+            c->win_max_before = w;
+    }
+}
+
+static bool iws_overflow(const conn *c, const nghttp2_settings *s)
+{
+    int64_t win = c->win_max_before, iws = c->iws_before;
+    for (size_t i = 0; i < s->niv; i++) {
+        if (s->iv[i].settings_id != NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE)
+            continue;
+        win += (int64_t)s->iv[i].value - iws;
+        iws = s->iv[i].value;
+        if (win > NGHTTP2_MAX_WINDOW_SIZE)
+            return true;
+    }
+    return false;
+}
+
 static int on_begin_frame(nghttp2_session *session, const nghttp2_frame_hd *hd, void *user_data)
 {
     (void)session;
     conn *c = user_data;
-    const bool end_stream = (hd->flags & NGHTTP2_FLAG_END_STREAM) != 0;
-    switch (hd->type) {
-    case NGHTTP2_DATA:
-        if (hd->length == 0 && !end_stream)
-            glitch(c); /* CVE-2019-9518 */
-        break;
-    case NGHTTP2_HEADERS:
-        if (hd->length == 0 && !end_stream)
-            glitch(c);
-        if (c->hdr_since_ms == NEVER) { /* header timer: first HEADERS to END_HEADERS */
-            c->hdr_since_ms = c->w->now_ms;
-            c->hdr_stream = hd->stream_id;
-        }
-        break;
-    case NGHTTP2_CONTINUATION:
-        if (hd->length == 0 && (hd->flags & NGHTTP2_FLAG_END_HEADERS) == 0)
-            glitch(c);
-        break;
-    case NGHTTP2_PRIORITY: /* CVE-2019-9513; ignored with SETTINGS_NO_RFC7540_PRIORITIES */
-        glitch(c);
-        break;
-    default:
-        /* Unknown types reach this callback only because yc_h2_session_setup() registers
-         * them as user extension types. */
-        if (hd->type > NGHTTP2_CONTINUATION && hd->type != FRAME_PRIORITY_UPDATE)
-            glitch(c);
-        break;
+    if (hd->type == NGHTTP2_SETTINGS && (hd->flags & NGHTTP2_FLAG_ACK) == 0)
+        iws_snapshot(session, c); /* issue 7 B */
+    /* issue 7 B: RFC 9113 §6.3: PRIORITY on stream 0 is a connection error PROTOCOL_ERROR;
+     * with SETTINGS_NO_RFC7540_PRIORITIES nghttp2 1.52 skips PRIORITY frames unchecked. */
+    if (hd->type == NGHTTP2_PRIORITY && hd->stream_id == 0 && !c->dead) {
+        c->dead = true;
+        c->dead_since_ms = c->w->now_ms;
+        (void)nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR);
+    }
+    /* Flood frames are counted by frames_scan(), whatever the stream's state. */
+    if (hd->type == NGHTTP2_HEADERS && c->hdr_since_ms == NEVER) {
+        c->hdr_since_ms = c->w->now_ms; /* header timer: first HEADERS to END_HEADERS */
+        c->hdr_stream = hd->stream_id;
     }
     /* A header block is contiguous (RFC 9113 §6.10): any other frame means it ended. */
     if (hd->type != NGHTTP2_HEADERS && hd->type != NGHTTP2_CONTINUATION)
@@ -504,6 +603,12 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     case NGHTTP2_SETTINGS:
         if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0)
             c->settings_seen = true;
+        if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0 && iws_overflow(c, &frame->settings) &&
+            !c->dead) { /* issue 7 B */
+            c->dead = true;
+            c->dead_since_ms = c->w->now_ms;
+            (void)nghttp2_session_terminate_session(session, NGHTTP2_FLOW_CONTROL_ERROR);
+        }
         return 0;
     case NGHTTP2_WINDOW_UPDATE:
         if (frame->window_update.window_size_increment < YC_H2_TINY_WINDOW_UPDATE)
@@ -604,29 +709,6 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
     return 0;
 }
 
-/* Unknown frame types are registered as extensions only so that on_begin_frame sees them;
- * their payload is dropped and the frame ignored. */
-static int on_extension_chunk(nghttp2_session *session, const nghttp2_frame_hd *hd,
-                              const uint8_t *data, size_t len, void *user_data)
-{
-    (void)session;
-    (void)hd;
-    (void)data;
-    (void)len;
-    (void)user_data;
-    return 0;
-}
-
-static int unpack_extension(nghttp2_session *session, void **payload, const nghttp2_frame_hd *hd,
-                            void *user_data)
-{
-    (void)session;
-    (void)payload;
-    (void)hd;
-    (void)user_data;
-    return NGHTTP2_ERR_CANCEL;
-}
-
 yc_err yc_h2_session_setup(yc_h2_server *s)
 {
     if (nghttp2_session_callbacks_new(&s->cbs) != 0 || nghttp2_option_new(&s->opt) != 0)
@@ -640,8 +722,6 @@ yc_err yc_h2_session_setup(yc_h2_server *s)
     nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, on_invalid_frame_recv);
     nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
-    nghttp2_session_callbacks_set_on_extension_chunk_recv_callback(cbs, on_extension_chunk);
-    nghttp2_session_callbacks_set_unpack_extension_callback(cbs, unpack_extension);
     /* http2.md §2.4; HTTP messaging stays on (no nghttp2_option_set_no_http_messaging) */
     nghttp2_option *opt = s->opt;
     nghttp2_option_set_max_settings(opt, 32);
@@ -649,9 +729,7 @@ yc_err yc_h2_session_setup(yc_h2_server *s)
     nghttp2_option_set_stream_reset_rate_limit(opt, s->opts.reset_burst, s->opts.reset_rate_per_s);
     nghttp2_option_set_max_continuations(opt, s->opts.max_continuations);
     nghttp2_option_set_no_closed_streams(opt, 1);
-    for (unsigned t = NGHTTP2_CONTINUATION + 1; t <= 0xff; t++)
-        if (t != FRAME_PRIORITY_UPDATE)
-            nghttp2_option_set_user_recv_extension_type(opt, (uint8_t)t);
+    /* Unknown frame types are ignored by nghttp2 and counted by frames_scan(). */
     return YC_OK;
 }
 
@@ -849,11 +927,10 @@ static bool conn_flush(conn *c)
 /* A fatal return of nghttp2_session_mem_recv() (http2.md §1.5). */
 static void conn_fatal(conn *c, ssize_t rv)
 {
-    if (rv == NGHTTP2_ERR_FLOODED) { /* "must be closed": its output is the flood's ACKs */
-        c->kill = true;
-        return;
-    }
-    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+    /* FLOODED ("must be closed"): more than 1000 SETTINGS/PING ACKs queued.  The queue is
+     * bounded, so it is flushed (bounded, YC_H2_CLOSE_LINGER_MS) with a GOAWAY
+     * ENHANCE_YOUR_CALM after it, like every other flood (issue 7 item 1). */
+    if (rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
         conn_calm(c);
         return;
     }
@@ -888,7 +965,11 @@ static void conn_input(conn *c, const uint8_t *buf, size_t len)
             return;
         }
         c->preface_seen += k;
-    }
+        frames_scan(c, buf + k, len - k);
+    } else
+        frames_scan(c, buf, len);
+    if (c->dead) /* a flood: the GOAWAY is queued, the rest of the input is not served */
+        return;
     ssize_t rv = nghttp2_session_mem_recv(c->session, buf, len);
     if (rv < 0) {
         conn_fatal(c, rv);

@@ -111,6 +111,9 @@ typedef struct conn {
     size_t out_len, out_off, out_cap;
     size_t preface_seen;
     bool settings_seen; /* the client's first SETTINGS frame arrived */
+    /* issue 7 B: RFC 9113 §6.9.2, before a SETTINGS frame applies (conn.c iws_snapshot()) */
+    uint32_t iws_before;    /* the client's SETTINGS_INITIAL_WINDOW_SIZE */
+    int32_t win_max_before; /* the largest send window of a stream, bytes */
     stream *streams;
     unsigned open_streams;
     unsigned responding; /* streams whose response is submitted and not yet complete */
@@ -124,11 +127,18 @@ typedef struct conn {
     int64_t dead_since_ms;
     uint64_t glitch_mtokens; /* glitch bucket, in thousandths of a token */
     int64_t glitch_last_ms;
-    bool not_h2;      /* answering the HTTP/1.1 error, then close */
-    bool goaway_sent; /* graceful GOAWAY (drain or idle) */
-    bool dead;        /* GOAWAY queued or fatal error: flush (bounded), then close */
-    bool kill;        /* close at once, without flushing */
-    bool flush_due;   /* a deferred answer was submitted: flush at the end of the mailbox drain */
+    /* The frame scanner (conn.c frames_scan()): every frame header the client sends after the
+     * preface, whatever nghttp2 does with the frame (e.g. it drops frames on closed streams
+     * without a callback), for the glitch bucket (issue 7 item 1). */
+    uint8_t fr_hd[9];  /* the frame header being read */
+    uint8_t fr_hd_len; /* its bytes so far, 0..9 */
+    uint32_t fr_left;  /* payload bytes of the current frame still to skip */
+    uint8_t fr_dep[4]; /* issue 7 B: a PRIORITY payload's dependency (priority_dep()) */
+    bool not_h2;       /* answering the HTTP/1.1 error, then close */
+    bool goaway_sent;  /* graceful GOAWAY (drain or idle) */
+    bool dead;         /* GOAWAY queued or fatal error: flush (bounded), then close */
+    bool kill;         /* close at once, without flushing */
+    bool flush_due;    /* a deferred answer was submitted: flush at the end of the mailbox drain */
 } conn;
 
 typedef struct listener {

@@ -232,9 +232,12 @@ yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server)
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->stop_fd, &se) != 0)
             goto out;
         w->stop_registered = true;
+        const long failures = yc_alloc_failures();
         w->mb = yc_h2_mailbox_new();
-        if (w->mb == NULL)
+        if (w->mb == NULL) { /* issue 7 item 4: out of memory is not an I/O error */
+            err = yc_alloc_failures() != failures ? YC_ERR_NOMEM : YC_ERR_IO;
             goto out;
+        }
         struct epoll_event me = {.events = EPOLLIN, .data.ptr = w->mb};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->mb->efd, &me) != 0)
             goto out;
