@@ -210,6 +210,12 @@ YC_MUST_USE yc_err yc_store_repair_get(yc_store *st, const char *id, yc_store_re
 
 /**
  * @brief Decide a pending application in one durable write transaction.
+ *
+ * An approval moves the application's record from active to repaired in the same
+ * transaction (yc_store_record_set_status() semantics: a new version, the records' generation
+ * moves), so a crash never leaves a repaired record under a pending application; a record
+ * already repaired (an approval interrupted by an older binary), or no longer stored, is left
+ * as it is.
  * @param[in]  st             Open store.
  * @param[in]  id             NUL-terminated repair id.
  * @param[in]  to             YC_REPAIR_APPROVED or YC_REPAIR_REJECTED.
@@ -221,9 +227,11 @@ YC_MUST_USE yc_err yc_store_repair_get(yc_store *st, const char *id, yc_store_re
  * @retval YC_OK
  * @retval YC_ERR_INVALID    a bad argument (the decided application would be out of shape)
  * @retval YC_ERR_NOT_FOUND  no such application
- * @retval YC_ERR_CONFLICT   it is not pending (already decided); nothing written
+ * @retval YC_ERR_CONFLICT   it is not pending (already decided), or (approval) its record is
+ *                           neither active nor repaired; nothing written
  * @retval YC_ERR_FULL, YC_ERR_STORE, YC_ERR_IO, YC_ERR_INTERNAL
- * @par Source: issue 6 item 6 (approveRepair, rejectRepair; a second decision is a conflict).
+ * @par Source: issue 6 item 6 (approveRepair, rejectRepair; a second decision is a conflict);
+ *      issue 7 item 5 (crash safety: record and application in one transaction).
  */
 YC_MUST_USE yc_err yc_store_repair_decide(yc_store *st, const char *id, yc_repair_status to,
                                           const char *decided_by, int64_t decided_at_ms,

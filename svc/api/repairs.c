@@ -5,9 +5,9 @@
  * otherwise: disputed, already repaired, expired, revoked), only a code the score model marks
  * repairable (422 not-repairable: e.g. 失信被执行人 N11 ends by performance), only from the
  * record's pub_min_end on (422 repair-too-early with `repair_from`), and one pending
- * application per record (409).  Approval moves the record to `repaired` at once with
- * yc_store_record_set_status() (the records' generation moves, so no score cache serves the old
- * number), then marks the application approved; both decisions write an audit entry
+ * application per record (409).  Approval moves the record to `repaired` at once and marks the
+ * application approved in one transaction (yc_store_repair_decide(); the records' generation
+ * moves, so no score cache serves the old number); both decisions write an audit entry
  * (repair_approve / repair_reject, actor the admin's client id, target the repair id), refused
  * second decisions too.  Decisions of this process are serialised by one mutex, so an approval
  * and a rejection of the same application cannot both reach the store. */
@@ -449,36 +449,28 @@ static bool parse_decision(const yc_api *api, const yc_api_request *req, bool ap
     return ok;
 }
 
-/* Approve: the record first (active -> repaired, at once), then the application. */
-static yc_err approve_record(yc_api *api, const yc_store_repair *r, yc_record *ret_rec,
-                             yc_api_response *res, bool *answered)
+/* Approve: the record must be active (or repaired by an interrupted approval of an older
+ * binary); yc_store_repair_decide() then moves it to repaired and decides the application in
+ * one transaction (issue 7 item 5: a kill between two left a repaired record under a pending
+ * application).  *answered when @p res holds a 409 or an error. */
+static yc_err approve_check(yc_api *api, const yc_store_repair *r, yc_api_response *res,
+                            bool *answered)
 {
-    *answered = false;
-    yc_err rv = yc_store_record_set_status(
-        api->store, r->record_id, YC_STATUS_BIT(YC_STATUS_ACTIVE), YC_STATUS_REPAIRED, ret_rec);
-    if (rv == YC_OK)
-        return YC_OK;
     *answered = true;
+    yc_record cur;
+    yc_err rv = yc_store_record_get(api->store, r->record_id, &cur, NULL);
     if (rv == YC_ERR_NOT_FOUND)
         return yc_api_problem(res, 409, PROBLEM_CONFLICT, "Conflict",
                               "the record no longer exists; reject the application", "id");
-    if (rv == YC_ERR_CONFLICT) {
-        yc_record cur;
-        const bool got = yc_store_record_get(api->store, r->record_id, &cur, NULL) == YC_OK;
-        /* Repaired while this application is pending: only an approval of it that stopped
-         * between the record and the application (a record must be active to be filed, so no
-         * other application repairs it); finish that approval. */
-        if (got && cur.status == YC_STATUS_REPAIRED) {
-            *answered = false;
-            *ret_rec = cur;
-            return YC_OK;
-        }
-        const char *st = got ? yc_status_str(cur.status) : "changed";
-        return yc_api_problem_with(res, 409, PROBLEM_CONFLICT, "Conflict",
-                                   "the record is no longer active; reject the application", "id",
-                                   "record_status", json_string(st));
+    if (rv != YC_OK)
+        return yc_api_error(res, rv);
+    if (cur.status == YC_STATUS_ACTIVE || cur.status == YC_STATUS_REPAIRED) {
+        *answered = false;
+        return YC_OK;
     }
-    return yc_api_error(res, rv);
+    return yc_api_problem_with(res, 409, PROBLEM_CONFLICT, "Conflict",
+                               "the record is no longer active; reject the application", "id",
+                               "record_status", json_string(yc_status_str(cur.status)));
 }
 
 yc_err yc_api_decide_repair(yc_api *api, const yc_api_request *req, const char *id_s, size_t id_len,
@@ -527,7 +519,7 @@ yc_err yc_api_decide_repair(yc_api *api, const yc_api_request *req, const char *
         goto out;
     }
     if (rv == YC_OK && approve) {
-        rv = approve_record(api, r, &rec, res, &answered);
+        rv = approve_check(api, r, res, &answered);
         if (answered) {
             if (audit_write(api, actor, true, false, id, "record not active") != YC_OK)
                 rv = yc_api_error(res, YC_ERR_STORE);
@@ -538,6 +530,16 @@ yc_err yc_api_decide_repair(yc_api *api, const yc_api_request *req, const char *
         rv = yc_store_repair_decide(api->store, id,
                                     approve ? YC_REPAIR_APPROVED : YC_REPAIR_REJECTED, actor,
                                     yc_clock_now_ms(), reason, r);
+    if (rv == YC_ERR_CONFLICT && approve) { /* the record changed since approve_check() */
+        rv = approve_check(api, r, res, &answered);
+        if (!answered)
+            rv = yc_api_error(res, YC_ERR_CONFLICT);
+        else if (audit_write(api, actor, true, false, id, "record not active") != YC_OK)
+            rv = yc_api_error(res, YC_ERR_STORE);
+        goto out;
+    }
+    if (rv == YC_OK && approve)
+        rv = yc_store_record_get(api->store, r->record_id, &rec, NULL);
     if (rv == YC_OK)
         rv = audit_write(api, actor, approve, true, id, approve ? "record repaired" : "rejected");
     if (rv != YC_OK) {

@@ -27,6 +27,7 @@ int cli_clients(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_purge(int argc, char **argv); /* issue 6 item 8: the retention job (cmd_purge.c) */
 /* issue 7 F commands */
+int cli_backup(int argc, char **argv); /* issue 7 item 7: online backup (cmd_backup.c) */
 
 /* Append an audit entry (actor "cli:<unix user>") for an admin action the command has just
  * done (@p ok) or refused (!@p ok), in a durable transaction of its own (cmd_audit.c).  A

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,9 @@ static void instance_close(cli_instance *in)
 static int instance_open(const char *data_dir, cli_instance *in)
 {
     *in = (cli_instance){.data_dir = data_dir};
+    /* issue 7 item 4: past RLIMIT_FSIZE a write fails with EFBIG (a clean "storage full")
+     * instead of SIGXFSZ killing the process in the middle of a commit */
+    (void)signal(SIGXFSZ, SIG_IGN);
     const char *field = NULL;
     yc_err rv = yc_config_load(data_dir, &in->cfg, &field);
     if (rv == YC_ERR_IO) {
@@ -363,6 +367,13 @@ static int import_files(cli_instance *in, char **files, size_t n, const yc_impor
         if (rv != YC_OK && run->batch_err != YC_OK) {
             /* The store failed: nothing later can be committed either. */
             fprintf(stderr, "yrdcredit import: %s: store: %s; stopped\n", files[i], yc_err_str(rv));
+            if (rv == YC_ERR_FULL) /* issue 7 item 4: say what to grow */
+                fprintf(stderr,
+                        "yrdcredit import: the LMDB map is full (store.map_size_mib = %" PRIu64
+                        " MiB in %s/config.json) or the disk is: raise store.map_size_mib or "
+                        "free disk space and run the same import again (the %zu records "
+                        "committed so far stay, as duplicates)\n",
+                        in->cfg.map_size_mib, in->data_dir, run->total.imported);
             rc = yc_err_exit_code(rv);
             break;
         }

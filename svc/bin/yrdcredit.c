@@ -41,6 +41,8 @@ static const char main_usage[] =
     "                                  the audit log of admin actions, newest first\n"
     "  purge [--as-of DATE] [--dry-run]\n"
     "                                  the retention job: remove what is kept no longer\n"
+    "  backup [--with-keys] DEST       a consistent copy of the data directory while serving\n"
+    "                                  (key files only with --with-keys)\n"
     "\n"
     "The data directory is --data DIR, else $YRDCREDIT_DATA, else ./var/yrdcredit.\n"
     "SUBJECT is a 统一社会信用代码 (18 characters) or an individual's 'P…' pseudonym.\n"
@@ -90,7 +92,7 @@ int main(int argc, char **argv)
         {"keys", cli_keys},       {"verify", cli_verify}, {"present", cli_present},
         {"trust", cli_trust},     {"policy", cli_policy}, {"share", cli_share},
         {"clients", cli_clients}, {"audit", cli_audit},   {"purge", cli_purge},
-        /* issue 7 F commands */
+        {"backup", cli_backup}, /* issue 7 F commands */
     };
     /* Before any Jansson call: every module's JSON allocations go through yc_alloc. */
     yc_core_init_json();

@@ -4,6 +4,7 @@
  * line per request, and SIGTERM/SIGINT for a drain.  The handler runs on every worker thread
  * at once: yc_api_handle() is reentrant for distinct worker indexes (api.h: each worker has its
  * own score cache), and each worker has its own access-log buffer (whole lines per write()). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +32,11 @@
 #include "yrdcredit/err.h"
 #include "yrdcredit/h2.h"
 #include "yrdcredit/ids.h"
+#include "yrdcredit/import.h"
+#include "yrdcredit/keyring.h"
+#include "yrdcredit/score.h"
+#include "yrdcredit/store.h"
+#include "yrdcredit/store_backup.h"
 
 /* The config defaults are those of the transport and the API. */
 _Static_assert(YC_CONFIG_HEADER_BYTES_DEFAULT == YC_H2_HEADER_BYTES_DEFAULT, "header bytes");
@@ -61,6 +68,7 @@ _Static_assert(YC_CONFIG_WRITE_MS_DEFAULT == YC_H2_WRITE_TIMEOUT_MS_DEFAULT, "wr
 static const char usage[] =
     "usage: yrdcreditd --data DIR [--config FILE] [--listen HOST:PORT|off]\n"
     "                  [--h2c-listen HOST:PORT|off] [--workers N] [--access-log FILE]\n"
+    "                  [--allow-not-ready]\n"
     "\n"
     "Serves the yrdcredit HTTP/2 API (api/openapi.yaml) over TLS (ALPN h2) and over h2c with\n"
     "prior knowledge.  Command-line options override the configuration file.\n"
@@ -78,6 +86,14 @@ static const char usage[] =
     "  --access-log FILE       append the access log (one JSON line per request) to FILE\n"
     "                          instead of stderr (under load lines are written in batches,\n"
     "                          each within 10 ms)\n"
+    "  --allow-not-ready       start even when the model, rules, calendar, a policy file,\n"
+    "                          the signing keyring or the store fails to load: /readyz and\n"
+    "                          the routes that need the part answer 503 not-ready\n"
+    "Start-up safety (refused with one line naming the file and the rule): a key file\n"
+    "(DATA_DIR/keys/*, the TLS key) or keys/ open to group or others; a store written by a\n"
+    "newer schema; a missing keys/pseudonym.key or keys/seal.key; and, unless\n"
+    "--allow-not-ready, a missing keys/master.key or keys/signing.json and any file above that\n"
+    "fails validation.\n"
     "Limits and timeouts come from the \"server\" object of the configuration file, the\n"
     "score cache from \"api\" (etc/yrdcredit.conf.example documents every key).\n"
     "SIGTERM or SIGINT: stop accepting, finish in-flight streams (server.drain_timeout_ms), exit "
@@ -85,8 +101,8 @@ static const char usage[] =
     "SIGHUP (or `yrdcredit policy reload`): reload the score model and DATA_DIR/policy/ after\n"
     "validating them; on failure the loaded ones stay and the reason is logged.  The process id\n"
     "is in DATA_DIR/yrdcreditd.pid while serving.\n"
-    "Exit status: 0 ok, 2 usage, 4 cannot open the data dir, the configuration, the\n"
-    "certificate or a listener, 5 other.\n";
+    "Exit status: 0 ok, 2 usage or a start-up safety rule broken, 4 cannot open the data dir,\n"
+    "the configuration, the certificate, a key file or a listener, 5 other.\n";
 
 /* Read by the signal handler on whichever thread takes the signal: lock-free atomic. */
 static _Atomic(yc_h2_server *) g_server;
@@ -789,6 +805,14 @@ static void deferred_done(void *ctx, yc_api_response *res)
     void *body = res->body;
     size_t bytes = res->body_len;
     res->body = NULL;
+    if (status == 503 && body == NULL) { /* issue 7 item 4: the API's bare 503 gets its problem */
+        body = yc_alloc(sizeof problem_503);
+        if (body != NULL) {
+            memcpy(body, problem_503, sizeof problem_503);
+            bytes = sizeof problem_503 - 1;
+            content_type = "application/problem+json";
+        }
+    }
     if (status < 200 || status > 599) { /* the transport would send a bare 500 */
         yc_free(body);
         body = NULL;
@@ -914,17 +938,169 @@ static void print_url(FILE *f, const char *scheme, const yc_config_listen *l, ui
     fprintf(f, "%s://%s%s%s:%u/", scheme, v6 ? "[" : "", l->host, v6 ? "]" : "", (unsigned)port);
 }
 
+/* ---- issue 7 item 8: start-up safety ---- */
+
+/* Key files hold the pseudonym, sealing, master, client-token and TLS keys: group or other
+ * access to one of them (or to keys/) is refused before anything is opened. */
+static int check_key_mode(const char *path, const struct stat *sb, bool dir)
+{
+    if ((sb->st_mode & 077) == 0)
+        return 0;
+    fprintf(stderr,
+            "yrdcreditd: %s: mode %04o lets group or others %s (rule: key files are mode 0600 "
+            "in a keys/ of mode 0700; chmod %s %s)\n",
+            path, (unsigned)(sb->st_mode & 07777),
+            dir ? "into the keys directory" : "read or write a key file", dir ? "0700" : "0600",
+            path);
+    return 2;
+}
+
+static int check_keys(const char *data, const yc_config *cfg, bool tls_on, bool strict)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    (void)snprintf(path, sizeof path, "%s/keys", data);
+    if (stat(path, &sb) == 0) {
+        int rc = check_key_mode(path, &sb, true);
+        if (rc != 0)
+            return rc;
+        DIR *d = opendir(path);
+        if (d == NULL) {
+            fprintf(stderr, "yrdcreditd: %s: %s\n", path, strerror(errno));
+            return 4;
+        }
+        const struct dirent *e;
+        while (rc == 0 && (e = readdir(d)) != NULL) {
+            const size_t n = strlen(e->d_name);
+            if (e->d_name[0] == '.' || (n > 5 && strcmp(e->d_name + n - 5, ".lock") == 0))
+                continue; /* lock files hold no secret */
+            char f[PATH_MAX];
+            if ((size_t)snprintf(f, sizeof f, "%s/%s", path, e->d_name) < sizeof f &&
+                lstat(f, &sb) == 0 && S_ISREG(sb.st_mode))
+                rc = check_key_mode(f, &sb, false);
+        }
+        closedir(d);
+        if (rc != 0)
+            return rc;
+    }
+    if (tls_on && stat(cfg->tls_key_path, &sb) == 0) {
+        const int rc = check_key_mode(cfg->tls_key_path, &sb, false);
+        if (rc != 0)
+            return rc;
+    }
+    /* the store's keys always; the signing keys too unless --allow-not-ready */
+    static const char *const need[] = {"keys/pseudonym.key", "keys/seal.key", "keys/master.key",
+                                       "keys/signing.json"};
+    for (size_t i = 0; i < (strict ? 4u : 2u); i++) {
+        (void)snprintf(path, sizeof path, "%s/%s", data, need[i]);
+        if (stat(path, &sb) != 0) {
+            fprintf(stderr,
+                    "yrdcreditd: %s: missing (rule: the key files `yrdcredit init` made must be "
+                    "present; a backup made without --with-keys has none: copy them back from "
+                    "where they are kept, mode 0600)\n",
+                    path);
+            return 4;
+        }
+    }
+    return 0;
+}
+
+/* A data directory written by a newer binary is refused (always); the rest of the store, the
+ * model, rules, calendar, policy files and the signing keyring only when strict. */
+static int check_data(const char *data, const yc_config *cfg, const char *config_file, bool strict)
+{
+    uint32_t schema = 0;
+    if (yc_store_schema_version(data, &schema) == YC_OK && schema > YC_STORE_SCHEMA_VERSION) {
+        fprintf(stderr,
+                "yrdcreditd: %s/lmdb/data.mdb: schema_version %" PRIu32 " is newer than this "
+                "binary's %d (rule: a data directory is opened only by a binary of its schema "
+                "version or newer; run the newer yrdcreditd)\n",
+                data, schema, YC_STORE_SCHEMA_VERSION);
+        return 2;
+    }
+    if (!strict)
+        return 0;
+    char why[1024];
+    yc_err e;
+    /* the model, calendar and policy files; with --config FILE (whose model may differ from
+     * DATA/config.json's) its model and calendar here, the policy files by a strict reload
+     * once the API is open */
+    if (config_file == NULL && (e = yc_api_policy_check(data, why, sizeof why)) != YC_OK) {
+        fprintf(stderr, "yrdcreditd: refusing to start: %s\n", why[0] ? why : yc_err_str(e));
+        return 2;
+    }
+    if (config_file != NULL) {
+        yc_model *model = NULL;
+        char errpath[YC_MODEL_ERRPATH_MAX] = "";
+        e = yc_model_load(cfg->model_path, &model, errpath, sizeof errpath);
+        yc_model_free(model);
+        if (e != YC_OK) {
+            fprintf(stderr, "yrdcreditd: refusing to start: %s: %s%s%s\n", cfg->model_path,
+                    yc_err_str(e), errpath[0] != '\0' ? " at " : "", errpath);
+            return 2;
+        }
+        yc_calendar *cal = NULL;
+        int line = 0;
+        e = yc_calendar_load(cfg->calendar_path, &cal, &line);
+        yc_calendar_free(cal);
+        if (e != YC_OK) {
+            fprintf(stderr, "yrdcreditd: refusing to start: %s: line %d: %s\n", cfg->calendar_path,
+                    line, yc_err_str(e));
+            return 2;
+        }
+    }
+    yc_rules *rules = NULL;
+    char msg[512] = "";
+    e = yc_rules_load(cfg->rules_path, &rules, msg, sizeof msg);
+    yc_rules_free(rules);
+    if (e != YC_OK) {
+        fprintf(stderr, "yrdcreditd: refusing to start: %s: %s\n", cfg->rules_path,
+                msg[0] ? msg : yc_err_str(e));
+        return 2;
+    }
+    yc_keyring *kr = NULL;
+    why[0] = '\0';
+    e = yc_keyring_load_why(data, &kr, why, sizeof why);
+    yc_keyring_free(kr);
+    if (e != YC_OK) {
+        fprintf(stderr, "yrdcreditd: refusing to start: %s/keys: %s\n", data,
+                why[0] ? why : yc_err_str(e));
+        return 2;
+    }
+    yc_store *st = NULL;
+    const yc_store_opts so = {.map_size_bytes = cfg->map_size_mib * 1024u * 1024u};
+    e = yc_store_open(data, &so, &st);
+    yc_store_close(st);
+    if (e != YC_OK) {
+        fprintf(stderr, "yrdcreditd: refusing to start: %s/lmdb/data.mdb: %s\n", data,
+                e == YC_ERR_AUTH      ? "keys/pseudonym.key or keys/seal.key is not the key this "
+                                        "store was created with"
+                : e == YC_ERR_INVALID ? "keys/ must be mode 0700 holding 32-byte key files of "
+                                        "mode 0600"
+                : e == YC_ERR_STORE   ? "not a yrdcredit store of this schema (damaged?)"
+                                      : yc_err_str(e));
+        return 4;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = NULL, *config_file = NULL, *log_file = NULL;
     const char *listen_arg = NULL, *h2c_arg = NULL;
     unsigned long workers = 0; /* 0: not given */
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},    {"config", required_argument, NULL, 'c'},
-        {"listen", required_argument, NULL, 't'},  {"h2c-listen", required_argument, NULL, 'l'},
-        {"workers", required_argument, NULL, 'w'}, {"access-log", required_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 't'},
+        {"h2c-listen", required_argument, NULL, 'l'},
+        {"workers", required_argument, NULL, 'w'},
+        {"access-log", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {"allow-not-ready", no_argument, NULL, 'N'},
+        {NULL, 0, NULL, 0},
     };
+    bool strict = true; /* issue 7 item 8; --allow-not-ready: the issue 3 behaviour */
     yc_config_listen listen_opt, h2c_opt;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -961,6 +1137,9 @@ int main(int argc, char **argv)
             break;
         case 'a':
             log_file = optarg;
+            break;
+        case 'N':
+            strict = false;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -1030,6 +1209,12 @@ int main(int argc, char **argv)
         rc = 4;
         goto out;
     }
+    rc = check_keys(data, &cfg, tls_l->enabled, strict);
+    if (rc == 0)
+        rc = check_data(data, &cfg, config_file, strict);
+    if (rc != 0)
+        goto out;
+    rc = 5;
     if (log_file != NULL) {
         ctx.log_fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
         if (ctx.log_fd < 0) {
@@ -1051,6 +1236,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "yrdcreditd: cannot open %s: %s\n", data, yc_err_str(e));
         rc = 4;
         goto out;
+    }
+    if (strict && config_file != NULL) { /* issue 7 item 8: the model of --config FILE */
+        char why[1024];
+        uint64_t gen = 0;
+        e = yc_api_policy_reload(api, &gen, why, sizeof why);
+        if (e != YC_OK) {
+            fprintf(stderr, "yrdcreditd: refusing to start: %s\n", why[0] ? why : yc_err_str(e));
+            rc = 2;
+            goto out;
+        }
     }
     raise_nofile();
     const yc_config_server *cs = &cfg.server;
@@ -1125,6 +1320,7 @@ int main(int argc, char **argv)
     (void)sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &sa, NULL);
+    (void)sigaction(SIGXFSZ, &sa, NULL); /* issue 7 item 4: EFBIG, a 507, not a kill */
     /* one line, starting with the h2c URL when h2c is on (tests look for it) */
     fputs("yrdcreditd: serving", stderr);
     if (h2c_l->enabled) {

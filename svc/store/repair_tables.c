@@ -34,6 +34,7 @@
 #include "store_int.h"
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/crypto.h"
+#include "yrdcredit/store_objection.h"
 #include "yrdcredit/store_repair.h"
 #include "yrdcredit/text.h"
 
@@ -386,6 +387,21 @@ yc_err yc_store_repair_get(yc_store *st, const char *id, yc_store_repair *ret)
     return rv;
 }
 
+/* An approval moves the record to repaired in the application's own write transaction (issue 7
+ * item 5: two transactions left a record repaired under a pending application after a kill).
+ * A record already repaired (such an interrupted approval) is left as it is, and so is a record
+ * no longer stored (the API refuses that approval before; the store only decides). */
+static yc_err approve_record_txn(yc_store *st, MDB_txn *txn, uint64_t record_id, int64_t now_ms)
+{
+    yc_record cur;
+    const yc_err rv = yc_store_record_txn_get(st, txn, record_id, &cur, NULL);
+    if (rv == YC_ERR_NOT_FOUND || (rv == YC_OK && cur.status == YC_STATUS_REPAIRED))
+        return YC_OK;
+    YC_TRY(rv);
+    return yc_store_record_txn_set_status(st, txn, record_id, YC_STATUS_BIT(YC_STATUS_ACTIVE),
+                                          YC_STATUS_REPAIRED, now_ms, NULL);
+}
+
 yc_err yc_store_repair_decide(yc_store *st, const char *id, yc_repair_status to,
                               const char *decided_by, int64_t decided_at_ms, const char *reason,
                               yc_store_repair *ret)
@@ -398,6 +414,8 @@ yc_err yc_store_repair_decide(yc_store *st, const char *id, yc_repair_status to,
     YC_ENSURE(yc_repair_id_ok(id), YC_ERR_NOT_FOUND);
     YC_TRY(ensure(st, false));
     YC_ENSURE(ready(st), YC_ERR_NOT_FOUND);
+    if (to == YC_REPAIR_APPROVED)
+        YC_TRY(yc_store_recids_ensure(st));
     yc_store_repair *r = yc_alloc(sizeof *r); /* about 3 KiB: off the worker's stack */
     YC_ENSURE(r != NULL, YC_ERR_NOMEM);
     MDB_txn *txn = NULL;
@@ -414,6 +432,8 @@ yc_err yc_store_repair_decide(yc_store *st, const char *id, yc_repair_status to,
         r->decided_at_ms = decided_at_ms;
         rv = yc_store_repair_check_shape(r);
     }
+    if (rv == YC_OK && to == YC_REPAIR_APPROVED)
+        rv = approve_record_txn(st, txn, r->record_id, decided_at_ms);
     if (rv == YC_OK)
         rv = txn_put(st, txn, r, 0);
     if (rv != YC_OK) {

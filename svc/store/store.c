@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include <lmdb.h>
@@ -47,6 +49,7 @@ yc_err yc_store_from_mdb(int rc)
     case MDB_MAP_FULL:
     case ENOSPC:
     case EDQUOT:
+    case EFBIG: /* issue 7 item 4: RLIMIT_FSIZE or the file system's file size limit */
         return YC_ERR_FULL;
     case MDB_TXN_FULL:
         return YC_ERR_TOO_LARGE;
@@ -174,9 +177,29 @@ out:
     return rv;
 }
 
+/* Issue 7 item 4: LMDB 0.9 reports a short pwrite() as EIO (mdb_page_flush), and a write
+ * that crosses RLIMIT_FSIZE or fills the file system is short.  Such an EIO becomes ENOSPC
+ * (YC_ERR_FULL, 507) when the data file reached RLIMIT_FSIZE or its file system has less
+ * than 1 MiB left for this user; any other EIO stays an I/O error. */
+static bool out_of_space(yc_store *st)
+{
+    int fd = -1;
+    struct stat sb;
+    if (mdb_env_get_fd(st->env, &fd) != MDB_SUCCESS || fstat(fd, &sb) != 0)
+        return false;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (uint64_t)sb.st_size + 65536u >= (uint64_t)rl.rlim_cur)
+        return true;
+    struct statvfs vs;
+    return fstatvfs(fd, &vs) == 0 && (uint64_t)vs.f_bavail * vs.f_frsize < (1u << 20);
+}
+
 int yc_store_txn_commit(yc_store *st, MDB_txn *txn)
 {
     int rc = mdb_txn_commit(txn);
+    if (rc == EIO && out_of_space(st))
+        rc = ENOSPC;
     (void)pthread_rwlock_unlock(&st->remap_lock);
     return rc;
 }

@@ -332,6 +332,8 @@ class Server:
             args += ["--listen", f"127.0.0.1:{self.ports['tls']}"]
         else:
             args += ["--listen", "off"]
+        if self.name in ("notready", "nokeys", "nostore"):  # issue 7 item 8: else refused
+            args.append("--allow-not-ready")
         self.errfile = open(self.errpath, "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errfile)
 

@@ -15,8 +15,10 @@
 #include <cmocka.h>
 
 #include "yrdcredit/alloc.h"
+#include "yrdcredit/date.h"
 #include "yrdcredit/score.h"
 #include "yrdcredit/store.h"
+#include "yrdcredit/store_objection.h"
 #include "yrdcredit/store_repair.h"
 
 /* ---- helpers ---- */
@@ -529,6 +531,70 @@ static void yc_model_code_repairable__score_v1__negative_repairable_codes_only(v
     yc_model_free(m);
 }
 
+/* An active N06 record of merchant USCC, decision number i; returns its record id. */
+static uint64_t ingest_n06(yc_store *st, int i)
+{
+    yc_record r = {
+        .subject_type = YC_SUBJECT_LEGAL_PERSON, .code = YC_CODE_N06, .status = YC_STATUS_ACTIVE};
+    snprintf(r.subject_id, sizeof r.subject_id, "%s", USCC);
+    snprintf(r.subject_name, sizeof r.subject_name, "北京测试商贸有限公司");
+    snprintf(r.decision_no, sizeof r.decision_no, "京市监经异〔2026〕%d号", i);
+    assert_int_equal(yc_date_from_ymd(2026, 3, 15, &r.decision_date), YC_OK);
+    snprintf(r.authority_name, sizeof r.authority_name, "北京市市场监督管理局");
+    snprintf(r.authority_uscc, sizeof r.authority_uscc, "11330782002609254X");
+    snprintf(r.source_name, sizeof r.source_name, "北京市市场监督管理局");
+    snprintf(r.source_uscc, sizeof r.source_uscc, "11330782002609254X");
+    snprintf(r.legal_basis, sizeof r.legal_basis, "《企业经营异常名录管理暂行办法》第四条");
+    r.pub_start = r.pub_min_end = r.decision_date;
+    r.pub_max_end = yc_date_add_months(r.decision_date, 36);
+    snprintf(r.region, sizeof r.region, "110000");
+    yc_ingest_stats s;
+    assert_int_equal(yc_store_ingest(st, &r, 1, &s), YC_OK);
+    return r.record_id;
+}
+
+/* regress__issue_7__repair_approval__record_and_application_in_one_transaction: the crash
+ * harness (tests/integration/test_crash_mixed.py) found, after a kill, a record `repaired`
+ * under a still pending application: approveRepair wrote the record and the application in two
+ * transactions.  yc_store_repair_decide() now moves the record itself; a record neither active
+ * nor repaired refuses the approval and nothing is written; a rejection leaves the record. */
+static void
+regress__issue_7__repair_approval__record_and_application_in_one_transaction(void **state)
+{
+    (void)state;
+    tdir t;
+    yc_store *st = init_and_open(&t);
+    const uint64_t rid[3] = {ingest_n06(st, 1), ingest_n06(st, 2), ingest_n06(st, 3)};
+    yc_store_repair r[3], got;
+    yc_record rec;
+    for (int i = 0; i < 3; i++) {
+        make_r(&r[i], (char)('A' + i), USCC, rid[i], 1000);
+        assert_int_equal(yc_store_repair_put(st, &r[i]), YC_OK);
+    }
+    assert_int_equal(yc_store_repair_decide(st, r[0].id, YC_REPAIR_APPROVED, ADMIN, 2000, "", &got),
+                     YC_OK);
+    assert_int_equal(got.status, YC_REPAIR_APPROVED);
+    assert_int_equal(yc_store_record_get(st, rid[0], &rec, NULL), YC_OK);
+    assert_int_equal(rec.status, YC_STATUS_REPAIRED);
+    /* disputed meanwhile: the approval is refused whole */
+    assert_int_equal(yc_store_record_set_status(st, rid[1], YC_STATUS_BIT(YC_STATUS_ACTIVE),
+                                                YC_STATUS_DISPUTED, NULL),
+                     YC_OK);
+    assert_int_equal(yc_store_repair_decide(st, r[1].id, YC_REPAIR_APPROVED, ADMIN, 2000, "", &got),
+                     YC_ERR_CONFLICT);
+    assert_int_equal(yc_store_repair_get(st, r[1].id, &got), YC_OK);
+    assert_int_equal(got.status, YC_REPAIR_PENDING);
+    assert_int_equal(yc_store_record_get(st, rid[1], &rec, NULL), YC_OK);
+    assert_int_equal(rec.status, YC_STATUS_DISPUTED);
+    assert_int_equal(
+        yc_store_repair_decide(st, r[2].id, YC_REPAIR_REJECTED, ADMIN, 2000, "材料不全", &got),
+        YC_OK);
+    assert_int_equal(yc_store_record_get(st, rid[2], &rec, NULL), YC_OK);
+    assert_int_equal(rec.status, YC_STATUS_ACTIVE);
+    yc_store_close(st);
+    tdir_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +607,8 @@ int main(void)
         cmocka_unit_test(yc_store_repair_decide__pending_then_again__decided_then_conflict),
         cmocka_unit_test(yc_store_repairs_listings__pages_and_filters__exact),
         cmocka_unit_test(yc_model_code_repairable__score_v1__negative_repairable_codes_only),
+        cmocka_unit_test(
+            regress__issue_7__repair_approval__record_and_application_in_one_transaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
