@@ -186,6 +186,48 @@ yc_err yc_codec_record_encode(const yc_record *rec, uint8_t *buf, size_t cap, si
     return YC_OK;
 }
 
+/* Well-formed UTF-8 (RFC 3629: no overlong form, no surrogate, at most U+10FFFF): every string
+ * the store writes was checked by the importer, so anything else is a corrupt value (issue 7
+ * item 3: fuzz_codec found one that decoded but had no JSON view). */
+static bool utf8_ok(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const uint8_t c = s[i];
+        size_t k;
+        uint32_t cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            k = 1;
+            cp = c & 0x1Fu;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            k = 2;
+            cp = c & 0x0Fu;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            k = 3;
+            cp = c & 0x07u;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i - 1 < k)
+            return false;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + j] & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
 /* Read one u16-prefixed string of at most @p max bytes without NUL; advance *pos. */
 static yc_err take_str(const uint8_t *val, size_t len, size_t *pos, size_t max,
                        const uint8_t **ret_s, size_t *ret_n)
@@ -283,6 +325,7 @@ yc_err yc_codec_record_decode(const uint8_t *val, size_t len, yc_record *ret)
         const uint8_t *s = NULL;
         size_t n = 0;
         YC_TRY(take_str(val, len, &pos, dst[i].cap - 1, &s, &n));
+        YC_ENSURE(utf8_ok(s, n), YC_ERR_STORE);
         memcpy(dst[i].dst, s, n);
         dst[i].dst[n] = '\0';
     }
@@ -417,7 +460,9 @@ yc_err yc_codec_subject_decode(const uint8_t *val, size_t len, yc_subject_type *
     if (val[1] == YC_SUBJECT_NATURAL_PERSON)
         YC_ENSURE(n >= 40, YC_ERR_STORE); /* a sealed box is never shorter than its overhead */
     else
-        YC_ENSURE(n <= YC_NAME_MAX && (n == 0 || memchr(val + 4, 0, n) == NULL), YC_ERR_STORE);
+        YC_ENSURE(n <= YC_NAME_MAX && (n == 0 || memchr(val + 4, 0, n) == NULL) &&
+                      utf8_ok(val + 4, n),
+                  YC_ERR_STORE);
     *ret_type = (yc_subject_type)val[1];
     *ret_payload = val + 4;
     *ret_payload_len = n;

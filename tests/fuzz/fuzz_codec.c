@@ -5,14 +5,15 @@
  *   yc_codec_record_key_parse, yc_codec_record_key, yc_codec_source_val_decode,
  *   yc_codec_source_val, yc_codec_subject_decode, yc_codec_subject_encode,
  *   yc_codec_identity_decode, yc_codec_identity_encode, yc_codec_history_val_decode,
- *   yc_codec_history_val.
+ *   yc_codec_history_val; yc_record_to_json (record_json.h) on every record that decodes.
  *
  * Every decoder gets the whole input.  Deterministic, no I/O.  Besides memory errors it
  * checks properties that must hold for every input and aborts when one fails:
  *   - the decoders are canonical: whatever one accepts re-encodes to exactly the input bytes;
  *   - whatever the full record decoder accepts, the fact decoder accepts with the same fields,
  *     and its authority view lies inside the input;
- *   - a natural person's record value never carries a name.
+ *   - a natural person's record value never carries a name, nor does its JSON view;
+ *   - every record and every merchant name that decodes has a JSON view (issue 7: UTF-8).
  * Replayed from tests/fuzz/corpus/codec/ by tests/fuzz/replay_main.c in normal builds; the
  * corpus holds real encoded values (merchant, natural person, maximum lengths, keys,
  * source, history, subject and identity values).
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "../../svc/store/codec.h"
+#include "yrdcredit/record_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,6 +61,15 @@ static void check_record(const uint8_t *data, size_t size)
     require(yc_codec_record_encode(&rec, again, sizeof again, &len) == YC_OK);
     require(len == size && memcmp(again, data, size) == 0);
     require(yc_codec_record_len(&rec) == size);
+    /* the JSON view of every stored record (issue 7 item 3): built, serialisable, and without a
+     * natural person's name */
+    json_t *j = yc_record_to_json(&rec);
+    require(j != NULL);
+    require(rec.subject_type != YC_SUBJECT_NATURAL_PERSON || json_object_get(j, "name") == NULL);
+    char *text = json_dumps(j, JSON_COMPACT);
+    require(text != NULL);
+    free(text);
+    json_decref(j);
 }
 
 static void check_keys(const uint8_t *data, size_t size)
@@ -91,6 +102,11 @@ static void check_subject(const uint8_t *data, size_t size)
         size_t len = 0;
         require(yc_codec_subject_encode(type, payload, n, again, sizeof again, &len) == YC_OK);
         require(len == size && memcmp(again, data, size) == 0);
+        if (type != YC_SUBJECT_NATURAL_PERSON) { /* a merchant's name has a JSON string */
+            json_t *name = json_stringn((const char *)payload, n);
+            require(name != NULL);
+            json_decref(name);
+        }
     }
     static yc_record rec;
     if (yc_codec_history_val_decode(data, size, &rec) == YC_OK) {
