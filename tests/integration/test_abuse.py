@@ -66,9 +66,18 @@ LIMITS = {
     "body_timeout_ms": 500,
     "write_timeout_ms": 500,
 }
-TIMER_SLACK = 2.0  # s: a timer fires 0..100 ms after its deadline; generous for ASan + load
-FLOOD_BOUND = 1.0  # s: from the last flood frame written to the GOAWAY (issue 7 item 1)
-P99_BOUND_MS = 1500.0  # the normal client's p99 during an attack (ASan, 2 loaded cores)
+# YC_TIME_SCALE (a positive integer, default 1): scripts/test sets it for the ThreadSanitizer
+# run only, whose server is 5-15x slower; it multiplies the time bounds below and nothing else.
+try:
+    TIME_SCALE = int(os.environ.get("YC_TIME_SCALE", "1"))
+except ValueError:
+    TIME_SCALE = 0
+if TIME_SCALE < 1:
+    print("Bail out! YC_TIME_SCALE must be a positive integer")
+    sys.exit(1)
+TIMER_SLACK = 2.0 * TIME_SCALE  # s: a timer fires 0..100 ms after its deadline; ASan + load
+FLOOD_BOUND = 1.0 * TIME_SCALE  # s: from the last flood frame written to the GOAWAY (item 1)
+P99_BOUND_MS = 1500.0 * TIME_SCALE  # the normal client's p99 during an attack (ASan, 2 cores)
 
 n = 0
 failures = 0
@@ -1040,7 +1049,7 @@ def a_conn_cap(d):
         pass
     t0 = time.monotonic()
     eof = extra.wait_eof(3)
-    tap(eof and extra.rx_bytes == 0 and time.monotonic() - t0 <= 1.0,
+    tap(eof and extra.rx_bytes == 0 and time.monotonic() - t0 <= FLOOD_BOUND,
         f"connection {cap + 1} (cap {cap}): closed at once without a byte",
         f"eof {eof}, rx {extra.rx_bytes}")
     extra.close()

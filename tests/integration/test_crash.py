@@ -404,6 +404,26 @@ class StreamConn:
             self.dead = True
 
 
+def fill_before_kill(sel, conns, make):
+    """Right before a kill: read every response already in the sockets, then start requests
+    up to STREAMS on every live connection and write them out, so that the kill that follows
+    at once finds requests in flight.  Issue 7 (TSan run): on a loaded machine the server
+    could answer every open stream before the client's next turn, so that the responses
+    waiting unread in the sockets were read after the kill and none was in flight."""
+    for _ in range(1000):
+        ready = [k.data for k, m in sel.select(0) if m & selectors.EVENT_READ and not k.data.dead]
+        if not ready:
+            break
+        for c in ready:
+            c.on_readable()
+    for c in conns:
+        while not c.dead and len(c.streams) < STREAMS:
+            c.start(make())
+        if not c.dead:
+            c.pump()
+            c.on_writable()
+
+
 def stream_and_kill(env, rng, trial, subjects, atomic):
     """POST batches on CONNECTIONS x STREAMS streams, SIGKILL the server at a random moment
     after the first acknowledgement (atomic: and the first 422); returns (batches, kill delay
@@ -429,6 +449,7 @@ def stream_and_kill(env, rng, trial, subjects, atomic):
         if kill_at is None and "acked" in states and (not atomic or "rejected" in states):
             kill_at = now + delay
         if rc is None and kill_at is not None and now >= kill_at:
+            fill_before_kill(sel, conns, next_batch)
             rc = env.kill9()
             killed_at = now
         if rc is None:
@@ -653,6 +674,7 @@ def attest_and_kill(env, rng, trial, sids, book):
         if kill_at is None and acks["issue"] and acks["revoke"]:
             kill_at = now + delay
         if rc is None and kill_at is not None and now >= kill_at:
+            fill_before_kill(sel, conns, next_req)
             rc = env.kill9()
             killed_at = now
         if rc is None:

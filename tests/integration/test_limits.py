@@ -14,6 +14,8 @@ timers must not count the worker's own slowness), curl 7.88 uploads over the bod
 must reach curl), a stalled reader, and server.max_discard_bytes at its bounds.  Then the
 attestation limits (issue 4) on two data dirs with samples/ imported: the default "attest"
 config and a small one (max_validity_days 40, commit_queue 1, status_list_entries 16).
+env YC_TIME_SCALE (a positive integer, default 1; scripts/test sets it for the ThreadSanitizer
+run) multiplies every timeout above and the client's waits and bounds derived from them.
 """
 import json
 import os
@@ -49,7 +51,31 @@ def auth_for(path):
     return [("authorization", f"Bearer {AUTH['token']}")]
 NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, REFUSED_STREAM, ENHANCE_YOUR_CALM = 0, 1, 2, 7, 11
 
-# The limits of the test configuration (config.json "server" object).
+
+def time_scale():
+    """YC_TIME_SCALE (a positive integer, default 1): scripts/test sets it for the
+    ThreadSanitizer run only, where the server is 5-15 times slower.  It multiplies every
+    server timeout this test configures (the *_ms of LIMITS and of daemon_with's configs) and
+    every client-side wait or bound derived from one, so that the ratios asserted are those of
+    scale 1; it changes no count, size or expected value."""
+    raw = os.environ.get("YC_TIME_SCALE", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        print(f"Bail out! YC_TIME_SCALE must be a positive integer (got {raw!r})")
+        sys.exit(1)
+    return int(raw)
+
+
+SCALE = time_scale()
+S = float(SCALE)
+
+
+def ms(value):
+    """A server timeout of `value` ms at scale 1, in ms at SCALE."""
+    return value * SCALE
+
+
+# The limits of the test configuration (config.json "server" object); the *_ms are at
+# scale 1 here and multiplied by SCALE below.
 LIMITS = {
     "max_header_bytes": 2048,
     "max_header_fields": 12,
@@ -73,7 +99,10 @@ LIMITS = {
     "write_timeout_ms": 500,
     "max_discard_bytes": 65536,
 }
-WITHIN = 0.25  # seconds a "within the timeout" client waits (half of the 500 ms timeouts)
+LIMITS = {k: (ms(v) if k.endswith("_ms") else v) for k, v in LIMITS.items()}
+T = LIMITS["header_timeout_ms"] / 1000  # the 0.5 s timeouts (handshake .. write), scaled
+IDLE = LIMITS["idle_timeout_ms"] / 1000  # 1 s, scaled
+WITHIN = T / 2  # seconds a "within the timeout" client waits (half of the 500 ms timeouts)
 
 n = 0
 failures = 0
@@ -133,7 +162,7 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                return self.proc.wait(timeout=10)
+                return self.proc.wait(timeout=10 * S)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -416,7 +445,7 @@ def connection_cap(daemon_bin, data, tmp):
 
 def timeouts(d):
     # TLS handshake: within the timeout it completes; past it the server closes.
-    raw = socket.create_connection(("127.0.0.1", d.tls_port), timeout=5)
+    raw = socket.create_connection(("127.0.0.1", d.tls_port), timeout=10 * T)
     time.sleep(WITHIN)
     try:
         c = Conn.__new__(Conn)
@@ -433,15 +462,15 @@ def timeouts(d):
         c.close()
     except (OSError, ssl.SSLError) as e:
         status = f"error {e}"
-    tap(status == 200, f"TLS handshake started {WITHIN} s after connect (timeout 0.5 s): "
+    tap(status == 200, f"TLS handshake started {WITHIN:g} s after connect (timeout {T:g} s): "
         f"200 (got {status})")
-    raw = socket.create_connection(("127.0.0.1", d.tls_port), timeout=5)
+    raw = socket.create_connection(("127.0.0.1", d.tls_port), timeout=10 * T)
     t0 = time.monotonic()
     data = raw.recv(100)
     dt = time.monotonic() - t0
     raw.close()
-    tap(data == b"" and 0.45 <= dt < 3, f"no TLS handshake: closed without a byte after {dt:.2f} s "
-        f"(timeout 0.5 s)")
+    tap(data == b"" and 0.9 * T <= dt < 6 * T, f"no TLS handshake: closed without a byte after "
+        f"{dt:.2f} s (timeout {T:g} s)")
 
     # Preface + first SETTINGS
     c = Conn(d.port, preface=False)
@@ -450,15 +479,15 @@ def timeouts(d):
     c.request(1)
     status = c.response(1)[0]
     c.close()
-    tap(status == 200, f"preface + SETTINGS {WITHIN} s after connect: 200 (got {status})")
+    tap(status == 200, f"preface + SETTINGS {WITHIN:g} s after connect: 200 (got {status})")
     c = Conn(d.port, preface=False, auto_ack=False)
     t0 = time.monotonic()
     c.send(PREFACE)  # no SETTINGS frame
-    eof = c.wait_eof()
+    eof = c.wait_eof(10 * T)
     dt = time.monotonic() - t0
-    tap(eof and c.goaway() is None and 0.45 <= dt < 3,
-        f"preface without SETTINGS: closed (no GOAWAY) after {dt:.2f} s (timeout 0.5 s, "
-        f"idle 1 s)", [type(f).__name__ for f in c.frames])
+    tap(eof and c.goaway() is None and 0.9 * T <= dt < 6 * T,
+        f"preface without SETTINGS: closed (no GOAWAY) after {dt:.2f} s (timeout {T:g} s, "
+        f"idle {IDLE:g} s)", [type(f).__name__ for f in c.frames])
     c.close()
 
     # Header block: first HEADERS to END_HEADERS
@@ -471,16 +500,16 @@ def timeouts(d):
     c.send_frames(ContinuationFrame(1, data=block[2:], flags=["END_HEADERS"]))
     status = c.response(1)[0]
     c.close()
-    tap(status == 200, f"CONTINUATION with END_HEADERS {WITHIN} s after HEADERS: 200 "
+    tap(status == 200, f"CONTINUATION with END_HEADERS {WITHIN:g} s after HEADERS: 200 "
         f"(got {status})")
     c = Conn(d.port)
     c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
     block = c.enc.encode(hdrs)
     t0 = time.monotonic()
     c.send_frames(HeadersFrame(1, data=block[:2], flags=["END_STREAM"]))
-    eof = c.wait_eof()
+    eof = c.wait_eof(10 * T)
     dt = time.monotonic() - t0
-    tap(eof and c.goaway() == ENHANCE_YOUR_CALM and 0.45 <= dt < 3,
+    tap(eof and c.goaway() == ENHANCE_YOUR_CALM and 0.9 * T <= dt < 6 * T,
         f"header block never completed: GOAWAY ENHANCE_YOUR_CALM and close after {dt:.2f} s "
         f"(got GOAWAY {c.goaway()})")
     c.close()
@@ -489,23 +518,24 @@ def timeouts(d):
     post = [(":method", "POST"), (":scheme", "http"), (":authority", "a"), (":path", "/healthz")]
     c = Conn(d.port)
     c.send_frames(c.headers_frame(1, post, end_stream=False))
-    for _ in range(3):  # 0.75 s in all, never 0.5 s without a body byte
+    for _ in range(3):  # 0.75 s in all, never 0.5 s without a body byte (at scale 1)
         time.sleep(WITHIN)
         c.send_frames(DataFrame(1, data=b"x"))
     c.send_frames(DataFrame(1, data=b"", flags=["END_STREAM"]))
     status = c.response(1)[0]
     c.close()
-    tap(status == 405, f"a body byte every {WITHIN} s for 0.75 s: the request completes "
-        f"(405 for POST /healthz, got {status})")
+    tap(status == 405, f"a body byte every {WITHIN:g} s for {3 * WITHIN:g} s: the request "
+        f"completes (405 for POST /healthz, got {status})")
     c = Conn(d.port)
     t0 = time.monotonic()
     c.send_frames(c.headers_frame(1, post, end_stream=False), DataFrame(1, data=b"x"))
-    status, body, rst = c.response(1)
+    status, body, rst = c.response(1, timeout=10 * T)
     dt = time.monotonic() - t0
-    tap(status == 408 and b"request-timeout" in body and 0.45 <= dt < 3,
+    tap(status == 408 and b"request-timeout" in body and 0.9 * T <= dt < 6 * T,
         f"body stalled: 408 request-timeout after {dt:.2f} s (got {status})", body)
     if rst is None:
-        f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=2)
+        f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1,
+                    timeout=4 * T)
         rst = f.error_code if f is not None else None
     tap(rst == NO_ERROR, f"then no body byte for another body timeout: RST_STREAM NO_ERROR on "
         f"the unfinished request (got {rst})")
@@ -519,31 +549,32 @@ def timeouts(d):
     status, body, _ = c.response(1)
     c.close()
     tap(status == 200 and body == b'{"status":"ok"}',
-        f"stream window opened {WITHIN} s after the response was ready: 200 (got {status})",
+        f"stream window opened {WITHIN:g} s after the response was ready: 200 (got {status})",
         body)
     c = Conn(d.port, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0})
     t0 = time.monotonic()
     c.request(1)
-    eof = c.wait_eof()
+    eof = c.wait_eof(10 * T)
     dt = time.monotonic() - t0
     heads = [f for f in c.frames if isinstance(f, HeadersFrame)]
-    tap(eof and len(heads) == 1 and 0.45 <= dt < 3,
+    tap(eof and len(heads) == 1 and 0.9 * T <= dt < 6 * T,
         f"response held by a zero window: connection closed after {dt:.2f} s (write timeout "
-        f"0.5 s)", [type(f).__name__ for f in c.frames])
+        f"{T:g} s)", [type(f).__name__ for f in c.frames])
     c.close()
 
     # Idle: no open stream for idle_timeout_ms
     c = Conn(d.port)
     c.request(1)
     c.response(1)
-    time.sleep(0.7)
+    time.sleep(0.7 * IDLE)
     c.request(3)
     status = c.response(3)[0]
     t0 = time.monotonic()
-    eof = c.wait_eof()
+    eof = c.wait_eof(5 * IDLE)
     dt = time.monotonic() - t0
-    tap(status == 200, f"a second request 0.7 s after the first (idle 1 s): 200 (got {status})")
-    tap(eof and c.goaway() == NO_ERROR and 0.95 <= dt < 3,
+    tap(status == 200, f"a second request {0.7 * IDLE:g} s after the first (idle {IDLE:g} s): "
+        f"200 (got {status})")
+    tap(eof and c.goaway() == NO_ERROR and 0.95 * IDLE <= dt < 3 * IDLE,
         f"then idle: GOAWAY NO_ERROR and close {dt:.2f} s after the last stream "
         f"(got GOAWAY {c.goaway()})")
     c.close()
@@ -813,11 +844,16 @@ def busy_worker(daemon_bin, data, tmp):
     connection keeps the only worker busy with 100 uncached scores at a time (a subject with
     6,000 records: milliseconds each, a batch 2.5 or more times write_timeout_ms 100) while 100
     other connections read 64 KB record pages normally (4 KiB of gathered output at a time, so
-    their output is pending the whole time)."""
+    their output is pending the whole time).  At YC_TIME_SCALE s the write timeout is s times
+    longer and the work is s times smaller (400 // s scores, 100 // s at a time, 1000 // s pages
+    over 100 // s connections): under ThreadSanitizer a score of this subject takes some 100
+    times longer, so a batch still outlasts the timeout many times over."""
+    n_busy, m_busy = 400 // SCALE, max(1, 100 // SCALE)
+    n_norm, c_norm = 1000 // SCALE, max(1, 100 // SCALE)
     d = daemon_with(daemon_bin, data, tmp, "busy",
-                    {"write_timeout_ms": 100, "output_high_water": 4096})
+                    {"write_timeout_ms": ms(100), "output_high_water": 4096})
     if not tap(d.port is not None and d.tls_port is not None,
-               f"yrdcreditd --workers 1 with server.write_timeout_ms 100 starts ({d.line})",
+               f"yrdcreditd --workers 1 with server.write_timeout_ms {ms(100)} starts ({d.line})",
                d.stderr()):
         d.stop()
         return None
@@ -830,21 +866,26 @@ def busy_worker(daemon_bin, data, tmp):
             day = time.strftime("%Y-%m-%d", time.gmtime(1830297600 + 86400 * i))  # 2028-01-01
             f.write(f"http://127.0.0.1:{d.port}/v1/subjects/{SUBJECT}/score?as_of={day}\n")
     hauth = [x for k, v in auth_for("/v1/") for x in ("-H", f"{k}: {v}")]
-    busy = subprocess.Popen(["h2load", "-i", uris, "-n", "400", "-c", "1", "-m", "100", *hauth],
+    if SCALE > 1:
+        print(f"# YC_TIME_SCALE {SCALE}: write_timeout_ms {ms(100)}; {n_busy} scores ({m_busy} at "
+              f"a time) and {n_norm} pages over {c_norm} connections instead of 400 (100), "
+              f"1000 over 100")
+    busy = subprocess.Popen(["h2load", "-i", uris, "-n", str(n_busy), "-c", "1", "-m",
+                             str(m_busy), *hauth],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    time.sleep(0.2)  # the worker is busy
-    norm = subprocess.run(["h2load", "-n", "1000", "-c", "100", "-m", "1", *hauth,
+    time.sleep(0.2 * S)  # the worker is busy
+    norm = subprocess.run(["h2load", "-n", str(n_norm), "-c", str(c_norm), "-m", "1", *hauth,
                            f"http://127.0.0.1:{d.port}/v1/subjects/{SUBJECT}/records?limit=100"],
                           capture_output=True)
     busy_out = busy.communicate(timeout=120)[0].decode(errors="replace")
     norm_out = norm.stdout.decode(errors="replace")
     got = h2load_result(norm_out)
-    tap(got == (1000, 1000, 1000, 1000, 0, 0) and "status codes: 1000 2xx" in norm_out,
-        f"worker busy with slow scores: 100 connections reading 1000 record pages lose no "
-        f"stream to the write timeout (h2load {got})", norm_out)
+    tap(got == (n_norm,) * 4 + (0, 0) and f"status codes: {n_norm} 2xx" in norm_out,
+        f"worker busy with slow scores: {c_norm} connections reading {n_norm} record pages "
+        f"lose no stream to the write timeout (h2load {got})", norm_out)
     got = h2load_result(busy_out)
-    tap(got == (400, 400, 400, 400, 0, 0) and "status codes: 400 2xx" in busy_out,
-        f"the 400 slow scores on one connection (100 streams at a time) all succeed "
+    tap(got == (n_busy,) * 4 + (0, 0) and f"status codes: {n_busy} 2xx" in busy_out,
+        f"the {n_busy} slow scores on one connection ({m_busy} streams at a time) all succeed "
         f"(h2load {got})", busy_out)
     tap(healthz(d.port) == 200, "after the busy run a normal client gets 200")
     return d
@@ -870,7 +911,7 @@ def wide_conn(port, rcvbuf=None):
 def stalled_reader(d):
     """A client that stops reading is still closed at the write timeout; one that pauses for
     less than it is served in full."""
-    timeout = 0.5
+    timeout = ms(500) / 1000  # the stalled-reader daemon's write_timeout_ms (main())
     streams = 100  # 100 pages of 64 KB: more than the server's send buffer (net.core.wmem_max)
     page = f"/v1/subjects/{SUBJECT}/records?limit=100"
     # the reference page over a wide window: a page may exceed the default 65535 bytes (it did
@@ -897,7 +938,7 @@ def stalled_reader(d):
                    time.monotonic() < deadline):
                 time.sleep(0.05)
         time.sleep(pause)
-        got = [c.response(sid, timeout=10) for sid in sids]
+        got = [c.response(sid, timeout=10 * S) for sid in sids]
         full = sum(1 for s, b, r in got if s == 200 and r is None and b == want)
         if closed:
             tap(c.eof and full < streams and c.goaway() is None,
@@ -957,7 +998,7 @@ def discard_cap(d):
         rst_frames = [f for f in c.frames if isinstance(f, RstStreamFrame) and f.stream_id == 1]
         if not rst_frames:  # a reset follows at once, or not at all (well within idle 1 s)
             f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1,
-                        timeout=0.5)
+                        timeout=T)
             rst_frames = [f] if f is not None else []
         rst = rst_frames[0].error_code if rst_frames else None
         ok413 = status == 413 and b"payload-too-large" in resp
@@ -981,8 +1022,8 @@ def discard_cap(d):
     c.send_frames(c.headers_frame(1, post, end_stream=False), DataFrame(1, data=b"["))
     status, resp, _ = c.response(1)
     c.send_frames(DataFrame(1, data=b" " * 100), DataFrame(1, data=b"]", flags=["END_STREAM"]))
-    # longer than the body timeout (0.5 s), shorter than the idle timeout (1 s)
-    f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=0.7)
+    # longer than the body timeout (0.5 s), shorter than the idle timeout (1 s) (at scale 1)
+    f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=0.7 * S)
     f = f or next((x for x in c.frames if isinstance(x, RstStreamFrame) and x.stream_id == 1),
                   None)
     c.request(3)
@@ -1004,9 +1045,11 @@ def discard_config(daemon_bin, data, tmp):
         c = Conn(d.port)
         sent = post_streaming(c, 1, 200000)
         status, resp, _ = c.response(1)
-        f = c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=1.0)
-        f = f or next((x for x in c.frames if isinstance(x, RstStreamFrame) and
-                       x.stream_id == 1), None)
+        # the reset may have come with the response (then there is nothing more to wait for)
+        f = next((x for x in c.frames if isinstance(x, RstStreamFrame) and x.stream_id == 1),
+                 None)
+        f = f or c.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1,
+                         timeout=1.0 * S)
         tap(status == 413 and b"payload-too-large" in resp and f is not None and
             f.error_code == NO_ERROR and sent < 200000,
             f"max_discard_bytes 0: 413, then RST_STREAM NO_ERROR at once (got {status}, RST "
@@ -1366,9 +1409,9 @@ def main():
                                (3_000_000, "/v1/subjects/lookup")])
             stop_clean(bd, "the busy-worker daemon")
         discard_config(daemon_bin, data, tmp)
-        sd = daemon_with(daemon_bin, data, tmp, "stall", {"write_timeout_ms": 500})
+        sd = daemon_with(daemon_bin, data, tmp, "stall", {"write_timeout_ms": ms(500)})
         daemons.append(sd)
-        if tap(sd.port is not None, f"yrdcreditd with server.write_timeout_ms 500 starts "
+        if tap(sd.port is not None, f"yrdcreditd with server.write_timeout_ms {ms(500)} starts "
                f"({sd.line})", sd.stderr()):
             stalled_reader(sd)
         stop_clean(sd, "the stalled-reader daemon")
