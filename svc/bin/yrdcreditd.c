@@ -805,7 +805,7 @@ static void deferred_done(void *ctx, yc_api_response *res)
     void *body = res->body;
     size_t bytes = res->body_len;
     res->body = NULL;
-    if (status == 503 && body == NULL) { /* issue 7 item 4: the API's bare 503 gets its problem */
+    if (status == 503 && body == NULL) { /* issue 7 item 4: a bare 503 is given its problem */
         body = yc_alloc(sizeof problem_503);
         if (body != NULL) {
             memcpy(body, problem_503, sizeof problem_503);
