@@ -27,6 +27,7 @@
 #include "yrdcredit/alloc.h"
 #include "yrdcredit/api.h"
 #include "yrdcredit/authz.h"
+#include "yrdcredit/clients.h"
 #include "yrdcredit/config.h"
 #include "yrdcredit/date.h"
 #include "yrdcredit/err.h"
@@ -1058,6 +1059,17 @@ static int check_data(const char *data, const yc_config *cfg, const char *config
                 msg[0] ? msg : yc_err_str(e));
         return 2;
     }
+    /* issue 7 item 8: a client registry that does not load would leave an instance that says
+     * it is ready and refuses every token (found by a fresh-user test) */
+    yc_clients *clients = NULL;
+    e = yc_clients_load(data, &clients);
+    yc_clients_free(clients);
+    if (e != YC_OK) {
+        const char *member = yc_clients_error_field();
+        fprintf(stderr, "yrdcreditd: refusing to start: %s/clients.json: %s%s%s\n", data,
+                yc_err_str(e), member[0] != '\0' ? " at " : "", member);
+        return 2;
+    }
     yc_keyring *kr = NULL;
     why[0] = '\0';
     e = yc_keyring_load_why(data, &kr, why, sizeof why);
@@ -1072,12 +1084,15 @@ static int check_data(const char *data, const yc_config *cfg, const char *config
     e = yc_store_open(data, &so, &st);
     yc_store_close(st);
     if (e != YC_OK) {
-        fprintf(stderr, "yrdcreditd: refusing to start: %s/lmdb/data.mdb: %s\n", data,
+        const bool keys = e == YC_ERR_AUTH || e == YC_ERR_INVALID; /* the key files' fault */
+        fprintf(stderr, "yrdcreditd: refusing to start: %s/%s: %s\n", data,
+                keys ? "keys" : "lmdb/data.mdb",
                 e == YC_ERR_AUTH      ? "keys/pseudonym.key or keys/seal.key is not the key this "
                                         "store was created with"
                 : e == YC_ERR_INVALID ? "keys/ must be mode 0700 holding 32-byte key files of "
-                                        "mode 0600"
-                : e == YC_ERR_STORE   ? "not a yrdcredit store of this schema (damaged?)"
+                                        "mode 0600 (keys/seal.key, keys/pseudonym.key)"
+                : e == YC_ERR_STORE   ? "not a yrdcredit store of this schema, or damaged "
+                                        "(truncated?)"
                                       : yc_err_str(e));
         return 4;
     }
@@ -1280,6 +1295,8 @@ int main(int argc, char **argv)
         .write_timeout_ms = cs->write_timeout_ms,
         .max_discard_bytes = cs->max_discard_bytes,
         .discard_off = cs->max_discard_bytes == 0,
+        .max_conn_body_bytes = cs->max_conn_body_bytes, /* issue 7 J */
+        .max_body_bytes_total = cs->max_body_bytes_total,
         .handler = handle,
         .handler_ctx = &ctx,
     };

@@ -64,6 +64,8 @@ yc_err yc_store_schema_version(const char *data_dir, uint32_t *ret_version)
     /* Map size 0: the size recorded in the file. */
     if (rc == 0)
         rc = mdb_env_open(env, lmdb, MDB_NOTLS | MDB_RDONLY, 0600);
+    if (rc == 0 && yc_store_env_check_size(env) != YC_OK)
+        rc = MDB_INVALID; /* cut short: a read would fault (SIGBUS) */
     if (rc == 0)
         rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
     MDB_dbi meta;

@@ -100,6 +100,7 @@ static void wipe(void *p, size_t len)
 static yc_err env_open(const char *lmdb_dir, uint64_t map_size, MDB_env **ret_env)
 {
     MDB_env *env = NULL;
+    yc_err rv;
     YC_TRY(from_mdb(mdb_env_create(&env)));
     int rc = mdb_env_set_maxdbs(env, 32); /* 19 named tables in issue 6; room to grow */
     if (rc == 0)
@@ -112,8 +113,25 @@ static yc_err env_open(const char *lmdb_dir, uint64_t map_size, MDB_env **ret_en
         mdb_env_close(env);
         return rc == ENOENT ? YC_ERR_NOT_FOUND : from_mdb(rc);
     }
+    if ((rv = yc_store_env_check_size(env)) != YC_OK) {
+        mdb_env_close(env);
+        return rv;
+    }
     *ret_env = env;
     return YC_OK;
+}
+
+yc_err yc_store_env_check_size(MDB_env *env)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+    int fd = -1;
+    struct stat sb;
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &ms) != 0 ||
+        mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) != 0)
+        return YC_ERR_IO;
+    return (uint64_t)sb.st_size < ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize ? YC_ERR_STORE
+                                                                                  : YC_OK;
 }
 
 static yc_err txn_begin(MDB_env *env, unsigned flags, MDB_txn **ret_txn)

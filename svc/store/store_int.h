@@ -61,6 +61,10 @@ struct yc_store {
 
 /* LMDB return code -> yc_err (STYLE.md §4.3: LMDB codes stop in svc/store/). */
 yc_err yc_store_from_mdb(int rc);
+/* Whether data.mdb is at least as long as its last committed page says: YC_OK; YC_ERR_STORE
+ * when it is cut short (a half-copied or truncated file, whose missing pages would fault
+ * with SIGBUS on the first read); YC_ERR_IO when the sizes cannot be read.  Issue 7 item 8. */
+yc_err yc_store_env_check_size(MDB_env *env);
 
 /* Begin a transaction holding remap_lock shared until yc_store_txn_commit()/_abort();
  * MDB_MAP_RESIZED is handled under the exclusive lock. */

@@ -180,7 +180,37 @@ refuse "keys/signing.json not JSON" 2 \
 restore
 $py -c 'import sys; open(sys.argv[1], "wb").write(b"not an LMDB file " * 512)' "$d/lmdb/data.mdb"
 refuse "lmdb/data.mdb not an LMDB file" 4 \
-  "$pre $d/lmdb/data.mdb: not a yrdcredit store of this schema (damaged?)"
+  "$pre $d/lmdb/data.mdb: not a yrdcredit store of this schema, or damaged (truncated?)"
+# issue7_truncated_store: a data.mdb cut short (a half-copied file) was a SIGBUS, exit 135
+restore
+truncate -s 8192 "$d/lmdb/data.mdb"
+refuse "issue7_truncated_store: lmdb/data.mdb cut to its two meta pages" 4 \
+  "$pre $d/lmdb/data.mdb: not a yrdcredit store of this schema, or damaged (truncated?)"
+restore
+"$cli" --data "$d" import "$src"/samples/*.jsonl "$src"/samples/*.csv >/dev/null 2>"$tmp/imp.err" || bail "import samples: $(head -c 300 "$tmp/imp.err")"
+half=$(( $(stat -c %s "$d/lmdb/data.mdb") / 2 / 4096 * 4096 ))
+truncate -s "$half" "$d/lmdb/data.mdb"
+refuse "issue7_truncated_store: lmdb/data.mdb with samples cut to half ($half bytes)" 4 \
+  "$pre $d/lmdb/data.mdb: not a yrdcredit store of this schema, or damaged (truncated?)"
+"$cli" --data "$d" score 92330782MA2KDDUY4M >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "issue7_truncated_store: the CLI on it exits 4, not by a signal (got $rc: $(head -c 200 "$tmp/err"))" \
+  test "$rc" = 4
+# issue7_clients_garbage: a registry that does not load refuses the start (it served, "ready",
+# and answered 401 to every token)
+restore
+printf '{garbage' >"$d/clients.json"
+refuse "issue7_clients_garbage: clients.json not JSON" 2 \
+  "$pre $d/clients.json: invalid argument or request at clients.json"
+restore
+$py -c 'import json,sys; p=sys.argv[1]; j=json.load(open(p)); j["clients"][0]["role"]="root"; json.dump(j, open(p,"w"))' "$d/clients.json"
+refuse "issue7_clients_garbage: a client of an unknown role" 2 \
+  "$pre $d/clients.json: invalid argument or request at clients[0].role"
+# issue7_seal_key_message: a key file of the wrong length names keys/, not data.mdb
+restore
+printf '0123456789' >"$d/keys/seal.key"
+refuse "issue7_seal_key_message: keys/seal.key of 10 bytes" 4 \
+  "$pre $d/keys: keys/ must be mode 0700 holding 32-byte key files of mode 0600 (keys/seal.key, keys/pseudonym.key)"
 
 # --allow-not-ready: the issue 3 behaviour (served, not ready), the reason logged
 restore
