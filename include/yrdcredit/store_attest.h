@@ -260,6 +260,37 @@ YC_MUST_USE yc_err yc_store_commit_attestation_transition(yc_store_committer *c,
                                                           yc_store_commit_done_fn done, void *ctx);
 
 /**
+ * @brief Queue a durable ingestion of validated records: yc_store_ingest() of @p recs on the
+ *        committer thread, so the caller (an HTTP/2 worker) never waits on the disk.
+ *
+ * An ingestion is never grouped with other writes: it is a batch and one durable write
+ * transaction of its own (all or nothing, exactly as yc_store_ingest(); a map-full failure
+ * fails this ingestion only).  Ingestions queued on one committer are applied in queue
+ * order, so a later one sees an earlier one (its duplicates come out `duplicate`).  The
+ * records generation (yc_store_records_generation()) has moved when @p done runs with YC_OK.
+ *
+ * @param[in]     c     Running committer (window 0 recommended: nothing to group).
+ * @param[in,out] recs  @p n records as for yc_store_ingest(); NOT copied: owned by the caller,
+ *                      who must keep them valid and untouched until @p done has been called;
+ *                      on a YC_OK result they are updated as yc_store_ingest() documents
+ *                      (record_id, version, ingest_ms, ingest_outcome, status, subject_id).
+ * @param[in]     n     Number of records, >= 1.
+ * @param[in]     done  Completion callback; called exactly once, on the committer thread,
+ *                      when this returns YC_OK, with YC_OK (durable) or an error of
+ *                      yc_store_ingest() (YC_ERR_FULL map or disk full, YC_ERR_TOO_LARGE,
+ *                      YC_ERR_INVALID, YC_ERR_STORE, YC_ERR_IO, YC_ERR_NOMEM,
+ *                      YC_ERR_INTERNAL); nothing is stored on an error.
+ * @param[in]     ctx   Passed to @p done; may be NULL.
+ * @retval YC_OK           queued; @p done will be called
+ * @retval YC_ERR_INVALID  @p c, @p recs or @p done NULL, or @p n 0
+ * @retval YC_ERR_AGAIN    the queue holds queue_cap writes, or the committer is stopping
+ * @retval YC_ERR_INTERNAL the committer's mutex failed
+ * @par Source: issue 7 item 9 (soak: POST /v1/records blocked its worker on the fsync).
+ */
+YC_MUST_USE yc_err yc_store_commit_ingest(yc_store_committer *c, yc_record *recs, size_t n,
+                                          yc_store_commit_done_fn done, void *ctx);
+
+/**
  * @brief Counters of a committer since it started (for tests and benchmarks).
  * @param[in]  c            Committer.
  * @param[out] ret_batches  Write transactions attempted (committed or failed); may be NULL.

@@ -74,6 +74,11 @@ struct yc_api {
     /* issue 6 E fields */
     yc_ratelimit *rl_clients; /* per client id (not admins); NULL: off (ratelimit.c) */
     yc_ratelimit *rl_verify;  /* per peer address, anonymous POST /v1/attestations/verify */
+    /* issue 7 I fields */
+    /* POST /v1/records' committer (window 0); NULL: not running, the POST answers 503 */
+    yc_store_committer *ingest;
+    /* records queued on it, at most YC_API_INGEST_QUEUED_MAX (records.c) */
+    _Atomic size_t ingest_queued;
 };
 
 /* The client registry of an instance (identify.c): load at open (a failure is reported on
@@ -248,6 +253,11 @@ void yc_api_utf8_cut(char *s, size_t cap);
 /* Start (at yc_api_open(), after the store) and stop (at yc_api_close()) api->qlog. */
 void yc_api_access_open(yc_api *api);
 void yc_api_access_close(yc_api *api);
+/* ---- issue 7 I: POST /v1/records off the worker (records.c) ---- */
+/* Start (at yc_api_open(), after the store) and stop (at yc_api_close(), which commits what is
+ * queued and answers every deferred POST) api->ingest. */
+void yc_api_records_open(yc_api *api);
+void yc_api_records_close(yc_api *api);
 /* The four reads of a subject's data the query log records (item 3). */
 typedef enum yc_api_read_kind {
     YC_API_READ_SCORE,            /* getSubjectScore, route code "score", scope score */

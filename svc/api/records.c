@@ -1,5 +1,6 @@
 /* OpenAPI tag "records": listSubjectRecords, postRecords. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -476,6 +477,128 @@ static yc_err rejected(yc_api_response *res, json_t *results)
     return YC_OK;
 }
 
+/* ---- the durable ingestion off the worker (issue 7 item 9) ---- */
+
+/* Records of all POSTs queued on api->ingest at once (each ~3.3 KB in memory until its commit
+ * answers; 65536: ~215 MB).  Past it a POST answers 503, as a full committer queue does;
+ * a POST with nothing else queued is always taken. */
+#define YC_API_INGEST_QUEUED_MAX 65536u
+/* POSTs queued at once (the committer's ring) */
+#define YC_API_INGEST_QUEUE_CAP 1024u
+
+/* POST /v1/records' committer: window 0 and no grouping (each POST is one yc_store_ingest()
+ * transaction of its own, yc_store_commit_ingest()), so a map-full POST fails alone. */
+void yc_api_records_open(yc_api *api)
+{
+    api->ingest = NULL;
+    if (api->store == NULL)
+        return; /* not ready: the POST answers 503 anyway */
+    /* a small ring: each queued POST holds its request's items until answered */
+    const yc_store_committer_opts o = {.queue_cap = YC_API_INGEST_QUEUE_CAP, .max_batch = 1};
+    yc_store_committer *c = NULL;
+    yc_err e = yc_store_committer_start(api->store, &o, &c);
+    if (e != YC_OK) {
+        fprintf(stderr, "yrdcredit: records committer not available (%s): %s\n", yc_err_str(e),
+                "POST /v1/records answers 503");
+        return;
+    }
+    api->ingest = c;
+}
+
+void yc_api_records_close(yc_api *api)
+{
+    yc_store_committer_stop(api->ingest); /* commits what is queued, answers every POST */
+    api->ingest = NULL;
+}
+
+/* A POST waiting for its commit: the items and records moved out of the handler's run. */
+typedef struct post_job {
+    yc_api_pending *p;
+    yc_api *api;
+    size_t n_recs; /* counted in api->ingest_queued */
+    post_run run;  /* items (obj released), n_items, recs; the rest unused */
+} post_job;
+
+static void post_job_free(post_job *job)
+{
+    atomic_fetch_sub_explicit(&job->api->ingest_queued, job->n_recs, memory_order_relaxed);
+    yc_free(job->run.recs);
+    yc_free(job->run.items);
+    yc_free(job);
+}
+
+/* On the committer thread: answer the 200 (the results) once durable, else the error. */
+static void post_committed(void *ctx, yc_err rv)
+{
+    post_job *job = ctx;
+    yc_api_response r = {0};
+    json_t *results = NULL;
+    if (rv == YC_OK)
+        rv = build_results(&job->run, false, &results);
+    if (rv == YC_OK)
+        rv = yc_api_json(&r, 200, json_pack("{s:O}", "results", results));
+    if (rv != YC_OK) {
+        yc_api_response_clear(&r);
+        if (yc_api_error(&r, rv) != YC_OK) {
+            yc_api_response_clear(&r);
+            r.status = 503;
+        }
+    }
+    json_decref(results);
+    yc_api_pending_complete(job->p, &r);
+    post_job_free(job);
+}
+
+/* Queue the ingestion of run's n_recs records and defer res; takes run's items and recs
+ * (their JSON objects are released first).  On an error nothing is queued and res holds the
+ * answer (503: committer not running, queue full, or out of memory). */
+static yc_err post_defer(yc_api *api, post_run *run, size_t n_recs, yc_api_response *res)
+{
+    post_job *job = yc_calloc(1, sizeof *job);
+    yc_err rv = YC_ERR_NOMEM;
+    if (job == NULL || (rv = yc_api_pending_new(&job->p)) != YC_OK) {
+        yc_free(job);
+        return yc_api_error(res, rv);
+    }
+    job->api = api;
+    job->n_recs = n_recs;
+    const size_t queued =
+        atomic_fetch_add_explicit(&api->ingest_queued, n_recs, memory_order_relaxed);
+    if (queued > 0 && queued + n_recs > YC_API_INGEST_QUEUED_MAX) { /* one alone always fits */
+        yc_api_pending_abandon(job->p);
+        post_job_free(job);
+        return yc_api_error(res, YC_ERR_AGAIN);
+    }
+    /* recs has n_items slots; keep the n_recs used while queued (a failed shrink keeps all) */
+    yc_record *shrunk = yc_realloc(run->recs, n_recs * sizeof *run->recs);
+    if (shrunk != NULL)
+        run->recs = shrunk;
+    for (size_t i = 0; i < run->n_items; i++) {
+        json_decref(run->items[i].obj);
+        run->items[i].obj = NULL;
+    }
+    job->run.items = run->items;
+    job->run.n_items = run->n_items;
+    job->run.recs = run->recs;
+    job->run.array = run->array;
+    run->items = NULL;
+    run->n_items = 0;
+    run->recs = NULL;
+    /* once queued, job is post_committed's, which may run (and free it) at once */
+    yc_api_pending *pend = job->p;
+    rv = api->ingest != NULL
+             ? yc_store_commit_ingest(api->ingest, job->run.recs, n_recs, post_committed, job)
+             : YC_ERR_AGAIN;
+    if (rv == YC_OK) {
+        res->status = 0;
+        res->pending = pend;
+        return YC_OK;
+    }
+    yc_api_pending_abandon(pend);
+    post_job_free(job);
+    return yc_api_error(res, rv == YC_ERR_INVALID ? YC_ERR_INTERNAL : rv);
+}
+
 yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_response *res)
 {
     static const char *const allowed[] = {"atomic", NULL};
@@ -574,9 +697,10 @@ yc_err yc_api_post_records(yc_api *api, const yc_api_request *req, yc_api_respon
             rv = YC_ERR_INTERNAL; /* an item neither rejected nor accepted: never */
             goto out;
         }
-    /* One durable transaction (yc_store_ingest() commits before returning). */
-    if (n_recs > 0 && (rv = yc_store_ingest(api->store, run.recs, n_recs, NULL)) != YC_OK) {
-        rv = yc_api_error(res, rv);
+    /* One durable transaction, on the records committer: the 200 is deferred until it is
+     * durable, and the worker serves other streams meanwhile (issue 7 item 9). */
+    if (n_recs > 0) {
+        rv = post_defer(api, &run, n_recs, res);
         goto out;
     }
     rv = build_results(&run, false, &results);

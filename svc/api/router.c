@@ -68,6 +68,8 @@ yc_err yc_api_open(const char *data_dir, const yc_api_opts *opts, yc_api **ret_a
         api->attest = NULL;
     /* issue 6 B open (api->store may be NULL: not ready) */
     yc_api_access_open(api); /* the query log's committer, 10 ms window */
+    /* issue 7 I: POST /v1/records' committer */
+    yc_api_records_open(api);
     /* issue 6 C open */
     /* issue 6 D open */
     /* issue 6 E open */
@@ -87,6 +89,8 @@ void yc_api_close(yc_api *api)
         yc_score_cache_free(api->caches[w]);
     /* issue 6 B close */
     yc_api_access_close(api); /* commits the queued entries, answers their reads */
+    /* issue 7 I: commits the queued POSTs, answers them */
+    yc_api_records_close(api);
     /* issue 6 C close */
     /* issue 6 D close */
     /* issue 6 E close */

@@ -8,6 +8,9 @@
  * A batch window (yc_store_committer_set_window(), issue 6's query log; default 0) makes the
  * thread wait, before taking a batch, until the oldest queued write is window_ms old, the
  * queue holds max_batch writes, or the committer stops.  With 0 nothing waits (as before).
+ *
+ * A records ingestion (yc_store_commit_ingest(), issue 7 item 9: POST /v1/records off the
+ * HTTP/2 worker) is never grouped: it is a batch of its own, one yc_store_ingest() transaction.
  */
 #include <string.h>
 #include <sys/prctl.h>
@@ -27,6 +30,7 @@ typedef enum op_kind {
     OP_CONSENT_PUT = 4,
     OP_CONSENT_REVOKE = 5,
     OP_QUERY = 6,
+    OP_INGEST = 7,
 } op_kind;
 
 typedef struct op {
@@ -38,6 +42,8 @@ typedef struct op {
     size_t blob_len;                  /* OP_DECISION: bytes of blob */
     yc_store_consent *cs; /* OP_CONSENT_*: owned copy (revoke: id, subject_id, revoked_at) */
     yc_store_query *q;    /* OP_QUERY: owned copy */
+    yc_record *recs;      /* OP_INGEST: the caller's records (not owned), updated in place */
+    size_t n_recs;        /* OP_INGEST: number of recs */
     int64_t queued_ns;    /* CLOCK_MONOTONIC when queued (batch window) */
     yc_store_commit_done_fn done;
     void *ctx;
@@ -60,9 +66,17 @@ struct yc_store_committer {
     _Atomic uint64_t batches, writes;
 };
 
-/* Apply a batch in one transaction; sets every op's result. */
+/* Apply a batch in one transaction; sets every op's result.  An OP_INGEST is always a batch
+ * of its own (committer_main()): yc_store_ingest() runs its own durable transaction, so each
+ * POST keeps its own all-or-nothing outcome (issue 7 item 9). */
 static void run_batch(yc_store_committer *c, op *ops, size_t n)
 {
+    if (n == 1 && ops[0].kind == OP_INGEST) {
+        ops[0].result = yc_store_ingest(c->st, ops[0].recs, ops[0].n_recs, NULL);
+        atomic_fetch_add_explicit(&c->batches, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->writes, 1, memory_order_relaxed);
+        return;
+    }
     MDB_txn *txn = NULL;
     yc_err rv = yc_store_txn_begin(c->st, 0, &txn);
     for (size_t i = 0; i < n && rv == YC_OK; i++) {
@@ -140,9 +154,16 @@ static void *committer_main(void *arg)
             break;
         }
         window_wait(c);
-        size_t n = c->count < c->max_batch ? c->count : c->max_batch;
-        for (size_t i = 0; i < n; i++)
-            c->batch[i] = c->ring[(c->head + i) % c->cap];
+        /* up to max_batch writes; an OP_INGEST only alone (run_batch()) */
+        size_t n = 0;
+        while (n < c->count && n < c->max_batch) {
+            const op *o = &c->ring[(c->head + n) % c->cap];
+            if (o->kind == OP_INGEST && n > 0)
+                break;
+            c->batch[n++] = *o;
+            if (o->kind == OP_INGEST)
+                break;
+        }
         c->head = (c->head + n) % c->cap;
         c->count -= n;
         (void)pthread_mutex_unlock(&c->lock);
@@ -362,6 +383,14 @@ yc_err yc_store_commit_query_append(yc_store_committer *c, const yc_store_query 
     if (rv != YC_OK)
         yc_free(o.q);
     return rv;
+}
+
+yc_err yc_store_commit_ingest(yc_store_committer *c, yc_record *recs, size_t n,
+                              yc_store_commit_done_fn done, void *ctx)
+{
+    YC_ENSURE(c != NULL && recs != NULL && n > 0 && done != NULL, YC_ERR_INVALID);
+    op o = {.kind = OP_INGEST, .recs = recs, .n_recs = n, .done = done, .ctx = ctx};
+    return enqueue(c, &o);
 }
 
 void yc_store_committer_stats(const yc_store_committer *c, uint64_t *ret_batches,
