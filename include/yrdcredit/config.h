@@ -35,6 +35,10 @@
 #define YC_CONFIG_DISCARD_BYTES_DEFAULT   (64 * 1024 * 1024)
 #define YC_CONFIG_DISCARD_BYTES_MIN       0 /* 0: reset the stream after an early response */
 #define YC_CONFIG_DISCARD_BYTES_MAX       (1024 * 1024 * 1024)
+#define YC_CONFIG_CONN_BODY_BYTES_DEFAULT (8 * 1024 * 1024) /* issue 7 J */
+#define YC_CONFIG_BODY_TOTAL_DEFAULT      (256 * 1024 * 1024)
+#define YC_CONFIG_BODY_BUDGET_MIN         1 /* raised to max_body_bytes if smaller */
+#define YC_CONFIG_BODY_BUDGET_MAX         ((uint64_t)64 * 1024 * 1024 * 1024)
 #define YC_CONFIG_IDLE_TIMEOUT_MS_DEFAULT 60000
 #define YC_CONFIG_IDLE_TIMEOUT_MS_MIN     1000
 #define YC_CONFIG_IDLE_TIMEOUT_MS_MAX     3600000
@@ -176,6 +180,9 @@ typedef struct yc_config_server {
     unsigned write_timeout_ms;       /**< output pending and no byte written */
     size_t max_discard_bytes;        /**< body bytes dropped after an early response (413,
                                           408, 431) before RST_STREAM; 0: reset at once */
+    size_t max_conn_body_bytes;      /**< request-body buffer bytes of one connection; past
+                                          it: RST_STREAM REFUSED_STREAM (issue 7 J) */
+    size_t max_body_bytes_total;     /**< the same for all connections (issue 7 J) */
 } yc_config_server;
 
 /** Settings of the HTTP API (the optional "api" object).  Documented in

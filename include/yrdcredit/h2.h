@@ -115,6 +115,11 @@
 #define YC_H2_CLOSE_LINGER_MS 1000
 /** A WINDOW_UPDATE with a smaller increment (bytes) counts as a glitch. */
 #define YC_H2_TINY_WINDOW_UPDATE 1024
+/** Default budget of request-body buffer bytes of one connection (issue 7 J): eight bodies of
+ *  the default 1 MiB cap in flight at once. */
+#define YC_H2_CONN_BODY_BYTES_DEFAULT (8 * 1024 * 1024)
+/** Default budget of request-body buffer bytes of the whole server (issue 7 J). */
+#define YC_H2_BODY_BYTES_TOTAL_DEFAULT ((size_t)256 * 1024 * 1024)
 
 /** Longest `authorization` field value the transport keeps, in bytes (a bearer credential of
  *  issue 6 is 53: "Bearer " + 46); a longer one is not kept and sets
@@ -252,6 +257,16 @@ typedef struct yc_h2_opts {
                                           YC_H2_DISCARD_BYTES_DEFAULT */
     bool discard_off;                /**< true: no discarding; RST_STREAM NO_ERROR as soon as
                                           the early response is complete */
+    size_t max_conn_body_bytes;      /**< request-body buffer bytes (allocated, the buffers
+                                          grow by doubling from 4096) of one connection's
+                                          unanswered requests; a DATA frame that would need
+                                          more: RST_STREAM REFUSED_STREAM on its stream (RFC
+                                          9113 §8.7: not processed, safe to retry), its body
+                                          freed.  Raised to @c max_body_bytes if smaller;
+                                          0 = YC_H2_CONN_BODY_BYTES_DEFAULT (issue 7 J) */
+    size_t max_body_bytes_total;     /**< the same budget for all connections of the
+                                          server; raised to @c max_body_bytes if smaller;
+                                          0 = YC_H2_BODY_BYTES_TOTAL_DEFAULT (issue 7 J) */
     yc_h2_handler_fn handler;        /**< required */
     void *handler_ctx;               /**< passed to @c handler; borrowed, may be NULL */
 } yc_h2_opts;

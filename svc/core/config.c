@@ -214,6 +214,10 @@ static const server_key server_keys[] = {
        YC_CONFIG_TIMEOUT_MS_MAX),
     SK(max_discard_bytes, YC_CONFIG_DISCARD_BYTES_DEFAULT, YC_CONFIG_DISCARD_BYTES_MIN,
        YC_CONFIG_DISCARD_BYTES_MAX),
+    SK(max_conn_body_bytes, YC_CONFIG_CONN_BODY_BYTES_DEFAULT, YC_CONFIG_BODY_BUDGET_MIN,
+       YC_CONFIG_BODY_BUDGET_MAX), /* issue 7 J */
+    SK(max_body_bytes_total, YC_CONFIG_BODY_TOTAL_DEFAULT, YC_CONFIG_BODY_BUDGET_MIN,
+       YC_CONFIG_BODY_BUDGET_MAX),
 };
 
 #define N_SERVER_KEYS (sizeof server_keys / sizeof server_keys[0])

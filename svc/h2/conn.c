@@ -169,6 +169,21 @@ static void frame_seen(conn *c, const uint8_t hd[9])
     case NGHTTP2_PRIORITY: /* ignored with SETTINGS_NO_RFC7540_PRIORITIES */
         glitch(c);
         break;
+    /* issue 7 J: a PING or SETTINGS flood (CVE-2019-9512, CVE-2019-9515) from a client that
+     * reads its ACKs never fills nghttp2's ACK queue: every PING and every SETTINGS but the
+     * first (which starts the connection) counts.  Keepalive PINGs stay far below the refill
+     * (YC_H2_GLITCH_RATE_DEFAULT 100 a second after a burst of 1000). */
+    case NGHTTP2_PING:
+        if ((flags & NGHTTP2_FLAG_ACK) == 0)
+            glitch(c);
+        break;
+    case NGHTTP2_SETTINGS:
+        if ((flags & NGHTTP2_FLAG_ACK) == 0) {
+            if (c->fr_settings)
+                glitch(c);
+            c->fr_settings = true;
+        }
+        break;
     default:
         if (type > NGHTTP2_CONTINUATION && type != FRAME_PRIORITY_UPDATE)
             glitch(c);
@@ -242,10 +257,44 @@ static void deferred_detach(yc_h2_deferred *d)
     (void)pthread_mutex_unlock(&d->mb->mu);
 }
 
+/* ------------------------------------------------------------------ body budgets (issue 7 J) */
+
+/* Take @p n bytes of the connection's and the server's request-body budgets; false (nothing
+ * taken) when either would be exceeded. */
+static bool body_budget_take(conn *c, size_t n)
+{
+    const yc_h2_opts *o = opts_of(c);
+    if (c->body_bytes > o->max_conn_body_bytes || n > o->max_conn_body_bytes - c->body_bytes)
+        return false;
+    atomic_size_t *total = &c->w->srv->body_bytes;
+    size_t cur = atomic_load(total);
+    do {
+        if (cur > o->max_body_bytes_total || n > o->max_body_bytes_total - cur)
+            return false;
+    } while (!atomic_compare_exchange_weak(total, &cur, cur + n));
+    c->body_bytes += n;
+    return true;
+}
+
+/* Free the stream's body buffer and give its bytes back to the budgets. */
+static void stream_body_free(stream *st)
+{
+    if (st->body_cap > 0) {
+        conn *c = st->c;
+        c->body_bytes -= st->body_cap;
+        (void)atomic_fetch_sub(&c->w->srv->body_bytes, st->body_cap);
+    }
+    yc_free(st->body);
+    st->body = NULL;
+    st->body_len = 0;
+    st->body_cap = 0;
+}
+
 static void stream_free(stream *st)
 {
     if (st == NULL)
         return;
+    stream_body_free(st);
     if (st->deferred != NULL)
         deferred_detach(st->deferred);
     yc_free(st->method);
@@ -253,7 +302,6 @@ static void stream_free(stream *st)
     yc_free(st->content_type);
     yc_free(st->if_none_match);
     yc_free(st->authorization);
-    yc_free(st->body);
     yc_free(st->reply.body);
     yc_free(st);
 }
@@ -362,10 +410,41 @@ static void stream_discard(conn *c, stream *st, size_t n)
         stream_discard_stop(c, st);
 }
 
+#define PROBLEM(kind, title, status, detail)                                                   \
+    "{\"type\":\"urn:yrdcredit:problem:" kind "\",\"title\":\"" title "\",\"status\":" #status \
+    ",\"detail\":\"" detail "\"}"
+
+/* issue 7 J: the answers the transport gives without the handler, as RFC 9457 problems (every
+ * 4xx names its cause); a status not listed here has no body. */
+static const struct {
+    int status;
+    const char *body;
+} transport_problems[] = {
+    {400, PROBLEM("invalid-parameter", "Bad request", 400,
+                  "CONNECT (no :path) is not served\",\"field\":\":method")},
+    {408, PROBLEM("request-timeout", "Request timeout", 408,
+                  "no request body bytes arrived within the body timeout")},
+    {413,
+     PROBLEM("payload-too-large", "Payload too large", 413, "the request body exceeds the limit")},
+    {431, PROBLEM("header-too-large", "Request header fields too large", 431,
+                  "the request header block exceeds the limit")},
+    {500, PROBLEM("internal", "Internal server error", 500, "the request failed")},
+    {503, PROBLEM("unavailable", "Service unavailable", 503,
+                  "the server is temporarily out of resources")},
+};
+
+/* The transport's own answer @p status (problem+json when listed in transport_problems; with
+ * no body if that allocation fails). */
 static void bare_status(stream *st, int status)
 {
     yc_free(st->reply.body);
     st->reply = (yc_h2_reply){.set = true, .status = status};
+    for (size_t i = 0; i < sizeof transport_problems / sizeof transport_problems[0]; i++)
+        if (transport_problems[i].status == status &&
+            yc_h2_reply_set(&st->reply, status, "application/problem+json", NULL,
+                            transport_problems[i].body,
+                            strlen(transport_problems[i].body)) != YC_OK)
+            st->reply = (yc_h2_reply){.set = true, .status = status};
 }
 
 /* The request is complete (END_STREAM) or cut short at a limit: run the handler. */
@@ -418,10 +497,7 @@ static void stream_dispatch(conn *c, stream *st)
 static void stream_cut(conn *c, stream *st, int status)
 {
     st->limit_status = status;
-    yc_free(st->body);
-    st->body = NULL;
-    st->body_len = 0;
-    st->body_cap = 0;
+    stream_body_free(st);
     stream_dispatch(c, st);
 }
 
@@ -585,9 +661,22 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
         size_t cap = st->body_cap < 4096 ? 4096 : st->body_cap;
         while (cap < st->body_len + len)
             cap = cap > max / 2 ? max : cap * 2;
+        if (!body_budget_take(c, cap - st->body_cap)) {
+            /* issue 7 J: over the connection's or the server's body budget: refuse the stream
+             * (RFC 9113 §8.7: not processed, the client may retry) and free its body */
+            stream_body_free(st);
+            st->responded = true;
+            st->body_since_ms = NEVER;
+            (void)nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id,
+                                            NGHTTP2_REFUSED_STREAM);
+            return 0;
+        }
         uint8_t *nb = yc_realloc(st->body, cap);
-        if (nb == NULL)
+        if (nb == NULL) {
+            c->body_bytes -= cap - st->body_cap;
+            (void)atomic_fetch_sub(&c->w->srv->body_bytes, cap - st->body_cap);
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
         st->body = nb;
         st->body_cap = cap;
     }

@@ -125,6 +125,7 @@ typedef struct conn {
     int32_t hdr_stream;       /* its stream */
     int64_t write_wait_ms;    /* output pending and no progress since; NEVER if none */
     int64_t dead_since_ms;
+    size_t body_bytes;       /* request-body buffer bytes of its streams (issue 7 J) */
     uint64_t glitch_mtokens; /* glitch bucket, in thousandths of a token */
     int64_t glitch_last_ms;
     /* The frame scanner (conn.c frames_scan()): every frame header the client sends after the
@@ -134,6 +135,7 @@ typedef struct conn {
     uint8_t fr_hd_len; /* its bytes so far, 0..9 */
     uint32_t fr_left;  /* payload bytes of the current frame still to skip */
     uint8_t fr_dep[4]; /* issue 7 B: a PRIORITY payload's dependency (priority_dep()) */
+    bool fr_settings;  /* issue 7 J: the first non-ACK SETTINGS frame was scanned */
     bool not_h2;       /* answering the HTTP/1.1 error, then close */
     bool goaway_sent;  /* graceful GOAWAY (drain or idle) */
     bool dead;         /* GOAWAY queued or fatal error: flush (bounded), then close */
@@ -172,7 +174,8 @@ struct yc_h2_server {
     uint16_t h2c_port, tls_port;
     unsigned n_workers;
     worker *workers;
-    atomic_uint n_conns; /* open connections, all workers */
+    atomic_uint n_conns;      /* open connections, all workers */
+    atomic_size_t body_bytes; /* request-body buffer bytes, all connections (issue 7 J) */
     yc_tls_ctx *tls;
     nghttp2_session_callbacks *cbs;
     nghttp2_option *opt;

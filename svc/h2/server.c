@@ -147,6 +147,14 @@ static void resolve_defaults(yc_h2_opts *o)
     o->body_timeout_ms = or_default(o->body_timeout_ms, YC_H2_BODY_TIMEOUT_MS_DEFAULT);
     o->write_timeout_ms = or_default(o->write_timeout_ms, YC_H2_WRITE_TIMEOUT_MS_DEFAULT);
     o->max_discard_bytes = or_default_size(o->max_discard_bytes, YC_H2_DISCARD_BYTES_DEFAULT);
+    /* issue 7 J: body budgets; one body of the cap always fits */
+    o->max_conn_body_bytes = or_default_size(o->max_conn_body_bytes, YC_H2_CONN_BODY_BYTES_DEFAULT);
+    if (o->max_conn_body_bytes < o->max_body_bytes)
+        o->max_conn_body_bytes = o->max_body_bytes;
+    o->max_body_bytes_total =
+        or_default_size(o->max_body_bytes_total, YC_H2_BODY_BYTES_TOTAL_DEFAULT);
+    if (o->max_body_bytes_total < o->max_body_bytes)
+        o->max_body_bytes_total = o->max_body_bytes;
 }
 
 static unsigned online_cpus(void)
@@ -185,6 +193,7 @@ yc_err yc_h2_server_open(const yc_h2_opts *opts, yc_h2_server **ret_server)
     s->opts.h2c_host = s->opts.tls_host = s->opts.tls_cert = s->opts.tls_key = NULL;
     resolve_defaults(&s->opts);
     atomic_init(&s->n_conns, 0);
+    atomic_init(&s->body_bytes, 0);
     s->n_workers = opts->workers != 0 ? opts->workers : online_cpus();
     s->opts.workers = s->n_workers;
     s->workers = yc_calloc(s->n_workers, sizeof *s->workers);

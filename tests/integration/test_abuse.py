@@ -39,7 +39,7 @@ from hyperframe.frame import (ContinuationFrame, DataFrame, Frame, GoAwayFrame, 
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR = 0, 1, 2
-STREAM_CLOSED, ENHANCE_YOUR_CALM = 5, 11
+STREAM_CLOSED, REFUSED_STREAM, COMPRESSION_ERROR, ENHANCE_YOUR_CALM = 5, 7, 9, 11
 
 MERCHANT = "92330782MA2KDDUY4M"  # samples/: an individual business of Yiwu
 AS_OF = "2026-11-29"
@@ -65,6 +65,9 @@ LIMITS = {
     "header_timeout_ms": 500,
     "body_timeout_ms": 500,
     "write_timeout_ms": 500,
+    # issue 7 J: request-body buffers (allocated: 4096 bytes for a body of up to 4096)
+    "max_conn_body_bytes": 16384,  # 4 bodies of max_body_bytes
+    "max_body_bytes_total": 40960,  # 10 of them, all connections
 }
 # YC_TIME_SCALE (a positive integer, default 1): scripts/test sets it for the ThreadSanitizer
 # run only, whose server is 5-15x slower; it multiplies the time bounds below and nothing else.
@@ -615,6 +618,10 @@ def a_settings(d):
     tap(ok, "issue7_flooded_goaway: 1100 SETTINGS in one write (nghttp2 FLOODED at 1000 ACKs): "
         f"GOAWAY ENHANCE_YOUR_CALM and close within {FLOOD_BOUND} s", det)
     c.close()
+    # issue 7 J: every SETTINGS after the first is a glitch (the client's first one is in
+    # Conn's preface)
+    at_limit_then_past(d, "SETTINGS after the first",
+                       lambda c, k: ([SettingsFrame(0)] * k, 1), "SETTINGS frames")
     big_flood(d, "SETTINGS flood", lambda c: None, SettingsFrame(0).serialize(), 100000,
               ENHANCE_YOUR_CALM)
     return (lambda d: big_flood(d, "", lambda c: None, SettingsFrame(0).serialize(), 100000,
@@ -622,8 +629,14 @@ def a_settings(d):
 
 
 def a_ping_flood(d):
-    """PINGs written without reading a byte: the server stops reading while its output is
-    backed up; the ACK queue (nghttp2's 1000 or the outbound queue cap) ends it."""
+    """issue 7 J: every PING (and every SETTINGS after the first) is a glitch: a flood ends
+    with GOAWAY ENHANCE_YOUR_CALM whether the client reads the ACKs or not.  Without reading,
+    the server may also stop reading while its output is backed up; the ACK queue (nghttp2's
+    1000 or the outbound queue cap) or the glitch bucket ends it."""
+    ping = PingFrame(0, opaque_data=b"12345678")
+    at_limit_then_past(d, "PING", lambda c, k: ([ping] * k, 1), "PINGs")
+    big_flood(d, "issue7_ping_flood_reading: PING flood, ACKs read", lambda c: None,
+              ping.serialize(), 100000, ENHANCE_YOUR_CALM)
     ok, det = ping_round(d)
     tap(ok, f"PING flood without reading: GOAWAY ENHANCE_YOUR_CALM and close within "
         f"{FLOOD_BOUND} s", det)
@@ -1072,6 +1085,131 @@ def a_conn_cap(d):
         c.close()
 
 
+def rst_code(c, sid):
+    for f in c.frames:
+        if isinstance(f, RstStreamFrame) and f.stream_id == sid:
+            return f.error_code
+    return None
+
+
+def synced(c):
+    """A PING and its ACK: the server has processed everything sent before it."""
+    opaque = os.urandom(8)
+    c.send_frames(PingFrame(0, opaque_data=opaque))
+    return c.until(lambda f: isinstance(f, PingFrame) and "ACK" in f.flags and
+                   f.opaque_data == opaque) is not None
+
+
+def hold_bodies(c, sids, size):
+    """POST /healthz on each stream with size body bytes and no END_STREAM."""
+    post = c.hdrs(path="/healthz", method="POST")
+    frames = []
+    for sid in sids:
+        frames += [c.headers_frame(sid, post, end_stream=False), DataFrame(sid, data=b"b" * size)]
+    c.send_frames(*frames)
+
+
+def finish(c, sids):
+    """END_STREAM on each stream; [(status, rst code)] (POST /healthz is 405)."""
+    c.send_frames(*[DataFrame(sid, data=b"", flags=["END_STREAM"]) for sid in sids])
+    return [c.response(sid)[0::2] for sid in sids]
+
+
+def a_body_budget(d):
+    """issue 7 J: request-body buffers per connection (server.max_conn_body_bytes) and for the
+    whole server (server.max_body_bytes_total): a DATA frame that would need more gets
+    RST_STREAM REFUSED_STREAM (RFC 9113 §8.7) on its stream; the connection goes on."""
+    cap, per = LIMITS["max_conn_body_bytes"], LIMITS["max_body_bytes"]
+    k = cap // per
+    for past in (False, True):
+        c = Conn(d.port)
+        c.settled()
+        sids = [1 + 2 * i for i in range(k)]
+        hold_bodies(c, sids, per)
+        extra = 1 + 2 * k
+        if past:
+            hold_bodies(c, [extra], 1)
+        synced(c)
+        refused = rst_code(c, extra) if past else None
+        held = [rst_code(c, sid) for sid in sids]
+        got = finish(c, sids)
+        if past:
+            c.send_frames(c.headers_frame(extra + 2, c.hdrs(path="/healthz", method="POST"),
+                                          end_stream=False),
+                          DataFrame(extra + 2, data=b"x", flags=["END_STREAM"]))
+            after = c.response(extra + 2)[0::2]
+            tap(refused == REFUSED_STREAM and held == [None] * k and
+                got == [(405, None)] * k and after == (405, None) and c.goaway() is None,
+                f"{k} bodies of {per} bytes + 1 byte on another stream (budget {cap} per "
+                "connection): RST_STREAM REFUSED_STREAM on that stream only, the others answered "
+                "(405), then a new body fits again", (refused, held, got, after, c.goaway_code()))
+        else:
+            tap(held == [None] * k and got == [(405, None)] * k and c.goaway() is None,
+                f"{k} bodies of {per} bytes held on one connection (budget {cap}): none refused, "
+                "all answered (405)", (held, got, c.goaway_code()))
+        c.close()
+    # the server-wide budget: connections of k bodies until the total is reached exactly
+    total = LIMITS["max_body_bytes_total"]
+    conns, left, sid_of = [], total, {}
+    while left > 0:
+        c = Conn(d.port)
+        c.settled()
+        m = min(k, left // per)
+        hold_bodies(c, [1 + 2 * i for i in range(m)], per)
+        synced(c)
+        sid_of[c] = m
+        conns.append(c)
+        left -= m * per
+    last = conns[-1]
+    sid = 1 + 2 * sid_of[last]
+    hold_bodies(last, [sid], 1)
+    synced(last)
+    refused = rst_code(last, sid)
+    held = [rst_code(c, s) for c in conns for s in range(1, 2 * sid_of[c], 2)]
+    conns[0].close()  # its bodies are freed once the server sees the close
+    deadline = time.monotonic() + TIMER_SLACK
+    while True:  # REFUSED_STREAM: not processed, a retry is allowed (RFC 9113 §8.7)
+        sid += 2
+        last.send_frames(last.headers_frame(sid, last.hdrs(path="/healthz", method="POST"),
+                                            end_stream=False),
+                         DataFrame(sid, data=b"x", flags=["END_STREAM"]))
+        after = last.response(sid)[0::2]
+        if after != (None, REFUSED_STREAM) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    tap(refused == REFUSED_STREAM and held == [None] * (total // per) and after == (405, None),
+        f"{total // per} bodies of {per} bytes on {len(conns)} connections (server budget "
+        f"{total}) + 1 byte: RST_STREAM REFUSED_STREAM; after one connection closes a body fits",
+        (refused, held, after))
+    for c in conns[1:]:
+        c.close()
+    return None
+
+
+def a_connect(d):
+    """issue 7 J: CONNECT (":authority", no ":path"; RFC 9113 §8.5) is not served: 400
+    problem+json naming ":method", never a bare status."""
+    c = Conn(d.port)
+    c.settled()
+    c.send_frames(HeadersFrame(1, data=c.enc.encode([(":method", "CONNECT"),
+                                                      (":authority", "a:443")]),
+                               flags=["END_HEADERS", "END_STREAM"]))
+    status, body, rst = c.response(1)
+    ctype = [v for f in c.frames if isinstance(f, HeadersFrame) and f.stream_id == 1
+             for k, v in f.decoded if k in ("content-type", b"content-type")]
+    try:
+        j = json.loads(body)
+    except ValueError:
+        j = {}
+    tap(status == 400 and rst is None and ctype == ["application/problem+json"] and
+        j.get("field") == ":method" and j.get("status") == 400 and
+        j.get("type") == "urn:yrdcredit:problem:invalid-parameter",
+        "issue7_connect_problem: CONNECT: 400 application/problem+json, field \":method\"",
+        (status, rst, ctype, body[:200]))
+    c.close()
+    return None
+
+
 ATTACKS = [
     ("rapid_reset", a_rapid_reset),
     ("continuation_flood", a_continuation_flood),
@@ -1086,6 +1224,8 @@ ATTACKS = [
     ("slowloris", a_slowloris),
     ("idle", a_idle),
     ("connection_cap", a_conn_cap),
+    ("body_budget", a_body_budget),
+    ("connect", a_connect),
 ]
 
 
@@ -1099,7 +1239,14 @@ def default_limits(daemon_bin, data, tmp):
     conf = json.load(open(os.path.join(data, "config.json")))
     del conf["server"]
     json.dump(conf, open(cfg, "w"))
+    # issue 7 J: body_rss() measures the server's RSS; under ASan (scripts/test sets
+    # ASAN_OPTIONS) freed memory waits in a 256 MiB quarantine and would count as held
+    asan = os.environ.get("ASAN_OPTIONS")
+    if asan is not None:
+        os.environ["ASAN_OPTIONS"] = asan + ":quarantine_size_mb=1"
     d = Daemon(daemon_bin, data, tmp, "defaults", ["--config", cfg])
+    if asan is not None:
+        os.environ["ASAN_OPTIONS"] = asan
     if not tap(d.port is not None, f"yrdcreditd with the default limits starts ({d.line})",
                d.stderr()):
         d.stop()
@@ -1127,6 +1274,14 @@ def default_limits(daemon_bin, data, tmp):
     tap(ok, "defaults: issue7_flooded_goaway: 1100 SETTINGS in one write (FLOODED at 1000 "
         f"ACKs; outbound queue cap 5000): GOAWAY ENHANCE_YOUR_CALM within {FLOOD_BOUND} s", det)
     c.close()
+    # issue 7 J: PING floods with the shipped glitch bucket (1000, 100/s), read or not
+    big_flood(d, "defaults: issue7_ping_flood_reading: 200000 PINGs, ACKs read", lambda c: None,
+              PingFrame(0, opaque_data=b"12345678").serialize(), 200000, ENHANCE_YOUR_CALM)
+    ok, det = ping_round(d)
+    tap(ok, f"defaults: issue7_ping_flood_unread: PINGs without reading: GOAWAY "
+        f"ENHANCE_YOUR_CALM and close within {FLOOD_BOUND} s", det)
+    huge_field(d)
+    body_rss(d)
     ok, det = rapid_reset_round(d)
     tap(ok, f"defaults: 3000 HEADERS+RST_STREAM pairs (reset burst 1000): GOAWAY INTERNAL_ERROR "
         f"within {FLOOD_BOUND} s", det)
@@ -1138,6 +1293,114 @@ def default_limits(daemon_bin, data, tmp):
     tap(rc == 0, f"defaults: SIGTERM: exit 0 (got {rc})")
     err = [x for x in d.stderr().splitlines() if not x.startswith("yrdcreditd: serving ")]
     tap(err == [], "defaults: nothing on stderr but the start line", "\n".join(err[:20]))
+
+
+def huge_field(d):
+    """issue 7 J: one header field of 65,536 bytes (nghttp2 1.52's NGHTTP2_HD_MAX_NV) is
+    decoded and answered 431; one byte more is an HPACK decoding error in nghttp2: GOAWAY
+    COMPRESSION_ERROR and close (documented, nghttp2 is not patched)."""
+    for size, want in ((65536, 431), (65537, None)):
+        c = Conn(d.port)
+        c.settled()
+        block = c.enc.encode(c.hdrs(extra=[("x-big", "a" * size)]), huffman=False)
+        pieces = [block[i:i + 16384] for i in range(0, len(block), 16384)]
+        frames = [HeadersFrame(1, data=pieces[0], flags=["END_STREAM"])]
+        frames += [ContinuationFrame(1, data=p, flags=["END_HEADERS"] if i == len(pieces) - 2
+                                     else []) for i, p in enumerate(pieces[1:])]
+        c.send_frames(*frames)
+        t_last = time.monotonic()
+        if want == 431:
+            status, body, rst = c.response(1)
+            tap(status == 431 and rst is None and b"header-too-large" in body and
+                c.goaway() is None, f"defaults: a header field of {size} bytes (literal, "
+                f"{len(pieces)} frames): 431 header-too-large, the connection goes on",
+                (status, rst, body[:100], c.goaway_code()))
+        else:
+            ok, det = goaway_within(c, COMPRESSION_ERROR, t_last, bound=TIMER_SLACK)
+            tap(ok, f"defaults: a header field of {size} bytes (over nghttp2's 65536): GOAWAY "
+                f"COMPRESSION_ERROR and close within {TIMER_SLACK} s", det)
+        c.close()
+
+
+def vm_rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return None
+
+
+BODY_CONNS = 4
+BODY_BUDGET = 8 * 1024 * 1024  # YC_H2_CONN_BODY_BYTES_DEFAULT
+
+
+def body_rss(d):
+    """issue 7 J: BODY_CONNS connections, each with 100 POST streams sending bodies of up to
+    1 MiB (the default max_body_bytes) without END_STREAM, within the flow-control windows the
+    server grants.  Without a budget the server would hold 100 MiB per connection; with the
+    default server.max_conn_body_bytes (8 MiB) streams past it get REFUSED_STREAM and the
+    server's RSS grows by less than BODY_CONNS x 2 x 8 MiB + 32 MiB (buffers grow by doubling;
+    ASan's quarantine keeps the replaced ones)."""
+    rss0 = vm_rss_kib(d.proc.pid)
+    conns, chunk = [], 16384
+    post = Conn.hdrs(None, path="/healthz", method="POST")
+    for _ in range(BODY_CONNS):
+        c = Conn(d.port)
+        c.settled()
+        sids = [1 + 2 * i for i in range(100)]
+        c.send_frames(*[c.headers_frame(sid, post, end_stream=False) for sid in sids])
+        conns.append((c, sids))
+    results = []
+    for c, sids in conns:
+        left = {sid: 1024 * 1024 for sid in sids}
+        win = {sid: 65535 for sid in sids}
+        cwin, seen = 65535, 0
+        deadline = time.monotonic() + 30 * TIME_SCALE
+        while left and not c.eof and c.goaway() is None and time.monotonic() < deadline:
+            out = []
+            for sid in list(left):
+                k = min(chunk, left[sid], win[sid], cwin)
+                if k > 0:
+                    out.append(DataFrame(sid, data=b"b" * k))
+                    left[sid] -= k
+                    win[sid] -= k
+                    cwin -= k
+                    if left[sid] == 0:
+                        del left[sid]
+            if out:
+                c.send_frames(*out)
+            c._fill(0.05 if not out else 0.0005)
+            c.drain()
+            for f in c.frames[seen:]:
+                if isinstance(f, WindowUpdateFrame):
+                    if f.stream_id == 0:
+                        cwin += f.window_increment
+                    elif f.stream_id in win:
+                        win[f.stream_id] += f.window_increment
+                elif isinstance(f, RstStreamFrame):
+                    left.pop(f.stream_id, None)
+            seen = len(c.frames)
+        refused = sum(1 for f in c.frames if isinstance(f, RstStreamFrame) and
+                      f.error_code == REFUSED_STREAM)
+        others = [f.error_code for f in c.frames if isinstance(f, RstStreamFrame) and
+                  f.error_code != REFUSED_STREAM]
+        results.append((refused, others, c.goaway_code(), not left))
+    rss1 = vm_rss_kib(d.proc.pid)
+    grow_mib = (rss1 - rss0) / 1024
+    bound_mib = BODY_CONNS * 2 * BODY_BUDGET / 2**20 + 32
+    tap(all(r[0] > 0 and r[1] == [] and r[2] is None and r[3] for r in results),
+        f"defaults: {BODY_CONNS} connections x 100 streams x 1 MiB bodies held open: every "
+        "connection has streams refused (RST_STREAM REFUSED_STREAM, no other code, no GOAWAY)",
+        results)
+    tap(grow_mib < bound_mib, f"defaults: server RSS grew by {grow_mib:.1f} MiB "
+        f"({rss0 // 1024} -> {rss1 // 1024} MiB) holding those bodies: below {bound_mib:.0f} "
+        f"MiB ({BODY_CONNS} x 2 x the 8 MiB budget + 32); without a budget it is ~100 MiB per "
+        "connection")
+    c = Conn(d.port)
+    c.send_frames(c.headers_frame(1, c.hdrs()))
+    tap(score_ok(c, 1), "defaults: while those bodies are held, a normal client gets 200 + score")
+    c.close()
+    for c, _ in conns:
+        c.close()
 
 
 # ---------------------------------------------------------------- fd exhaustion
